@@ -1,0 +1,98 @@
+package dev.cloche.testkit;
+
+import dev.cloche.api.Capacity;
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendSpec;
+import dev.cloche.spi.ContainerBackend;
+import dev.cloche.spi.RestoredContainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-memory {@link ContainerBackend} for unit tests of the layers above the SPI. Its processes are scripted
+ * ({@link FakeProcess}): no container, no fork. It records calls so tests can assert on them, and can be told to
+ * fail the next create.
+ */
+public final class FakeBackend implements ContainerBackend {
+
+    private final Map<String, FakeContainer> containers = new ConcurrentHashMap<>();
+    private final AtomicInteger creates = new AtomicInteger();
+    private final AtomicInteger destroys = new AtomicInteger();
+    private volatile RuntimeException nextCreateFailure;
+    private final List<RestoredContainer> restorable = new ArrayList<>();
+    private volatile boolean closed;
+
+    @Override
+    public BackendContainer create(BackendSpec spec) {
+        creates.incrementAndGet();
+        RuntimeException failure = nextCreateFailure;
+        if (failure != null) {
+            nextCreateFailure = null;
+            throw failure;
+        }
+        FakeContainer c = new FakeContainer(spec.spec(), this);
+        if (containers.putIfAbsent(spec.handle(), c) != null) {
+            throw new IllegalStateException("backend asked to create a live handle twice: " + spec.handle());
+        }
+        return c;
+    }
+
+    @Override
+    public List<RestoredContainer> restore() {
+        return List.copyOf(restorable);
+    }
+
+    @Override
+    public Capacity capacity() {
+        return new Capacity(8L << 30, 100L << 30, 100L << 30, 256);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    /** Makes the next {@link #create} throw this. */
+    public void failNextCreate(RuntimeException failure) {
+        nextCreateFailure = failure;
+    }
+
+    /** Containers {@link #restore()} will report, to test start-up recovery. */
+    public void addRestorable(RestoredContainer c) {
+        restorable.add(c);
+    }
+
+    public int createCalls() {
+        return creates.get();
+    }
+
+    public int destroyCalls() {
+        return destroys.get();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Handles of containers the backend still holds (destroyed ones are gone). */
+    public List<String> liveHandles() {
+        return List.copyOf(containers.keySet());
+    }
+
+    public FakeContainer container(String handle) {
+        FakeContainer c = containers.get(handle);
+        if (c == null) {
+            throw new ContainerNotFoundException(handle);
+        }
+        return c;
+    }
+
+    void destroyed(String handle) {
+        destroys.incrementAndGet();
+        containers.remove(handle);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.cloche.testkit;
+
+import dev.cloche.api.ConflictException;
+import dev.cloche.api.ContainerMetrics;
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.Limits;
+import dev.cloche.api.NetOutRule;
+import dev.cloche.api.PortMapping;
+import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.Signal;
+import dev.cloche.api.StreamInSpec;
+import dev.cloche.api.StreamOutSpec;
+import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendInfo;
+import dev.cloche.spi.BackendProcess;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A container of {@link FakeBackend}: keeps files streamed in as bytes and runs {@link FakeProcess}es. */
+public final class FakeContainer implements BackendContainer {
+
+    private final ContainerSpec spec;
+    private final FakeBackend backend;
+    private final Map<String, FakeProcess> processes = new ConcurrentHashMap<>();
+    private final List<String> order = new CopyOnWriteArrayList<>();
+    private final List<NetOutRule> netOut = new CopyOnWriteArrayList<>();
+    private final List<PortMapping> netIn = new CopyOnWriteArrayList<>();
+    private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final Instant created = Instant.now();
+    private volatile boolean stopped;
+    private volatile boolean destroyed;
+
+    FakeContainer(ContainerSpec spec, FakeBackend backend) {
+        this.spec = spec;
+        this.backend = backend;
+    }
+
+    @Override
+    public String handle() {
+        return spec.handle();
+    }
+
+    public ContainerSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public BackendProcess run(ProcessSpec p) {
+        live();
+        if (stopped) {
+            throw new ConflictException("container " + handle() + " is stopped");
+        }
+        FakeProcess proc = FakeProcess.start(p);
+        processes.put(p.id(), proc);
+        order.add(p.id());
+        return proc;
+    }
+
+    @Override
+    public Optional<BackendProcess> process(String processId) {
+        live();
+        return Optional.ofNullable(processes.get(processId));
+    }
+
+    @Override
+    public List<String> processIds() {
+        return List.copyOf(order);
+    }
+
+    @Override
+    public void stop(boolean kill) {
+        live();
+        for (FakeProcess p : processes.values()) {
+            p.signal(kill ? Signal.KILL : Signal.TERMINATE);
+        }
+        stopped = true;
+    }
+
+    @Override
+    public BackendInfo info() {
+        live();
+        return new BackendInfo(stopped ? "stopped" : "active", List.of(), "", "", "", "/fake/" + handle(), netIn);
+    }
+
+    @Override
+    public Limits limits() {
+        live();
+        return spec.limits();
+    }
+
+    @Override
+    public ContainerMetrics metrics() {
+        live();
+        return new ContainerMetrics(ContainerMetrics.MemoryStat.EMPTY, ContainerMetrics.CpuStat.EMPTY,
+                ContainerMetrics.DiskStat.EMPTY, Optional.empty(),
+                new ContainerMetrics.PidStat(processes.size(), spec.limits().pid().max()),
+                Duration.between(created, Instant.now()), 0);
+    }
+
+    @Override
+    public void streamIn(StreamInSpec s) {
+        live();
+        try (InputStream in = s.tarStream()) {
+            files.put(s.path(), in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public InputStream streamOut(StreamOutSpec s) {
+        live();
+        byte[] b = files.get(s.path());
+        if (b == null) {
+            throw GardenError.internal("no such file: " + s.path());
+        }
+        return new ByteArrayInputStream(b);
+    }
+
+    @Override
+    public PortMapping netIn(int hostPort, int containerPort) {
+        live();
+        int h = hostPort == 0 ? 61000 + netIn.size() : hostPort;
+        PortMapping m = new PortMapping(h, containerPort == 0 ? h : containerPort);
+        netIn.add(m);
+        return m;
+    }
+
+    @Override
+    public void netOut(List<NetOutRule> rules) {
+        live();
+        netOut.addAll(rules);
+    }
+
+    public List<NetOutRule> netOutRules() {
+        return new ArrayList<>(netOut);
+    }
+
+    @Override
+    public void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        processes.values().forEach(p -> p.signal(Signal.KILL));
+        backend.destroyed(handle());
+    }
+
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    private void live() {
+        if (destroyed) {
+            throw new ContainerNotFoundException(handle());
+        }
+    }
+}
