@@ -1,0 +1,49 @@
+# Cloche — quick start: `make run` (daemon in the foreground) and `make test` (whole suite). Both work on a fresh
+# Debian machine as root: they install what is missing, check the JDK, build, and create the default rootfs.
+SHELL := /bin/bash
+JAVA_HOME ?= /usr/lib/jvm/temurin-25-jdk-amd64
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+MVN := ./mvnw -B -q
+DEPOT ?= /var/lib/cloche
+ROOTFS := $(DEPOT)/rootfs
+INIT := $(DEPOT)/bin/cloche-init
+# Debian packages Cloche needs at run and test time; `deps` installs only when one is missing.
+PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps wget unzip curl tar
+COMMANDS := runc crun busybox gcc ip ps wget unzip curl tar
+
+.PHONY: all run test build deps jdk rootfs native clean bench
+
+all: build
+
+deps:
+	@missing=""; for c in $(COMMANDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc.a"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing packages (missing:$$missing)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(PACKAGES); \
+	fi
+
+jdk:
+	@[ -x "$(JAVA_HOME)/bin/java" ] || { echo "Cloche needs JDK 25 at $(JAVA_HOME) (Temurin 25); set JAVA_HOME" >&2; exit 1; }
+	@"$(JAVA_HOME)/bin/java" -version 2>&1 | grep -q 'version "25' || { echo "JAVA_HOME=$(JAVA_HOME) is not JDK 25" >&2; exit 1; }
+
+rootfs: deps
+	@scripts/make-rootfs.sh $(ROOTFS)
+
+native: deps
+	@scripts/build-native.sh $(DEPOT)/bin
+
+build: deps jdk
+	$(MVN) -DskipTests -DskipITs package
+
+# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock.
+run: build rootfs native
+	exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) $(ARGS)
+
+# Unit, wire, integration (root, real runc) and end-to-end tests.
+test: deps jdk rootfs native
+	$(MVN) verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT)
+
+clean:
+	$(MVN) clean

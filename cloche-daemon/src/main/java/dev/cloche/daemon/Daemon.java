@@ -1,0 +1,71 @@
+package dev.cloche.daemon;
+
+import dev.cloche.core.ContainerManager;
+import dev.cloche.core.CoreConfig;
+import dev.cloche.server.GardenServer;
+import dev.cloche.spi.BackendProvider;
+import dev.cloche.spi.ContainerBackend;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The wired daemon: backend (found by ServiceLoader, chosen by name) → core → Garden server. Closing it stops
+ * serving; containers and their processes keep running (they outlive the daemon).
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final ContainerBackend backend;
+    private final ContainerManager core;
+    private final GardenServer server;
+    private boolean closed;
+
+    private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server) {
+        this.backend = backend;
+        this.core = core;
+        this.server = server;
+    }
+
+    public static Daemon start(DaemonConfig config) {
+        List<BackendProvider> providers = ServiceLoader.load(BackendProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        BackendProvider provider = providers.stream().filter(p -> p.name().equals(config.backend())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no backend named '" + config.backend() + "'; available: "
+                        + providers.stream().map(BackendProvider::name).collect(Collectors.joining(", "))));
+        ContainerBackend backend = provider.create(config.backendSettings());
+        ContainerManager core = null;
+        try {
+            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()));
+            GardenServer server = GardenServer.start(core, config.listen(), config.socket());
+            log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
+                    config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
+                    config.backendSettings());
+            return new Daemon(backend, core, server);
+        } catch (RuntimeException e) {
+            if (core != null) {
+                core.close();
+            }
+            backend.close();
+            throw e;
+        }
+    }
+
+    public GardenServer server() {
+        return server;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("cloche daemon stopping; containers keep running");
+        server.close();
+        core.close();
+        backend.close();
+    }
+}

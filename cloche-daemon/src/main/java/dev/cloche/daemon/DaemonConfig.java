@@ -1,0 +1,30 @@
+package dev.cloche.daemon;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The daemon's settings after parsing.
+ *
+ * @param listen TCP address {@code host:port} for the Garden API, empty to disable
+ * @param socket unix socket for the Garden API, empty to disable
+ * @param backend name of the {@link dev.cloche.spi.BackendProvider} to use
+ * @param backendSettings settings handed to the backend (depot, runtime, rootfs, ...)
+ * @param defaultGraceTime grace time for containers that give none (zero = never reap)
+ */
+public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
+                           Map<String, String> backendSettings, Duration defaultGraceTime) {
+    public DaemonConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(defaultGraceTime, "defaultGraceTime");
+        backendSettings = Map.copyOf(backendSettings);
+        if (listen.isEmpty() && socket.isEmpty()) {
+            throw new IllegalArgumentException("nothing to listen on: give --listen or --socket");
+        }
+    }
+}

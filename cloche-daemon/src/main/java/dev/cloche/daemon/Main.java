@@ -1,0 +1,93 @@
+package dev.cloche.daemon;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code clocheD}: the Cloche daemon, in the foreground. */
+@Command(name = "clocheD", mixinStandardHelpOptions = true, version = "clocheD 0.1.0",
+        description = "Serve Garden's API on real Linux containers.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address of the Garden API, 'none' to disable (default: ${DEFAULT-VALUE}).")
+    String listen = "127.0.0.1:7777";
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "Unix socket of the Garden API, 'none' to disable (default: ${DEFAULT-VALUE}).")
+    String socket = "/run/cloche/garden.sock";
+
+    @Option(names = "--backend", description = "Backend (default: ${DEFAULT-VALUE}).")
+    String backend = "linux";
+
+    @Option(names = "--depot", paramLabel = "DIR", description = "Where container bundles and state live (default: ${DEFAULT-VALUE}).")
+    String depot = "/var/lib/cloche";
+
+    @Option(names = "--runtime", description = "OCI runtime: runc or crun (default: ${DEFAULT-VALUE}).")
+    String runtime = "runc";
+
+    @Option(names = "--rootfs", paramLabel = "DIR", description = "Default root filesystem (default: <depot>/rootfs).")
+    String rootfs = "";
+
+    @Option(names = "--init-binary", paramLabel = "FILE", description = "The containers' pid 1 (default: <depot>/bin/cloche-init).")
+    String initBinary = "";
+
+    @Option(names = "--default-grace-time", paramLabel = "DURATION", description = "Grace time for containers that give none, e.g. 5m; 0 = never reap (default: ${DEFAULT-VALUE}).")
+    String graceTime = "0";
+
+    @Option(names = "--log-format", description = "text (key=value) or json (default: ${DEFAULT-VALUE}).")
+    String logFormat = "text";
+
+    @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
+    Map<String, String> extra = new LinkedHashMap<>();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        // Must happen before the first logger is created.
+        System.setProperty("logback.configurationFile", logFormat.equals("json") ? "logback-json.xml" : "logback-text.xml");
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("depot", depot);
+        settings.put("runtime", runtime);
+        settings.put("defaultRootfs", rootfs.isEmpty() ? depot + "/rootfs" : rootfs);
+        settings.put("initBinary", initBinary.isEmpty() ? depot + "/bin/cloche-init" : initBinary);
+        settings.putAll(extra);
+        DaemonConfig config = new DaemonConfig(
+                listen.equals("none") ? Optional.empty() : Optional.of(listen),
+                socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
+                backend, settings, parseDuration(graceTime));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Daemon daemon = Daemon.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            daemon.close();
+            stopped.countDown();
+        }, "cloche-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    static Duration parseDuration(String s) {
+        String t = s.trim();
+        if (t.equals("0")) {
+            return Duration.ZERO;
+        }
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            default -> throw new IllegalArgumentException("not a duration: " + s);
+        };
+    }
+}
