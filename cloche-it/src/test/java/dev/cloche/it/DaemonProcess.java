@@ -1,0 +1,109 @@
+package dev.cloche.it;
+
+import dev.cloche.api.GardenClient;
+import dev.cloche.client.RemoteGardenClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon started exactly as {@code make run} starts it ({@code bin/clocheD}), on a private depot, TCP port,
+ * unix socket and cgroup parent, so tests never touch a daemon the developer may be running.
+ */
+final class DaemonProcess implements AutoCloseable {
+    static final Path REPO = Path.of(System.getProperty("cloche.repo", ".."));
+    static final String ROOTFS = System.getProperty("cloche.rootfs", "/var/lib/cloche/rootfs");
+    static final String INIT = System.getProperty("cloche.init", "/var/lib/cloche/bin/cloche-init");
+
+    final Path dir;
+    final Path socket;
+    final Path depot;
+    final int port;
+    final Path log;
+    private final Process process;
+
+    private DaemonProcess(Path dir, int port, Process process) {
+        this.dir = dir;
+        this.socket = dir.resolve("garden.sock");
+        this.depot = dir.resolve("depot");
+        this.port = port;
+        this.log = dir.resolve("daemon.log");
+        this.process = process;
+    }
+
+    static DaemonProcess start(String cgroupParent) throws IOException {
+        Path dir = Files.createTempDirectory("cloche-e2e-");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/clocheD").toString(),
+                "--listen", "127.0.0.1:" + port,
+                "--socket", dir.resolve("garden.sock").toString(),
+                "--depot", dir.resolve("depot").toString(),
+                "--rootfs", ROOTFS, "--init-binary", INIT,
+                "--backend-setting", "cgroupParent=" + cgroupParent,
+                "--backend-setting", "runtimeRoot=" + dir.resolve("runtime")));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile()).start();
+        DaemonProcess d = new DaemonProcess(dir, port, p);
+        d.awaitReady();
+        return d;
+    }
+
+    GardenClient tcpClient() {
+        return RemoteGardenClient.tcp("127.0.0.1", port);
+    }
+
+    GardenClient unixClient() {
+        return RemoteGardenClient.unix(socket);
+    }
+
+    String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitReady() {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        RuntimeException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + logText());
+            }
+            if (Files.exists(socket)) {
+                try (GardenClient c = unixClient()) {
+                    c.ping();
+                    return;
+                } catch (RuntimeException e) {
+                    last = e;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("daemon not ready after 60 s: " + last + "\n" + logText());
+    }
+
+    /** SIGTERM, as Ctrl-C on {@code make run} would. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}

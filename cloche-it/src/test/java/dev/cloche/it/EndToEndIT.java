@@ -1,0 +1,131 @@
+package dev.cloche.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.Container;
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.GardenClient;
+import dev.cloche.api.ProcessIO;
+import dev.cloche.api.ProcessSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The daemon as `make run` starts it, driven by RemoteGardenClient (TCP and unix socket) and by the CLI. */
+class EndToEndIT {
+    private static final String CGROUP_PARENT = "cloche-e2e";
+    private static DaemonProcess daemon;
+
+    @BeforeAll
+    static void startDaemon() throws IOException {
+        daemon = DaemonProcess.start(CGROUP_PARENT);
+    }
+
+    @AfterAll
+    static void stopDaemon() throws Exception {
+        if (daemon == null) {
+            return;
+        }
+        try (GardenClient c = daemon.unixClient()) {
+            for (Container left : c.containers(Map.of())) {
+                left.close();
+            }
+        } finally {
+            daemon.close();
+        }
+        assertNothingLeftBehind();
+    }
+
+    record Output(int exit, String stdout, String stderr) {}
+
+    static Output run(Container c, String path, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = c.run(ProcessSpec.of(path, args), ProcessIO.output(out, err)).await();
+        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void createRunEchoAndDestroyOverTcp() {
+        try (GardenClient client = daemon.tcpClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-tcp").withProperties(Map.of("suite", "e2e")));
+            assertThat(run(c, "echo", "hello", "world")).isEqualTo(new Output(0, "hello world\n", ""));
+            assertThat(run(c, "sh", "-c", "echo out; echo err >&2; exit 7")).isEqualTo(new Output(7, "out\n", "err\n"));
+            assertThat(run(c, "hostname").stdout()).isEqualTo("e2e-tcp\n");
+            assertThat(client.containers(Map.of("suite", "e2e")).stream().map(Container::handle)).contains("e2e-tcp");
+            client.destroy("e2e-tcp");
+            assertThatThrownBy(() -> client.lookup("e2e-tcp")).isInstanceOf(ContainerNotFoundException.class);
+            assertThatThrownBy(() -> client.destroy("e2e-tcp")).isInstanceOfSatisfying(ContainerNotFoundException.class,
+                    e -> assertThat(e.handle()).isEqualTo("e2e-tcp"));
+        }
+    }
+
+    @Test
+    void aFastExitingProcessNeverLosesItsOutput() {
+        try (GardenClient client = daemon.unixClient(); Container c = client.create(ContainerSpec.withHandle("e2e-fast"))) {
+            for (int i = 0; i < 100; i++) {
+                Output o = run(c, "echo", "line-" + i);
+                assertThat(o).as("run %d", i).isEqualTo(new Output(0, "line-" + i + "\n", ""));
+            }
+        }
+    }
+
+    @Test
+    void theCliDrivesTheDaemon() throws Exception {
+        assertThat(cli("ping")).isEqualTo(new Output(0, "ok\n", ""));
+        Output created = cli("create", "--handle", "e2e-cli", "-p", "owner=cli", "--memory", "64M");
+        assertThat(created).isEqualTo(new Output(0, "e2e-cli\n", ""));
+        assertThat(cli("list", "-p", "owner=cli").stdout()).isEqualTo("e2e-cli\n");
+        assertThat(cli("run", "e2e-cli", "--", "echo", "hi from cli")).isEqualTo(new Output(0, "hi from cli\n", ""));
+        assertThat(cli("run", "e2e-cli", "--", "sh", "-c", "echo oops >&2; exit 3")).isEqualTo(new Output(3, "", "oops\n"));
+        assertThat(cli("run", "e2e-cli", "--", "/no/such/binary").exit()).isEqualTo(125);
+        assertThat(cli("properties", "e2e-cli", "--set", "color=blue").exit()).isZero();
+        assertThat(cli("properties", "e2e-cli", "--get", "color").stdout()).isEqualTo("blue\n");
+        assertThat(cli("info", "e2e-cli").stdout()).contains("state:").contains("active").contains("property owner:");
+        assertThat(cli("destroy", "e2e-cli")).isEqualTo(new Output(0, "", ""));
+        Output again = cli("destroy", "e2e-cli");
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.stderr()).contains("unknown handle: e2e-cli");
+    }
+
+    private static Output cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(DaemonProcess.REPO.resolve("bin/cloche").toString(),
+                "--socket", daemon.socket.toString()));
+        cmd.addAll(List.of(args));
+        java.lang.Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Output(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    /** After every container is destroyed and the daemon stopped: no mount, cgroup or runtime state of ours is left. */
+    private static void assertNothingLeftBehind() throws IOException {
+        String mounts = Files.readString(Path.of("/proc/self/mounts"));
+        assertThat(mounts).doesNotContain(daemon.depot.toString());
+        try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path ctrl : controllers.toList()) {
+                assertThat(ctrl.resolve(CGROUP_PARENT)).as("cgroup %s", ctrl).doesNotExist();
+            }
+        }
+        Path containers = daemon.depot.resolve("containers");
+        if (Files.exists(containers)) {
+            try (Stream<Path> left = Files.list(containers)) {
+                assertThat(left.toList()).isEmpty();
+            }
+        }
+    }
+}
