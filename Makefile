@@ -47,3 +47,15 @@ test: deps jdk rootfs native
 
 clean:
 	$(MVN) clean
+
+# Benchmarks (never part of `make test`): a private daemon, then Cloche vs the raw runtime, interleaved.
+BENCH_DIR ?= /tmp/cloche-bench
+bench: build rootfs native
+	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
+	@bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
+	  --init-binary $(INIT) --runtime $(or $(RUNTIME),runc) --backend-setting cgroupParent=cloche-bench \
+	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
+	for i in $$(seq 100); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
+	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
+	  dev.cloche.bench.BenchMain $(BENCH_DIR)/garden.sock $(or $(RUNTIME),runc) $(ROOTFS) docs/benchmarks $(ROUNDS) $(ITERATIONS); \
+	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; exit $$rc
