@@ -36,6 +36,16 @@ class LinuxBackendConformanceIT extends BackendConformance {
         if (backend != null) {
             backend.close();
         }
+        // Never walk into a leaked mount (it could be a read-write bind of host data): fail loudly instead.
+        String mounts;
+        try {
+            mounts = Files.readString(Path.of("/proc/self/mounts"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (mounts.contains(depot.toString())) {
+            throw new AssertionError("mounts left under " + depot + " after every container was destroyed:\n" + mounts);
+        }
         try (var walk = Files.walk(depot)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
