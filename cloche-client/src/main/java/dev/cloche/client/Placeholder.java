@@ -1,0 +1,1 @@
+package dev.cloche.client; final class Placeholder {}

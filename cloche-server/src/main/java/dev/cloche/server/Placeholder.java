@@ -1,0 +1,1 @@
+package dev.cloche.server; final class Placeholder {}

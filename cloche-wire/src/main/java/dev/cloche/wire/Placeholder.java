@@ -1,0 +1,1 @@
+package dev.cloche.wire; final class Placeholder {}
