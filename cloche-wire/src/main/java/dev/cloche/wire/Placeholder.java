@@ -1,1 +1,0 @@
-package dev.cloche.wire; final class Placeholder {}
