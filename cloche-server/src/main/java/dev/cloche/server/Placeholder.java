@@ -1,1 +1,0 @@
-package dev.cloche.server; final class Placeholder {}
