@@ -64,7 +64,11 @@ final class StreamRegistry {
 
         /** The Run/Attach connection is done: keep the streams claimable for the linger time, then expire. */
         void release() {
-            timer.schedule(this::expire, linger.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(this::expire, linger.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                expire();
+            }
         }
 
         /** Removes the entry now (the process never started). */
