@@ -1,1 +1,0 @@
-package dev.cloche.client; final class Placeholder {}
