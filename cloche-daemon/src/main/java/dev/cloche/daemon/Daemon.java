@@ -5,6 +5,7 @@ import dev.cloche.core.CoreConfig;
 import dev.cloche.server.GardenServer;
 import dev.cloche.spi.BackendProvider;
 import dev.cloche.spi.ContainerBackend;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
@@ -39,7 +40,7 @@ public final class Daemon implements AutoCloseable {
         ContainerManager core = null;
         try {
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()));
-            GardenServer server = GardenServer.start(core, config.listen(), config.socket());
+            GardenServer server = GardenServer.start(core, config.listen().map(Daemon::address), config.socket());
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
                     config.backendSettings());
@@ -51,6 +52,16 @@ public final class Daemon implements AutoCloseable {
             backend.close();
             throw e;
         }
+    }
+
+    /** {@code host:port} to an address; the host may be a name or an IPv4/IPv6 literal (IPv6 in brackets). */
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--listen must be HOST:PORT, got " + hostPort);
+        }
+        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+        return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     public GardenServer server() {

@@ -1,0 +1,200 @@
+package dev.cloche.client;
+
+import dev.cloche.api.Capacity;
+import dev.cloche.api.Container;
+import dev.cloche.api.ContainerInfoEntry;
+import dev.cloche.api.ContainerMetricsEntry;
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.GardenClient;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.GardenException;
+import dev.cloche.wire.ErrorCodec;
+import dev.cloche.wire.GardenJson;
+import dev.cloche.wire.Query;
+import dev.cloche.wire.Route;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A {@link GardenClient} speaking Garden's HTTP wire protocol, like Garden's Go client: one connection per call
+ * ({@code Connection: close}), Run/Attach over a hijacked connection plus one connection per output stream.
+ */
+public final class RemoteGardenClient implements GardenClient {
+    private final SocketAddress address;
+
+    private RemoteGardenClient(SocketAddress address) {
+        this.address = address;
+    }
+
+    public static RemoteGardenClient tcp(String host, int port) {
+        return new RemoteGardenClient(new InetSocketAddress(host, port));
+    }
+
+    public static RemoteGardenClient unix(Path socket) {
+        return new RemoteGardenClient(UnixDomainSocketAddress.of(socket));
+    }
+
+    SocketAddress address() {
+        return address;
+    }
+
+    /** The request line target: the route's escaped path plus a form-encoded query (if any). */
+    static String target(Route route, Map<String, String> query, String... params) {
+        String q = Query.encode(query);
+        return route.path(params) + (q.isEmpty() ? "" : "?" + q);
+    }
+
+    /** Writes a request head; {@code framing} is the body framing header line(s), or empty. */
+    static void writeHead(Conn c, String method, String target, String extraHeaders) throws IOException {
+        c.write(method + " " + target + " HTTP/1.1\r\nHost: api\r\nUser-Agent: cloche-client\r\n" + extraHeaders + "\r\n");
+    }
+
+    /** Throws the GardenException an error answer carries. */
+    static GardenException error(Conn c, Conn.Head head) {
+        String body;
+        try {
+            body = new String(c.readBody(head), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            body = "";
+        }
+        return ErrorCodec.decode(head.status(), head.header(ErrorCodec.KIND_HEADER), body);
+    }
+
+    /** One plain call on its own connection; returns the 2xx body or throws the decoded error. */
+    String call(Route route, Map<String, String> query, Optional<String> json, String... params) {
+        try (Conn c = Conn.open(address)) {
+            byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+            String headers = "Connection: close\r\n"
+                    + (json.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
+            writeHead(c, route.method(), target(route, query, params), headers);
+            c.write(body);
+            Conn.Head head = c.readHead();
+            if (!head.ok()) {
+                throw error(c, head);
+            }
+            return new String(c.readBody(head), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw GardenError.internal(route.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    String call(Route route, String... params) {
+        return call(route, Map.of(), Optional.empty(), params);
+    }
+
+    @Override
+    public void ping() {
+        call(Route.PING);
+    }
+
+    @Override
+    public Capacity capacity() {
+        return GardenJson.decodeCapacity(call(Route.CAPACITY));
+    }
+
+    @Override
+    public Container create(ContainerSpec spec) {
+        String handle = GardenJson.decodeHandle(
+                call(Route.CREATE, Map.of(), Optional.of(GardenJson.encodeContainerSpec(spec))));
+        return new RemoteContainer(this, handle);
+    }
+
+    @Override
+    public void destroy(String handle) {
+        call(Route.DESTROY, handle);
+    }
+
+    @Override
+    public List<Container> containers(Map<String, String> properties) {
+        return GardenJson.decodeHandles(call(Route.LIST, properties, Optional.empty())).stream()
+                .map(h -> (Container) new RemoteContainer(this, h)).toList();
+    }
+
+    @Override
+    public Map<String, ContainerInfoEntry> bulkInfo(List<String> handles) {
+        return GardenJson.decodeBulkInfo(call(Route.BULK_INFO, Map.of("handles", String.join(",", handles)), Optional.empty()));
+    }
+
+    @Override
+    public Map<String, ContainerMetricsEntry> bulkMetrics(List<String> handles) {
+        return GardenJson.decodeBulkMetrics(
+                call(Route.BULK_METRICS, Map.of("handles", String.join(",", handles)), Optional.empty()));
+    }
+
+    /** Garden has no lookup route: list everything and search, as the Go client does. */
+    @Override
+    public Container lookup(String handle) {
+        if (!GardenJson.decodeHandles(call(Route.LIST)).contains(handle)) {
+            throw new ContainerNotFoundException(handle);
+        }
+        return new RemoteContainer(this, handle);
+    }
+
+    /** Nothing to release: every call has its own connection. */
+    @Override
+    public void close() {}
+
+    /** A streaming GET body (StreamOut) whose close closes the connection. */
+    InputStream openStream(Route route, Map<String, String> query, String... params) {
+        Conn c = Conn.open(address);
+        try {
+            writeHead(c, route.method(), target(route, query, params), "Connection: close\r\n");
+            Conn.Head head = c.readHead();
+            if (!head.ok()) {
+                GardenException e = error(c, head);
+                c.close();
+                throw e;
+            }
+            InputStream body = c.body(head);
+            return new java.io.FilterInputStream(body) {
+                private boolean closed;
+
+                @Override
+                public void close() {
+                    if (!closed) {
+                        closed = true;
+                        c.close();
+                    }
+                }
+            };
+        } catch (IOException e) {
+            c.close();
+            throw GardenError.internal(route.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A chunked upload (StreamIn): the body is streamed, never buffered whole. */
+    void upload(Route route, Map<String, String> query, InputStream data, String... params) {
+        try (Conn c = Conn.open(address)) {
+            writeHead(c, route.method(), target(route, query, params),
+                    "Connection: close\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n");
+            IOException sendFailure = null;
+            try (var out = c.chunkedOutput()) {
+                data.transferTo(out);
+            } catch (IOException e) {
+                sendFailure = e; // the server may have answered early (an error): read it below
+            }
+            Conn.Head head;
+            try {
+                head = c.readHead();
+            } catch (IOException e) {
+                throw sendFailure != null ? sendFailure : e;
+            }
+            if (!head.ok()) {
+                throw error(c, head);
+            }
+            c.readBody(head);
+        } catch (IOException e) {
+            throw GardenError.internal(route.name() + ": " + e.getMessage(), e);
+        }
+    }
+}

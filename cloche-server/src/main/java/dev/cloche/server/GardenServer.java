@@ -1,0 +1,136 @@
+package dev.cloche.server;
+
+import dev.cloche.api.GardenClient;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Garden's HTTP wire protocol in front of a {@link GardenClient}, on TCP and/or a unix socket. A thin edge: each
+ * request is decoded, turned into one call on the core (on a virtual thread, never on the event loop) and encoded.
+ */
+public final class GardenServer implements AutoCloseable {
+    static final String GATE = "gate";
+    static final String HTTP = "http";
+
+    /** Go keeps a finished Run/Attach's streams claimable this long (garden-protocol §7.3). */
+    public static final Duration STREAM_LINGER = Duration.ofSeconds(60);
+
+    private final EventLoopGroup group;
+    private final ExecutorService executor;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final Optional<Path> socket;
+    private final OptionalInt tcpPort;
+    private boolean closed;
+
+    private GardenServer(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> socket, Duration linger) {
+        this.socket = socket;
+        this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        StreamRegistry registry = new StreamRegistry(group.next(), linger);
+        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(GATE, new Http.Writability())
+                        .addLast(HTTP, new HttpServerCodec())
+                        .addLast("garden", new HttpHandler(core, executor, registry));
+            }
+        };
+        try {
+            OptionalInt port = OptionalInt.empty();
+            if (tcp.isPresent()) {
+                Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(init)
+                        .bind(tcp.get()).syncUninterruptibly().channel();
+                listeners.add(ch);
+                port = OptionalInt.of(((InetSocketAddress) ch.localAddress()).getPort());
+            }
+            if (socket.isPresent()) {
+                Path path = socket.get();
+                Files.deleteIfExists(path); // a stale socket from a previous run would make bind fail
+                Channel ch = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
+                        .childHandler(init).bind(UnixDomainSocketAddress.of(path)).syncUninterruptibly().channel();
+                listeners.add(ch);
+                // Go's server does the same: any local user may talk to it (access is the socket dir's business)
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
+            }
+            this.tcpPort = port;
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** Starts listening; at least one of {@code tcp} and {@code unixSocket} must be present. */
+    public static GardenServer start(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> unixSocket) {
+        return start(core, tcp, unixSocket, STREAM_LINGER);
+    }
+
+    static GardenServer start(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> unixSocket,
+                              Duration streamLinger) {
+        Objects.requireNonNull(core, "core");
+        if (tcp.isEmpty() && unixSocket.isEmpty()) {
+            throw new IllegalArgumentException("no listen address");
+        }
+        return new GardenServer(core, tcp, unixSocket, streamLinger);
+    }
+
+    public static GardenServer tcp(GardenClient core, String host, int port) {
+        return start(core, Optional.of(new InetSocketAddress(host, port)), Optional.empty());
+    }
+
+    public static GardenServer unix(GardenClient core, Path socket) {
+        return start(core, Optional.empty(), Optional.of(socket));
+    }
+
+    /** The bound TCP port (useful with port 0), if listening on TCP. */
+    public OptionalInt tcpPort() {
+        return tcpPort;
+    }
+
+    public Optional<Path> unixSocket() {
+        return socket;
+    }
+
+    /** Stops listening and drops connections; running processes are detached, not killed. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Channel ch : listeners) {
+            ch.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        executor.shutdownNow();
+        socket.ifPresent(p -> {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}

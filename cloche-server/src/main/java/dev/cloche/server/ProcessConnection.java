@@ -1,0 +1,190 @@
+package dev.cloche.server;
+
+import dev.cloche.api.Container;
+import dev.cloche.api.GardenClient;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.GardenException;
+import dev.cloche.api.Process;
+import dev.cloche.api.ProcessIO;
+import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.Signal;
+import dev.cloche.wire.ErrorCodec;
+import dev.cloche.wire.ProcessPayload;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connection A of a Run or Attach after the HTTP codec is gone: starts (or attaches to) the process on a virtual
+ * thread, answers with the hijacked head and the first payload, applies the client's NDJSON payloads in order,
+ * writes the exit status and closes. If the client goes away first the caller is detached; the process keeps
+ * running.
+ */
+final class ProcessConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessConnection.class);
+    private static final int PAUSE_AT = 64;
+    private static final int RESUME_AT = 16;
+
+    /** What to start: a Run with its spec, or an Attach to a process id. */
+    sealed interface Start permits Run, Attach {}
+
+    record Run(ProcessSpec spec) implements Start {}
+
+    record Attach(String processId) implements Start {}
+
+    private final GardenClient core;
+    private final String handle;
+    private final Start start;
+    private final StreamRegistry registry;
+    private final String method;
+    private final String path;
+    private final long startNanos;
+    /** Input lines in arrival order; empty = the connection ended. */
+    private final LinkedBlockingQueue<Optional<String>> inbox = new LinkedBlockingQueue<>();
+    private volatile Channel channel;
+
+    ProcessConnection(GardenClient core, String handle, Start start, StreamRegistry registry, String method,
+                      String path, long startNanos) {
+        this.core = core;
+        this.handle = handle;
+        this.start = start;
+        this.registry = registry;
+        this.method = method;
+        this.path = path;
+        this.startNanos = startNanos;
+    }
+
+    void begin(Channel ch, Executor executor) {
+        channel = ch;
+        ch.closeFuture().addListener(f -> inbox.add(Optional.empty()));
+        executor.execute(this::work);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf line = (ByteBuf) msg;
+        try {
+            inbox.add(Optional.of(line.toString(StandardCharsets.UTF_8)));
+        } finally {
+            line.release();
+        }
+        if (inbox.size() > PAUSE_AT) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("process connection {} failed: {}", path, cause.toString());
+        ctx.close();
+    }
+
+    private void work() {
+        Channel ch = channel;
+        StreamRegistry.Entry streams = registry.open();
+        ChunkPipe stdin = new ChunkPipe(64 * 1024, 1024 * 1024);
+        ProcessIO io = new ProcessIO(Optional.of(stdin), Optional.of(streams.stdout), Optional.of(streams.stderr));
+        Process process;
+        try {
+            Container c = core.lookup(handle);
+            process = switch (start) {
+                case Run r -> c.run(r.spec(), io);
+                case Attach a -> c.attach(a.processId(), io);
+            };
+        } catch (RuntimeException e) {
+            streams.drop();
+            GardenException ge = e instanceof GardenException g ? g : GardenError.internal(String.valueOf(e.getMessage()), e);
+            ErrorCodec.Encoded enc = ErrorCodec.encode(ge);
+            ch.writeAndFlush(Http.rawResponse(enc.status(), HttpResponseStatus.valueOf(enc.status()).reasonPhrase(),
+                            "application/json", ErrorCodec.KIND_HEADER + ": " + enc.kind() + "\r\n",
+                            enc.body().getBytes(StandardCharsets.UTF_8)))
+                    .addListener(ChannelFutureListener.CLOSE);
+            log(enc.status());
+            return;
+        }
+        String pid = process.id();
+        boolean run = start instanceof Run;
+        ByteBuf head = Http.hijackHead(run ? 201 : 200, run ? "Created" : "OK", true);
+        head.writeCharSequence(ProcessPayload.hello(pid, streams.id).encode(), StandardCharsets.UTF_8);
+        ch.writeAndFlush(head);
+        log(run ? 201 : 200);
+        process.onExit().whenComplete((code, err) -> {
+            String last = err == null ? ProcessPayload.exit(pid, code).encode()
+                    : ProcessPayload.failure(pid, String.valueOf(err.getMessage())).encode();
+            stdin.finish();
+            ch.writeAndFlush(Unpooled.copiedBuffer(last, StandardCharsets.UTF_8)).addListener(ChannelFutureListener.CLOSE);
+        });
+        try {
+            readInput(ch, process, stdin, pid);
+            ch.closeFuture().awaitUninterruptibly();
+        } finally {
+            stdin.finish();
+            process.close();
+            streams.release();
+        }
+    }
+
+    /** Applies the client's payloads until the connection ends or a payload stops input (Go's order of checks). */
+    private void readInput(Channel ch, Process process, ChunkPipe stdin, String pid) {
+        while (true) {
+            Optional<String> next;
+            try {
+                next = inbox.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (inbox.size() < RESUME_AT && !ch.config().isAutoRead()) {
+                ch.config().setAutoRead(true);
+            }
+            if (next.isEmpty()) {
+                return;
+            }
+            ProcessPayload p;
+            try {
+                p = ProcessPayload.decode(next.get());
+            } catch (RuntimeException malformed) {
+                stdin.finish();
+                return;
+            }
+            try {
+                if (p.tty().isPresent()) {
+                    process.setTty(p.tty().get());
+                } else if (p.source().isPresent()) {
+                    if (p.data().isEmpty()) {
+                        stdin.finish();
+                        return;
+                    }
+                    if (!stdin.put(p.data().get().getBytes(StandardCharsets.UTF_8))) {
+                        LOG.debug("stdin of {} closed; dropping input", pid);
+                    }
+                } else if (p.signal().isPresent() && (p.signal().get() == 0 || p.signal().get() == 1)) {
+                    process.signal(p.signal().get() == 0 ? Signal.TERMINATE : Signal.KILL);
+                } else {
+                    stdin.finish();
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (GardenException e) {
+                LOG.debug("payload for {} failed: {}", pid, e.getMessage());
+            }
+        }
+    }
+
+    private void log(int status) {
+        LOG.info("method={} path={} status={} durationMs={}", method, path, status,
+                (System.nanoTime() - startNanos) / 1_000_000);
+    }
+}

@@ -1,0 +1,208 @@
+package dev.cloche.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloche.wire.Capture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Replays every recorded Go-client connection against the real server (fake core) over TCP and over a unix
+ * socket, connection by connection in recorded order, and compares status lines, framing headers and bodies:
+ * exact bytes for errors, 404 text, process output and tar; JSON shape (keys, types, nulls) elsewhere.
+ * Per-run values (generated handles, process and stream ids) are learned from our answers and rewritten.
+ */
+class GoldenReplayTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final List<String> FRAMING = List.of("content-type", "transfer-encoding", "connection");
+
+    @TempDir
+    Path tmp;
+
+    static Stream<Arguments> folders() throws IOException {
+        List<Arguments> out = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(Capture.ROOT)) {
+            for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
+                out.add(Arguments.of(d.getFileName().toString(), "tcp"));
+                out.add(Arguments.of(d.getFileName().toString(), "unix"));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @MethodSource("folders")
+    @Timeout(30)
+    void replay(String folder, String transport) throws Exception {
+        List<Capture> captures;
+        try (Stream<Path> files = Files.list(Capture.ROOT.resolve(folder))) {
+            captures = files.filter(f -> f.getFileName().toString().startsWith("conn-")).sorted().map(Capture::load).toList();
+        }
+        FakeGarden fake = new FakeGarden();
+        seedStreamOutFiles(fake, captures);
+        Path sock = tmp.resolve("garden.sock");
+        try (GardenServer server = transport.equals("tcp")
+                ? GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty())
+                : GardenServer.start(fake, Optional.empty(), Optional.of(sock));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            SocketAddress addr = transport.equals("tcp")
+                    ? new InetSocketAddress("127.0.0.1", server.tcpPort().orElseThrow()) : UnixDomainSocketAddress.of(sock);
+            Map<String, String> rewrite = new ConcurrentHashMap<>();
+            List<CompletableFuture<Void>> done = new ArrayList<>();
+            for (Capture c : captures) {
+                CompletableFuture<Void> started = new CompletableFuture<>();
+                done.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        replayOne(c, addr, rewrite, started);
+                    } catch (Throwable t) {
+                        started.completeExceptionally(t);
+                        throw t;
+                    }
+                }, pool));
+                started.get(10, TimeUnit.SECONDS); // the Go client opens connections in this order
+            }
+            for (CompletableFuture<Void> f : done) {
+                f.get(15, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** StreamOut captures read files the Go fake had: give our fake the same tar bytes at the same path. */
+    private static void seedStreamOutFiles(FakeGarden fake, List<Capture> captures) {
+        for (Capture c : captures) {
+            if (c.method().equals("GET") && c.requestPath().endsWith("/files") && c.status() == 200) {
+                String source = java.net.URLDecoder.decode(c.requestQuery().replaceAll(".*source=([^&]*).*", "$1"),
+                        StandardCharsets.UTF_8);
+                fake.seedFile(source, RawConn.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)));
+            }
+        }
+    }
+
+    private static void replayOne(Capture c, SocketAddress addr, Map<String, String> rewrite,
+                                  CompletableFuture<Void> started) {
+        List<byte[]> client = c.segments().stream().filter(Capture.Segment::fromClient).map(Capture.Segment::bytes).toList();
+        Capture.Http expected = c.response();
+        String route = c.method() + " " + c.requestPath();
+        boolean hijackedA = expected.startLine().split(" ")[1].startsWith("2") && (c.method().equals("POST") && route.endsWith("/processes")
+                || c.method().equals("GET") && c.requestPath().matches("/containers/[^/]+/processes/[^/]+"));
+        boolean stream = c.requestPath().matches(".*/attaches/[^/]+/std(out|err)");
+        try (RawConn conn = RawConn.open(addr)) {
+            Iterator<byte[]> it = client.iterator();
+            conn.send(rewriteRequestLine(it.next(), rewrite));
+            RawConn.Head head = conn.readHead();
+            assertThat(head.statusLine()).as(c + " status").isEqualTo(expected.startLine());
+            for (String h : FRAMING) {
+                assertThat(Optional.ofNullable(head.header(h))).as(c + " header " + h).isEqualTo(expected.header(h));
+            }
+            assertThat(head.header("content-length") != null).as(c + " content-length present")
+                    .isEqualTo(expected.header("content-length").isPresent());
+            List<String> expectedLines = c.serverRaw().lines().toList();
+            if (hijackedA) {
+                String hello = conn.readLine();
+                JsonNode ours = JSON.readTree(hello);
+                JsonNode theirs = JSON.readTree(expectedLines.getFirst());
+                rewrite.put(theirs.get("process_id").asString(), ours.get("process_id").asString());
+                rewrite.put(theirs.get("stream_id").asString(), ours.get("stream_id").asString());
+                assertSameShape(c + " hello", ours, theirs);
+                started.complete(null);
+                it.forEachRemaining(conn::send);
+                List<String> rest = new String(conn.readToEof(), StandardCharsets.UTF_8).lines().toList();
+                assertThat(rest).as(c + " messages after hello").hasSize(expectedLines.size() - 1);
+                for (int i = 0; i < rest.size(); i++) {
+                    assertSameShape(c + " message " + i, JSON.readTree(rest.get(i)), JSON.readTree(expectedLines.get(i + 1)));
+                }
+                return;
+            }
+            it.forEachRemaining(conn::send);
+            byte[] body = head.header("content-length") != null
+                    ? conn.readBody(Integer.parseInt(head.header("content-length"))) : conn.readToEof();
+            if (!stream && "chunked".equals(head.header("transfer-encoding"))) {
+                body = RawConn.dechunk(body);
+            }
+            byte[] theirs = expected.header("content-length").isPresent() ? expected.body().getBytes(StandardCharsets.UTF_8)
+                    : stream ? c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)
+                    : RawConn.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1));
+            compareBodies(c, body, theirs, expected, rewrite);
+            started.complete(null);
+        }
+    }
+
+    private static void compareBodies(Capture c, byte[] ours, byte[] theirs, Capture.Http expected, Map<String, String> rewrite) {
+        boolean json = expected.header("content-type").orElse("").equals("application/json");
+        if (!json) {
+            assertThat(ours).as(c + " raw body").isEqualTo(theirs);
+            return;
+        }
+        String oursText = new String(ours, StandardCharsets.UTF_8);
+        String theirsText = new String(theirs, StandardCharsets.UTF_8);
+        assertThat(oursText).as(c + " one JSON value + newline").endsWith("\n");
+        JsonNode o = JSON.readTree(oursText);
+        JsonNode t = JSON.readTree(theirsText);
+        if (t.isObject() && t.has("Type") && t.has("Binary")) {
+            assertThat(oursText).as(c + " error body").isEqualTo(theirsText); // errors are fully deterministic
+            return;
+        }
+        if (t.isObject() && t.size() == 1 && t.has("Handle") && !t.get("Handle").asString().equals(o.path("Handle").asString())) {
+            rewrite.put(t.get("Handle").asString(), o.get("Handle").asString()); // a generated handle
+        }
+        assertSameShape(c.toString(), o, t);
+    }
+
+    /** Same keys, same JSON types (null and empty collections are interchangeable, as for Go's decoder). */
+    static void assertSameShape(String what, JsonNode ours, JsonNode theirs) {
+        if (ours.isNull() || theirs.isNull()) {
+            assertThat(ours.isNull() || ours.isContainer() || ours.isString() && ours.asString().isEmpty())
+                    .as(what + ": " + ours + " vs " + theirs).isTrue();
+            assertThat(theirs.isNull() || theirs.isContainer() || theirs.isString()).as(what).isTrue();
+            return;
+        }
+        assertThat(ours.getNodeType()).as(what + ": " + ours + " vs " + theirs).isEqualTo(theirs.getNodeType());
+        if (ours.isObject()) {
+            assertThat(ours.propertyNames()).as(what + " keys").containsExactlyInAnyOrderElementsOf(theirs.propertyNames());
+            for (String k : theirs.propertyNames()) {
+                assertSameShape(what + "." + k, ours.get(k), theirs.get(k));
+            }
+        } else if (ours.isArray() && !ours.isEmpty() && !theirs.isEmpty()) {
+            assertSameShape(what + "[0]", ours.get(0), theirs.get(0));
+        }
+    }
+
+    private static byte[] rewriteRequestLine(byte[] request, Map<String, String> rewrite) {
+        String s = new String(request, StandardCharsets.ISO_8859_1);
+        int eol = s.indexOf("\r\n");
+        String[] parts = s.substring(0, eol).split(" ");
+        String target = parts[1];
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        String[] segs = path.split("/", -1);
+        for (int i = 0; i < segs.length; i++) {
+            segs[i] = rewrite.getOrDefault(segs[i], segs[i]);
+        }
+        String line = parts[0] + " " + String.join("/", segs) + (q < 0 ? "" : target.substring(q)) + " " + parts[2];
+        return (line + s.substring(eol)).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+}
