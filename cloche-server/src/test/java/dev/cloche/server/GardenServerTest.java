@@ -168,4 +168,20 @@ class GardenServerTest {
         }
         assertThat(sock).doesNotExist();
     }
+
+    @Test
+    void malformedRunSpecIs400WithoutConnectionCloseAndPipelinedBytesAreNotParsedAsHttp() {
+        call(req("POST", "/containers", "{\"handle\":\"m\"}"));
+        String spec = "{\"path\": 5}\n";
+        try (RawConn a = RawConn.open(addr)) {
+            a.send("POST /containers/m/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n"
+                    + spec + "{\"process_id\":\"x\",\"source\":0}\n");
+            RawConn.Head head = a.readHead();
+            assertThat(head.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
+            assertThat(head.header("connection")).isNull();
+            assertThat(new String(a.readBody(Integer.parseInt(head.header("content-length"))), StandardCharsets.UTF_8))
+                    .startsWith("{\"Type\":\"\",");
+            assertThat(a.readToEof()).isEmpty(); // exactly one answer, then close
+        }
+    }
 }
