@@ -67,6 +67,11 @@ public final class FakeGarden implements GardenClient {
         seededFiles.put(path, tar.clone());
     }
 
+    /** The net-out rules a container received, in order. */
+    public List<NetOutRule> netOutRules(String handle) {
+        return List.copyOf(((FakeContainer) lookup(handle)).netOut);
+    }
+
     @Override
     public void ping() {}
 
