@@ -204,4 +204,24 @@ class RemoteGardenClientTest {
             assertThatThrownBy(() -> unixClient.lookup("uds")).isInstanceOf(ContainerNotFoundException.class);
         }
     }
+
+    @Test
+    void limitsAndNetOutTravel() {
+        ContainerSpec base = spec("lim", Map.of());
+        ContainerSpec s = new ContainerSpec(base.handle(), base.graceTime(), base.rootfs(), base.image(), base.bindMounts(),
+                base.network(), base.properties(), base.env(), base.privileged(),
+                base.limits().withMemory(new dev.cloche.api.MemoryLimits(64L << 20)), base.netOut(), base.netIn());
+        Container c = client.create(s);
+        assertThat(c.currentMemoryLimits().limitInBytes()).isEqualTo(64L << 20);
+        assertThat(c.currentDiskLimits()).isEqualTo(dev.cloche.api.DiskLimits.NONE);
+        assertThat(c.currentCpuLimits()).isEqualTo(dev.cloche.api.CpuLimits.NONE);
+        assertThat(c.currentBandwidthLimits()).isEqualTo(dev.cloche.api.BandwidthLimits.NONE);
+        c.netOut(dev.cloche.wire.GardenJson.decodeNetOutRule("{\"protocol\":1,\"ports\":[{\"start\":80,\"end\":443}]}"));
+        c.bulkNetOut(dev.cloche.wire.GardenJson.decodeNetOutRules("[{\"protocol\":2},{\"protocol\":3,\"icmps\":{\"type\":8,\"code\":0}}]"));
+        assertThat(fakeNetOut("lim")).hasSize(3);
+    }
+
+    private List<dev.cloche.api.NetOutRule> fakeNetOut(String handle) {
+        return fake.netOutRules(handle);
+    }
 }

@@ -42,6 +42,7 @@ public final class GardenServer implements AutoCloseable {
     private final ExecutorService executor;
     private final List<Channel> listeners = new ArrayList<>();
     private final Optional<Path> socket;
+    private final StreamRegistry registry;
     private final OptionalInt tcpPort;
     private boolean closed;
 
@@ -50,6 +51,7 @@ public final class GardenServer implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         StreamRegistry registry = new StreamRegistry(group.next(), linger);
+        this.registry = registry;
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -125,6 +127,7 @@ public final class GardenServer implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         executor.shutdownNow();
+        registry.expireAll();
         socket.ifPresent(p -> {
             try {
                 Files.deleteIfExists(p);

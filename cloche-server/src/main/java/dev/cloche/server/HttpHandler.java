@@ -152,9 +152,12 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (upload != null) {
-            long queued = upload.offer(ByteBufUtil.getBytes(content.content()));
-            if (queued > MAX_BODY) {
+            ChunkPipe pipe = upload;
+            if (pipe.offer(ByteBufUtil.getBytes(content.content())) > MAX_BODY) {
                 ctx.channel().config().setAutoRead(false); // resumed by the pipe's drain callback
+                if (pipe.queued() < MAX_BODY / 4) {
+                    ctx.channel().config().setAutoRead(true); // the reader drained it before we paused
+                }
             }
             if (last) {
                 upload.finish();
@@ -356,6 +359,10 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
                     ? new ProcessConnection.Run(GardenJson.decodeProcessSpec(new String(bytes, StandardCharsets.UTF_8)))
                     : new ProcessConnection.Attach(f.param("pid"));
         } catch (RuntimeException e) {
+            // leave HTTP first: a typed error needs Content-Length and no Connection: close (§7.6), and any
+            // pipelined stdin must not be parsed as the next request
+            ctx.pipeline().addAfter(GardenServer.HTTP, "discard", new StreamRegistry.StreamConnection());
+            leaveHttp(ctx);
             fail(ctx, e, true);
             return;
         }

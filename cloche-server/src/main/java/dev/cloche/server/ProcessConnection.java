@@ -52,6 +52,8 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
     /** Input lines in arrival order; empty = the connection ended. */
     private final LinkedBlockingQueue<Optional<String>> inbox = new LinkedBlockingQueue<>();
     private volatile Channel channel;
+    /** Set once a payload stopped input processing (Go's rules): later lines are read and dropped. */
+    private volatile boolean inputDone;
 
     ProcessConnection(GardenClient core, String handle, Start start, StreamRegistry registry, String method,
                       String path, long startNanos) {
@@ -74,6 +76,9 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf line = (ByteBuf) msg;
         try {
+            if (inputDone) {
+                return;
+            }
             inbox.add(Optional.of(line.toString(StandardCharsets.UTF_8)));
         } finally {
             line.release();
@@ -126,6 +131,9 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
         });
         try {
             readInput(ch, process, stdin, pid);
+            inputDone = true;
+            inbox.clear();
+            ch.config().setAutoRead(true);
             ch.closeFuture().awaitUninterruptibly();
         } finally {
             stdin.finish();

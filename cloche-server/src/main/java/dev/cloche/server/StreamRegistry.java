@@ -44,6 +44,11 @@ final class StreamRegistry {
         return e;
     }
 
+    /** Server shutdown: every unclaimed sink discards from now on, so no core pump stays blocked. */
+    void expireAll() {
+        entries.values().forEach(Entry::drop);
+    }
+
     Optional<Entry> get(String streamId) {
         return Optional.ofNullable(entries.get(streamId));
     }

@@ -55,10 +55,21 @@ public final class FakeGarden implements GardenClient {
     private final Map<String, FakeContainer> containers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<String, byte[]> seededFiles = new ConcurrentHashMap<>();
+    static final AtomicInteger ACTIVE_PUMPS = new AtomicInteger();
+
+    /** Output pumps (one per attached stdout/stderr) still delivering, across all fakes. */
+    public static int activePumps() {
+        return ACTIVE_PUMPS.get();
+    }
 
     /** A file every container can stream out (before anything was streamed in at that path). */
     public void seedFile(String path, byte[] tar) {
         seededFiles.put(path, tar.clone());
+    }
+
+    /** The net-out rules a container received, in order. */
+    public List<NetOutRule> netOutRules(String handle) {
+        return List.copyOf(((FakeContainer) lookup(handle)).netOut);
     }
 
     @Override
@@ -424,6 +435,7 @@ public final class FakeGarden implements GardenClient {
 
         private void pump(ByteArrayOutputStream source, OutputStream sink, java.util.concurrent.atomic.AtomicBoolean detached) {
             int sent = 0;
+            ACTIVE_PUMPS.incrementAndGet();
             try (sink) {
                 while (true) {
                     byte[] chunk;
@@ -447,6 +459,8 @@ public final class FakeGarden implements GardenClient {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                ACTIVE_PUMPS.decrementAndGet();
             }
         }
     }

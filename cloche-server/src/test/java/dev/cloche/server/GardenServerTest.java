@@ -168,4 +168,45 @@ class GardenServerTest {
         }
         assertThat(sock).doesNotExist();
     }
+
+    @Test
+    void malformedRunSpecIs400WithoutConnectionCloseAndPipelinedBytesAreNotParsedAsHttp() {
+        call(req("POST", "/containers", "{\"handle\":\"m\"}"));
+        String spec = "{\"path\": 5}\n";
+        try (RawConn a = RawConn.open(addr)) {
+            a.send("POST /containers/m/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n"
+                    + spec + "{\"process_id\":\"x\",\"source\":0}\n");
+            RawConn.Head head = a.readHead();
+            assertThat(head.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
+            assertThat(head.header("connection")).isNull();
+            assertThat(new String(a.readBody(Integer.parseInt(head.header("content-length"))), StandardCharsets.UTF_8))
+                    .startsWith("{\"Type\":\"\",");
+            assertThat(a.readToEof()).isEmpty(); // exactly one answer, then close
+        }
+    }
+
+    @Test
+    void unclaimedStreamsBlockTheCoreUntilTheLingerTimeThenDiscard() {
+        try (GardenServer quick = GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)),
+                Optional.empty(), java.time.Duration.ofSeconds(1))) {
+            InetSocketAddress q = new InetSocketAddress("127.0.0.1", quick.tcpPort().orElseThrow());
+            int before = FakeGarden.activePumps();
+            try (RawConn c = RawConn.open(q)) {
+                c.send(req("POST", "/containers", "{\"handle\":\"l\"}"));
+                c.readToEof();
+            }
+            String spec = "{\"path\":\"echo\",\"args\":[\"unread\"],\"rlimits\":{},\"image\":{}}\n";
+            try (RawConn a = RawConn.open(q)) {
+                a.send("POST /containers/l/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length()
+                        + "\r\n\r\n" + spec);
+                a.readHead();
+                a.readLine();
+                assertThat(a.readLine()).contains("\"exit_status\":0");
+            }
+            // nobody asked for stdout: the core's pump is held (lossless) until the linger time, then released
+            assertThat(FakeGarden.activePumps()).isGreaterThan(before);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> FakeGarden.activePumps() == before);
+        }
+    }
 }
