@@ -51,7 +51,7 @@ final class LinuxBackend implements ContainerBackend {
 
     /** Everything a container needs from its backend. */
     record Parts(Settings settings, CommandRunner runner, OciRuntime runtime, Cgroups cgroups, Volumizer privilegedVolumes,
-                 Volumizer unprivilegedVolumes) {
+                 Volumizer unprivilegedVolumes, long hostCapabilities) {
         Volumizer volumizer(boolean privileged) {
             return privileged ? privilegedVolumes : unprivilegedVolumes;
         }
@@ -64,7 +64,8 @@ final class LinuxBackend implements ContainerBackend {
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
         this.parts = new Parts(settings, runner, runtime, CgroupFs.hybrid(cgroupRoot),
-                Volumizers.overlay(runner, -1), Volumizers.overlay(runner, BundleRules.MAX_UID));
+                Volumizers.overlay(runner, -1), Volumizers.overlay(runner, BundleRules.MAX_UID),
+                ProcFs.boundingCapabilities());
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
         this.containersDir = settings.depot().resolve("containers");
         try {
@@ -131,7 +132,8 @@ final class LinuxBackend implements ContainerBackend {
             rollback.add("overlay", () -> volumizer.destroy(dir));
             Path rootfs = volumizer.create(lower, dir);
 
-            Bundle bundle = BundleRules.build(new BundleInput(id, spec, rootfs, s.initBinary(), s.toolBinary(), s.cgroupParent()));
+            Bundle bundle = BundleRules.build(new BundleInput(id, spec, rootfs, s.initBinary(), s.toolBinary(), s.cgroupParent(),
+                    parts.hostCapabilities()));
             Files.writeString(dir.resolve("config.json"), BundleJson.config(bundle));
 
             LinuxContainer container = new LinuxContainer(parts, meta, dir);

@@ -101,7 +101,7 @@ final class LinuxContainer implements BackendContainer {
             rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
         }
         OciProcess process = new OciProcess(args, env, cwd, user.uid(), user.gid(),
-                BundleRules.capabilities(meta.privileged()), user.uid() == 0, rlimits);
+                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits);
         synchronized (processes) {
             LinuxProcess existing = processes.get(spec.id());
             if (existing != null && !existing.exit().isDone()) {
@@ -312,7 +312,7 @@ final class LinuxContainer implements BackendContainer {
     private java.lang.Process helper(ContainerFiles.User user, List<String> args) {
         if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
         List<String> env = processEnv(List.of(), user);
-        OciProcess p = new OciProcess(args, env, "/", user.uid(), user.gid(), BundleRules.capabilities(meta.privileged()),
+        OciProcess p = new OciProcess(args, env, "/", user.uid(), user.gid(), BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()),
                 user.uid() == 0, List.of());
         Path hdir = dir.resolve("helpers");
         try {

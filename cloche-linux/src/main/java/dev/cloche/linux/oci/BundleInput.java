@@ -10,8 +10,10 @@ import java.util.Objects;
  * @param rootfs the mounted root filesystem (the overlay's merged dir)
  * @param initBinary the host path of the container init, bind-mounted read-only
  * @param toolBinary the host path of a static busybox, bind-mounted read-only for stream in/out
+ * @param hostCapabilities the capabilities this host lets us grant, as a bit mask (privileged containers get all of them)
  */
-public record BundleInput(String id, ContainerSpec spec, Path rootfs, Path initBinary, Path toolBinary, String cgroupParent) {
+public record BundleInput(String id, ContainerSpec spec, Path rootfs, Path initBinary, Path toolBinary, String cgroupParent,
+                          long hostCapabilities) {
     public BundleInput {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(spec, "spec");

@@ -64,8 +64,16 @@ public final class BundleRules {
         return handle.length() > HOSTNAME_MAX ? handle.substring(handle.length() - HOSTNAME_MAX) : handle;
     }
 
-    public static List<String> capabilities(boolean privileged) {
-        return privileged ? ALL_CAPS : UNPRIVILEGED_CAPS;
+    /**
+     * The container's capability set. "All" means all the host can grant: this VM lacks CAP_SYS_RESOURCE, and a
+     * runtime asked for a capability outside its own bounding set fails with EPERM.
+     */
+    public static List<String> capabilities(boolean privileged, long hostCapabilities) {
+        List<String> wanted = privileged ? ALL_CAPS : UNPRIVILEGED_CAPS;
+        return wanted.stream().filter(c -> {
+            int bit = ALL_CAPS.indexOf(c);
+            return bit < 64 && (hostCapabilities & (1L << bit)) != 0;
+        }).toList();
     }
 
     /** Container env layered with {@code overrides} (same key replaces), then PATH added if absent. */
@@ -151,7 +159,7 @@ public final class BundleRules {
         public Bundle apply(Bundle b, BundleInput in) {
             ContainerSpec s = in.spec();
             return b.withProcess(new OciProcess(List.of(INIT_PATH), layerEnv(s.env(), List.of()), "/", 0, 0,
-                    capabilities(s.privileged()), true, List.of(NOFILE)));
+                    capabilities(s.privileged(), in.hostCapabilities()), true, List.of(NOFILE)));
         }
     }
 

@@ -47,6 +47,20 @@ public final class ProcFs {
         }
     }
 
+    /** The bounding capability set of this process (CapBnd of /proc/self/status), all bits if unreadable. */
+    public static long boundingCapabilities() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapBnd:")) {
+                    return Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return -1L;
+    }
+
     /** Total memory of the host in bytes (MemTotal of /proc/meminfo). */
     public static long memTotalBytes() {
         try {
