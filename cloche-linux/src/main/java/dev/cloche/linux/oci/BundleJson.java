@@ -25,7 +25,7 @@ public final class BundleJson {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("ociVersion", "1.0.2");
         c.put("process", processTree(b.process()));
-        c.put("root", Map.of("path", b.rootPath(), "readonly", false));
+        c.put("root", ordered("path", b.rootPath(), "readonly", false));
         c.put("hostname", b.hostname());
         List<Object> mounts = new ArrayList<>();
         for (Bundle.Mount m : b.mounts()) {
