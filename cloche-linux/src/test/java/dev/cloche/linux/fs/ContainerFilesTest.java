@@ -24,8 +24,12 @@ class ContainerFilesTest {
         Path busybox = Files.writeString(root.resolve("bin/busybox"), "");
         Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
-        Files.createSymbolicLink(root.resolve("usr/bin/env"), Path.of("/bin/busybox"));
-        Files.createSymbolicLink(root.resolve("bin/escape"), Path.of("../../../../../../bin/sh"));
+        Files.createDirectories(root.resolve("opt/cloche-test"));
+        Path tool = Files.writeString(root.resolve("opt/cloche-test/tool"), "");
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // targets that exist only inside the rootfs: on the host they would dangle, in the container they resolve
+        Files.createSymbolicLink(root.resolve("usr/bin/env"), Path.of("/opt/cloche-test/tool"));
+        Files.createSymbolicLink(root.resolve("bin/escape"), Path.of("../../../../../../opt/cloche-test/tool"));
         Files.writeString(root.resolve("etc/data"), "not executable");
         Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1001::/home/alice:/bin/sh\n");
         files = new ContainerFiles(root);
@@ -49,8 +53,9 @@ class ContainerFilesTest {
 
     @Test
     void symlinksAndDotDotNeverLeaveTheRoot() {
-        // ../../.. from /bin stops at the container's root, where /bin/sh exists
-        assertThat(files.resolve("/bin/escape")).contains(root.resolve("bin/busybox"));
+        // ../../.. from /bin stops at the container's root
+        assertThat(files.resolve("/bin/escape")).contains(root.resolve("opt/cloche-test/tool"));
+        assertThat(files.findExecutable("/bin/escape", "/", "")).contains("/bin/escape");
         assertThat(files.resolve("/../../etc/passwd")).contains(root.resolve("etc/passwd"));
     }
 
