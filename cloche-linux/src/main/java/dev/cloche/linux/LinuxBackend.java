@@ -1,0 +1,216 @@
+package dev.cloche.linux;
+
+import dev.cloche.api.AlreadyExistsException;
+import dev.cloche.api.Capacity;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.GardenException;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.ResourceExhaustedException;
+import dev.cloche.linux.cgroup.CgroupFs;
+import dev.cloche.linux.cgroup.Cgroups;
+import dev.cloche.linux.fs.ImageCache;
+import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.fs.Volumizer;
+import dev.cloche.linux.fs.Volumizers;
+import dev.cloche.linux.oci.Bundle;
+import dev.cloche.linux.oci.BundleInput;
+import dev.cloche.linux.oci.BundleJson;
+import dev.cloche.linux.oci.BundleRules;
+import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.oci.OciRuntimes;
+import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendSpec;
+import dev.cloche.spi.ContainerBackend;
+import dev.cloche.spi.RestoredContainer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Containers on runc/crun with an overlay root, cgroup v1 limits and (unprivileged) a Guardian-style user namespace. */
+final class LinuxBackend implements ContainerBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(LinuxBackend.class);
+    private static final Pattern RUNTIME_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    /** Everything a container needs from its backend. */
+    record Parts(Settings settings, CommandRunner runner, OciRuntime runtime, Cgroups cgroups, Volumizer privilegedVolumes,
+                 Volumizer unprivilegedVolumes, long hostCapabilities) {
+        Volumizer volumizer(boolean privileged) {
+            return privileged ? privilegedVolumes : unprivilegedVolumes;
+        }
+    }
+
+    private final Parts parts;
+    private final ImageCache images;
+    private final Path containersDir;
+
+    LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
+        OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
+        this.parts = new Parts(settings, runner, runtime, CgroupFs.hybrid(cgroupRoot),
+                Volumizers.overlay(runner, -1), Volumizers.overlay(runner, BundleRules.MAX_UID),
+                ProcFs.boundingCapabilities());
+        this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
+        this.containersDir = settings.depot().resolve("containers");
+        try {
+            Files.createDirectories(containersDir);
+            Files.createDirectories(settings.runtimeRoot());
+        } catch (IOException e) {
+            throw GardenError.internal("cannot create depot " + settings.depot(), e);
+        }
+        if (settings.runtime().equals("crun")) {
+            prepareCgroupsForCrun(cgroupRoot);
+        }
+    }
+
+    /** crun 1.8 refuses hybrid hosts whose cgroup2 holds a controller; giving hugetlb its own v1 hierarchy empties it. */
+    private void prepareCgroupsForCrun(Path cgroupRoot) {
+        Path controllers = cgroupRoot.resolve("unified/cgroup.controllers");
+        try {
+            if (!Files.exists(controllers) || Files.readString(controllers).isBlank()) return;
+        } catch (IOException e) {
+            return;
+        }
+        Path hugetlb = cgroupRoot.resolve("hugetlb");
+        parts.runner().check(List.of("mkdir", "-p", hugetlb.toString()));
+        if (!ProcFs.isMounted(hugetlb)) {
+            parts.runner().check(List.of("mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", hugetlb.toString()));
+        }
+    }
+
+    /** The runtime id: the handle where runtimes accept it, else a stable hash of it. */
+    static String runtimeId(String handle) {
+        if (RUNTIME_ID.matcher(handle).matches()) return handle;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(handle.getBytes(StandardCharsets.UTF_8));
+            return "h-" + HexFormat.of().formatHex(d, 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public BackendContainer create(BackendSpec backendSpec) {
+        ContainerSpec spec = backendSpec.spec();
+        String handle = backendSpec.handle();
+        Settings s = parts.settings();
+        Path image = image(spec);
+        String id = runtimeId(handle);
+        Path dir = containersDir.resolve(id);
+        if (Files.exists(dir)) {
+            throw new AlreadyExistsException("Handle '" + handle + "' already in use");
+        }
+        if (depotEntries().size() >= s.maxContainers()) {
+            throw new ResourceExhaustedException("max containers reached: " + s.maxContainers());
+        }
+        long now = System.currentTimeMillis();
+        Rollback rollback = new Rollback();
+        try {
+            Files.createDirectory(dir);
+            rollback.add("depot entry", () -> Trees.deleteRecursively(dir));
+            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits());
+            Files.writeString(dir.resolve("meta.json"), JSON.writeValueAsString(meta));
+
+            Path lower = images.lowerFor(image, spec.privileged());
+            Volumizer volumizer = parts.volumizer(spec.privileged());
+            rollback.add("overlay", () -> volumizer.destroy(dir));
+            Path rootfs = volumizer.create(lower, dir);
+
+            Bundle bundle = BundleRules.build(new BundleInput(id, spec, rootfs, s.initBinary(), s.toolBinary(), s.cgroupParent(),
+                    parts.hostCapabilities()));
+            Files.writeString(dir.resolve("config.json"), BundleJson.config(bundle));
+
+            LinuxContainer container = new LinuxContainer(parts, meta, dir);
+            // registered before create: runtimes leave state and cgroup dirs behind when create fails part-way
+            rollback.add("runtime container", container::removeRuntime);
+            parts.runtime().create(id, dir, dir.resolve(LinuxContainer.INIT_PID));
+            parts.runtime().start(id);
+            return container;
+        } catch (GardenException e) {
+            throw rollback.unwind(e);
+        } catch (IOException | RuntimeException e) {
+            throw rollback.unwind(GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    private Path image(ContainerSpec spec) {
+        String uri = spec.imageUri();
+        if (uri.isEmpty()) {
+            return parts.settings().defaultRootfs();
+        }
+        String path = uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
+        if (uri.contains("://") && !uri.startsWith("file://") || !path.startsWith("/")) {
+            throw new InvalidRequestException("the linux backend takes images as host directories, not " + uri);
+        }
+        Path p = Path.of(path);
+        if (!Files.isDirectory(p)) {
+            throw new InvalidRequestException("image directory does not exist: " + path);
+        }
+        return p;
+    }
+
+    private List<Path> depotEntries() {
+        try (Stream<Path> st = Files.list(containersDir)) {
+            return st.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public List<RestoredContainer> restore() {
+        List<RestoredContainer> out = new ArrayList<>();
+        for (Path dir : depotEntries()) {
+            DepotMeta meta;
+            try {
+                meta = JSON.readValue(Files.readString(dir.resolve("meta.json")), DepotMeta.class);
+            } catch (IOException | RuntimeException e) {
+                out.add(new RestoredContainer(dir.getFileName().toString(), Optional.empty(),
+                        Optional.of("unreadable depot entry " + dir + ": " + e.getMessage())));
+                continue;
+            }
+            Optional<OciRuntime.State> state = parts.runtime().state(meta.id());
+            if (state.isPresent() && state.get().status().equals("running")) {
+                out.add(new RestoredContainer(meta.handle(), Optional.of(new LinuxContainer(parts, meta, dir)), Optional.empty()));
+            } else {
+                String why = state.map(st -> "container " + meta.id() + " is " + st.status())
+                        .orElse("container " + meta.id() + " is unknown to " + parts.settings().runtime());
+                out.add(new RestoredContainer(meta.handle(), Optional.empty(), Optional.of(why)));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Capacity capacity() {
+        try {
+            FileStore store = Files.getFileStore(parts.settings().depot());
+            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), parts.settings().maxContainers());
+        } catch (IOException e) {
+            throw GardenError.internal("cannot read depot filesystem", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // containers outlive the daemon: only the shared parent group goes, and only if no container uses it
+        parts.cgroups().removeIfEmpty("/" + parts.settings().cgroupParent());
+        LOG.debug("linux backend closed");
+    }
+}

@@ -1,0 +1,422 @@
+package dev.cloche.linux;
+
+import dev.cloche.api.ConflictException;
+import dev.cloche.api.ContainerMetrics;
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ExecutableNotFoundException;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.GardenException;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.Limits;
+import dev.cloche.api.NetOutRule;
+import dev.cloche.api.PortMapping;
+import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.ResourceLimits;
+import dev.cloche.api.StreamInSpec;
+import dev.cloche.api.StreamOutSpec;
+import dev.cloche.linux.fs.ContainerFiles;
+import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.oci.BundleJson;
+import dev.cloche.linux.oci.BundleRules;
+import dev.cloche.linux.oci.OciProcess;
+import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendInfo;
+import dev.cloche.spi.BackendProcess;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/** One runc/crun container with its overlay, cgroups and depot entry {@code <depot>/containers/<id>}. */
+final class LinuxContainer implements BackendContainer {
+    static final String INIT_PID = "init.pid";
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+
+    private enum State { ACTIVE, STOPPED, DESTROYED }
+
+    private final LinuxBackend.Parts parts;
+    private final DepotMeta meta;
+    private final Path dir;
+    private final String group;
+    private final Map<String, LinuxProcess> processes = new LinkedHashMap<>();
+    private final AtomicLong helperSeq = new AtomicLong();
+    private volatile State state = State.ACTIVE;
+
+    LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Path dir) {
+        this.parts = parts;
+        this.meta = meta;
+        this.dir = dir;
+        this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
+    }
+
+    @Override
+    public String handle() {
+        return meta.handle();
+    }
+
+    private Path rootfs() {
+        return parts.volumizer(meta.privileged()).rootfs(dir);
+    }
+
+    private void requireExists() {
+        if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
+    }
+
+    @Override
+    public BackendProcess run(ProcessSpec spec) {
+        requireExists();
+        if (state == State.STOPPED) throw new ConflictException("container " + meta.handle() + " is stopped");
+        if (!spec.bindMounts().isEmpty()) {
+            throw new InvalidRequestException("bind mounts are only supported for processes with their own image");
+        }
+        ContainerFiles files = new ContainerFiles(rootfs());
+        ContainerFiles.User user = files.user(spec.user());
+        List<String> env = processEnv(spec.env(), user);
+        String cwd = spec.dir().isEmpty() ? user.home() : absolute(spec.dir(), user);
+        String pathVar = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst().orElse("");
+        if (files.findExecutable(spec.path(), cwd, pathVar).isEmpty()) {
+            throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
+        }
+        List<String> args = new ArrayList<>();
+        args.add(spec.path());
+        args.addAll(spec.args());
+        List<OciProcess.Rlimit> rlimits = new ArrayList<>();
+        for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
+            rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
+        }
+        OciProcess process = new OciProcess(args, env, cwd, user.uid(), user.gid(),
+                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits);
+        synchronized (processes) {
+            LinuxProcess existing = processes.get(spec.id());
+            if (existing != null && !existing.exit().isDone()) {
+                throw GardenError.of(GardenException.Kind.ALREADY_EXISTS, "process id already in use: " + spec.id());
+            }
+            Path pdir = dir.resolve("processes").resolve(safeName(spec.id()));
+            try {
+                Trees.deleteRecursively(pdir);
+                Files.createDirectories(pdir);
+                Path json = pdir.resolve("process.json");
+                Files.writeString(json, BundleJson.process(process));
+                java.lang.Process child = parts.runtime().exec(meta.id(), json, pdir.resolve("pid"));
+                LinuxProcess p = new LinuxProcess(spec.id(), child, pdir);
+                processes.remove(spec.id());
+                processes.put(spec.id(), p);
+                return p;
+            } catch (IOException e) {
+                throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Container env, then the spec's, then defaults (PATH, HOME, USER) for what neither set. */
+    private List<String> processEnv(List<String> specEnv, ContainerFiles.User user) {
+        List<String> layered = new ArrayList<>(BundleRules.layerEnv(meta.env(), specEnv));
+        if (layered.stream().noneMatch(e -> e.startsWith("HOME="))) layered.add("HOME=" + user.home());
+        if (layered.stream().noneMatch(e -> e.startsWith("USER="))) layered.add("USER=" + user.name());
+        return layered;
+    }
+
+    private static String absolute(String path, ContainerFiles.User user) {
+        if (path.startsWith("/")) return path;
+        return (user.home().endsWith("/") ? user.home() : user.home() + "/") + path;
+    }
+
+    /** Process ids become directory names; ids that are not plain names are hashed. */
+    private static String safeName(String id) {
+        if (SAFE_NAME.matcher(id).matches()) return id;
+        return "p-" + LinuxBackend.runtimeId("\0" + id).substring(2);
+    }
+
+    @Override
+    public Optional<BackendProcess> process(String processId) {
+        synchronized (processes) {
+            return Optional.ofNullable(processes.get(processId));
+        }
+    }
+
+    @Override
+    public List<String> processIds() {
+        synchronized (processes) {
+            return List.copyOf(processes.keySet());
+        }
+    }
+
+    @Override
+    public void stop(boolean kill) {
+        requireExists();
+        long init = initPid();
+        if (!kill) {
+            // TERM everything but the init first: the init exits on TERM, and with it the kernel would KILL the rest
+            for (long pid : parts.cgroups().pids(group)) {
+                if (pid != init) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            }
+            ProcFs.awaitGone(parts.cgroups().pids(group).stream().filter(p -> p != init).toList(), STOP_GRACE);
+        }
+        parts.runtime().kill(meta.id(), "KILL", true);
+        List<Long> left = new ArrayList<>(parts.cgroups().pids(group));
+        if (init > 0) left.add(init);
+        if (!ProcFs.awaitGone(left, KILL_WAIT)) {
+            throw GardenError.internal("processes of " + meta.handle() + " survived SIGKILL");
+        }
+        awaitProcessExits();
+        state = State.STOPPED;
+    }
+
+    private void awaitProcessExits() {
+        List<LinuxProcess> ps;
+        synchronized (processes) {
+            ps = List.copyOf(processes.values());
+        }
+        for (LinuxProcess p : ps) {
+            try {
+                p.exit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // the runtime child did not end in time: closing it below ends its logs anyway
+                p.close();
+            }
+        }
+    }
+
+    private long initPid() {
+        try {
+            return Long.parseLong(Files.readString(dir.resolve(INIT_PID)).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public BackendInfo info() {
+        requireExists();
+        String s = state == State.STOPPED ? "stopped" : "active";
+        return new BackendInfo(s, List.of(), "", "", "", dir.toString(), List.of());
+    }
+
+    @Override
+    public Limits limits() {
+        requireExists();
+        return meta.limits();
+    }
+
+    @Override
+    public ContainerMetrics metrics() {
+        requireExists();
+        Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - meta.createdAtMillis()));
+        return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
+                ContainerMetrics.DiskStat.EMPTY, Optional.empty(), parts.cgroups().pidStat(group), age, 0);
+    }
+
+    @Override
+    public void streamIn(StreamInSpec spec) {
+        requireExists();
+        ContainerFiles.User user = new ContainerFiles(rootfs()).user(spec.user());
+        String dest = absolute(spec.path(), user);
+        String tool = BundleRules.TOOL_PATH;
+        // mkdir and tar run inside the container's mount namespace as the user, so ".." and symlinks cannot escape
+        java.lang.Process child = helper(user, List.of(tool, "sh", "-c",
+                tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread errPump = Thread.ofVirtual().start(() -> drain(child.getErrorStream(), err));
+        Thread outPump = Thread.ofVirtual().start(() -> drain(child.getInputStream(), OutputStream.nullOutputStream()));
+        try (OutputStream in = child.getOutputStream()) {
+            spec.tarStream().transferTo(in);
+        } catch (IOException e) {
+            // tar stopped reading (it failed): its exit status and stderr say why
+        }
+        int code = waitHelper(child, errPump, outPump);
+        if (code != 0) {
+            throw GardenError.internal("error streaming in: " + err.toString(StandardCharsets.UTF_8).strip());
+        }
+    }
+
+    @Override
+    public InputStream streamOut(StreamOutSpec spec) {
+        requireExists();
+        ContainerFiles.User user = new ContainerFiles(rootfs()).user(spec.user());
+        String source = absolute(spec.path(), user);
+        List<String> args = new ArrayList<>(List.of(BundleRules.TOOL_PATH, "tar", "-c", "-f", "-", "-C"));
+        if (source.endsWith("/")) {
+            args.addAll(List.of(source, "."));
+        } else {
+            Path p = Path.of(source);
+            Path parent = p.getParent() == null ? Path.of("/") : p.getParent();
+            args.addAll(List.of(parent.toString(), p.getFileName() == null ? "." : p.getFileName().toString()));
+        }
+        java.lang.Process child = helper(user, args);
+        try {
+            child.getOutputStream().close();
+        } catch (IOException e) {
+            // stdin unused
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread errPump = Thread.ofVirtual().start(() -> drain(child.getErrorStream(), err));
+        BufferedInputStream out = new BufferedInputStream(child.getInputStream(), 65536);
+        try {
+            out.mark(1);
+            int first = out.read();
+            if (first < 0) {
+                int code = waitHelper(child, errPump);
+                throw GardenError.internal("error streaming out: " + (code == 0 ? "empty archive" : err.toString(StandardCharsets.UTF_8).strip()));
+            }
+            out.reset();
+        } catch (IOException e) {
+            child.destroyForcibly();
+            throw GardenError.internal("error streaming out: " + e.getMessage(), e);
+        }
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                int b = out.read();
+                if (b < 0) checkExit();
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = out.read(b, off, len);
+                if (n < 0) checkExit();
+                return n;
+            }
+
+            /** A tar that failed half-way must not look like a complete archive. */
+            private void checkExit() throws IOException {
+                int code = waitHelper(child, errPump);
+                if (code != 0) throw new IOException("tar failed: " + err.toString(StandardCharsets.UTF_8).strip());
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.close();
+                if (child.isAlive()) child.destroyForcibly();
+            }
+        };
+    }
+
+    /** Runs a helper (tar) inside the container as {@code user} through the runtime, with piped stdio. */
+    private java.lang.Process helper(ContainerFiles.User user, List<String> args) {
+        if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
+        List<String> env = processEnv(List.of(), user);
+        OciProcess p = new OciProcess(args, env, "/", user.uid(), user.gid(), BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()),
+                user.uid() == 0, List.of());
+        Path hdir = dir.resolve("helpers");
+        try {
+            Files.createDirectories(hdir);
+            long n = helperSeq.incrementAndGet();
+            Path json = hdir.resolve(n + ".json");
+            Files.writeString(json, BundleJson.process(p));
+            return parts.runtime().exec(meta.id(), json, hdir.resolve(n + ".pid"));
+        } catch (IOException e) {
+            throw GardenError.internal("cannot start helper in " + meta.handle(), e);
+        }
+    }
+
+    private static int waitHelper(java.lang.Process child, Thread... pumps) {
+        try {
+            int code = child.waitFor();
+            for (Thread t : pumps) t.join();
+            return code;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            child.destroyForcibly();
+            throw GardenError.internal("interrupted while streaming");
+        }
+    }
+
+    private static void drain(InputStream in, OutputStream out) {
+        try (in) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // the helper ended
+        }
+    }
+
+    @Override
+    public PortMapping netIn(int hostPort, int containerPort) {
+        requireExists();
+        throw GardenError.internal("networking is not implemented yet in the linux backend (net-in)");
+    }
+
+    @Override
+    public void netOut(List<NetOutRule> rules) {
+        requireExists();
+        throw GardenError.internal("networking is not implemented yet in the linux backend (net-out)");
+    }
+
+    @Override
+    public void destroy() {
+        List<RuntimeException> failures = new ArrayList<>();
+        try {
+            removeRuntime();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        awaitProcessExits();
+        boolean unmounted = false;
+        try {
+            parts.volumizer(meta.privileged()).destroy(dir);
+            unmounted = true;
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        if (unmounted) {
+            try {
+                Trees.deleteRecursively(dir);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        state = State.DESTROYED;
+        if (!failures.isEmpty()) {
+            GardenError error = GardenError.internal("destroying " + meta.handle() + " left: "
+                    + failures.stream().map(Throwable::getMessage).toList());
+            failures.forEach(error::addSuppressed);
+            throw error;
+        }
+    }
+
+    /**
+     * Kill, wait for the init to exit (a zombie counts: it is not our child), delete, then the cgroup dirs the
+     * runtime may leave. Avoids {@code delete --force}, which polls for 100 ms steps in runc.
+     */
+    void removeRuntime() {
+        List<RuntimeException> failures = new ArrayList<>();
+        long init = initPid();
+        parts.runtime().kill(meta.id(), "KILL", true);
+        List<Long> pids = new ArrayList<>(parts.cgroups().pids(group));
+        if (init > 0) pids.add(init);
+        if (!ProcFs.awaitGone(pids, KILL_WAIT)) {
+            failures.add(GardenError.internal("processes " + pids + " survived SIGKILL"));
+        }
+        try {
+            parts.runtime().delete(meta.id());
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        try {
+            parts.cgroups().remove(group);
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.getFirst();
+            failures.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+}

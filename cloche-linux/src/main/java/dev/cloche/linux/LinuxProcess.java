@@ -1,0 +1,175 @@
+package dev.cloche.linux;
+
+import dev.cloche.api.GardenError;
+import dev.cloche.api.Signal;
+import dev.cloche.api.TtySpec;
+import dev.cloche.spi.BackendProcess;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A process started by {@code runtime exec} as a child of this JVM: the runtime passes stdio straight through and
+ * exits with the process's status (128+signo when killed). Output goes to {@code stdout}/{@code stderr} files in the
+ * process dir; the host pid comes from the runtime's pid file.
+ */
+final class LinuxProcess implements BackendProcess, AutoCloseable {
+    private final String id;
+    private final java.lang.Process child;
+    private final Path pidFile;
+    private final OutputLog stdout;
+    private final OutputLog stderr;
+    private final OutputStream stdin;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    LinuxProcess(String id, java.lang.Process child, Path dir) throws IOException {
+        this.id = id;
+        this.child = child;
+        this.pidFile = dir.resolve("pid");
+        this.stdout = new OutputLog(dir.resolve("stdout"));
+        this.stderr = new OutputLog(dir.resolve("stderr"));
+        this.stdin = new SwallowingOutputStream(child.getOutputStream());
+        Thread out = Thread.ofVirtual().name("stdout-" + id).start(() -> stdout.pump(child.getInputStream()));
+        Thread err = Thread.ofVirtual().name("stderr-" + id).start(() -> stderr.pump(child.getErrorStream()));
+        Thread.ofVirtual().name("exit-" + id).start(() -> {
+            try {
+                int code = child.waitFor();
+                // the status is published only after all output is in the logs, so a reader that sees the exit sees everything
+                out.join();
+                err.join();
+                exit.complete(code);
+            } catch (InterruptedException e) {
+                exit.completeExceptionally(e);
+            }
+        });
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    @Override
+    public InputStream openStdout() {
+        return stdout.open();
+    }
+
+    @Override
+    public InputStream openStderr() {
+        return stderr.open();
+    }
+
+    @Override
+    public CompletableFuture<Integer> exit() {
+        return exit;
+    }
+
+    @Override
+    public void signal(Signal signal) {
+        if (exit.isDone()) return;
+        long pid = hostPid();
+        if (pid <= 0) {
+            if (exit.isDone()) return;
+            throw GardenError.internal("process " + id + " has no pid yet");
+        }
+        // ProcessHandle checks the start time too, so a recycled pid is never signalled
+        ProcessHandle.of(pid).ifPresent(h -> {
+            if (signal == Signal.KILL) h.destroyForcibly();
+            else h.destroy();
+        });
+    }
+
+    /** The host pid from the runtime's pid file, waiting (bounded) for it when signalled right after start. */
+    private long hostPid() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!exit.isDone()) {
+            try {
+                String s = Files.readString(pidFile).strip();
+                if (!s.isEmpty()) return Long.parseLong(s);
+            } catch (IOException | NumberFormatException e) {
+                // the runtime writes the pid file once the process exists; there is no event for that
+            }
+            if (System.nanoTime() > deadline) return -1;
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void resize(TtySpec tty) {
+        // no TTY support yet: there is no terminal to resize
+    }
+
+    /** Kills the runtime child (not the container process) and ends the logs; used when the container goes. */
+    @Override
+    public void close() {
+        child.destroyForcibly();
+        try {
+            child.getOutputStream().close();
+        } catch (IOException e) {
+            // already closed
+        }
+        List.of(stdout, stderr).forEach(OutputLog::close);
+    }
+
+    /** Writes after the process exited (broken pipe) are discarded, as the SPI requires. */
+    private static final class SwallowingOutputStream extends OutputStream {
+        private final OutputStream delegate;
+
+        SwallowingOutputStream(OutputStream delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void write(int b) {
+            try {
+                delegate.write(b);
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            try {
+                delegate.write(b, off, len);
+                // the JDK buffers process stdin; attachers expect each write to reach the process
+                delegate.flush();
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        @Override
+        public void flush() {
+            try {
+                delegate.flush();
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                delegate.close();
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.cloche.linux;
+
+import dev.cloche.api.InvalidRequestException;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The backend's settings, each with a default.
+ *
+ * @param toolBinary a static busybox bind-mounted into every container for stream in/out
+ */
+record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
+                Path toolBinary, String cgroupParent, int maxContainers) {
+
+    static final Set<String> KEYS = Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
+            "initBinary", "toolBinary", "cgroupParent", "maxContainers");
+
+    static Settings from(Map<String, String> s) {
+        for (String k : s.keySet()) {
+            if (!KEYS.contains(k)) throw new InvalidRequestException("unknown linux backend setting: " + k + " (known: " + KEYS + ")");
+        }
+        Path depot = Path.of(s.getOrDefault("depot", "/var/lib/cloche"));
+        String runtime = s.getOrDefault("runtime", "runc");
+        if (!runtime.equals("runc") && !runtime.equals("crun")) {
+            throw new InvalidRequestException("runtime must be runc or crun: " + runtime);
+        }
+        Path runtimePath = s.containsKey("runtimePath") ? Path.of(s.get("runtimePath")) : onPath(runtime);
+        String parent = s.getOrDefault("cgroupParent", "cloche");
+        if (!parent.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+            throw new InvalidRequestException("cgroupParent must be a plain name: " + parent);
+        }
+        int max;
+        try {
+            max = Integer.parseInt(s.getOrDefault("maxContainers", "1024"));
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("maxContainers must be a number: " + s.get("maxContainers"));
+        }
+        return new Settings(depot, runtime, runtimePath, Path.of(s.getOrDefault("runtimeRoot", "/run/cloche/runtime")),
+                Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())),
+                Path.of(s.getOrDefault("initBinary", depot.resolve("bin/cloche-init").toString())),
+                Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")), parent, max);
+    }
+
+    private static Path onPath(String name) {
+        String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/local/sbin:/usr/sbin:/sbin";
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) return p;
+        }
+        return Path.of(name);
+    }
+}

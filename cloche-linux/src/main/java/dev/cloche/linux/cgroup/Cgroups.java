@@ -1,0 +1,26 @@
+package dev.cloche.linux.cgroup;
+
+import dev.cloche.api.ContainerMetrics;
+import java.util.List;
+
+/** The container cgroups as the backend reads and cleans them; paths are relative to each hierarchy's root. */
+public interface Cgroups {
+
+    /** Pids listed in the group (pids hierarchy), empty when it does not exist. */
+    List<Long> pids(String group);
+
+    /** rmdir the group in every hierarchy (v1 controllers and the unified one); missing counts as removed. */
+    void remove(String group);
+
+    /** rmdir the group (never recursively) in every hierarchy where it exists and is empty; used for the parent. */
+    void removeIfEmpty(String group);
+
+    /** Hierarchies in which the group still exists (for leak checks). */
+    List<String> existing(String group);
+
+    ContainerMetrics.MemoryStat memory(String group);
+
+    ContainerMetrics.CpuStat cpu(String group);
+
+    ContainerMetrics.PidStat pidStat(String group);
+}

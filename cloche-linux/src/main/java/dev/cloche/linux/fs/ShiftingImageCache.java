@@ -1,0 +1,63 @@
+package dev.cloche.linux.fs;
+
+import dev.cloche.api.GardenError;
+import dev.cloche.linux.sys.CommandRunner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Keeps one uid-shifted copy per image under {@code <depot>/images/<hash>-shifted}: the image belongs to host
+ * root, which the user namespace does not map, so container root could not own its own files otherwise.
+ */
+final class ShiftingImageCache implements ImageCache {
+    private final CommandRunner runner;
+    private final Path imagesDir;
+    private final long rootHostId;
+
+    ShiftingImageCache(CommandRunner runner, Path imagesDir, long rootHostId) {
+        this.runner = runner;
+        this.imagesDir = imagesDir;
+        this.rootHostId = rootHostId;
+    }
+
+    @Override
+    public synchronized Path lowerFor(Path image, boolean privileged) {
+        if (privileged) {
+            return image;
+        }
+        Path shifted = imagesDir.resolve(hash(image.toAbsolutePath().normalize().toString()) + "-shifted");
+        if (Files.isDirectory(shifted)) {
+            return shifted;
+        }
+        Path tmp = imagesDir.resolve(shifted.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(imagesDir);
+            Trees.deleteRecursively(tmp);
+            runner.check(List.of("cp", "-a", image.toString(), tmp.toString()));
+            // lchown (-h): symlinks are shifted themselves, never their targets
+            String id = Long.toString(rootHostId);
+            runner.check(List.of("find", tmp.toString(), "-uid", "0", "-exec", "chown", "-h", id, "{}", "+"));
+            runner.check(List.of("find", tmp.toString(), "-gid", "0", "-exec", "chgrp", "-h", id, "{}", "+"));
+            Files.move(tmp, shifted, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return shifted;
+        } catch (IOException | RuntimeException e) {
+            Trees.deleteRecursively(tmp);
+            throw e instanceof GardenError g ? g : GardenError.internal("cannot build shifted image of " + image, e);
+        }
+    }
+
+    static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.cloche.linux.fs;
+
+import dev.cloche.linux.sys.CommandRunner;
+import java.nio.file.Path;
+
+/** Factory for the filesystem roles. */
+public final class Volumizers {
+    private Volumizers() {}
+
+    public static Volumizer overlay(CommandRunner runner, long upperOwner) {
+        return new OverlayVolumizer(runner, upperOwner);
+    }
+
+    public static ImageCache shiftingCache(CommandRunner runner, Path imagesDir, long rootHostId) {
+        return new ShiftingImageCache(runner, imagesDir, rootHostId);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.cloche.linux.oci;
+
+import dev.cloche.api.BindMount;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.Limits;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The ordered rules that turn a container spec into an OCI bundle, and the constants they share. */
+public final class BundleRules {
+    private BundleRules() {}
+
+    /** Where the init binary appears in every container (Guardian's path). */
+    public static final String INIT_PATH = "/tmp/garden-init";
+    /** Where the static busybox used by stream in/out appears; busybox dispatches on a name starting with "busybox". */
+    public static final String TOOL_PATH = "/tmp/busybox-garden";
+    public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** Guardian maps container root to the "nobody"-like top uid and everything else 1:1. */
+    public static final long MAX_UID = 4294967294L;
+    public static final List<Bundle.IdMapping> ID_MAPPINGS = List.of(
+            new Bundle.IdMapping(0, MAX_UID, 1), new Bundle.IdMapping(1, 1, MAX_UID - 1));
+    /** Hostnames are limited to 64 bytes; Guardian keeps the last 49 characters of longer handles. */
+    public static final int HOSTNAME_MAX = 49;
+
+    public static final List<String> UNPRIVILEGED_CAPS = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
+            "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_SETFCAP", "CAP_MKNOD",
+            "CAP_AUDIT_WRITE");
+    public static final List<String> ALL_CAPS = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+            "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+            "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+            "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+            "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+            "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+            "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE");
+    /** runc's defaults. */
+    public static final List<String> MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi");
+    public static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+    /** The host lacks CAP_SYS_RESOURCE above a hard limit of 20000; 1024 is what Guardian's init gets. */
+    public static final OciProcess.Rlimit NOFILE = new OciProcess.Rlimit("RLIMIT_NOFILE", 1024, 1024);
+
+    /** The rules in the order they apply. */
+    public static List<BundleRule> standard() {
+        return List.of(new RootfsRule(), new NamespacesRule(), new HostnameRule(), new MountsRule(), new CgroupRule(),
+                new InitProcessRule(), new MaskedPathsRule());
+    }
+
+    public static Bundle build(BundleInput input) {
+        Bundle b = Bundle.EMPTY;
+        for (BundleRule rule : standard()) {
+            b = rule.apply(b, input);
+        }
+        return b;
+    }
+
+    /** The hostname for a handle: the handle itself, or its last {@value #HOSTNAME_MAX} characters. */
+    public static String hostname(String handle) {
+        return handle.length() > HOSTNAME_MAX ? handle.substring(handle.length() - HOSTNAME_MAX) : handle;
+    }
+
+    /**
+     * The container's capability set. "All" means all the host can grant: this VM lacks CAP_SYS_RESOURCE, and a
+     * runtime asked for a capability outside its own bounding set fails with EPERM.
+     */
+    public static List<String> capabilities(boolean privileged, long hostCapabilities) {
+        List<String> wanted = privileged ? ALL_CAPS : UNPRIVILEGED_CAPS;
+        return wanted.stream().filter(c -> {
+            int bit = ALL_CAPS.indexOf(c);
+            return bit < 64 && (hostCapabilities & (1L << bit)) != 0;
+        }).toList();
+    }
+
+    /** Container env layered with {@code overrides} (same key replaces), then PATH added if absent. */
+    public static List<String> layerEnv(List<String> base, List<String> overrides) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String kv : base) env.put(key(kv), kv);
+        for (String kv : overrides) env.put(key(kv), kv);
+        env.putIfAbsent("PATH", DEFAULT_PATH);
+        return List.copyOf(env.values());
+    }
+
+    static String key(String kv) {
+        int eq = kv.indexOf('=');
+        return eq < 0 ? kv : kv.substring(0, eq);
+    }
+
+    static final class RootfsRule implements BundleRule {
+        @Override public Bundle apply(Bundle b, BundleInput in) { return b.withRootPath(in.rootfs().toString()); }
+    }
+
+    static final class NamespacesRule implements BundleRule {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            List<String> ns = new ArrayList<>(List.of("pid", "mount", "uts", "ipc", "network"));
+            if (in.spec().privileged()) {
+                return b.withNamespaces(ns).withIdMappings(List.of(), List.of());
+            }
+            ns.add("user");
+            return b.withNamespaces(ns).withIdMappings(ID_MAPPINGS, ID_MAPPINGS);
+        }
+    }
+
+    static final class HostnameRule implements BundleRule {
+        @Override public Bundle apply(Bundle b, BundleInput in) { return b.withHostname(hostname(in.spec().handle())); }
+    }
+
+    static final class MountsRule implements BundleRule {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            List<Bundle.Mount> m = new ArrayList<>();
+            m.add(new Bundle.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+            m.add(new Bundle.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+            m.add(new Bundle.Mount("/dev/pts", "devpts", "devpts",
+                    List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
+            m.add(new Bundle.Mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+            m.add(new Bundle.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+            m.add(new Bundle.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+            m.add(new Bundle.Mount(INIT_PATH, "bind", in.initBinary().toString(), List.of("bind", "ro", "nosuid")));
+            m.add(new Bundle.Mount(TOOL_PATH, "bind", in.toolBinary().toString(), List.of("bind", "ro", "nosuid")));
+            for (BindMount bm : in.spec().bindMounts()) {
+                if (!bm.dstPath().startsWith("/")) {
+                    throw new InvalidRequestException("bind mount destination must be absolute: " + bm.dstPath());
+                }
+                String source = switch (bm.origin()) {
+                    case HOST -> bm.srcPath();
+                    case CONTAINER -> containerSource(in.rootfs(), bm.srcPath());
+                };
+                m.add(new Bundle.Mount(bm.dstPath(), "bind", source,
+                        List.of("bind", "rec", bm.mode() == BindMount.Mode.RO ? "ro" : "rw")));
+            }
+            return b.withMounts(m);
+        }
+
+        /** A CONTAINER-origin source lives inside the rootfs; a lexical normalisation keeps ".." from leaving it. */
+        private static String containerSource(Path rootfs, String src) {
+            Path rel = Path.of("/").resolve(src).normalize();
+            return rootfs.resolve(Path.of("/").relativize(rel)).toString();
+        }
+    }
+
+    static final class CgroupRule implements BundleRule {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            Limits l = in.spec().limits();
+            Bundle.Resources r = new Bundle.Resources(l.memory().limitInBytes(), l.cpu().effectiveShares(),
+                    l.pid().max(), in.spec().privileged());
+            return b.withCgroup("/" + in.cgroupParent() + "/" + in.id(), r);
+        }
+    }
+
+    static final class InitProcessRule implements BundleRule {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            ContainerSpec s = in.spec();
+            return b.withProcess(new OciProcess(List.of(INIT_PATH), layerEnv(s.env(), List.of()), "/", 0, 0,
+                    capabilities(s.privileged(), in.hostCapabilities()), true, List.of(NOFILE)));
+        }
+    }
+
+    static final class MaskedPathsRule implements BundleRule {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            return in.spec().privileged() ? b.withMaskedPaths(List.of(), List.of()) : b.withMaskedPaths(MASKED_PATHS, READONLY_PATHS);
+        }
+    }
+}

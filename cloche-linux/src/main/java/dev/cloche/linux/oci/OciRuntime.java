@@ -1,0 +1,27 @@
+package dev.cloche.linux.oci;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** An OCI runtime's lifecycle operations, as the Linux backend needs them. */
+public interface OciRuntime {
+
+    void create(String id, Path bundleDir, Path pidFile);
+
+    void start(String id);
+
+    /** Sends {@code signal} ("TERM", "KILL") to the init, or to every process of the container. Errors are returned, not thrown. */
+    boolean kill(String id, String signal, boolean all);
+
+    /** Deletes the stopped container's runtime state; an unknown id counts as deleted. */
+    void delete(String id);
+
+    /** The runtime's view of the container, empty when it does not know the id. */
+    Optional<State> state(String id);
+
+    /** Starts {@code runtime exec} as a child of this JVM; the process's stdio is the child's. */
+    java.lang.Process exec(String id, Path processJson, Path pidFile);
+
+    /** {@code status} as the runtime reports it: created, running, stopped, paused. */
+    record State(String status, long pid) {}
+}

@@ -1,0 +1,73 @@
+package dev.cloche.linux.oci;
+
+import dev.cloche.api.GardenError;
+import dev.cloche.linux.sys.CommandResult;
+import dev.cloche.linux.sys.CommandRunner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Drives runc (or crun) through its command line. */
+final class RuncCli implements OciRuntime {
+    private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
+    private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
+
+    private final CommandRunner runner;
+    private final Path binary;
+    private final Path root;
+
+    RuncCli(CommandRunner runner, Path binary, Path root) {
+        this.runner = runner;
+        this.binary = binary;
+        this.root = root;
+    }
+
+    private List<String> argv(String... args) {
+        List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString()));
+        a.addAll(List.of(args));
+        return a;
+    }
+
+    @Override
+    public void create(String id, Path bundleDir, Path pidFile) {
+        runner.check(argv("create", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+    }
+
+    @Override
+    public void start(String id) {
+        runner.check(argv("start", id));
+    }
+
+    @Override
+    public boolean kill(String id, String signal, boolean all) {
+        List<String> a = all ? argv("kill", "--all", id, signal) : argv("kill", id, signal);
+        return runner.run(a).exitCode() == 0;
+    }
+
+    @Override
+    public void delete(String id) {
+        CommandResult r = runner.run(argv("delete", id));
+        if (r.exitCode() != 0 && state(id).isPresent()) {
+            throw GardenError.internal("runtime delete " + id + " failed: " + r.stderr().strip());
+        }
+    }
+
+    @Override
+    public Optional<State> state(String id) {
+        CommandResult r = runner.run(argv("state", id));
+        if (r.exitCode() != 0) {
+            return Optional.empty();
+        }
+        Matcher s = STATUS.matcher(r.stdout());
+        Matcher p = PID.matcher(r.stdout());
+        return Optional.of(new State(s.find() ? s.group(1) : "unknown", p.find() ? Long.parseLong(p.group(1)) : 0));
+    }
+
+    @Override
+    public java.lang.Process exec(String id, Path processJson, Path pidFile) {
+        return runner.start(argv("exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id));
+    }
+}

@@ -1,0 +1,23 @@
+package dev.cloche.linux.sys;
+
+import dev.cloche.api.GardenError;
+import java.util.List;
+
+/** The only way the Linux backend forks: unit tests substitute a recording fake and assert the argv. */
+public interface CommandRunner {
+
+    /** Runs argv to completion, capturing stdout and stderr; never throws for a non-zero exit. */
+    CommandResult run(List<String> argv);
+
+    /** Starts argv as a child of this JVM with piped stdio, for streaming (runc exec). */
+    java.lang.Process start(List<String> argv);
+
+    /** As {@link #run}, but a non-zero exit is an internal error carrying stderr. */
+    default CommandResult check(List<String> argv) {
+        CommandResult r = run(argv);
+        if (r.exitCode() != 0) {
+            throw GardenError.internal(String.join(" ", argv) + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+        }
+        return r;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.cloche.linux.sys;
+
+import dev.cloche.api.GardenError;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+final class ProcessBuilderCommandRunner implements CommandRunner {
+    private static final File DEV_NULL = new File("/dev/null");
+    private final Duration timeout;
+
+    ProcessBuilderCommandRunner(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /**
+     * Output goes to files, not pipes: {@code runc create} hands its stdio to the container's init, which keeps them
+     * open for the container's lifetime, so reading a pipe to EOF would never return.
+     */
+    @Override
+    public CommandResult run(List<String> argv) {
+        Path out = null;
+        Path err = null;
+        try {
+            out = Files.createTempFile("cloche-cmd", ".out");
+            err = Files.createTempFile("cloche-cmd", ".err");
+            java.lang.Process p = new ProcessBuilder(argv).redirectInput(DEV_NULL)
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw GardenError.internal(String.join(" ", argv) + " timed out after " + timeout);
+            }
+            return new CommandResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw GardenError.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw GardenError.internal("interrupted while running " + argv.getFirst(), e);
+        } finally {
+            for (Path p : new Path[] {out, err}) {
+                if (p != null) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        // a temp file left behind is harmless
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public java.lang.Process start(List<String> argv) {
+        try {
+            return new ProcessBuilder(argv).start();
+        } catch (IOException e) {
+            throw GardenError.internal("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package dev.cloche.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.ConflictException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.CpuLimits;
+import dev.cloche.api.ExecutableNotFoundException;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.Limits;
+import dev.cloche.api.MemoryLimits;
+import dev.cloche.api.PidLimits;
+import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.Signal;
+import dev.cloche.api.StreamInSpec;
+import dev.cloche.api.StreamOutSpec;
+import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.CommandRunners;
+import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendProcess;
+import dev.cloche.spi.BackendSpec;
+import dev.cloche.spi.RestoredContainer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Linux backend for real: root, runc, overlayfs, cgroup v1. */
+class LinuxBackendIT {
+    private static final String PARENT = "cloche-it";
+    private static final Path CGROUP = Path.of("/sys/fs/cgroup");
+    private static final CommandRunner SH = CommandRunners.processBuilder(Duration.ofSeconds(120));
+    private static final AtomicInteger SEQ = new AtomicInteger();
+    private static final List<BackendContainer> CREATED = Collections.synchronizedList(new ArrayList<>());
+    private static Path depot;
+    private static Path runtimeRoot;
+    private static Map<String, String> settings;
+    private static LinuxBackend backend;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        Path repo = Path.of("").toAbsolutePath();
+        while (!Files.exists(repo.resolve("scripts/make-rootfs.sh"))) repo = repo.getParent();
+        depot = Files.createTempDirectory("cloche-it-depot");
+        // the user namespace's root must be able to reach the bundle and rootfs
+        Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
+        runtimeRoot = depot.resolve("runtime");
+        SH.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
+        SH.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
+        settings = Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(), "cgroupParent", PARENT);
+        backend = open();
+    }
+
+    private static LinuxBackend open() {
+        return new LinuxBackend(Settings.from(settings), SH, CGROUP);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        List<Throwable> failures = new ArrayList<>();
+        for (BackendContainer c : List.copyOf(CREATED)) {
+            try {
+                c.destroy();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        if (backend != null) backend.close();
+        // belt and braces for anything a failed test left: runtime state, overlay mounts, cgroups
+        if (runtimeRoot != null) {
+            for (String line : SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines().toList()) {
+                SH.run(List.of("runc", "--root", runtimeRoot.toString(), "kill", line.strip(), "KILL"));
+                SH.run(List.of("runc", "--root", runtimeRoot.toString(), "delete", "--force", line.strip()));
+            }
+        }
+        if (depot != null) {
+            for (String m : mounts()) {
+                if (m.startsWith(depot.toString())) SH.run(List.of("umount", "-l", m));
+            }
+            SH.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
+            Trees.deleteRecursively(depot);
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    private static List<String> mounts() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1]).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static BackendContainer create(ContainerSpec spec) {
+        BackendContainer c = backend.create(new BackendSpec(spec));
+        CREATED.add(c);
+        return c;
+    }
+
+    private static String handle(String prefix) {
+        return prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    }
+
+    private static BackendContainer create(String prefix) {
+        return create(ContainerSpec.withHandle(handle(prefix)));
+    }
+
+    private static void destroy(BackendContainer c) {
+        c.destroy();
+        CREATED.remove(c);
+    }
+
+    record Result(int exit, String stdout, String stderr) {}
+
+    private static Result run(BackendContainer c, ProcessSpec spec) {
+        BackendProcess p = c.run(spec.withId("p" + SEQ.incrementAndGet()));
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.openStdout()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.openStderr()));
+        try {
+            int code = p.exit().get(30, TimeUnit.SECONDS);
+            return new Result(code, out.get(30, TimeUnit.SECONDS), err.get(30, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readAll(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void unprivilegedContainerRunsTheInitWithGuardianUserNamespace() throws IOException {
+        BackendContainer c = create("unpriv");
+        assertThat(run(c, ProcessSpec.of("cat", "/proc/1/cmdline")).stdout()).isEqualTo("/tmp/garden-init\0");
+        assertThat(run(c, ProcessSpec.of("hostname")).stdout().strip()).isEqualTo(c.handle());
+        assertThat(run(c, ProcessSpec.of("cat", "/proc/self/uid_map")).stdout().strip().split("\\s+"))
+                .containsExactly("0", "4294967294", "1", "1", "1", "4294967293");
+        assertThat(run(c, ProcessSpec.of("id", "-u")).stdout().strip()).isEqualTo("0");
+        assertThat(run(c, ProcessSpec.of("touch", "/made-by-root")).exit()).isZero();
+        Path upper = Path.of(c.info().containerPath(), "upper", "made-by-root");
+        assertThat(Integer.toUnsignedLong((Integer) Files.getAttribute(upper, "unix:uid"))).isEqualTo(4294967294L);
+        destroy(c);
+    }
+
+    @Test
+    void privilegedContainerHasNoUserNamespace() {
+        BackendContainer c = create(ContainerSpec.withHandle(handle("priv")).withPrivileged(true));
+        assertThat(run(c, ProcessSpec.of("cat", "/proc/self/uid_map")).stdout().strip().split("\\s+"))
+                .containsExactly("0", "0", "4294967295");
+        assertThat(run(c, ProcessSpec.of("cat", "/proc/1/cmdline")).stdout()).isEqualTo("/tmp/garden-init\0");
+        destroy(c);
+    }
+
+    @Test
+    void longHandleKeepsItsLast49CharactersAsHostname() {
+        String h = handle("long-handle-" + "x".repeat(50));
+        BackendContainer c = create(ContainerSpec.withHandle(h));
+        assertThat(run(c, ProcessSpec.of("hostname")).stdout().strip()).isEqualTo(h.substring(h.length() - 49));
+        destroy(c);
+    }
+
+    @Test
+    void limitsReachTheCgroupsAndAreEchoed() throws IOException {
+        Limits limits = Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withCpu(new CpuLimits(512, 0)).withPid(new PidLimits(100));
+        BackendContainer c = create(ContainerSpec.withHandle(handle("limits")).withLimits(limits));
+        String id = LinuxBackend.runtimeId(c.handle());
+        assertThat(Files.readString(CGROUP.resolve("memory/" + PARENT + "/" + id + "/memory.limit_in_bytes")).strip()).isEqualTo(Long.toString(64L << 20));
+        assertThat(Files.readString(CGROUP.resolve("cpu/" + PARENT + "/" + id + "/cpu.shares")).strip()).isEqualTo("512");
+        assertThat(Files.readString(CGROUP.resolve("pids/" + PARENT + "/" + id + "/pids.max")).strip()).isEqualTo("100");
+        assertThat(c.limits()).isEqualTo(limits);
+        assertThat(c.metrics().pid().max()).isEqualTo(100);
+        assertThat(c.metrics().memory().totalUsageTowardLimit()).isPositive();
+        destroy(c);
+    }
+
+    @Test
+    void processesReportOutputAndExitStatus() throws Exception {
+        BackendContainer c = create("proc");
+        assertThat(run(c, ProcessSpec.of("echo", "hello"))).isEqualTo(new Result(0, "hello\n", ""));
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "echo err >&2; exit 3"))).isEqualTo(new Result(3, "", "err\n"));
+
+        BackendProcess killed = c.run(ProcessSpec.of("sleep", "100").withId("kill"));
+        killed.signal(Signal.KILL);
+        assertThat(killed.exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
+        BackendProcess termed = c.run(ProcessSpec.of("sleep", "100").withId("term"));
+        termed.signal(Signal.TERMINATE);
+        assertThat(termed.exit().get(10, TimeUnit.SECONDS)).isEqualTo(143);
+
+        BackendProcess late = c.run(ProcessSpec.of("sh", "-c", "echo one; echo two >&2").withId("late"));
+        assertThat(late.exit().get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(readAll(late.openStdout())).isEqualTo("one\n");
+        assertThat(readAll(late.openStderr())).isEqualTo("two\n");
+        assertThat(c.processIds()).contains("kill", "term", "late");
+
+        BackendProcess cat = c.run(ProcessSpec.of("cat").withId("stdin"));
+        cat.stdin().write("piped\n".getBytes(StandardCharsets.UTF_8));
+        cat.stdin().close();
+        assertThat(cat.exit().get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(readAll(cat.openStdout())).isEqualTo("piped\n");
+        cat.stdin().write(1); // after exit: swallowed
+
+        assertThatThrownBy(() -> c.run(ProcessSpec.of("no-such-binary"))).isInstanceOf(ExecutableNotFoundException.class);
+        assertThatThrownBy(() -> c.run(ProcessSpec.of("/bin/../../etc/passwd"))).isInstanceOf(ExecutableNotFoundException.class);
+
+        for (int i = 0; i < 50; i++) {
+            assertThat(run(c, ProcessSpec.of("echo", "n" + i))).isEqualTo(new Result(0, "n" + i + "\n", ""));
+        }
+        destroy(c);
+    }
+
+    @Test
+    void streamsTarInAndOutAsTheUser() throws IOException {
+        BackendContainer c = create("stream");
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "mkdir -p /src/d && echo content > /src/d/f")).exit()).isZero();
+        byte[] tar;
+        try (InputStream in = c.streamOut(new StreamOutSpec("/src/d", ""))) {
+            tar = in.readAllBytes();
+        }
+        c.streamIn(new StreamInSpec("dest", "", new java.io.ByteArrayInputStream(tar)));
+        assertThat(run(c, ProcessSpec.of("cat", "/root/dest/d/f")).stdout()).isEqualTo("content\n");
+        try (InputStream in = c.streamOut(new StreamOutSpec("/src/d/", ""))) {
+            tar = in.readAllBytes();
+        }
+        assertThat(new String(tar, StandardCharsets.ISO_8859_1)).contains("./f");
+        assertThatThrownBy(() -> c.streamOut(new StreamOutSpec("/does/not/exist", ""))).hasMessageContaining("error streaming out");
+        assertThatThrownBy(() -> c.streamIn(new StreamInSpec("/x", "", new java.io.ByteArrayInputStream("garbage".repeat(100).getBytes()))))
+                .hasMessageContaining("error streaming in");
+        destroy(c);
+    }
+
+    @Test
+    void stopKillsEverythingAndRejectsNewProcesses() throws Exception {
+        BackendContainer c = create("stop");
+        BackendProcess p = c.run(ProcessSpec.of("sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.05; done").withId("trap"));
+        Thread.sleep(200); // let the shell install its trap
+        c.stop(false);
+        assertThat(p.exit().get(10, TimeUnit.SECONDS)).isEqualTo(42);
+        assertThat(c.info().state()).isEqualTo("stopped");
+        assertThatThrownBy(() -> c.run(ProcessSpec.of("true"))).isInstanceOf(ConflictException.class);
+        destroy(c);
+    }
+
+    @Test
+    void destroyLeavesNothingAndIsIdempotent() {
+        BackendContainer c = create("destroy");
+        c.run(ProcessSpec.of("sleep", "100").withId("sleeper"));
+        String id = LinuxBackend.runtimeId(c.handle());
+        Path dir = Path.of(c.info().containerPath());
+        destroy(c);
+        c.destroy();
+        assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()).doesNotContain(id);
+        assertThat(mounts()).noneMatch(m -> m.startsWith(dir.toString()));
+        assertThat(CgroupDirs.of(PARENT + "/" + id)).isEmpty();
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
+    void failedCreateRollsBackAndBadImageIsRejected() {
+        assertThatThrownBy(() -> create(ContainerSpec.withHandle(handle("img")).withImage(ImageRef.of("/no/such/dir"))))
+                .isInstanceOf(InvalidRequestException.class);
+        String h = handle("badmount");
+        assertThatThrownBy(() -> create(ContainerSpec.withHandle(h).withBindMounts(List.of(
+                new dev.cloche.api.BindMount("/no/such/source", "/mnt", dev.cloche.api.BindMount.Mode.RO, dev.cloche.api.BindMount.Origin.HOST)))));
+        String id = LinuxBackend.runtimeId(h);
+        assertThat(depot.resolve("containers").resolve(id)).doesNotExist();
+        assertThat(CgroupDirs.of(PARENT + "/" + id)).isEmpty();
+        assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()).doesNotContain(id);
+    }
+
+    @Test
+    void restoreFindsRunningContainersAndCapacityIsReported() {
+        BackendContainer c = create("restore");
+        try (LinuxBackend second = open()) {
+            List<RestoredContainer> found = second.restore();
+            assertThat(found).anySatisfy(r -> {
+                assertThat(r.handle()).isEqualTo(c.handle());
+                assertThat(r.container()).isPresent();
+                assertThat(run(r.container().get(), ProcessSpec.of("echo", "again")).stdout()).isEqualTo("again\n");
+            });
+            assertThat(second.capacity().memoryInBytes()).isPositive();
+            assertThat(second.capacity().maxContainers()).isEqualTo(1024);
+        }
+        destroy(c);
+    }
+
+    @Test
+    void timingsOfCreateRunDestroy() {
+        int n = 5;
+        long[] create = new long[n], exec = new long[n], destroy = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            BackendContainer c = create("timing");
+            long t1 = System.nanoTime();
+            assertThat(run(c, ProcessSpec.of("echo", "x")).exit()).isZero();
+            long t2 = System.nanoTime();
+            destroy(c);
+            long t3 = System.nanoTime();
+            create[i] = t1 - t0;
+            exec[i] = t2 - t1;
+            destroy[i] = t3 - t2;
+        }
+        System.out.printf("TIMING runc (ms, median of %d): create %.1f, run echo %.1f, destroy %.1f%n", n,
+                median(create), median(exec), median(destroy));
+    }
+
+    private static double median(long[] v) {
+        long[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2] / 1e6;
+    }
+
+    /** cgroup dirs of a group in every hierarchy. */
+    static final class CgroupDirs {
+        static List<Path> of(String group) {
+            try (var s = Files.list(CGROUP)) {
+                return s.filter(h -> !Files.isSymbolicLink(h)).map(h -> h.resolve(group)).filter(Files::isDirectory).toList();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static String drain(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        in.transferTo(b);
+        return b.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.cloche.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.spi.BackendProvider;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    @Test
+    void defaults() {
+        Settings s = Settings.from(Map.of());
+        assertThat(s.depot()).isEqualTo(Path.of("/var/lib/cloche"));
+        assertThat(s.runtime()).isEqualTo("runc");
+        assertThat(s.runtimeRoot()).isEqualTo(Path.of("/run/cloche/runtime"));
+        assertThat(s.defaultRootfs()).isEqualTo(Path.of("/var/lib/cloche/rootfs"));
+        assertThat(s.initBinary()).isEqualTo(Path.of("/var/lib/cloche/bin/cloche-init"));
+        assertThat(s.cgroupParent()).isEqualTo("cloche");
+        assertThat(s.maxContainers()).isEqualTo(1024);
+    }
+
+    @Test
+    void depotMovesItsDerivedDefaultsAndCrunIsSelectable() {
+        Settings s = Settings.from(Map.of("depot", "/d", "runtime", "crun", "runtimePath", "/opt/crun"));
+        assertThat(s.defaultRootfs()).isEqualTo(Path.of("/d/rootfs"));
+        assertThat(s.runtimePath()).isEqualTo(Path.of("/opt/crun"));
+    }
+
+    @Test
+    void rejectsUnknownKeysAndBadValues() {
+        assertThatThrownBy(() -> Settings.from(Map.of("dpot", "/x"))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> Settings.from(Map.of("runtime", "docker"))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> Settings.from(Map.of("cgroupParent", "../x"))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> Settings.from(Map.of("maxContainers", "many"))).isInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
+    void providerIsFoundByServiceLoader() {
+        assertThat(ServiceLoader.load(BackendProvider.class).stream().map(p -> p.get().name())).contains("linux");
+    }
+
+    @Test
+    void runtimeIdsAreHandlesOrStableHashes() {
+        assertThat(LinuxBackend.runtimeId("my-handle_1.x")).isEqualTo("my-handle_1.x");
+        assertThat(LinuxBackend.runtimeId("has space")).startsWith("h-").hasSize(42).isEqualTo(LinuxBackend.runtimeId("has space"));
+        assertThat(LinuxBackend.runtimeId("x".repeat(65))).startsWith("h-");
+    }
+}

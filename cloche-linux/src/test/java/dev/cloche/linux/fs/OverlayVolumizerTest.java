@@ -1,0 +1,66 @@
+package dev.cloche.linux.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloche.linux.sys.RecordingCommandRunner;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OverlayVolumizerTest {
+    @TempDir Path dir;
+
+    @Test
+    void unprivilegedOverlayChownsTheUpperRootThenMounts() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Path merged = Volumizers.overlay(r, 4294967294L).create(Path.of("/images/x-shifted"), dir);
+        assertThat(merged).isEqualTo(dir.resolve("merged")).isDirectory();
+        assertThat(r.calls()).containsExactly(
+                List.of("chown", "4294967294:4294967294", dir.resolve("upper").toString()),
+                List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=/images/x-shifted,upperdir=" + dir.resolve("upper")
+                        + ",workdir=" + dir.resolve("work"), dir.resolve("merged").toString()));
+    }
+
+    @Test
+    void privilegedOverlayDoesNotChown() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Volumizers.overlay(r, -1).create(Path.of("/img"), dir);
+        assertThat(r.calls()).hasSize(1).allMatch(c -> c.getFirst().equals("mount"));
+    }
+
+    @Test
+    void destroyOfAnUnmountedVolumeRemovesItsDirsWithoutUmount() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Volumizer v = Volumizers.overlay(r, -1);
+        v.create(Path.of("/img"), dir);
+        v.destroy(dir);
+        v.destroy(dir);
+        assertThat(r.calls()).noneMatch(c -> c.getFirst().equals("umount"));
+        assertThat(dir.resolve("merged")).doesNotExist();
+        assertThat(dir.resolve("upper")).doesNotExist();
+    }
+
+    @Test
+    void shiftedImageIsBuiltOnceWithLchown() {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> {
+            if (argv.getFirst().equals("cp")) {
+                try {
+                    java.nio.file.Files.createDirectories(Path.of(argv.get(3)));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return dev.cloche.linux.sys.CommandResult.ok("");
+        });
+        ImageCache cache = Volumizers.shiftingCache(r, dir.resolve("images"), 4294967294L);
+        Path first = cache.lowerFor(Path.of("/rootfs"), false);
+        Path second = cache.lowerFor(Path.of("/rootfs"), false);
+        assertThat(first).isEqualTo(second).isDirectory();
+        assertThat(first.getFileName().toString()).endsWith("-shifted");
+        assertThat(r.calls()).hasSize(3);
+        assertThat(r.calls().get(1)).containsSubsequence("find", "-uid", "0", "chown", "-h", "4294967294");
+        assertThat(r.calls().get(2)).containsSubsequence("find", "-gid", "0", "chgrp", "-h", "4294967294");
+        assertThat(cache.lowerFor(Path.of("/rootfs"), true)).isEqualTo(Path.of("/rootfs"));
+    }
+}

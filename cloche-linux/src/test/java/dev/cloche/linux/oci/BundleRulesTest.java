@@ -1,0 +1,127 @@
+package dev.cloche.linux.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.BindMount;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.CpuLimits;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.Limits;
+import dev.cloche.api.MemoryLimits;
+import dev.cloche.api.PidLimits;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BundleRulesTest {
+    private static final long ALL = -1L;
+    /** This VM: every capability up to 40 except CAP_SYS_RESOURCE (24). */
+    private static final long NO_SYS_RESOURCE = 0x1fffeffffffL;
+
+    private static BundleInput input(ContainerSpec spec, long caps) {
+        return new BundleInput("c1", spec, Path.of("/depot/containers/c1/merged"), Path.of("/depot/bin/cloche-init"),
+                Path.of("/usr/bin/busybox"), "cloche", caps);
+    }
+
+    private static Bundle apply(BundleRule rule, ContainerSpec spec) {
+        return rule.apply(Bundle.EMPTY, input(spec, ALL));
+    }
+
+    @Test
+    void unprivilegedGetsAUserNamespaceWithGuardianMappings() {
+        Bundle b = apply(new BundleRules.NamespacesRule(), ContainerSpec.withHandle("h"));
+        assertThat(b.namespaces()).containsExactly("pid", "mount", "uts", "ipc", "network", "user");
+        assertThat(b.uidMappings()).containsExactly(new Bundle.IdMapping(0, 4294967294L, 1), new Bundle.IdMapping(1, 1, 4294967293L));
+        assertThat(b.gidMappings()).isEqualTo(b.uidMappings());
+    }
+
+    @Test
+    void privilegedHasNoUserNamespace() {
+        Bundle b = apply(new BundleRules.NamespacesRule(), ContainerSpec.withHandle("h").withPrivileged(true));
+        assertThat(b.namespaces()).doesNotContain("user");
+        assertThat(b.uidMappings()).isEmpty();
+    }
+
+    @Test
+    void hostnameIsTheHandleOrItsLast49Characters() {
+        assertThat(apply(new BundleRules.HostnameRule(), ContainerSpec.withHandle("short")).hostname()).isEqualTo("short");
+        String longHandle = "a".repeat(10) + "b".repeat(49);
+        assertThat(apply(new BundleRules.HostnameRule(), ContainerSpec.withHandle(longHandle)).hostname()).isEqualTo("b".repeat(49));
+    }
+
+    @Test
+    void mountsHaveTheStandardSetTheInitAndUserBindMounts() {
+        ContainerSpec spec = ContainerSpec.withHandle("h").withBindMounts(List.of(
+                new BindMount("/host/data", "/data", BindMount.Mode.RO, BindMount.Origin.HOST),
+                new BindMount("../../etc/x", "/x", BindMount.Mode.RW, BindMount.Origin.CONTAINER)));
+        List<Bundle.Mount> m = apply(new BundleRules.MountsRule(), spec).mounts();
+        assertThat(m).extracting(Bundle.Mount::destination).containsExactly("/proc", "/dev", "/dev/pts", "/dev/shm",
+                "/dev/mqueue", "/sys", "/tmp/garden-init", "/tmp/busybox-garden", "/data", "/x");
+        assertThat(m.get(6)).isEqualTo(new Bundle.Mount("/tmp/garden-init", "bind", "/depot/bin/cloche-init", List.of("bind", "ro", "nosuid")));
+        assertThat(m.get(8).options()).contains("ro");
+        assertThat(m.get(9).source()).isEqualTo("/depot/containers/c1/merged/etc/x");
+        assertThat(m.get(9).options()).contains("rw");
+        assertThat(m.get(5).options()).contains("ro");
+    }
+
+    @Test
+    void relativeBindMountDestinationIsRejected() {
+        ContainerSpec spec = ContainerSpec.withHandle("h").withBindMounts(List.of(
+                new BindMount("/a", "rel", BindMount.Mode.RO, BindMount.Origin.HOST)));
+        assertThatThrownBy(() -> apply(new BundleRules.MountsRule(), spec)).isInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
+    void cgroupPathAndLimits() {
+        Limits l = Limits.NONE.withMemory(new MemoryLimits(1 << 20)).withCpu(new CpuLimits(0, 256)).withPid(new PidLimits(7));
+        Bundle b = apply(new BundleRules.CgroupRule(), ContainerSpec.withHandle("h").withLimits(l));
+        assertThat(b.cgroupsPath()).isEqualTo("/cloche/c1");
+        assertThat(b.resources()).isEqualTo(new Bundle.Resources(1 << 20, 256, 7, false));
+        String json = BundleJson.config(b);
+        assertThat(json).contains("\"memory\":{\"limit\":1048576}", "\"cpu\":{\"shares\":256}", "\"pids\":{\"limit\":7}");
+        assertThat(BundleJson.config(apply(new BundleRules.CgroupRule(), ContainerSpec.withHandle("h")))).doesNotContain("\"pids\"", "\"memory\"");
+    }
+
+    @Test
+    void initProcessHasEnvCapsAndNofile() {
+        ContainerSpec spec = ContainerSpec.withHandle("h").withEnv(List.of("A=1", "PATH=/custom"));
+        OciProcess p = new BundleRules.InitProcessRule().apply(Bundle.EMPTY, input(spec, NO_SYS_RESOURCE)).process();
+        assertThat(p.args()).containsExactly("/tmp/garden-init");
+        assertThat(p.env()).containsExactly("A=1", "PATH=/custom");
+        assertThat(p.capabilities()).isEqualTo(BundleRules.UNPRIVILEGED_CAPS);
+        assertThat(p.rlimits()).containsExactly(new OciProcess.Rlimit("RLIMIT_NOFILE", 1024, 1024));
+
+        OciProcess priv = new BundleRules.InitProcessRule().apply(Bundle.EMPTY, input(spec.withPrivileged(true), NO_SYS_RESOURCE)).process();
+        assertThat(priv.capabilities()).contains("CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE").doesNotContain("CAP_SYS_RESOURCE")
+                .hasSize(BundleRules.ALL_CAPS.size() - 1);
+    }
+
+    @Test
+    void envLayeringReplacesByKeyAndAddsDefaultPath() {
+        assertThat(BundleRules.layerEnv(List.of("A=1", "B=2"), List.of("B=3", "C")))
+                .containsExactly("A=1", "B=3", "C", BundleRules.DEFAULT_PATH);
+    }
+
+    @Test
+    void maskedPathsOnlyForUnprivileged() {
+        assertThat(apply(new BundleRules.MaskedPathsRule(), ContainerSpec.withHandle("h")).maskedPaths()).contains("/proc/kcore");
+        assertThat(apply(new BundleRules.MaskedPathsRule(), ContainerSpec.withHandle("h").withPrivileged(true)).maskedPaths()).isEmpty();
+    }
+
+    @Test
+    void fullBundleSerialisesUserNamespaceAndProcess() {
+        String json = BundleJson.config(BundleRules.build(input(ContainerSpec.withHandle("h"), ALL)));
+        assertThat(json).contains("\"uidMappings\":[{\"containerID\":0,\"hostID\":4294967294,\"size\":1}",
+                "\"root\":{\"path\":\"/depot/containers/c1/merged\"", "\"hostname\":\"h\"", "{\"type\":\"user\"}",
+                "\"args\":[\"/tmp/garden-init\"]", "\"terminal\":false", "\"cgroupsPath\":\"/cloche/c1\"");
+        String priv = BundleJson.config(BundleRules.build(input(ContainerSpec.withHandle("h").withPrivileged(true), ALL)));
+        assertThat(priv).doesNotContain("uidMappings", "\"user\"}").contains("{\"allow\":true,\"access\":\"rwm\"}");
+    }
+
+    @Test
+    void processJsonForNonRootHasNoEffectiveCapabilities() {
+        String json = BundleJson.process(new OciProcess(List.of("id"), List.of(), "/", 1000, 1000, List.of("CAP_KILL"), false, List.of()));
+        assertThat(json).contains("\"user\":{\"uid\":1000,\"gid\":1000}", "\"bounding\":[\"CAP_KILL\"]", "\"effective\":[]");
+    }
+}

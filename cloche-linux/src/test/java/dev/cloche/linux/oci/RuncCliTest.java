@@ -1,0 +1,60 @@
+package dev.cloche.linux.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.GardenError;
+import dev.cloche.linux.sys.CommandResult;
+import dev.cloche.linux.sys.RecordingCommandRunner;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RuncCliTest {
+    private static final Path RUNC = Path.of("/usr/sbin/runc");
+    private static final Path ROOT = Path.of("/run/cloche/runtime");
+
+    @Test
+    void lifecycleArgv() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        OciRuntime runc = OciRuntimes.cli(r, RUNC, ROOT);
+        runc.create("c1", Path.of("/d/c1"), Path.of("/d/c1/init.pid"));
+        runc.start("c1");
+        runc.kill("c1", "KILL", true);
+        runc.kill("c1", "TERM", false);
+        runc.delete("c1");
+        assertThat(r.calls()).containsExactly(
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "create", "--bundle", "/d/c1", "--pid-file", "/d/c1/init.pid", "c1"),
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "start", "c1"),
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "kill", "--all", "c1", "KILL"),
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "kill", "c1", "TERM"),
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "delete", "c1"));
+    }
+
+    @Test
+    void execIsStartedAsAStreamingChild() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        assertThatThrownBy(() -> OciRuntimes.cli(r, RUNC, ROOT).exec("c1", Path.of("/p.json"), Path.of("/p.pid")))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(r.calls()).containsExactly(List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "exec",
+                "--process", "/p.json", "--pid-file", "/p.pid", "c1"));
+    }
+
+    @Test
+    void stateParsesStatusAndPid() {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> CommandResult.ok("{\n  \"ociVersion\": \"1.0.2\",\n  \"id\": \"c1\",\n  \"pid\": 4242,\n  \"status\": \"running\"\n}"));
+        assertThat(OciRuntimes.cli(r, RUNC, ROOT).state("c1")).contains(new OciRuntime.State("running", 4242));
+    }
+
+    @Test
+    void deleteOfAnUnknownContainerCountsAsDeletedButAFailedDeleteOfAKnownOneThrows() {
+        RecordingCommandRunner unknown = new RecordingCommandRunner(argv -> new CommandResult(1, "", "container does not exist"));
+        OciRuntimes.cli(unknown, RUNC, ROOT).delete("gone");
+        assertThat(unknown.calls()).hasSize(2);
+
+        RecordingCommandRunner stuck = new RecordingCommandRunner(argv -> argv.contains("state")
+                ? CommandResult.ok("{\"pid\": 1, \"status\": \"running\"}") : new CommandResult(1, "", "cannot delete running"));
+        assertThatThrownBy(() -> OciRuntimes.cli(stuck, RUNC, ROOT).delete("c1")).isInstanceOf(GardenError.class)
+                .hasMessageContaining("cannot delete running");
+    }
+}

@@ -1,0 +1,35 @@
+package dev.cloche.linux.sys;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** Records every argv and answers with a scripted result; never forks. */
+public final class RecordingCommandRunner implements CommandRunner {
+    private final List<List<String>> calls = new ArrayList<>();
+    private final Function<List<String>, CommandResult> answer;
+
+    public RecordingCommandRunner(Function<List<String>, CommandResult> answer) {
+        this.answer = answer;
+    }
+
+    public RecordingCommandRunner() {
+        this(argv -> CommandResult.ok(""));
+    }
+
+    public List<List<String>> calls() {
+        return List.copyOf(calls);
+    }
+
+    @Override
+    public CommandResult run(List<String> argv) {
+        calls.add(List.copyOf(argv));
+        return answer.apply(argv);
+    }
+
+    @Override
+    public java.lang.Process start(List<String> argv) {
+        calls.add(List.copyOf(argv));
+        throw new UnsupportedOperationException("the recording runner does not start processes");
+    }
+}
