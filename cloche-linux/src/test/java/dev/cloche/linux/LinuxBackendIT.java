@@ -196,7 +196,7 @@ class LinuxBackendIT {
 
     @Test
     void processesReportOutputAndExitStatus() throws Exception {
-        BackendContainer c = create("proc");
+        BackendContainer c = create(ContainerSpec.withHandle(handle("proc")).withEnv(List.of("A=container", "B=container")));
         assertThat(run(c, ProcessSpec.of("echo", "hello"))).isEqualTo(new Result(0, "hello\n", ""));
         assertThat(run(c, ProcessSpec.of("sh", "-c", "echo err >&2; exit 3"))).isEqualTo(new Result(3, "", "err\n"));
 
@@ -220,6 +220,11 @@ class LinuxBackendIT {
         assertThat(readAll(cat.openStdout())).isEqualTo("piped\n");
         cat.stdin().write(1); // after exit: swallowed
 
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "id -u; pwd; echo $HOME $USER").withUser("nobody")).stdout())
+                .isEqualTo("65534\n/nonexistent\n/nonexistent nobody\n");
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "id -u; id -g; pwd").withUser("1000:1001").withDir("/work/dir")).stdout())
+                .isEqualTo("1000\n1001\n/work/dir\n");
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "echo $A $B").withEnv(List.of("B=spec"))).stdout()).isEqualTo("container spec\n");
         assertThatThrownBy(() -> c.run(ProcessSpec.of("no-such-binary"))).isInstanceOf(ExecutableNotFoundException.class);
         assertThatThrownBy(() -> c.run(ProcessSpec.of("/bin/../../etc/passwd"))).isInstanceOf(ExecutableNotFoundException.class);
 
