@@ -343,8 +343,19 @@ final class LinuxContainer implements BackendContainer {
             Files.createDirectories(hdir);
             long n = helperSeq.incrementAndGet();
             Path json = hdir.resolve(n + ".json");
+            Path pid = hdir.resolve(n + ".pid");
             Files.writeString(json, BundleJson.process(p));
-            return parts.runtime().exec(meta.id(), json, hdir.resolve(n + ".pid"));
+            java.lang.Process child = parts.runtime().exec(meta.id(), json, pid);
+            // the runtime has read the spec once it exits; until then both files must stay
+            child.onExit().thenRun(() -> {
+                try {
+                    Files.deleteIfExists(json);
+                    Files.deleteIfExists(pid);
+                } catch (IOException e) {
+                    // removed with the depot entry at the latest
+                }
+            });
+            return child;
         } catch (IOException e) {
             throw GardenError.internal("cannot start helper in " + meta.handle(), e);
         }

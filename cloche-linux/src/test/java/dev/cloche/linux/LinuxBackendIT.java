@@ -267,13 +267,18 @@ class LinuxBackendIT {
     }
 
     @Test
-    void destroyLeavesNothingAndIsIdempotent() {
+    void destroyLeavesNothingAndIsIdempotent() throws Exception {
         BackendContainer c = create("destroy");
-        c.run(ProcessSpec.of("sleep", "100").withId("sleeper"));
+        BackendProcess sleeper = c.run(ProcessSpec.of("sh", "-c", "echo ready; exec sleep 100").withId("sleeper"));
+        try (InputStream out = sleeper.openStdout()) {
+            assertThat(new String(out.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+        }
         String id = LinuxBackend.runtimeId(c.handle());
         Path dir = Path.of(c.info().containerPath());
         destroy(c);
         c.destroy();
+        assertThat(sleeper.exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThatThrownBy(c::info).isInstanceOf(dev.cloche.api.ContainerNotFoundException.class);
         assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()).doesNotContain(id);
         assertThat(mounts()).noneMatch(m -> m.startsWith(dir.toString()));
         assertThat(CgroupDirs.of(PARENT + "/" + id)).isEmpty();
