@@ -257,8 +257,10 @@ class LinuxBackendIT {
     @Test
     void stopKillsEverythingAndRejectsNewProcesses() throws Exception {
         BackendContainer c = create("stop");
-        BackendProcess p = c.run(ProcessSpec.of("sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.05; done").withId("trap"));
-        Thread.sleep(200); // let the shell install its trap
+        BackendProcess p = c.run(ProcessSpec.of("sh", "-c", "trap 'exit 42' TERM; echo trapped; while true; do sleep 0.05; done").withId("trap"));
+        try (InputStream out = p.openStdout()) {
+            assertThat(new String(out.readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("trapped\n");
+        }
         c.stop(false);
         assertThat(p.exit().get(10, TimeUnit.SECONDS)).isEqualTo(42);
         assertThat(c.info().state()).isEqualTo("stopped");
