@@ -90,6 +90,9 @@ final class LinuxContainer implements BackendContainer {
         List<String> env = processEnv(spec.env(), user);
         String cwd = spec.dir().isEmpty() ? user.home() : absolute(spec.dir(), user);
         String pathVar = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst().orElse("");
+        if (files.resolve(cwd).isEmpty()) {
+            createWorkingDir(cwd, user);
+        }
         if (files.findExecutable(spec.path(), cwd, pathVar).isEmpty()) {
             throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
         }
@@ -121,6 +124,27 @@ final class LinuxContainer implements BackendContainer {
             } catch (IOException e) {
                 throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Guardian creates a missing working directory (e.g. a home that does not exist) owned by the user. It is made
+     * inside the container's mount namespace, so symlinks in the path cannot point it at the host.
+     */
+    private void createWorkingDir(String cwd, ContainerFiles.User user) {
+        String tool = BundleRules.TOOL_PATH;
+        java.lang.Process child = helper(new ContainerFiles.User("root", 0, 0, "/root"), List.of(tool, "sh", "-c",
+                tool + " mkdir -p \"$1\" && " + tool + " chown \"$2\" \"$1\"", "sh", cwd, user.uid() + ":" + user.gid()));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread errPump = Thread.ofVirtual().start(() -> drain(child.getErrorStream(), err));
+        Thread outPump = Thread.ofVirtual().start(() -> drain(child.getInputStream(), OutputStream.nullOutputStream()));
+        try {
+            child.getOutputStream().close();
+        } catch (IOException e) {
+            // stdin unused
+        }
+        if (waitHelper(child, errPump, outPump) != 0) {
+            throw GardenError.internal("cannot create working directory " + cwd + ": " + err.toString(StandardCharsets.UTF_8).strip());
         }
     }
 
@@ -319,8 +343,19 @@ final class LinuxContainer implements BackendContainer {
             Files.createDirectories(hdir);
             long n = helperSeq.incrementAndGet();
             Path json = hdir.resolve(n + ".json");
+            Path pid = hdir.resolve(n + ".pid");
             Files.writeString(json, BundleJson.process(p));
-            return parts.runtime().exec(meta.id(), json, hdir.resolve(n + ".pid"));
+            java.lang.Process child = parts.runtime().exec(meta.id(), json, pid);
+            // the runtime has read the spec once it exits; until then both files must stay
+            child.onExit().thenRun(() -> {
+                try {
+                    Files.deleteIfExists(json);
+                    Files.deleteIfExists(pid);
+                } catch (IOException e) {
+                    // removed with the depot entry at the latest
+                }
+            });
+            return child;
         } catch (IOException e) {
             throw GardenError.internal("cannot start helper in " + meta.handle(), e);
         }

@@ -196,7 +196,7 @@ class LinuxBackendIT {
 
     @Test
     void processesReportOutputAndExitStatus() throws Exception {
-        BackendContainer c = create("proc");
+        BackendContainer c = create(ContainerSpec.withHandle(handle("proc")).withEnv(List.of("A=container", "B=container")));
         assertThat(run(c, ProcessSpec.of("echo", "hello"))).isEqualTo(new Result(0, "hello\n", ""));
         assertThat(run(c, ProcessSpec.of("sh", "-c", "echo err >&2; exit 3"))).isEqualTo(new Result(3, "", "err\n"));
 
@@ -220,6 +220,11 @@ class LinuxBackendIT {
         assertThat(readAll(cat.openStdout())).isEqualTo("piped\n");
         cat.stdin().write(1); // after exit: swallowed
 
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "id -u; pwd; echo $HOME $USER").withUser("nobody")).stdout())
+                .isEqualTo("65534\n/nonexistent\n/nonexistent nobody\n");
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "id -u; id -g; pwd").withUser("1000:1001").withDir("/work/dir")).stdout())
+                .isEqualTo("1000\n1001\n/work/dir\n");
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "echo $A $B").withEnv(List.of("B=spec"))).stdout()).isEqualTo("container spec\n");
         assertThatThrownBy(() -> c.run(ProcessSpec.of("no-such-binary"))).isInstanceOf(ExecutableNotFoundException.class);
         assertThatThrownBy(() -> c.run(ProcessSpec.of("/bin/../../etc/passwd"))).isInstanceOf(ExecutableNotFoundException.class);
 
@@ -252,8 +257,10 @@ class LinuxBackendIT {
     @Test
     void stopKillsEverythingAndRejectsNewProcesses() throws Exception {
         BackendContainer c = create("stop");
-        BackendProcess p = c.run(ProcessSpec.of("sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.05; done").withId("trap"));
-        Thread.sleep(200); // let the shell install its trap
+        BackendProcess p = c.run(ProcessSpec.of("sh", "-c", "trap 'exit 42' TERM; echo trapped; while true; do sleep 0.05; done").withId("trap"));
+        try (InputStream out = p.openStdout()) {
+            assertThat(new String(out.readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("trapped\n");
+        }
         c.stop(false);
         assertThat(p.exit().get(10, TimeUnit.SECONDS)).isEqualTo(42);
         assertThat(c.info().state()).isEqualTo("stopped");
@@ -262,13 +269,18 @@ class LinuxBackendIT {
     }
 
     @Test
-    void destroyLeavesNothingAndIsIdempotent() {
+    void destroyLeavesNothingAndIsIdempotent() throws Exception {
         BackendContainer c = create("destroy");
-        c.run(ProcessSpec.of("sleep", "100").withId("sleeper"));
+        BackendProcess sleeper = c.run(ProcessSpec.of("sh", "-c", "echo ready; exec sleep 100").withId("sleeper"));
+        try (InputStream out = sleeper.openStdout()) {
+            assertThat(new String(out.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+        }
         String id = LinuxBackend.runtimeId(c.handle());
         Path dir = Path.of(c.info().containerPath());
         destroy(c);
         c.destroy();
+        assertThat(sleeper.exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
+        assertThatThrownBy(c::info).isInstanceOf(dev.cloche.api.ContainerNotFoundException.class);
         assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()).doesNotContain(id);
         assertThat(mounts()).noneMatch(m -> m.startsWith(dir.toString()));
         assertThat(CgroupDirs.of(PARENT + "/" + id)).isEmpty();

@@ -1,0 +1,104 @@
+package dev.cloche.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.AlreadyExistsException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.linux.sys.CommandResult;
+import dev.cloche.linux.sys.RecordingCommandRunner;
+import dev.cloche.spi.BackendSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The create recipe and its rollback, with a recording runner and fake cgroup/depot dirs (no root needed). */
+class LinuxBackendTest {
+    @TempDir Path tmp;
+    private Path depot;
+    private Path cgroups;
+    private Map<String, String> settings;
+
+    @BeforeEach
+    void dirs() throws IOException {
+        depot = tmp.resolve("depot");
+        cgroups = Files.createDirectories(tmp.resolve("cgroup"));
+        Files.createDirectories(depot.resolve("rootfs"));
+        settings = Map.of("depot", depot.toString(), "runtimePath", "/usr/sbin/runc", "runtimeRoot", tmp.resolve("run").toString());
+    }
+
+    private LinuxBackend backend(RecordingCommandRunner runner) {
+        return new LinuxBackend(Settings.from(settings), runner, cgroups);
+    }
+
+    @Test
+    void createRunsTheRecipeInOrder() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        backend(r).create(new BackendSpec(ContainerSpec.withHandle("c1").withPrivileged(true)));
+        Path dir = depot.resolve("containers/c1");
+        assertThat(r.calls()).extracting(c -> String.join(" ", c.subList(0, Math.min(4, c.size())))).containsExactly(
+                "mount -t overlay overlay",
+                "/usr/sbin/runc --root " + tmp.resolve("run") + " create",
+                "/usr/sbin/runc --root " + tmp.resolve("run") + " start");
+        assertThat(dir.resolve("config.json")).content().contains("\"cgroupsPath\":\"/cloche/c1\"");
+        assertThat(dir.resolve("meta.json")).content().contains("\"handle\":\"c1\"");
+    }
+
+    @Test
+    void aFailedRuntimeCreateUndoesEveryStepInReverse() throws IOException {
+        // a runtime that failed part-way leaves cgroup dirs behind; the rollback must remove them itself
+        Files.createDirectories(cgroups.resolve("memory/cloche/c2"));
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.contains("create")
+                ? new CommandResult(1, "", "create failed") : argv.contains("state") ? new CommandResult(1, "", "no such container")
+                : CommandResult.ok(""));
+        assertThatThrownBy(() -> backend(r).create(new BackendSpec(ContainerSpec.withHandle("c2").withPrivileged(true))))
+                .isInstanceOf(GardenError.class).hasMessageContaining("create failed");
+        List<String> verbs = r.calls().stream().map(c -> c.getFirst().equals("/usr/sbin/runc") ? c.get(3) : c.getFirst()).toList();
+        assertThat(verbs).containsExactly("mount", "create", "kill", "delete");
+        assertThat(cgroups.resolve("memory/cloche/c2")).doesNotExist();
+        assertThat(depot.resolve("containers/c2")).doesNotExist();
+    }
+
+    @Test
+    void rejectsMissingImagesAndTakenHandlesBeforeTouchingAnything() throws IOException {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        LinuxBackend b = backend(r);
+        assertThatThrownBy(() -> b.create(new BackendSpec(ContainerSpec.withHandle("x").withImage(ImageRef.of("/no/such")))))
+                .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> b.create(new BackendSpec(ContainerSpec.withHandle("x").withImage(ImageRef.of("docker:///busybox")))))
+                .isInstanceOf(InvalidRequestException.class);
+        Files.createDirectories(depot.resolve("containers/taken"));
+        assertThatThrownBy(() -> b.create(new BackendSpec(ContainerSpec.withHandle("taken")))).isInstanceOf(AlreadyExistsException.class);
+        assertThat(r.calls()).isEmpty();
+    }
+
+    @Test
+    void restoreReportsContainersTheRuntimeNoLongerRunsAsBrokenAndKeepsTheirData() throws IOException {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.contains("state") && argv.contains("alive")
+                ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}") : new CommandResult(1, "", "does not exist"));
+        LinuxBackend b = backend(r);
+        for (String id : List.of("alive", "dead")) {
+            Path dir = Files.createDirectories(depot.resolve("containers").resolve(id));
+            Files.writeString(dir.resolve("meta.json"), LinuxBackend.JSON.writeValueAsString(
+                    DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE)));
+        }
+        Files.createDirectories(depot.resolve("containers/garbage"));
+        var restored = b.restore();
+        assertThat(restored).hasSize(3);
+        assertThat(restored).filteredOn(x -> x.handle().equals("handle-alive")).singleElement()
+                .satisfies(x -> assertThat(x.container()).isPresent());
+        assertThat(restored).filteredOn(x -> x.handle().equals("handle-dead")).singleElement()
+                .satisfies(x -> assertThat(x.error()).hasValueSatisfying(e -> assertThat(e).contains("unknown to runc")));
+        assertThat(restored).filteredOn(x -> x.handle().equals("garbage")).singleElement()
+                .satisfies(x -> assertThat(x.error()).hasValueSatisfying(e -> assertThat(e).contains("unreadable depot entry")));
+        assertThat(depot.resolve("containers/dead")).isDirectory();
+    }
+}
