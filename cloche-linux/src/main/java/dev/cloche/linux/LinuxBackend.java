@@ -71,11 +71,24 @@ final class LinuxBackend implements ContainerBackend {
         try {
             Files.createDirectories(containersDir);
             Files.createDirectories(settings.runtimeRoot());
+            ensureTraversable(settings.depot());
+            ensureTraversable(containersDir);
         } catch (IOException e) {
             throw GardenError.internal("cannot create depot " + settings.depot(), e);
         }
         if (settings.runtime().equals("crun")) {
             prepareCgroupsForCrun(cgroupRoot);
+        }
+    }
+
+    /**
+     * An unprivileged container's root is an unmapped host uid (4294967294): the kernel checks its search permission
+     * on every directory down to the rootfs, so the depot must be traversable by "others" (x only, never r).
+     */
+    private static void ensureTraversable(Path dir) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+        if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+            Files.setPosixFilePermissions(dir, perms);
         }
     }
 

@@ -118,6 +118,7 @@ final class LinuxContainer implements BackendContainer {
                 Files.writeString(json, BundleJson.process(process));
                 java.lang.Process child = parts.runtime().exec(meta.id(), json, pdir.resolve("pid"));
                 LinuxProcess p = new LinuxProcess(spec.id(), child, pdir);
+                p.awaitStarted();
                 processes.remove(spec.id());
                 processes.put(spec.id(), p);
                 return p;

@@ -88,6 +88,49 @@ final class LinuxProcess implements BackendProcess, AutoCloseable {
         });
     }
 
+    /**
+     * Waits until the runtime has started the process (its pid file exists), as Guardian's run does: a signal or a
+     * stop that came earlier would hit the runtime's own set-up and report 255 instead of 128+signo. A runtime that
+     * exits before that failed to start the process; its error is thrown with the runtime's own message.
+     */
+    void awaitStarted() {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (readPid() > 0) {
+                return;
+            }
+            if (!child.isAlive()) {
+                int code = exit.join();
+                if (readPid() > 0) {
+                    return; // started and already finished
+                }
+                String why;
+                try (InputStream in = stderr.open()) {
+                    why = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    why = "(runtime output unreadable: " + e.getMessage() + ")";
+                }
+                throw GardenError.internal("cannot start process " + id + " (runtime exit " + code + "): " + why);
+            }
+            try {
+                Thread.sleep(1); // no event exists for "pid file written"; runc takes ~10-30 ms here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw GardenError.internal("interrupted while starting process " + id);
+            }
+        }
+        throw GardenError.internal("process " + id + " did not start within 60 s");
+    }
+
+    private long readPid() {
+        try {
+            String s = Files.readString(pidFile).strip();
+            return s.isEmpty() ? -1 : Long.parseLong(s);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The host pid from the runtime's pid file, waiting (bounded) for it when signalled right after start. */
     private long hostPid() {
         long deadline = System.nanoTime() + 5_000_000_000L;
