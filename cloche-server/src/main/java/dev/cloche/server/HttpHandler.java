@@ -75,8 +75,38 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         this.registry = registry;
     }
 
+    /**
+     * HTTP/1.1 answers must go out in request order, but answers are computed on virtual threads. So while one is
+     * pending ({@code inFlight}), later requests (and their bodies) wait here, on the event loop, and are replayed
+     * once the answer is written.
+     */
+    private final java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>();
+    private boolean inFlight;
+    private ChannelHandlerContext context;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        Object m;
+        while ((m = pending.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if ((inFlight && msg instanceof HttpRequest) || !pending.isEmpty()) {
+            pending.add(msg);
+            return;
+        }
+        process(ctx, msg);
+    }
+
+    private void process(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof HttpRequest req) {
                 onRequest(ctx, req);
@@ -188,12 +218,14 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             case RUN, ATTACH -> hijackProcess(ctx, f, bytes);
             case STDOUT, STDERR -> hijackStream(ctx, f);
             case STREAM_OUT -> {
+                inFlight = true;
                 ctx.channel().config().setAutoRead(false);
                 Map<String, String> qs = query;
                 boolean close = closeRequested;
                 executor.execute(() -> streamOut(ctx.channel(), f, qs, close));
             }
             default -> {
+                inFlight = true;
                 ctx.channel().config().setAutoRead(false);
                 Map<String, String> qs = query;
                 boolean close = closeRequested;
@@ -292,6 +324,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             ch.read();
         });
         upload = pipe;
+        inFlight = true;
         String destination = query.getOrDefault("destination", "");
         String user = query.getOrDefault("user", "");
         boolean close = closeRequested;
@@ -433,9 +466,18 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         log(status);
     }
 
-    private static void resume(Channel ch) {
-        ch.config().setAutoRead(true);
-        ch.read();
+    /** The pending answer is written: read on, starting with the requests that waited for it. */
+    private void resume(Channel ch) {
+        ch.eventLoop().execute(() -> {
+            inFlight = false;
+            while (!inFlight && !pending.isEmpty() && ch.isActive()) {
+                process(context, pending.poll());
+            }
+            if (!inFlight) {
+                ch.config().setAutoRead(true);
+                ch.read();
+            }
+        });
     }
 
     private void log(int status) {
