@@ -414,6 +414,7 @@ static void monitor(char **rt_argv, const sigset_t *oldmask)
     report("%d", (int)cpid);
     if (pending_sig)
         forward(pending_sig);
+    reap(); /* the process may already be a zombie handed to us; do not depend on how SIGCHLDs coalesced */
 
     /*
      * Event loop. Done when the process is reaped and, with a TTY, the master has been drained to EIO

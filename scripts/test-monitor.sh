@@ -1,6 +1,6 @@
 #!/bin/bash
 # Tests native/cloche-monitor.c against runc with a busybox container. Run as root from anywhere:
-#   scripts/test-monitor.sh
+#   scripts/test-monitor.sh          (CMT_BASE=/dev/shm puts all scratch files on tmpfs, as production should)
 # Builds the monitor, creates one container (cgroup /cloche-mon-test/<id>), runs tests (a)-(i), prints timings,
 # and removes everything it created (container, cgroup dirs, monitors, scratch dir) via the EXIT trap.
 set -u -o pipefail
@@ -8,7 +8,7 @@ set -u -o pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 RUNC=${RUNC:-/usr/sbin/runc}
 BUSYBOX=${BUSYBOX:-/usr/bin/busybox}
-W=$(mktemp -d /tmp/cmt.XXXXXX)          # short: DIR/console.sock must fit in sun_path
+W=$(mktemp -d "${CMT_BASE:-/tmp}/cmt.XXXXXX")   # short: DIR/console.sock must fit in sun_path; CMT_BASE=/dev/shm for tmpfs
 CID=cmt-$$-$RANDOM
 CG=cloche-mon-test
 R=$W/state
