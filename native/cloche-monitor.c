@@ -266,21 +266,24 @@ static void forward(int sig)
 }
 
 /* Runs the runtime with the process's stdio (non-TTY) or /dev/null (TTY) and returns its pid. */
-static pid_t spawn_runtime(char **argv, int in, int out, int err, const sigset_t *oldmask)
+static pid_t spawn_runtime(char **argv, int in, int out, int err)
 {
     pid_t p = fork();
     if (p != 0)
         return p;
-    /* Undo what the monitor changed: dispositions and the mask are inherited through exec into the process. */
+    /* Ignored dispositions and the mask survive exec into the process: hand it a clean slate, not ours. */
     signal(SIGPIPE, SIG_DFL);
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
         _exit(127);
-    sigprocmask(SIG_SETMASK, oldmask, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+        _exit(127);
     execv(argv[0], argv);
     _exit(127);
 }
 
-static void monitor(char **rt_argv, const sigset_t *oldmask)
+static void monitor(char **rt_argv)
 {
     char p[PATH_MAX], line[256], buf[65536];
     sigset_t mask;
@@ -356,8 +359,8 @@ static void monitor(char **rt_argv, const sigset_t *oldmask)
             fail("open stdout/stderr");
     }
 
-    pid_t rt = tty_rows ? spawn_runtime(rt_argv, devnull, devnull, devnull, oldmask)
-                        : spawn_runtime(rt_argv, in_r, out, err, oldmask);
+    pid_t rt = tty_rows ? spawn_runtime(rt_argv, devnull, devnull, devnull)
+                        : spawn_runtime(rt_argv, in_r, out, err);
     if (rt < 0)
         fail("fork runtime");
     if (!tty_rows) {
@@ -551,6 +554,11 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN); /* a vanished reader must give EPIPE, not kill the monitor */
+    /* An ignored disposition inherited from the daemon would discard these before the signalfd sees them;
+     * an ignored SIGCHLD would even auto-reap the process and lose its exit code. */
+    int handled[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+    for (size_t k = 0; k < sizeof handled / sizeof handled[0]; k++)
+        signal(handled[k], SIG_DFL);
 
     int pp[2];
     if (pipe2(pp, O_CLOEXEC) < 0) {
@@ -597,15 +605,15 @@ int main(int argc, char **argv)
     if (nul > 2)
         close(nul);
 
-    sigset_t mask, oldmask;
+    sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGQUIT);
     sigaddset(&mask, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0)
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
         fail("sigprocmask");
-    monitor(rt_argv, &oldmask);
+    monitor(rt_argv);
     return 0;
 }
