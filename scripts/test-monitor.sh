@@ -179,16 +179,19 @@ if grep -q '^State:.*[RSD]' /proc/"$mp"/status 2>/dev/null && [ ! -e "$D/exit" ]
     [ "$code" = 143 ] && ok "(d) SIGHUP to monitor ignored, SIGTERM to monitor forwarded -> 143" || bad "(d3) code=$code"
 else bad "(d3) monitor died on SIGHUP"; kill -KILL "$LINE"; fi
 
-# (d4) a launcher that ignores SIGTERM (inherited dispositions): the monitor and the process still get clean ones
+# (d4) a launcher that ignores SIGCHLD and SIGTERM (SIG_IGN survives exec; an ignored SIGCHLD auto-reaps children,
+# which would lose the exit code): the monitor must reset them
 D=$W/p/d4
 mkdir -p "$D"
 mkproc "$D/process.json" 0 sleep 1000 || die mkproc
-LINE=$(bash -c 'trap "" TERM; exec "$@"' launcher "$MON" "$D" -- "$RUNC" --root "$R" --log "$D/runtime.log" \
+LINE=$(python3 -c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$MON" "$D" -- "$RUNC" --root "$R" --log "$D/runtime.log" \
     --log-format json exec --detach --pid-file "$D/pid" --process "$D/process.json" "$CID") && RC=0 || RC=$?
-kill -TERM "$(cat "$D/monitor.pid")"
+[ -s "$D/monitor.pid" ] && kill -TERM "$(cat "$D/monitor.pid")"
 code=$(wait_exit)
-[ $RC = 0 ] && [ "$code" = 143 ] && ok "(d) launcher ignoring TERM: TERM to the monitor still forwarded -> 143" \
-    || { bad "(d4) rc=$RC code=$code"; kill -KILL "$LINE" 2>/dev/null; }
+[ $RC = 0 ] && [ "$code" = 143 ] && ok "(d) launcher ignoring CHLD and TERM: exit code kept, TERM forwarded -> 143" \
+    || { bad "(d4) rc=$RC line=$LINE code=$code"; [[ $LINE =~ ^[0-9]+$ ]] && kill -KILL "$LINE" 2>/dev/null; }
 
 # (e) runtime failure: one error line carrying the runtime's message, exit 1, no exit file
 start e -- /nonexistent/prog
