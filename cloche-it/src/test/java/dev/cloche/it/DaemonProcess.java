@@ -39,7 +39,9 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(String cgroupParent) throws IOException {
-        Path dir = Files.createTempDirectory("cloche-e2e-");
+        // rwx--x--x: user-namespaced container roots must be able to traverse down to their rootfs
+        Path dir = Files.createTempDirectory("cloche-e2e-",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x")));
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

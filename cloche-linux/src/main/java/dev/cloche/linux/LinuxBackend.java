@@ -73,6 +73,7 @@ final class LinuxBackend implements ContainerBackend {
             Files.createDirectories(settings.runtimeRoot());
             ensureTraversable(settings.depot());
             ensureTraversable(containersDir);
+            requireTraversableAncestors(settings.depot());
         } catch (IOException e) {
             throw GardenError.internal("cannot create depot " + settings.depot(), e);
         }
@@ -85,6 +86,15 @@ final class LinuxBackend implements ContainerBackend {
      * An unprivileged container's root is an unmapped host uid (4294967294): the kernel checks its search permission
      * on every directory down to the rootfs, so the depot must be traversable by "others" (x only, never r).
      */
+    private static void requireTraversableAncestors(Path depot) throws IOException {
+        for (Path p = depot.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new dev.cloche.api.InvalidRequestException("depot " + depot + " is not reachable by unprivileged"
+                        + " containers: " + p + " lacks search permission for others (chmod o+x " + p + ")");
+            }
+        }
+    }
+
     private static void ensureTraversable(Path dir) throws IOException {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
         if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {

@@ -29,6 +29,8 @@ class LinuxBackendTest {
 
     @BeforeEach
     void dirs() throws IOException {
+        // the backend refuses a depot that user-namespaced container roots cannot traverse; @TempDir is rwx------
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         depot = tmp.resolve("depot");
         cgroups = Files.createDirectories(tmp.resolve("cgroup"));
         Files.createDirectories(depot.resolve("rootfs"));
