@@ -42,8 +42,9 @@ run: build rootfs native
 	exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) $(ARGS)
 
 # Unit, wire, integration (root, real runc) and end-to-end tests.
+# Not quiet: Surefire's per-suite lines are the record of what ran; the last line sums them up.
 test: deps jdk rootfs native
-	$(MVN) verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT)
+	./mvnw -B -ntp clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT); rc=$$?; scripts/test-summary.sh; exit $$rc
 
 clean:
 	$(MVN) clean

@@ -15,10 +15,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** One recorded TCP connection (the proxy may log a response before its request) from /work/shared/garden-wire: the byte segments in each direction. */
+/** One recorded TCP connection (the proxy may log a response before its request) from the golden captures (src/test/resources/garden-wire, a copy of shared/garden-wire): the byte segments in each direction. */
 public record Capture(Path file, List<Segment> segments) {
 
-    public static final Path ROOT = Path.of(System.getProperty("garden.wire.dir", "/work/shared/garden-wire"));
+    public static final Path ROOT = Path.of(System.getProperty("garden.wire.dir", "src/test/resources/garden-wire"));
 
     public record Segment(boolean fromClient, byte[] bytes) {
         public String text() {
