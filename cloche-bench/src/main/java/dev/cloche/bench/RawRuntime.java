@@ -79,12 +79,20 @@ final class RawRuntime implements AutoCloseable {
         run(List.of(runtime, "--root", root.toString(), "delete", id));
     }
 
+    /**
+     * Output goes to a file, not a pipe: {@code runc create} hands its stdio to the container's init, which keeps it
+     * open, so reading a pipe to EOF would never end.
+     */
     static void run(List<String> argv) throws Exception {
-        Process p = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", argv) + " failed: " + new String(out));
+        Path log = Files.createTempFile("cloche-bench-cmd", ".log");
+        try {
+            Process p = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", argv) + " failed: " + Files.readString(log));
+            }
+        } finally {
+            Files.deleteIfExists(log);
         }
     }
 
