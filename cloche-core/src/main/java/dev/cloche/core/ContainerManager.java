@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -38,13 +39,15 @@ public final class ContainerManager implements GardenClient {
 
     private final ContainerBackend backend;
     private final CoreConfig config;
+    private final ContainerStore store;
     private final ScheduledExecutorService scheduler;
     private final ConcurrentMap<String, ManagedContainer> containers = new ConcurrentHashMap<>();
     private final long maxContainers;
 
-    private ContainerManager(ContainerBackend backend, CoreConfig config) {
+    private ContainerManager(ContainerBackend backend, CoreConfig config, ContainerStore store) {
         this.backend = backend;
         this.config = config;
+        this.store = store;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cloche-grace-reaper");
             t.setDaemon(true);
@@ -53,13 +56,28 @@ public final class ContainerManager implements GardenClient {
         this.maxContainers = backend.capacity().maxContainers();
     }
 
-    /** Builds the core and restores the containers the backend finds (their grace timers re-armed). */
+    /** A core that keeps properties and grace times in memory only. */
     public static ContainerManager start(ContainerBackend backend, CoreConfig config) {
-        ContainerManager m = new ContainerManager(backend, config);
+        return start(backend, config, ContainerStore.NONE);
+    }
+
+    /**
+     * Builds the core and restores the containers the backend finds, with the properties and grace time the store
+     * kept for them (timers re-armed in full).
+     */
+    public static ContainerManager start(ContainerBackend backend, CoreConfig config, ContainerStore store) {
+        ContainerManager m = new ContainerManager(backend, config, store);
         for (RestoredContainer r : backend.restore()) {
-            ManagedContainer c = new ManagedContainer(r.handle(), m, m.newTimer(r.handle(), config.defaultGraceTime()));
+            Optional<ContainerStore.Saved> saved = Optional.empty();
+            try {
+                saved = store.load(r.handle());
+            } catch (GardenException e) {
+                log.error("saved state unreadable handle={} error={}", r.handle(), e.getMessage());
+            }
+            Duration grace = saved.map(ContainerStore.Saved::graceTime).orElse(config.defaultGraceTime());
+            ManagedContainer c = new ManagedContainer(r.handle(), m, m.newTimer(r.handle(), grace));
             if (r.container().isPresent()) {
-                c.restored(r.container().get(), Map.of());
+                c.restored(r.container().get(), saved.map(ContainerStore.Saved::properties).orElse(Map.of()));
                 log.info("restored container handle={}", r.handle());
             } else {
                 c.broken(r.error().orElse("unknown reason"));
@@ -101,7 +119,17 @@ public final class ContainerManager implements GardenClient {
                         + maxContainers + " containers is reached");
             }
             BackendContainer created = backend.create(new BackendSpec(spec.withHandleValue(handle)));
-            reserved.created(created, spec.properties());
+            try {
+                reserved.created(created, spec.properties());
+                reserved.persist();
+            } catch (RuntimeException e) {
+                try {
+                    created.destroy();
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+                throw e;
+            }
         } catch (RuntimeException e) {
             containers.remove(handle, reserved);
             log.warn("create failed handle={} error={}", handle, e.toString());
@@ -168,6 +196,15 @@ public final class ContainerManager implements GardenClient {
 
     void forget(String handle, ManagedContainer c) {
         containers.remove(handle, c);
+        try {
+            store.delete(handle);
+        } catch (GardenException e) {
+            log.warn("cannot delete saved state handle={} error={}", handle, e.getMessage());
+        }
+    }
+
+    ContainerStore store() {
+        return store;
     }
 
     private ManagedContainer find(String handle) {

@@ -52,6 +52,7 @@ final class ManagedContainer implements Container {
     private final GraceTimer timer;
     private final Map<String, String> properties = new ConcurrentHashMap<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Object persistLock = new Object();
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
     private volatile String brokenReason = "";
@@ -224,7 +225,15 @@ final class ManagedContainer implements Container {
             throw new InvalidRequestException("grace time must not be negative: " + graceTime);
         }
         live();
-        timer.set(graceTime);
+        synchronized (persistLock) {
+            timer.set(graceTime);
+            persist();
+        }
+    }
+
+    /** Saves properties and grace time; callers hold {@code persistLock} so saves land in mutation order. */
+    void persist() {
+        manager.store().save(handle, new dev.cloche.core.ContainerStore.Saved(Map.copyOf(properties), timer.graceTime()));
     }
 
     @Override
@@ -248,12 +257,25 @@ final class ManagedContainer implements Container {
         if (name.isEmpty()) {
             throw new InvalidRequestException("property name must not be empty");
         }
-        held("set property", () -> properties.put(name, value));
+        held("set property", () -> {
+            synchronized (persistLock) {
+                properties.put(name, value);
+                persist();
+            }
+            return null;
+        });
     }
 
     @Override
     public void removeProperty(String name) {
-        held("remove property", () -> properties.remove(name));
+        held("remove property", () -> {
+            synchronized (persistLock) {
+                if (properties.remove(name) != null) {
+                    persist();
+                }
+            }
+            return null;
+        });
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.cloche.daemon;
 
 import dev.cloche.core.ContainerManager;
+import dev.cloche.core.ContainerStore;
 import dev.cloche.core.CoreConfig;
+import dev.cloche.core.FileContainerStore;
+import java.nio.file.Path;
 import dev.cloche.server.GardenServer;
 import dev.cloche.spi.BackendProvider;
 import dev.cloche.spi.ContainerBackend;
@@ -39,7 +42,9 @@ public final class Daemon implements AutoCloseable {
         ContainerBackend backend = provider.create(config.backendSettings());
         ContainerManager core = null;
         try {
-            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()));
+            // properties and grace times live beside the backend's depot, so one directory holds all state
+            ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
+            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
             GardenServer server = GardenServer.start(core, config.listen().map(Daemon::address), config.socket());
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),

@@ -46,6 +46,16 @@ final class DaemonProcess implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        return start(dir, port, cgroupParent);
+    }
+
+    /** Stops this daemon (SIGTERM, as Ctrl-C) and starts a new one on the same depot, socket and port. */
+    DaemonProcess restart(String cgroupParent) throws IOException, InterruptedException {
+        close();
+        return start(dir, port, cgroupParent);
+    }
+
+    private static DaemonProcess start(Path dir, int port, String cgroupParent) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/clocheD").toString(),
                 "--listen", "127.0.0.1:" + port,
                 "--socket", dir.resolve("garden.sock").toString(),
@@ -53,7 +63,7 @@ final class DaemonProcess implements AutoCloseable {
                 "--rootfs", ROOTFS, "--init-binary", INIT,
                 "--backend-setting", "cgroupParent=" + cgroupParent,
                 "--backend-setting", "runtimeRoot=" + dir.resolve("runtime")));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile()).start();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
         DaemonProcess d = new DaemonProcess(dir, port, p);
         d.awaitReady();
         return d;

@@ -87,6 +87,21 @@ class EndToEndIT {
     }
 
     @Test
+    void aRestartedDaemonFindsContainersWithTheirProperties() throws Exception {
+        try (GardenClient client = daemon.unixClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-restart").withProperties(Map.of("keep", "me")));
+            c.setProperty("added", "later");
+        }
+        daemon = daemon.restart(CGROUP_PARENT);
+        try (GardenClient client = daemon.tcpClient()) {
+            Container c = client.lookup("e2e-restart");
+            assertThat(c.properties()).containsEntry("keep", "me").containsEntry("added", "later");
+            assertThat(run(c, "echo", "after restart")).isEqualTo(new Output(0, "after restart\n", ""));
+            c.destroy();
+        }
+    }
+
+    @Test
     void theCliDrivesTheDaemon() throws Exception {
         assertThat(cli("ping")).isEqualTo(new Output(0, "ok\n", ""));
         Output created = cli("create", "--handle", "e2e-cli", "-p", "owner=cli", "--memory", "64M");
