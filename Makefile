@@ -59,4 +59,4 @@ bench: build rootfs native
 	for i in $$(seq 100); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
 	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
 	  dev.cloche.bench.BenchMain $(BENCH_DIR)/garden.sock $(or $(RUNTIME),runc) $(ROOTFS) docs/benchmarks $(ROUNDS) $(ITERATIONS); \
-	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; exit $$rc
+	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); exit $$rc
