@@ -288,6 +288,32 @@ class LinuxBackendIT {
     }
 
     @Test
+    void bindMountsAreReadOnlyOrReadWriteAsAsked() throws IOException {
+        // world-writable so the user-namespaced root (an unmapped host uid) may write through the RW mount
+        Path ro = Files.createTempDirectory(depot, "bind-ro");
+        Path rw = Files.createTempDirectory(depot, "bind-rw");
+        for (Path d : List.of(ro, rw)) {
+            Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
+        Files.writeString(ro.resolve("hello"), "from the host\n");
+        BackendContainer c = create(ContainerSpec.withHandle(handle("bind")).withBindMounts(List.of(
+                new dev.cloche.api.BindMount(ro.toString(), "/mnt/ro", dev.cloche.api.BindMount.Mode.RO, dev.cloche.api.BindMount.Origin.HOST),
+                new dev.cloche.api.BindMount(rw.toString(), "/mnt/rw", dev.cloche.api.BindMount.Mode.RW, dev.cloche.api.BindMount.Origin.HOST))));
+        try {
+            assertThat(run(c, ProcessSpec.of("cat", "/mnt/ro/hello")).stdout()).isEqualTo("from the host\n");
+            Result denied = run(c, ProcessSpec.of("sh", "-c", "echo x > /mnt/ro/new"));
+            assertThat(denied.exit()).isNotZero();
+            assertThat(denied.stderr()).contains("Read-only file system");
+            assertThat(ro.resolve("new")).doesNotExist();
+            assertThat(run(c, ProcessSpec.of("sh", "-c", "echo written > /mnt/rw/out")).exit()).isZero();
+            assertThat(Files.readString(rw.resolve("out"))).isEqualTo("written\n");
+        } finally {
+            destroy(c);
+        }
+        assertThat(Files.readString(ro.resolve("hello"))).as("destroy never touches bind-mounted host data").isEqualTo("from the host\n");
+    }
+
+    @Test
     void failedCreateRollsBackAndBadImageIsRejected() {
         assertThatThrownBy(() -> create(ContainerSpec.withHandle(handle("img")).withImage(ImageRef.of("/no/such/dir"))))
                 .isInstanceOf(InvalidRequestException.class);
