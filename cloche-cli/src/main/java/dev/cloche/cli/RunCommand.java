@@ -1,13 +1,9 @@
 package dev.cloche.cli;
 
+import dev.cloche.api.Container;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
-import dev.cloche.api.Process;
-import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,23 +43,27 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-i", "--stdin"}, description = "Forward this terminal's stdin to the process.")
     boolean stdin;
 
+    @Option(names = {"-t", "--tty"}, description = "Give the process a TTY (implies --stdin): raw mode, resizes forwarded.")
+    boolean tty;
+
     @Override
     public Integer call() {
+        List<String> fullEnv = new ArrayList<>(env);
+        if (tty) {
+            fullEnv.add("TERM=" + ShellCommand.term());
+        }
         ProcessSpec spec = ProcessSpec.of(command.getFirst(), command.subList(1, command.size()).toArray(String[]::new))
-                .withId(id).withUser(user).withDir(dir).withEnv(env);
-        // Unbuffered descriptors: output must appear as the process writes it, not when the CLI exits.
-        OutputStream out = new FileOutputStream(FileDescriptor.out);
-        OutputStream err = new FileOutputStream(FileDescriptor.err);
-        ProcessIO io = new ProcessIO(stdin ? Optional.of(System.in) : Optional.empty(), Optional.of(out), Optional.of(err));
+                .withId(id).withUser(user).withDir(dir).withEnv(fullEnv)
+                .withTty(tty ? Optional.of(Terminal.size()) : Optional.empty());
         try (GardenClient c = parent.client()) {
-            Process p;
+            Container container;
             try {
-                p = c.lookup(handle).run(spec, io);
+                container = c.lookup(handle);
             } catch (GardenException e) {
                 System.err.println("cloche: " + e.getMessage());
                 return START_FAILED;
             }
-            return p.await();
+            return Interactive.attach(container, tty, stdin || tty, io -> container.run(spec, io));
         }
     }
 }

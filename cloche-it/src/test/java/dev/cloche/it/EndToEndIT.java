@@ -119,6 +119,30 @@ class EndToEndIT {
         assertThat(again.stderr()).contains("unknown handle: e2e-cli");
     }
 
+    @Test
+    void theCliAttachesToARunningProcessAndStopsTheContainer() throws Exception {
+        try (GardenClient client = daemon.unixClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-attach"));
+            dev.cloche.api.Process p = c.run(ProcessSpec.of("sh", "-c", "echo started; sleep 1000").withId("sleeper"),
+                    dev.cloche.api.ProcessIO.NONE);
+            java.util.concurrent.CompletableFuture<Output> attached = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return cli("attach", "e2e-attach", "sleeper");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // Whether the CLI attaches before or after the stop, it gets the output from the first byte and the
+            // exit status: an exited process stays attachable until its container goes.
+            assertThat(cli("stop", "--kill", "e2e-attach").exit()).isZero();
+            assertThat(attached.get(60, TimeUnit.SECONDS)).isEqualTo(new Output(137, "started\n", ""));
+            assertThat(p.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(137);
+            assertThat(c.info().state()).isEqualTo("stopped");
+            assertThat(cli("attach", "e2e-attach", "nope").stderr()).contains("unknown process: nope");
+            c.destroy();
+        }
+    }
+
     private static Output cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(DaemonProcess.REPO.resolve("bin/cloche").toString(),
                 "--socket", daemon.socket.toString()));
