@@ -23,8 +23,9 @@ public interface Process extends AutoCloseable {
     void signal(Signal signal);
 
     /**
-     * Detaches this caller: stops delivering output to its {@link ProcessIO} and releases the container's
-     * grace-time hold that run/attach took. The process keeps running and can be attached again. Idempotent.
+     * Detaches this caller: releases the container's grace-time hold that run/attach took and, if the process is
+     * still running, stops delivering its output to this caller's {@link ProcessIO}. Output of a process that has
+     * already exited is still delivered in full. The process keeps running and can be attached again. Idempotent.
      */
     @Override
     void close();

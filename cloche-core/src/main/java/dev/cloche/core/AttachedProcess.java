@@ -126,6 +126,13 @@ final class AttachedProcess implements Process {
 
     @Override
     public void close() {
+        if (process.exit().isDone()) {
+            // The output is complete and finite: let the pumps finish delivering it. Cutting them here lost the
+            // output of fast processes whose caller detaches on exit (the Garden server closes the control
+            // connection when the exit status is sent, while the stdout connection may still be on its way).
+            release();
+            return;
+        }
         for (InputStream r : readers) {
             try {
                 r.close();

@@ -148,6 +148,36 @@ class ContainerManagerTest {
     }
 
     @Test
+    void detachingAfterExitStillDeliversAllOutput() throws Exception {
+        Container c = manager.create(ContainerSpec.withHandle("late-reader"));
+        // A writer that is not ready yet, like the server's stdout stream before the client's GET arrives.
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        java.io.OutputStream late = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                try {
+                    ready.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                received.write(b, off, len);
+            }
+        };
+        Process p = c.run(ProcessSpec.of("echo", "fast"), ProcessIO.output(late, new ByteArrayOutputStream()));
+        assertThat(p.onExit().get()).isZero();
+        p.close(); // the caller detaches on exit, before its writer could take anything
+        ready.countDown();
+        assertThat(p.await()).isZero();
+        assertThat(received.toString(StandardCharsets.UTF_8)).isEqualTo("fast\n");
+    }
+
+    @Test
     void killGives137() {
         Container c = manager.create(ContainerSpec.withHandle("k"));
         Process p = c.run(ProcessSpec.of("sleep"), ProcessIO.NONE);
