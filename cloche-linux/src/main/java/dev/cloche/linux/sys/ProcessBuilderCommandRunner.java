@@ -62,4 +62,15 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
             throw GardenError.internal("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
         }
     }
+
+    @Override
+    public java.lang.Process startOnTerminal(List<String> argv, Path terminal) {
+        java.io.File t = terminal.toFile();
+        try {
+            return new ProcessBuilder(argv).redirectInput(t).redirectOutput(ProcessBuilder.Redirect.appendTo(t))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(t)).start();
+        } catch (IOException e) {
+            throw GardenError.internal("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
+        }
+    }
 }

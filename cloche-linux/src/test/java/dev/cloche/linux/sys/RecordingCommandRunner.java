@@ -32,4 +32,9 @@ public final class RecordingCommandRunner implements CommandRunner {
         calls.add(List.copyOf(argv));
         throw new UnsupportedOperationException("the recording runner does not start processes");
     }
+
+    @Override
+    public java.lang.Process startOnTerminal(List<String> argv, java.nio.file.Path terminal) {
+        return start(argv);
+    }
 }
