@@ -226,9 +226,11 @@ final class LinuxProcess implements BackendProcess, AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            byte[] buf = off == 0 && len == b.length ? b : new byte[len];
+            byte[] buf = new byte[len];
             int n = pty.read(buf);
-            if (n > 0 && buf != b) System.arraycopy(buf, 0, b, off, n);
+            if (n <= 0) return n;
+            n = collapseCarriageReturns(buf, n);
+            System.arraycopy(buf, 0, b, off, n);
             return n;
         }
 
@@ -236,6 +238,20 @@ final class LinuxProcess implements BackendProcess, AutoCloseable {
         public void close() {
             pty.close();
         }
+    }
+
+    /**
+     * Turns {@code \r\r\n} into {@code \r\n} in place and returns the new length. runc clears onlcr on the
+     * container's pty only after the process may already have written, and the host pty translates as well, so
+     * early lines would otherwise end in {@code \r\r\n}. Both translations of one line reach a single read.
+     */
+    static int collapseCarriageReturns(byte[] buf, int n) {
+        int w = 0;
+        for (int r = 0; r < n; r++) {
+            if (buf[r] == '\r' && r + 2 < n && buf[r + 1] == '\r' && buf[r + 2] == '\n') continue;
+            buf[w++] = buf[r];
+        }
+        return w;
     }
 
     /**
