@@ -260,6 +260,16 @@ class LinuxBackendIT {
             assertThat(readAll(out)).isEqualTo("last\r\n");
         }
 
+        // the process hears of the resize itself: its WINCH trap reports the new size and ends it
+        BackendProcess winch = c.run(ProcessSpec.of("sh", "-c", "trap 'stty size; exit 5' WINCH; echo ready; while :; do sleep 0.05; done")
+                .withTty(plain).withId("winch"));
+        try (InputStream out = winch.openStdout()) {
+            assertThat(new String(out.readNBytes("ready\r\n".length()), StandardCharsets.UTF_8)).isEqualTo("ready\r\n");
+            winch.resize(TtySpec.of(90, 33));
+            assertThat(winch.exit().get(10, TimeUnit.SECONDS)).isEqualTo(5);
+            assertThat(readAll(out)).isEqualTo("33 90\r\n");
+        }
+
         BackendProcess cat = c.run(ProcessSpec.of("sh", "-c", "stty -echo; cat; echo done").withTty(plain).withId("eot"));
         cat.stdin().write("typed\n".getBytes(StandardCharsets.UTF_8));
         cat.stdin().close(); // EOT: cat sees end of file, the shell goes on
