@@ -19,6 +19,7 @@ import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
+import dev.cloche.linux.sys.Pty;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
@@ -103,8 +104,10 @@ final class LinuxContainer implements BackendContainer {
         for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
             rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
         }
+        Optional<OciProcess.ConsoleSize> console = spec.tty().map(LinuxProcess::window)
+                .map(w -> new OciProcess.ConsoleSize(w.rows(), w.columns()));
         OciProcess process = new OciProcess(args, env, cwd, user.uid(), user.gid(),
-                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits);
+                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits, console);
         synchronized (processes) {
             LinuxProcess existing = processes.get(spec.id());
             if (existing != null && !existing.exit().isDone()) {
@@ -116,8 +119,9 @@ final class LinuxContainer implements BackendContainer {
                 Files.createDirectories(pdir);
                 Path json = pdir.resolve("process.json");
                 Files.writeString(json, BundleJson.process(process));
-                java.lang.Process child = parts.runtime().exec(meta.id(), json, pdir.resolve("pid"));
-                LinuxProcess p = new LinuxProcess(spec.id(), child, pdir);
+                LinuxProcess p = console.isPresent()
+                        ? startOnTerminal(spec.id(), json, pdir, console.get())
+                        : new LinuxProcess(spec.id(), parts.runtime().exec(meta.id(), json, pdir.resolve("pid")), pdir);
                 p.awaitStarted();
                 processes.remove(spec.id());
                 processes.put(spec.id(), p);
@@ -125,6 +129,18 @@ final class LinuxContainer implements BackendContainer {
             } catch (IOException e) {
                 throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** Starts the runtime on a fresh host pty whose window matches the container's, so the runtime's resizes agree. */
+    private LinuxProcess startOnTerminal(String processId, Path json, Path pdir, OciProcess.ConsoleSize size) throws IOException {
+        Pty pty = Pty.open(size.rows(), size.columns());
+        try {
+            java.lang.Process child = parts.runtime().execTty(meta.id(), json, pdir.resolve("pid"), pty.slave());
+            return new LinuxProcess(processId, child, pdir, pty);
+        } catch (RuntimeException | IOException e) {
+            pty.close();
+            throw e;
         }
     }
 

@@ -16,6 +16,7 @@ import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.Signal;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
+import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -232,6 +234,63 @@ class LinuxBackendIT {
             assertThat(run(c, ProcessSpec.of("echo", "n" + i))).isEqualTo(new Result(0, "n" + i + "\n", ""));
         }
         destroy(c);
+    }
+
+    @Test
+    void ttyProcessesGetATerminalWithItsWindowAndMergedOutput() throws Exception {
+        long ptys = ptyCount();
+        BackendContainer c = create("tty");
+        Optional<TtySpec> plain = Optional.of(TtySpec.DEFAULT);
+        assertThat(run(c, ProcessSpec.of("stty", "size").withTty(plain))).isEqualTo(new Result(0, "24 80\r\n", ""));
+        assertThat(run(c, ProcessSpec.of("stty", "size").withTty(Optional.of(TtySpec.of(100, 30)))).stdout()).isEqualTo("30 100\r\n");
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "echo out; echo err >&2").withTty(plain)))
+                .isEqualTo(new Result(0, "out\r\nerr\r\n", ""));
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "exit 3").withTty(plain)).exit()).isEqualTo(3);
+
+        // -echo first, so the typed lines do not come back; the marker says the shell is ready for the resize
+        BackendProcess resized = c.run(ProcessSpec.of("sh", "-c", "stty -echo; echo ready; read x; stty size; read y; echo $y")
+                .withTty(plain).withId("resize"));
+        try (InputStream out = resized.openStdout()) {
+            assertThat(new String(out.readNBytes("ready\r\n".length()), StandardCharsets.UTF_8)).isEqualTo("ready\r\n");
+            resized.resize(TtySpec.of(120, 40));
+            resized.stdin().write("go\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(out.readNBytes("40 120\r\n".length()), StandardCharsets.UTF_8)).isEqualTo("40 120\r\n");
+            resized.stdin().write("last\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(resized.exit().get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(readAll(out)).isEqualTo("last\r\n");
+        }
+
+        // the process hears of the resize itself: its WINCH trap reports the new size and ends it
+        BackendProcess winch = c.run(ProcessSpec.of("sh", "-c", "trap 'stty size; exit 5' WINCH; echo ready; while :; do sleep 0.05; done")
+                .withTty(plain).withId("winch"));
+        try (InputStream out = winch.openStdout()) {
+            assertThat(new String(out.readNBytes("ready\r\n".length()), StandardCharsets.UTF_8)).isEqualTo("ready\r\n");
+            winch.resize(TtySpec.of(90, 33));
+            assertThat(winch.exit().get(10, TimeUnit.SECONDS)).isEqualTo(5);
+            assertThat(readAll(out)).isEqualTo("33 90\r\n");
+        }
+
+        BackendProcess cat = c.run(ProcessSpec.of("sh", "-c", "stty -echo; cat; echo done").withTty(plain).withId("eot"));
+        cat.stdin().write("typed\n".getBytes(StandardCharsets.UTF_8));
+        cat.stdin().close(); // EOT: cat sees end of file, the shell goes on
+        assertThat(cat.exit().get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(readAll(cat.openStdout())).endsWith("typed\r\ndone\r\n");
+
+        BackendProcess killed = c.run(ProcessSpec.of("sleep", "100").withTty(plain).withId("tty-kill"));
+        killed.signal(Signal.KILL);
+        assertThat(killed.exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
+
+        for (int i = 0; i < 100; i++) {
+            assertThat(run(c, ProcessSpec.of("echo", "line-" + i).withTty(plain))).isEqualTo(new Result(0, "line-" + i + "\r\n", ""));
+        }
+        destroy(c);
+        assertThat(ptyCount()).isLessThanOrEqualTo(ptys); // every host pty master was closed
+    }
+
+    private static long ptyCount() throws IOException {
+        try (var s = Files.list(Path.of("/dev/pts"))) {
+            return s.count();
+        }
     }
 
     @Test

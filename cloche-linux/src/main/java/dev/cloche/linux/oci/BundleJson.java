@@ -48,7 +48,9 @@ public final class BundleJson {
 
     static Map<String, Object> processTree(OciProcess p) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("terminal", false);
+        m.put("terminal", p.console().isPresent());
+        // runc applies consoleSize before the process starts, so its first look at the window is right
+        p.console().ifPresent(c -> m.put("consoleSize", ordered("height", c.rows(), "width", c.columns())));
         m.put("user", ordered("uid", p.uid(), "gid", p.gid()));
         m.put("args", p.args());
         m.put("env", p.env());

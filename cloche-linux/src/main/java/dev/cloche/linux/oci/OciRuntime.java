@@ -22,6 +22,12 @@ public interface OciRuntime {
     /** Starts {@code runtime exec} as a child of this JVM; the process's stdio is the child's. */
     java.lang.Process exec(String id, Path processJson, Path pidFile);
 
+    /**
+     * Starts {@code runtime exec --tty} as a child on the host terminal {@code terminal}: the runtime allocates the
+     * container's pty and copies between it and its own stdio, and resizes it from {@code terminal} on SIGWINCH.
+     */
+    java.lang.Process execTty(String id, Path processJson, Path pidFile, Path terminal);
+
     /** {@code status} as the runtime reports it: created, running, stopped, paused. */
     record State(String status, long pid) {}
 }

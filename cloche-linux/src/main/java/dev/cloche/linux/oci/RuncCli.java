@@ -70,4 +70,10 @@ final class RuncCli implements OciRuntime {
     public java.lang.Process exec(String id, Path processJson, Path pidFile) {
         return runner.start(argv("exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id));
     }
+
+    @Override
+    public java.lang.Process execTty(String id, Path processJson, Path pidFile, Path terminal) {
+        // --console-socket would need --detach (runc refuses it otherwise) and lose the exit status
+        return runner.startOnTerminal(argv("exec", "--tty", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id), terminal);
+    }
 }

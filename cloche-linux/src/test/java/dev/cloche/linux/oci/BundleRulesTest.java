@@ -12,6 +12,7 @@ import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.PidLimits;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BundleRulesTest {
@@ -123,5 +124,14 @@ class BundleRulesTest {
     void processJsonForNonRootHasNoEffectiveCapabilities() {
         String json = BundleJson.process(new OciProcess(List.of("id"), List.of(), "/", 1000, 1000, List.of("CAP_KILL"), false, List.of()));
         assertThat(json).contains("\"user\":{\"uid\":1000,\"gid\":1000}", "\"bounding\":[\"CAP_KILL\"]", "\"effective\":[]");
+    }
+
+    @Test
+    void processJsonOnATerminalCarriesTheWindowAndWithoutOneHasNoSize() {
+        OciProcess plain = new OciProcess(List.of("sh"), List.of(), "/", 0, 0, List.of(), true, List.of());
+        assertThat(BundleJson.process(plain)).contains("\"terminal\":false").doesNotContain("consoleSize");
+        OciProcess tty = new OciProcess(List.of("sh"), List.of(), "/", 0, 0, List.of(), true, List.of(),
+                Optional.of(new OciProcess.ConsoleSize(30, 100)));
+        assertThat(BundleJson.process(tty)).contains("\"terminal\":true", "\"consoleSize\":{\"height\":30,\"width\":100}");
     }
 }

@@ -41,6 +41,16 @@ class RuncCliTest {
     }
 
     @Test
+    void ttyExecAsksForATerminalAndRunsOnTheHostPty() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        assertThatThrownBy(() -> OciRuntimes.cli(r, RUNC, ROOT).execTty("c1", Path.of("/p.json"), Path.of("/p.pid"), Path.of("/dev/pts/7")))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(r.calls()).containsExactly(List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "exec", "--tty",
+                "--process", "/p.json", "--pid-file", "/p.pid", "c1"));
+        assertThat(r.terminals()).containsExactly(Path.of("/dev/pts/7"));
+    }
+
+    @Test
     void stateParsesStatusAndPid() {
         RecordingCommandRunner r = new RecordingCommandRunner(argv -> CommandResult.ok("{\n  \"ociVersion\": \"1.0.2\",\n  \"id\": \"c1\",\n  \"pid\": 4242,\n  \"status\": \"running\"\n}"));
         assertThat(OciRuntimes.cli(r, RUNC, ROOT).state("c1")).contains(new OciRuntime.State("running", 4242));
