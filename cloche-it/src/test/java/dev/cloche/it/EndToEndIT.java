@@ -143,6 +143,33 @@ class EndToEndIT {
         }
     }
 
+    @Test
+    void ttyProcessesOverTheWireGetATerminalAndItsResizes() throws Exception {
+        try (GardenClient client = daemon.tcpClient(); Container c = client.create(ContainerSpec.withHandle("e2e-tty"))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ProcessSpec defaults = ProcessSpec.of("sh", "-c", "stty size; echo to-stderr >&2")
+                    .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.DEFAULT));
+            assertThat(c.run(defaults, dev.cloche.api.ProcessIO.output(out, err)).await()).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("24 80\r\nto-stderr\r\n");
+            assertThat(err.size()).isZero();
+
+            java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
+            java.io.PipedInputStream stdin = new java.io.PipedInputStream(typing);
+            ByteArrayOutputStream resized = new ByteArrayOutputStream();
+            ProcessSpec waits = ProcessSpec.of("sh", "-c", "read line; stty size")
+                    .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.of(100, 30)));
+            dev.cloche.api.Process p = c.run(waits, dev.cloche.api.ProcessIO.output(resized, err).withStdin(stdin));
+            p.setTty(dev.cloche.api.TtySpec.of(120, 40));
+            Thread.sleep(200); // the resize message and the line travel on one connection, in order; give the kernel's SIGWINCH a moment
+            typing.write("go\n".getBytes(StandardCharsets.UTF_8));
+            typing.flush();
+            assertThat(p.await()).isZero();
+            assertThat(resized.toString(StandardCharsets.UTF_8)).endsWith("40 120\r\n");
+            typing.close();
+        }
+    }
+
     private static Output cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(DaemonProcess.REPO.resolve("bin/cloche").toString(),
                 "--socket", daemon.socket.toString()));
