@@ -102,9 +102,22 @@ public final class ContainerFiles {
         return List.of(p.split("/"));
     }
 
-    /** Resolves a Garden user: empty = root, "uid:gid" (or "uid") numerically, else a name from /etc/passwd. */
+    /**
+     * Resolves a Garden user: empty = root; a name from /etc/passwd; "uid" or "uid:gid" numerically; or
+     * "user:group" where either side is a name (from /etc/passwd, /etc/group) or a number.
+     */
     public User user(String user) {
         String name = user.isEmpty() ? "root" : user;
+        int colon = name.indexOf(':');
+        if (colon > 0 && !name.matches("\\d+:\\d+")) {
+            User base = user(name.substring(0, colon));
+            String group = name.substring(colon + 1);
+            long gid = group.matches("\\d+") ? Long.parseLong(group) : groups().getOrDefault(group, -1L);
+            if (gid < 0) {
+                throw GardenError.internal("unable to find group " + group + " in the container's /etc/group");
+            }
+            return new User(base.name(), base.uid(), gid, base.home());
+        }
         Optional<User> fromPasswd = passwd().stream().filter(u -> u.name().equals(name)).findFirst();
         if (fromPasswd.isPresent()) {
             return fromPasswd.get();
@@ -120,6 +133,23 @@ public final class ContainerFiles {
             return new User("root", 0, 0, "/root");
         }
         throw GardenError.internal("unable to find user " + name + " in the container's /etc/passwd");
+    }
+
+    private java.util.Map<String, Long> groups() {
+        Optional<Path> file = resolve("/etc/group");
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        if (file.isEmpty()) return out;
+        try {
+            for (String l : Files.readAllLines(file.get())) {
+                String[] f = l.split(":", -1);
+                if (f.length >= 3 && f[2].matches("\\d+")) {
+                    out.putIfAbsent(f[0], Long.parseLong(f[2]));
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
     }
 
     private List<User> passwd() {

@@ -73,4 +73,14 @@ class ContainerFilesTest {
         assertThat(files.user("42").home()).isEqualTo("/");
         assertThatThrownBy(() -> files.user("bob")).isInstanceOf(GardenError.class).hasMessageContaining("unable to find user bob");
     }
+
+    @Test
+    void usersWithAGroupByNameOrNumber() throws IOException {
+        Files.writeString(root.resolve("etc/group"), "root:x:0:\nstaff:x:50:alice\n");
+        assertThat(files.user("alice:staff")).isEqualTo(new ContainerFiles.User("alice", 1000, 50, "/home/alice"));
+        assertThat(files.user("alice:7")).isEqualTo(new ContainerFiles.User("alice", 1000, 7, "/home/alice"));
+        assertThat(files.user("1000:staff").gid()).isEqualTo(50);
+        assertThatThrownBy(() -> files.user("alice:nogroup")).isInstanceOf(GardenError.class)
+                .hasMessageContaining("unable to find group nogroup");
+    }
 }
