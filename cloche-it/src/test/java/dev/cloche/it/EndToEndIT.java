@@ -157,11 +157,12 @@ class EndToEndIT {
             java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
             java.io.PipedInputStream stdin = new java.io.PipedInputStream(typing);
             ByteArrayOutputStream resized = new ByteArrayOutputStream();
-            ProcessSpec waits = ProcessSpec.of("sh", "-c", "read line; stty size")
+            // runc relays a resize to the container's terminal asynchronously: the shell polls (bounded) for it
+            ProcessSpec waits = ProcessSpec.of("sh", "-c",
+                    "read line; for i in $(seq 100); do s=$(stty size); [ \"$s\" = \"40 120\" ] && break; sleep 0.1; done; echo \"$s\"")
                     .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.of(100, 30)));
             dev.cloche.api.Process p = c.run(waits, dev.cloche.api.ProcessIO.output(resized, err).withStdin(stdin));
             p.setTty(dev.cloche.api.TtySpec.of(120, 40));
-            Thread.sleep(200); // the resize message and the line travel on one connection, in order; give the kernel's SIGWINCH a moment
             typing.write("go\n".getBytes(StandardCharsets.UTF_8));
             typing.flush();
             assertThat(p.await()).isZero();

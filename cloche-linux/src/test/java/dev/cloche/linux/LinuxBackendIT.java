@@ -248,7 +248,10 @@ class LinuxBackendIT {
         assertThat(run(c, ProcessSpec.of("sh", "-c", "exit 3").withTty(plain)).exit()).isEqualTo(3);
 
         // -echo first, so the typed lines do not come back; the marker says the shell is ready for the resize
-        BackendProcess resized = c.run(ProcessSpec.of("sh", "-c", "stty -echo; echo ready; read x; stty size; read y; echo $y")
+        // runc relays the resize to the container's terminal asynchronously: the shell polls (bounded) for it
+        BackendProcess resized = c.run(ProcessSpec.of("sh", "-c", "stty -echo; echo ready; read x; "
+                        + "for i in $(seq 100); do s=$(stty size); [ \"$s\" = \"40 120\" ] && break; sleep 0.1; done; "
+                        + "echo \"$s\"; read y; echo $y")
                 .withTty(plain).withId("resize"));
         try (InputStream out = resized.openStdout()) {
             assertThat(new String(out.readNBytes("ready\r\n".length()), StandardCharsets.UTF_8)).isEqualTo("ready\r\n");
