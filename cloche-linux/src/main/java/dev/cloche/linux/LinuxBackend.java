@@ -80,6 +80,10 @@ final class LinuxBackend implements ContainerBackend {
         if (settings.runtime().equals("crun")) {
             prepareCgroupsForCrun(cgroupRoot);
         }
+        if (!Files.isDirectory(settings.defaultRootfs())) {
+            LOG.warn("default root filesystem {} does not exist: containers without an image will be refused",
+                    settings.defaultRootfs());
+        }
     }
 
     /**
@@ -175,7 +179,12 @@ final class LinuxBackend implements ContainerBackend {
     private Path image(ContainerSpec spec) {
         String uri = spec.imageUri();
         if (uri.isEmpty()) {
-            return parts.settings().defaultRootfs();
+            Path def = parts.settings().defaultRootfs();
+            if (!Files.isDirectory(def)) {
+                throw new InvalidRequestException("no image given and the default root filesystem " + def
+                        + " does not exist (build it with `make rootfs`, or start the daemon with --rootfs DIR)");
+            }
+            return def;
         }
         String path = uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
         if (uri.contains("://") && !uri.startsWith("file://") || !path.startsWith("/")) {

@@ -79,6 +79,9 @@ class LinuxBackendTest {
                 .isInstanceOf(InvalidRequestException.class);
         Files.createDirectories(depot.resolve("containers/taken"));
         assertThatThrownBy(() -> b.create(new BackendSpec(ContainerSpec.withHandle("taken")))).isInstanceOf(AlreadyExistsException.class);
+        Files.delete(depot.resolve("rootfs"));
+        assertThatThrownBy(() -> b.create(new BackendSpec(ContainerSpec.withHandle("nodefault"))))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("make rootfs");
         assertThat(r.calls()).isEmpty();
     }
 
