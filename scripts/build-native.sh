@@ -1,10 +1,13 @@
 #!/bin/sh
-# Builds the static container init into OUTDIR (idempotent: rebuilt only when the source is newer).
+# Builds the static container init and the per-process monitor into OUTDIR (idempotent: each is rebuilt only when
+# its source is newer).
 set -eu
 OUT=${1:?usage: build-native.sh OUTDIR}
-SRC="$(cd "$(dirname "$0")/.." && pwd)/native/cloche-init.c"
+SRC="$(cd "$(dirname "$0")/.." && pwd)/native"
 mkdir -p "$OUT"
-if [ ! -x "$OUT/cloche-init" ] || [ "$SRC" -nt "$OUT/cloche-init" ]; then
-  gcc -static -O2 -Wall -o "$OUT/cloche-init.tmp" "$SRC"
-  mv "$OUT/cloche-init.tmp" "$OUT/cloche-init"
-fi
+for prog in cloche-init cloche-monitor; do
+  if [ ! -x "$OUT/$prog" ] || [ "$SRC/$prog.c" -nt "$OUT/$prog" ]; then
+    gcc -static -O2 -Wall -Wextra -o "$OUT/$prog.tmp.$$" "$SRC/$prog.c"
+    mv "$OUT/$prog.tmp.$$" "$OUT/$prog"
+  fi
+done

@@ -55,6 +55,13 @@ final class DaemonProcess implements AutoCloseable {
         return start(dir, port, cgroupParent);
     }
 
+    /** Kills this daemon with SIGKILL (a crash: no shutdown code runs) and starts a new one on the same depot. */
+    DaemonProcess killAndRestart(String cgroupParent) throws IOException, InterruptedException {
+        process.destroyForcibly().waitFor();
+        Files.deleteIfExists(socket); // a killed daemon leaves its socket file behind, which awaitReady would trust
+        return start(dir, port, cgroupParent);
+    }
+
     private static DaemonProcess start(Path dir, int port, String cgroupParent) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/clocheD").toString(),
                 "--listen", "127.0.0.1:" + port,

@@ -102,6 +102,66 @@ class EndToEndIT {
     }
 
     @Test
+    void processesOutliveADaemonKilledWithSigkill() throws Exception {
+        ByteArrayOutputStream early = new ByteArrayOutputStream();
+        try (GardenClient client = daemon.unixClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-outlive"));
+            assertThat(c.run(ProcessSpec.of("echo", "finished before the crash").withId("quick"),
+                    ProcessIO.output(new ByteArrayOutputStream(), new ByteArrayOutputStream())).await()).isZero();
+            String quick = "quick";
+            c.run(ProcessSpec.of("sh", "-c", "sleep 0.3; echo exited while down; exit 5").withId("while-down"),
+                    ProcessIO.output(new ByteArrayOutputStream(), new ByteArrayOutputStream()));
+            c.run(ProcessSpec.of("sh", "-c", "i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done; exit 42")
+                    .withId("ticker"), ProcessIO.output(early, new ByteArrayOutputStream()));
+            awaitContains(early, "tick 2\n");
+            daemon = daemon.killAndRestart(CGROUP_PARENT);
+            try (GardenClient again = daemon.tcpClient()) {
+                Container r = again.lookup("e2e-outlive");
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                assertThat(r.attach("ticker", ProcessIO.output(out, new ByteArrayOutputStream())).await()).isEqualTo(42);
+                StringBuilder all = new StringBuilder();
+                for (int i = 0; i < 30; i++) all.append("tick ").append(i).append('\n');
+                assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(all.toString());
+
+                ByteArrayOutputStream down = new ByteArrayOutputStream();
+                assertThat(r.attach("while-down", ProcessIO.output(down, new ByteArrayOutputStream())).await()).isEqualTo(5);
+                assertThat(down.toString(StandardCharsets.UTF_8)).isEqualTo("exited while down\n");
+                ByteArrayOutputStream before = new ByteArrayOutputStream();
+                assertThat(r.attach(quick, ProcessIO.output(before, new ByteArrayOutputStream())).await()).isZero();
+                assertThat(before.toString(StandardCharsets.UTF_8)).isEqualTo("finished before the crash\n");
+                r.destroy();
+            }
+        }
+        assertThat(liveProcessesMentioning(daemon.depot.resolve("containers").toString())).as("monitors left").isEmpty();
+    }
+
+    private static void awaitContains(ByteArrayOutputStream out, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!out.toString(StandardCharsets.UTF_8).contains(text)) {
+            assertThat(System.nanoTime()).as("waiting for %s in %s", text, out).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Live (not zombie) host processes whose command line mentions {@code text}: monitors name their directory. */
+    private static List<String> liveProcessesMentioning(String text) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmd = Files.readString(p.resolve("cmdline"), StandardCharsets.ISO_8859_1).replace('\0', ' ');
+                    String stat = Files.readString(p.resolve("stat"));
+                    boolean zombie = stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+                    if (!zombie && cmd.contains(text)) found.add(p.getFileName() + ": " + cmd);
+                } catch (IOException e) {
+                    // exited while we looked
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
     void theCliDrivesTheDaemon() throws Exception {
         assertThat(cli("ping")).isEqualTo(new Output(0, "ok\n", ""));
         Output created = cli("create", "--handle", "e2e-cli", "-p", "owner=cli", "--memory", "64M");

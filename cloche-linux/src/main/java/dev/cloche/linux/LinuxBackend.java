@@ -20,6 +20,7 @@ import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.oci.OciRuntimes;
 import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
@@ -48,10 +49,12 @@ final class LinuxBackend implements ContainerBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LinuxBackend.class);
     private static final Pattern RUNTIME_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** Safety net under inotify for process directories: the longest a missed event can delay output or an exit. */
+    private static final java.time.Duration WATCH_TICK = java.time.Duration.ofSeconds(1);
 
     /** Everything a container needs from its backend. */
     record Parts(Settings settings, CommandRunner runner, OciRuntime runtime, Cgroups cgroups, Volumizer privilegedVolumes,
-                 Volumizer unprivilegedVolumes, long hostCapabilities) {
+                 Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher) {
         Volumizer volumizer(boolean privileged) {
             return privileged ? privilegedVolumes : unprivilegedVolumes;
         }
@@ -65,7 +68,7 @@ final class LinuxBackend implements ContainerBackend {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
         this.parts = new Parts(settings, runner, runtime, CgroupFs.hybrid(cgroupRoot),
                 Volumizers.overlay(runner, -1), Volumizers.overlay(runner, BundleRules.MAX_UID),
-                ProcFs.boundingCapabilities());
+                ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK));
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
         this.containersDir = settings.depot().resolve("containers");
         try {
@@ -219,7 +222,9 @@ final class LinuxBackend implements ContainerBackend {
             }
             Optional<OciRuntime.State> state = parts.runtime().state(meta.id());
             if (state.isPresent() && state.get().status().equals("running")) {
-                out.add(new RestoredContainer(meta.handle(), Optional.of(new LinuxContainer(parts, meta, dir)), Optional.empty()));
+                LinuxContainer c = new LinuxContainer(parts, meta, dir);
+                c.restoreProcesses();
+                out.add(new RestoredContainer(meta.handle(), Optional.of(c), Optional.empty()));
             } else {
                 String why = state.map(st -> "container " + meta.id() + " is " + st.status())
                         .orElse("container " + meta.id() + " is unknown to " + parts.settings().runtime());
@@ -243,6 +248,7 @@ final class LinuxBackend implements ContainerBackend {
     public void close() {
         // containers outlive the daemon: only the shared parent group goes, and only if no container uses it
         parts.cgroups().removeIfEmpty("/" + parts.settings().cgroupParent());
+        parts.watcher().close();
         LOG.debug("linux backend closed");
     }
 }

@@ -14,12 +14,12 @@ import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.ResourceLimits;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
+import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
-import dev.cloche.linux.sys.Pty;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
@@ -40,14 +40,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /** One runc/crun container with its overlay, cgroups and depot entry {@code <depot>/containers/<id>}. */
 final class LinuxContainer implements BackendContainer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LinuxContainer.class);
     static final String INIT_PID = "init.pid";
+    /** Per-process directories (docs/process-monitor.md §2), named by a sequence number in start order. */
+    static final String PROCESSES = "p";
+    private static final int MAX_SOCKET_PATH = 107;
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
 
     private enum State { ACTIVE, STOPPED, DESTROYED }
 
@@ -55,8 +57,9 @@ final class LinuxContainer implements BackendContainer {
     private final DepotMeta meta;
     private final Path dir;
     private final String group;
-    private final Map<String, LinuxProcess> processes = new LinkedHashMap<>();
+    private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
     private final AtomicLong helperSeq = new AtomicLong();
+    private final AtomicLong processSeq = new AtomicLong();
     private volatile State state = State.ACTIVE;
 
     LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Path dir) {
@@ -104,26 +107,41 @@ final class LinuxContainer implements BackendContainer {
         for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
             rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
         }
-        Optional<OciProcess.ConsoleSize> console = spec.tty().map(LinuxProcess::window)
+        Optional<OciProcess.ConsoleSize> console = spec.tty().map(LinuxContainer::window)
                 .map(w -> new OciProcess.ConsoleSize(w.rows(), w.columns()));
         OciProcess process = new OciProcess(args, env, cwd, user.uid(), user.gid(),
                 BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits, console);
         synchronized (processes) {
-            LinuxProcess existing = processes.get(spec.id());
+            MonitoredProcess existing = processes.get(spec.id());
             if (existing != null && !existing.exit().isDone()) {
                 throw GardenError.of(GardenException.Kind.ALREADY_EXISTS, "process id already in use: " + spec.id());
             }
-            Path pdir = dir.resolve("processes").resolve(safeName(spec.id()));
+            if (existing != null) {
+                processes.remove(spec.id());
+                discard(existing);
+            }
+            // short names: the monitor's console socket lives in this directory and sun_path holds 107 bytes
+            Path pdir = dir.resolve(PROCESSES).resolve(Long.toString(processSeq.incrementAndGet()));
+            if (console.isPresent() && pdir.resolve("console.sock").toString().length() > MAX_SOCKET_PATH) {
+                throw GardenError.internal("depot path too long for a TTY console socket: " + pdir
+                        + " (use a depot path shorter by " + (pdir.resolve("console.sock").toString().length() - MAX_SOCKET_PATH) + " bytes)");
+            }
             try {
-                Trees.deleteRecursively(pdir);
                 Files.createDirectories(pdir);
                 Path json = pdir.resolve("process.json");
                 Files.writeString(json, BundleJson.process(process));
-                LinuxProcess p = console.isPresent()
-                        ? startOnTerminal(spec.id(), json, pdir, console.get())
-                        : new LinuxProcess(spec.id(), parts.runtime().exec(meta.id(), json, pdir.resolve("pid")), pdir);
-                p.awaitStarted();
-                processes.remove(spec.id());
+                List<String> argv = new ArrayList<>();
+                argv.add(parts.settings().monitorBinary().toString());
+                console.ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
+                argv.addAll(List.of(pdir.toString(), "--"));
+                argv.addAll(parts.runtime().execDetachedArgv(meta.id(), json, pdir.resolve("pid"), pdir.resolve("runtime.log"), console.isPresent()));
+                MonitoredProcess p;
+                try {
+                    p = MonitoredProcess.start(spec.id(), pdir, console.isPresent(), argv, parts.runner(), parts.watcher());
+                } catch (RuntimeException | IOException e) {
+                    Trees.deleteRecursively(pdir);
+                    throw e;
+                }
                 processes.put(spec.id(), p);
                 return p;
             } catch (IOException e) {
@@ -132,16 +150,17 @@ final class LinuxContainer implements BackendContainer {
         }
     }
 
-    /** Starts the runtime on a fresh host pty whose window matches the container's, so the runtime's resizes agree. */
-    private LinuxProcess startOnTerminal(String processId, Path json, Path pdir, OciProcess.ConsoleSize size) throws IOException {
-        Pty pty = Pty.open(size.rows(), size.columns());
-        try {
-            java.lang.Process child = parts.runtime().execTty(meta.id(), json, pdir.resolve("pid"), pty.slave());
-            return new LinuxProcess(processId, child, pdir, pty);
-        } catch (RuntimeException | IOException e) {
-            pty.close();
-            throw e;
+    /** Forgets an exited process whose id is reused: its directory goes once its monitor has gone. */
+    private void discard(MonitoredProcess p) {
+        p.close();
+        if (p.awaitMonitorGone(Duration.ofSeconds(2))) {
+            Trees.deleteRecursively(p.dir());
         }
+    }
+
+    /** Garden's default window is 80x24; a size with a zero dimension counts as absent. */
+    static TtySpec.WindowSize window(TtySpec tty) {
+        return tty.windowSize().filter(w -> w.columns() > 0 && w.rows() > 0).orElse(new TtySpec.WindowSize(80, 24));
     }
 
     /**
@@ -176,12 +195,6 @@ final class LinuxContainer implements BackendContainer {
     private static String absolute(String path, ContainerFiles.User user) {
         if (path.startsWith("/")) return path;
         return (user.home().endsWith("/") ? user.home() : user.home() + "/") + path;
-    }
-
-    /** Process ids become directory names; ids that are not plain names are hashed. */
-    private static String safeName(String id) {
-        if (SAFE_NAME.matcher(id).matches()) return id;
-        return "p-" + LinuxBackend.runtimeId("\0" + id).substring(2);
     }
 
     @Override
@@ -220,16 +233,68 @@ final class LinuxContainer implements BackendContainer {
     }
 
     private void awaitProcessExits() {
-        List<LinuxProcess> ps;
+        List<MonitoredProcess> ps;
         synchronized (processes) {
             ps = List.copyOf(processes.values());
         }
-        for (LinuxProcess p : ps) {
+        for (MonitoredProcess p : ps) {
             try {
                 p.exit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                // the runtime child did not end in time: closing it below ends its logs anyway
+                // no exit recorded in time (the monitor is gone or stuck): closing reports it lost and ends readers
                 p.close();
+            }
+        }
+    }
+
+    /** Lets go of every process and waits for the monitors to exit, so none outlives its container or its files. */
+    private void releaseProcesses(List<RuntimeException> failures) {
+        List<MonitoredProcess> ps;
+        synchronized (processes) {
+            ps = List.copyOf(processes.values());
+        }
+        for (MonitoredProcess p : ps) {
+            p.close();
+            if (!p.awaitMonitorGone(KILL_WAIT)) {
+                failures.add(GardenError.internal("the monitor of process " + p.id() + " did not exit"));
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the processes from their directories after a restart (docs/process-monitor.md §5): running ones are
+     * followed again, exited ones report their recorded status, one whose monitor was killed reports
+     * {@link MonitoredProcess#LOST_EXIT}. Directories of starts that never completed are removed.
+     */
+    void restoreProcesses() {
+        Path root = dir.resolve(PROCESSES);
+        List<Path> dirs;
+        try (var st = Files.list(root)) {
+            dirs = st.filter(d -> d.getFileName().toString().matches("\\d+"))
+                    .sorted(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString()))).toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.error("cannot list the processes of {}: {}", meta.handle(), e.toString());
+            return;
+        }
+        for (Path pdir : dirs) {
+            processSeq.set(Math.max(processSeq.get(), Long.parseLong(pdir.getFileName().toString())));
+            try {
+                switch (MonitoredProcess.restore(pdir, parts.watcher())) {
+                    case MonitoredProcess.Found.Restored(MonitoredProcess p) -> {
+                        synchronized (processes) {
+                            MonitoredProcess older = processes.put(p.id(), p);
+                            if (older != null) older.close(); // a reused id: the later start wins, as before the restart
+                        }
+                    }
+                    case MonitoredProcess.Found.NeverStarted(Path d, String why) -> {
+                        LOG.warn("removing process directory {} of {}: {}", d, meta.handle(), why);
+                        Trees.deleteRecursively(d);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("cannot restore process directory {} of {}: {}", pdir, meta.handle(), e.toString());
             }
         }
     }
@@ -419,6 +484,7 @@ final class LinuxContainer implements BackendContainer {
             failures.add(e);
         }
         awaitProcessExits();
+        releaseProcesses(failures);
         boolean unmounted = false;
         try {
             parts.volumizer(meta.privileged()).destroy(dir);

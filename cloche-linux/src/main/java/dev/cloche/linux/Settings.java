@@ -11,12 +11,13 @@ import java.util.Set;
  * The backend's settings, each with a default.
  *
  * @param toolBinary a static busybox bind-mounted into every container for stream in/out
+ * @param monitorBinary {@code cloche-monitor}, the per-process monitor (docs/process-monitor.md)
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
-                Path toolBinary, String cgroupParent, int maxContainers) {
+                Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers) {
 
     static final Set<String> KEYS = Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
-            "initBinary", "toolBinary", "cgroupParent", "maxContainers");
+            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers");
 
     static Settings from(Map<String, String> s) {
         for (String k : s.keySet()) {
@@ -38,10 +39,12 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
         } catch (NumberFormatException e) {
             throw new InvalidRequestException("maxContainers must be a number: " + s.get("maxContainers"));
         }
+        Path init = Path.of(s.getOrDefault("initBinary", depot.resolve("bin/cloche-init").toString()));
         return new Settings(depot, runtime, runtimePath, Path.of(s.getOrDefault("runtimeRoot", "/run/cloche/runtime")),
-                Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())),
-                Path.of(s.getOrDefault("initBinary", depot.resolve("bin/cloche-init").toString())),
-                Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")), parent, max);
+                Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())), init,
+                Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")),
+                // beside the init by default: `make native` builds both into one directory
+                Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max);
     }
 
     private static Path onPath(String name) {

@@ -19,6 +19,7 @@ class SettingsTest {
         assertThat(s.runtimeRoot()).isEqualTo(Path.of("/run/cloche/runtime"));
         assertThat(s.defaultRootfs()).isEqualTo(Path.of("/var/lib/cloche/rootfs"));
         assertThat(s.initBinary()).isEqualTo(Path.of("/var/lib/cloche/bin/cloche-init"));
+        assertThat(s.monitorBinary()).isEqualTo(Path.of("/var/lib/cloche/bin/cloche-monitor"));
         assertThat(s.cgroupParent()).isEqualTo("cloche");
         assertThat(s.maxContainers()).isEqualTo(1024);
     }
@@ -28,6 +29,12 @@ class SettingsTest {
         Settings s = Settings.from(Map.of("depot", "/d", "runtime", "crun", "runtimePath", "/opt/crun"));
         assertThat(s.defaultRootfs()).isEqualTo(Path.of("/d/rootfs"));
         assertThat(s.runtimePath()).isEqualTo(Path.of("/opt/crun"));
+    }
+
+    @Test
+    void theMonitorLivesBesideTheInitUnlessGiven() {
+        assertThat(Settings.from(Map.of("initBinary", "/opt/c/init")).monitorBinary()).isEqualTo(Path.of("/opt/c/cloche-monitor"));
+        assertThat(Settings.from(Map.of("initBinary", "/opt/c/init", "monitorBinary", "/m")).monitorBinary()).isEqualTo(Path.of("/m"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.cloche.linux.oci;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** An OCI runtime's lifecycle operations, as the Linux backend needs them. */
@@ -23,10 +24,11 @@ public interface OciRuntime {
     java.lang.Process exec(String id, Path processJson, Path pidFile);
 
     /**
-     * Starts {@code runtime exec --tty} as a child on the host terminal {@code terminal}: the runtime allocates the
-     * container's pty and copies between it and its own stdio, and resizes it from {@code terminal} on SIGWINCH.
+     * The argv of {@code runtime exec --detach} for {@code cloche-monitor} to run: the runtime logs JSON to
+     * {@code log} (the monitor reports its last error) and, with {@code tty}, sends the pty master to the console
+     * socket the monitor substitutes for the literal {@code @CONSOLE@}.
      */
-    java.lang.Process execTty(String id, Path processJson, Path pidFile, Path terminal);
+    List<String> execDetachedArgv(String id, Path processJson, Path pidFile, Path log, boolean tty);
 
     /** {@code status} as the runtime reports it: created, running, stopped, paused. */
     record State(String status, long pid) {}

@@ -72,8 +72,12 @@ final class RuncCli implements OciRuntime {
     }
 
     @Override
-    public java.lang.Process execTty(String id, Path processJson, Path pidFile, Path terminal) {
-        // --console-socket would need --detach (runc refuses it otherwise) and lose the exit status
-        return runner.startOnTerminal(argv("exec", "--tty", "--process", processJson.toString(), "--pid-file", pidFile.toString(), id), terminal);
+    public List<String> execDetachedArgv(String id, Path processJson, Path pidFile, Path log, boolean tty) {
+        // runc and crun both take --log and --log-format before the command; the "=" form parses in both
+        List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log=" + log,
+                "--log-format=json", "exec", "--detach", "--pid-file", pidFile.toString(), "--process", processJson.toString()));
+        if (tty) a.addAll(List.of("--console-socket", "@CONSOLE@"));
+        a.add(id);
+        return a;
     }
 }

@@ -12,9 +12,6 @@ public interface CommandRunner {
     /** Starts argv as a child of this JVM with piped stdio, for streaming (runc exec). */
     java.lang.Process start(List<String> argv);
 
-    /** Starts argv with stdin, stdout and stderr all on {@code terminal} (a pty slave), for runtimes that need a console. */
-    java.lang.Process startOnTerminal(List<String> argv, java.nio.file.Path terminal);
-
     /** As {@link #run}, but a non-zero exit is an internal error carrying stderr. */
     default CommandResult check(List<String> argv) {
         CommandResult r = run(argv);

@@ -63,18 +63,4 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
             throw GardenError.internal("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
         }
     }
-
-    @Override
-    public java.lang.Process startOnTerminal(List<String> argv, Path terminal) {
-        // the child opens the terminal itself: a JVM that leads its session (a systemd service does) would otherwise
-        // take it as its controlling terminal and get SIGHUP when it closes; exec keeps the pid the runtime's
-        List<String> a = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" 0<>\"$0\" 1>&0 2>&0", terminal.toString()));
-        a.addAll(argv);
-        try {
-            return new ProcessBuilder(a).redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            throw GardenError.internal("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
-        }
-    }
 }

@@ -41,13 +41,13 @@ class RuncCliTest {
     }
 
     @Test
-    void ttyExecAsksForATerminalAndRunsOnTheHostPty() {
-        RecordingCommandRunner r = new RecordingCommandRunner();
-        assertThatThrownBy(() -> OciRuntimes.cli(r, RUNC, ROOT).execTty("c1", Path.of("/p.json"), Path.of("/p.pid"), Path.of("/dev/pts/7")))
-                .isInstanceOf(UnsupportedOperationException.class);
-        assertThat(r.calls()).containsExactly(List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "exec", "--tty",
-                "--process", "/p.json", "--pid-file", "/p.pid", "c1"));
-        assertThat(r.terminals()).containsExactly(Path.of("/dev/pts/7"));
+    void detachedExecLogsJsonForTheMonitorAndAsksForAConsoleOnlyWithATty() {
+        OciRuntime runtime = OciRuntimes.cli(new RecordingCommandRunner(), RUNC, ROOT);
+        assertThat(runtime.execDetachedArgv("c1", Path.of("/d/process.json"), Path.of("/d/pid"), Path.of("/d/runtime.log"), false))
+                .containsExactly("/usr/sbin/runc", "--root", "/run/cloche/runtime", "--log=/d/runtime.log", "--log-format=json",
+                        "exec", "--detach", "--pid-file", "/d/pid", "--process", "/d/process.json", "c1");
+        assertThat(runtime.execDetachedArgv("c1", Path.of("/d/process.json"), Path.of("/d/pid"), Path.of("/d/runtime.log"), true))
+                .containsSubsequence("--console-socket", "@CONSOLE@", "c1");
     }
 
     @Test

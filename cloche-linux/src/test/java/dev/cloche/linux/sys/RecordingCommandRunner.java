@@ -7,7 +7,6 @@ import java.util.function.Function;
 /** Records every argv and answers with a scripted result; never forks. */
 public final class RecordingCommandRunner implements CommandRunner {
     private final List<List<String>> calls = new ArrayList<>();
-    private final List<java.nio.file.Path> terminals = new ArrayList<>();
     private final Function<List<String>, CommandResult> answer;
 
     public RecordingCommandRunner(Function<List<String>, CommandResult> answer) {
@@ -32,16 +31,5 @@ public final class RecordingCommandRunner implements CommandRunner {
     public java.lang.Process start(List<String> argv) {
         calls.add(List.copyOf(argv));
         throw new UnsupportedOperationException("the recording runner does not start processes");
-    }
-
-    @Override
-    public java.lang.Process startOnTerminal(List<String> argv, java.nio.file.Path terminal) {
-        terminals.add(terminal);
-        return start(argv);
-    }
-
-    /** The terminals passed to {@link #startOnTerminal}, in order. */
-    public List<java.nio.file.Path> terminals() {
-        return List.copyOf(terminals);
     }
 }
