@@ -283,6 +283,7 @@ final class LinuxContainer implements BackendContainer {
             try {
                 switch (MonitoredProcess.restore(pdir, parts.watcher())) {
                     case MonitoredProcess.Found.Restored(MonitoredProcess p) -> {
+                        p.orphan().ifPresent(this::killOrphan);
                         synchronized (processes) {
                             MonitoredProcess older = processes.put(p.id(), p);
                             if (older != null) older.close(); // a reused id: the later start wins, as before the restart
@@ -296,6 +297,14 @@ final class LinuxContainer implements BackendContainer {
             } catch (IOException | RuntimeException e) {
                 LOG.error("cannot restore process directory {} of {}: {}", pdir, meta.handle(), e.toString());
             }
+        }
+    }
+
+    /** A process nobody can observe any more is killed, but only while its pid is still in this container's cgroup. */
+    private void killOrphan(long pid) {
+        if (parts.cgroups().pids(group).contains(pid)) {
+            LOG.warn("killing process {} of {}: its monitor is gone, so its exit could never be reported", pid, meta.handle());
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 

@@ -59,6 +59,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     private volatile boolean adopted;
     private volatile AutoCloseable watch = () -> {};
     private volatile boolean closed;
+    private volatile boolean orphaned;
 
     private MonitoredProcess(String id, Path dir, boolean tty) {
         this.id = id;
@@ -133,6 +134,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         code = readExit(dir); // the monitor may have finished just now
         if (code.isEmpty()) {
             LOG.error("process {} lost its monitor (pid {}): its exit status is unknown, reporting {}", id, p.monitorPid, LOST_EXIT);
+            p.orphaned = true;
         }
         p.exit.complete(code.orElse(LOST_EXIT));
         return new Found.Restored(p);
@@ -230,6 +232,14 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
 
     Path dir() {
         return dir;
+    }
+
+    /**
+     * The host pid of a process whose monitor was killed: it may still run, unwatched, with its exit status
+     * unobservable. The container decides whether that pid is still one of its own before killing it.
+     */
+    java.util.OptionalLong orphan() {
+        return orphaned && pid > 0 ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
     }
 
     @Override

@@ -290,6 +290,73 @@ class LinuxBackendIT {
         assertThat(ptyCount()).isLessThanOrEqualTo(ptys); // every host pty master was closed
     }
 
+    /**
+     * The daemon's crash, as the backend sees it: a second backend on the same depot restores the container while
+     * its processes run on under their monitors. Stdin, output, resize and exit status carry on; a process whose
+     * monitor was SIGKILLed reports 255 and is killed, since nobody could ever observe its end.
+     */
+    @Test
+    void processesOutliveTheirBackendAndAreRestored() throws Exception {
+        BackendContainer c = create("outlive");
+        BackendProcess done = c.run(ProcessSpec.of("sh", "-c", "echo early; exit 3").withId("done"));
+        assertThat(done.exit().get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        BackendProcess cat = c.run(ProcessSpec.of("cat").withId("cat"));
+        cat.stdin().write("before\n".getBytes(StandardCharsets.UTF_8));
+        BackendProcess tty = c.run(ProcessSpec.of("sh", "-c", "stty -echo; echo ready; read x; stty size; echo got $x")
+                .withTty(Optional.of(TtySpec.DEFAULT)).withId("tty"));
+        try (InputStream out = tty.openStdout()) {
+            assertThat(new String(out.readNBytes("ready\r\n".length()), StandardCharsets.UTF_8)).isEqualTo("ready\r\n");
+        }
+        c.run(ProcessSpec.of("sleep", "100").withId("doomed"));
+        Path doomed = processDir(c, "doomed");
+        long monitor = Long.parseLong(Files.readString(doomed.resolve("monitor.pid")).strip());
+        long sleeper = Long.parseLong(Files.readString(doomed.resolve("pid")).strip());
+        ProcessHandle.of(monitor).ifPresent(ProcessHandle::destroyForcibly);
+        assertThat(dev.cloche.linux.sys.ProcFs.awaitGone(List.of(monitor), Duration.ofSeconds(10))).isTrue();
+
+        // a crashed daemon's stdin writer closes with it; in this JVM the first backend's must be let go explicitly
+        ((MonitoredProcess) cat).close();
+        try (LinuxBackend second = open()) {
+            BackendContainer r = second.restore().stream().filter(x -> x.handle().equals(c.handle())).findFirst()
+                    .flatMap(RestoredContainer::container).orElseThrow();
+            CREATED.remove(c);
+            CREATED.add(r);
+            assertThat(r.processIds()).containsExactly("done", "cat", "tty", "doomed");
+
+            BackendProcess rdone = r.process("done").orElseThrow();
+            assertThat(rdone.exit().get(10, TimeUnit.SECONDS)).isEqualTo(3);
+            assertThat(readAll(rdone.openStdout())).isEqualTo("early\n");
+
+            BackendProcess rcat = r.process("cat").orElseThrow();
+            rcat.stdin().write("after\n".getBytes(StandardCharsets.UTF_8));
+            rcat.stdin().close();
+            assertThat(rcat.exit().get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(readAll(rcat.openStdout())).isEqualTo("before\nafter\n");
+
+            BackendProcess rtty = r.process("tty").orElseThrow();
+            rtty.resize(TtySpec.of(100, 30));
+            Thread.sleep(200); // the monitor applies the resize asynchronously; the shell reads the size after "go"
+            rtty.stdin().write("go\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(rtty.exit().get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(readAll(rtty.openStdout())).isEqualTo("ready\r\n30 100\r\ngot go\r\n");
+            assertThat(readAll(rtty.openStderr())).isEmpty();
+
+            assertThat(r.process("doomed").orElseThrow().exit().get(10, TimeUnit.SECONDS)).isEqualTo(MonitoredProcess.LOST_EXIT);
+            assertThat(dev.cloche.linux.sys.ProcFs.awaitGone(List.of(sleeper), Duration.ofSeconds(10))).as("orphan killed").isTrue();
+            destroy(r);
+        }
+    }
+
+    /** The directory of the process with Garden id {@code id} (the id file the container writes beside the monitor's). */
+    private static Path processDir(BackendContainer c, String id) throws IOException {
+        try (var dirs = Files.list(depot.resolve("containers").resolve(LinuxBackend.runtimeId(c.handle())).resolve(LinuxContainer.PROCESSES))) {
+            for (Path d : dirs.toList()) {
+                if (Files.readString(d.resolve(MonitoredProcess.ID_FILE)).equals(id)) return d;
+            }
+        }
+        throw new IllegalStateException("no process directory for " + id);
+    }
+
     private static long ptyCount() throws IOException {
         try (var s = Files.list(Path.of("/dev/pts"))) {
             return s.count();
