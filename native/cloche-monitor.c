@@ -219,6 +219,7 @@ static int stdin_r = -1;          /* TTY: our read end of DIR/stdin, relayed to 
 static pid_t cpid;                /* host pid of the container process */
 static int cpid_done, exit_code;
 static int pending_sig;           /* TERM/INT/QUIT received before cpid was known */
+static int eot_pending;           /* TTY: close-stdin received; EOT goes out once stdin written before it is relayed */
 
 /* Handles one ctl line. Unknown commands are ignored: the daemon is the only writer. */
 static void ctl_command(char *line)
@@ -226,9 +227,12 @@ static void ctl_command(char *line)
     int r, c;
     if (strcmp(line, "close-stdin") == 0) {
         if (tty_rows) {
-            /* A pty has no EOF of its own: VEOF (^D) at the start of a line makes read() return 0. */
-            if (master >= 0 && write_all(master, "\x04", 1) < 0 && errno != EAGAIN)
-                perror("cloche-monitor: write EOT");
+            /*
+             * A pty has no EOF of its own: VEOF (^D) at the start of a line makes read() return 0. The daemon wrote
+             * its last stdin bytes into the FIFO before this line, so the EOT waits until the FIFO is drained into
+             * the master (the event loop sends it): otherwise the process could see EOF before its input.
+             */
+            eot_pending = 1;
         } else if (stdin_w >= 0) {
             close(stdin_w); /* EOF for the process once the daemon's writer (if any) is closed too */
             stdin_w = -1;
@@ -445,7 +449,9 @@ static void monitor(char **rt_argv)
             fds[i_mas = nf++] = (struct pollfd){master, (short)(POLLIN | (pend_len ? POLLOUT : 0)), 0};
         if (master >= 0 && stdin_r >= 0 && !pend_len && !cpid_done)
             fds[i_in = nf++] = (struct pollfd){stdin_r, POLLIN, 0};
-        if (poll(fds, (nfds_t)nf, -1) < 0) {
+        /* an EOT waiting for the stdin FIFO to drain must not wait for the next event */
+        int timeout = (eot_pending && master >= 0) ? 10 : -1;
+        if (poll(fds, (nfds_t)nf, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             perror("cloche-monitor: poll");
@@ -501,6 +507,19 @@ static void monitor(char **rt_argv)
             ssize_t r = read(stdin_r, pend, sizeof pend);
             if (r > 0)
                 pend_len = (size_t)r;
+        }
+        if (eot_pending && master >= 0 && !pend_len) {
+            /* everything relayed: is anything still in the FIFO? (it is non-blocking, and we hold a writer) */
+            ssize_t r = stdin_r >= 0 ? read(stdin_r, pend, sizeof pend) : -1;
+            if (r > 0) {
+                pend_len = (size_t)r;
+            } else {
+                eot_pending = 0;
+                if (write_all(master, "\x04", 1) < 0 && errno != EAGAIN)
+                    perror("cloche-monitor: write EOT");
+            }
+        } else if (eot_pending && master < 0) {
+            eot_pending = 0;
         }
     }
 

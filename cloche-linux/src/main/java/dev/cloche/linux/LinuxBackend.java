@@ -3,12 +3,14 @@ package dev.cloche.linux;
 import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.Capacity;
 import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.linux.cgroup.CgroupFs;
 import dev.cloche.linux.cgroup.Cgroups;
+import dev.cloche.linux.fs.DiskQuota;
 import dev.cloche.linux.fs.ImageCache;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.fs.Volumizer;
@@ -63,6 +65,7 @@ final class LinuxBackend implements ContainerBackend {
     private final Parts parts;
     private final ImageCache images;
     private final Path containersDir;
+    private final java.util.Map<Path, DepotMeta.ImageSize> imageSizes = new java.util.concurrent.ConcurrentHashMap<>();
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
@@ -154,13 +157,15 @@ final class LinuxBackend implements ContainerBackend {
         try {
             Files.createDirectory(dir);
             rollback.add("depot entry", () -> Trees.deleteRecursively(dir));
-            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits());
+            DepotMeta.ImageSize imageSize = imageSize(image);
+            DiskQuota quota = quota(spec.limits().disk(), imageSize);
+            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), imageSize);
             Files.writeString(dir.resolve("meta.json"), JSON.writeValueAsString(meta));
 
             Path lower = images.lowerFor(image, spec.privileged());
             Volumizer volumizer = parts.volumizer(spec.privileged());
             rollback.add("overlay", () -> volumizer.destroy(dir));
-            Path rootfs = volumizer.create(lower, dir);
+            Path rootfs = volumizer.create(lower, dir, quota);
 
             Bundle bundle = BundleRules.build(new BundleInput(id, spec, rootfs, s.initBinary(), s.toolBinary(), s.cgroupParent(),
                     parts.hostCapabilities()));
@@ -176,6 +181,49 @@ final class LinuxBackend implements ContainerBackend {
             throw rollback.unwind(e);
         } catch (IOException | RuntimeException e) {
             throw rollback.unwind(GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    /**
+     * Garden's disk limits as a quota on the writable layer. Only hard limits can be enforced (a filesystem of that
+     * size); soft limits are recorded and reported but, as in Guardian, not enforced. Scope "total" counts the image
+     * too, so the writable layer gets the limit minus the image; "exclusive" counts only what the container writes.
+     */
+    static DiskQuota quota(DiskLimits disk, DepotMeta.ImageSize image) {
+        boolean total = disk.scope() == DiskLimits.DiskLimitScope.TOTAL;
+        long bytes = disk.byteHard();
+        long inodes = disk.inodeHard();
+        if (total && bytes > 0) {
+            bytes -= image.bytes();
+            if (bytes <= 0) {
+                throw new InvalidRequestException("disk limit of " + disk.byteHard() + " bytes is smaller than the image ("
+                        + image.bytes() + " bytes); use a larger limit or scope exclusive");
+            }
+        }
+        if (total && inodes > 0) {
+            inodes -= image.inodes();
+            if (inodes <= 0) {
+                throw new InvalidRequestException("inode limit of " + disk.inodeHard() + " is smaller than the image's "
+                        + image.inodes() + " inodes; use a larger limit or scope exclusive");
+            }
+        }
+        return new DiskQuota(bytes, inodes);
+    }
+
+    /** Allocated bytes and inodes of an image, measured once per image directory (images are read-only). */
+    private DepotMeta.ImageSize imageSize(Path image) {
+        return imageSizes.computeIfAbsent(image, i -> {
+            long bytes = firstNumber(parts.runner().check(List.of("du", "-s", "-B1", i.toString())).stdout());
+            long inodes = firstNumber(parts.runner().check(List.of("du", "-s", "--inodes", i.toString())).stdout());
+            return new DepotMeta.ImageSize(bytes, inodes);
+        });
+    }
+
+    private static long firstNumber(String s) {
+        try {
+            return Long.parseLong(s.strip().split("\\s+")[0]);
+        } catch (NumberFormatException e) {
+            throw GardenError.internal("unexpected du output: " + s);
         }
     }
 

@@ -17,6 +17,7 @@ import dev.cloche.api.StreamOutSpec;
 import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
@@ -320,7 +321,9 @@ final class LinuxContainer implements BackendContainer {
     public BackendInfo info() {
         requireExists();
         String s = state == State.STOPPED ? "stopped" : "active";
-        return new BackendInfo(s, List.of(), "", "", "", dir.toString(), List.of());
+        // Garden's event for an OOM kill in the container; the kernel keeps the count in the memory cgroup
+        List<String> events = parts.cgroups().oomKills(group) > 0 ? List.of("oom") : List.of();
+        return new BackendInfo(s, events, "", "", "", dir.toString(), List.of());
     }
 
     @Override
@@ -333,8 +336,11 @@ final class LinuxContainer implements BackendContainer {
     public ContainerMetrics metrics() {
         requireExists();
         Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - meta.createdAtMillis()));
+        Volumizer.Usage written = parts.volumizer(meta.privileged()).usage(dir);
+        ContainerMetrics.DiskStat disk = new ContainerMetrics.DiskStat(written.bytes() + meta.imageBytes(),
+                written.inodes() + meta.imageInodes(), written.bytes(), written.inodes());
         return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
-                ContainerMetrics.DiskStat.EMPTY, Optional.empty(), parts.cgroups().pidStat(group), age, 0);
+                disk, Optional.empty(), parts.cgroups().pidStat(group), age, 0);
     }
 
     @Override

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.CpuLimits;
+import dev.cloche.api.DiskLimits;
 import dev.cloche.api.ExecutableNotFoundException;
 import dev.cloche.api.ImageRef;
 import dev.cloche.api.InvalidRequestException;
@@ -193,6 +195,58 @@ class LinuxBackendIT {
         assertThat(c.limits()).isEqualTo(limits);
         assertThat(c.metrics().pid().max()).isEqualTo(100);
         assertThat(c.metrics().memory().totalUsageTowardLimit()).isPositive();
+        destroy(c);
+    }
+
+    @Test
+    void theKernelEnforcesMemoryPidAndDiskLimits() throws Exception {
+        BackendContainer mem = create(ContainerSpec.withHandle(handle("oom")).withLimits(Limits.NONE.withMemory(new MemoryLimits(64L << 20))));
+        assertThat(mem.info().events()).isEmpty();
+        Result oom = run(mem, ProcessSpec.of("dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=100"));
+        assertThat(oom.exit()).as("dd killed: %s", oom).isEqualTo(137);
+        assertThat(mem.info().events()).containsExactly("oom");
+        destroy(mem);
+
+        BackendContainer pids = create(ContainerSpec.withHandle(handle("pids")).withLimits(Limits.NONE.withPid(new PidLimits(10))));
+        Result forks = run(pids, ProcessSpec.of("sh", "-c", "for i in $(seq 20); do sleep 2 & done; wait"));
+        assertThat(forks.stderr()).contains("can't fork");
+        assertThat(run(pids, ProcessSpec.of("echo", "still usable")).stdout()).isEqualTo("still usable\n");
+        destroy(pids);
+
+        DiskLimits tenMiB = new DiskLimits(0, 0, 0, 10L << 20, DiskLimits.DiskLimitScope.EXCLUSIVE);
+        BackendContainer disk = create(ContainerSpec.withHandle(handle("disk")).withLimits(Limits.NONE.withDisk(tenMiB)));
+        Result full = run(disk, ProcessSpec.of("dd", "if=/dev/zero", "of=/root/big", "bs=1M", "count=20"));
+        assertThat(full.exit()).isNotZero();
+        assertThat(full.stderr()).contains("No space left on device");
+        assertThat(disk.metrics().disk().exclusiveBytesUsed()).isBetween(8L << 20, 11L << 20);
+        assertThat(run(disk, ProcessSpec.of("sh", "-c", "rm /root/big && echo small > /root/small && cat /root/small")).stdout())
+                .isEqualTo("small\n");
+        assertThat(disk.limits().disk()).isEqualTo(tenMiB);
+        // inodes are enforced with the granularity of ext4's inode tables (16 per block group): 50 allows at most 64
+        DiskLimits fewInodes = new DiskLimits(0, 50, 0, 10L << 20, DiskLimits.DiskLimitScope.EXCLUSIVE);
+        BackendContainer inodes = create(ContainerSpec.withHandle(handle("inodes")).withLimits(Limits.NONE.withDisk(fewInodes)));
+        Result touch = run(inodes, ProcessSpec.of("sh", "-c", "mkdir /many && cd /many && for i in $(seq 100); do touch f$i || exit 9; done"));
+        assertThat(touch.exit()).isEqualTo(9);
+        assertThat(touch.stderr()).contains("No space left on device");
+        destroy(inodes);
+        destroy(disk);
+    }
+
+    @Test
+    void metricsOfABusyContainerComeFromItsCgroupsAndDisk() throws Exception {
+        BackendContainer c = create("metrics");
+        run(c, ProcessSpec.of("sh", "-c", "dd if=/dev/zero of=/root/f bs=1M count=3; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"));
+        BackendProcess idle = c.run(ProcessSpec.of("sleep", "30").withId("idle"));
+        ContainerMetrics m = c.metrics();
+        assertThat(m.memory().totalUsageTowardLimit()).isPositive();
+        assertThat(m.cpu().usage()).isPositive();
+        assertThat(m.cpu().user() + m.cpu().system()).isPositive();
+        assertThat(m.pid().current()).isGreaterThanOrEqualTo(2); // the init and sleep
+        assertThat(m.disk().exclusiveBytesUsed()).isGreaterThanOrEqualTo(3L << 20);
+        assertThat(m.disk().totalBytesUsed()).isGreaterThan(m.disk().exclusiveBytesUsed()); // the image counts in "total"
+        assertThat(m.disk().exclusiveInodesUsed()).isPositive();
+        assertThat(m.age()).isPositive();
+        idle.signal(Signal.KILL);
         destroy(c);
     }
 

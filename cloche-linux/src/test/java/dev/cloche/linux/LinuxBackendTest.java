@@ -47,6 +47,8 @@ class LinuxBackendTest {
         backend(r).create(new BackendSpec(ContainerSpec.withHandle("c1").withPrivileged(true)));
         Path dir = depot.resolve("containers/c1");
         assertThat(r.calls()).extracting(c -> String.join(" ", c.subList(0, Math.min(4, c.size())))).containsExactly(
+                "du -s -B1 " + depot.resolve("rootfs"), // the image's size, once per image, for disk limits of scope total
+                "du -s --inodes " + depot.resolve("rootfs"),
                 "mount -t overlay overlay",
                 "/usr/sbin/runc --root " + tmp.resolve("run") + " create",
                 "/usr/sbin/runc --root " + tmp.resolve("run") + " start");
@@ -55,15 +57,29 @@ class LinuxBackendTest {
     }
 
     @Test
+    void diskLimitsOfScopeTotalIncludeTheImageAndExclusiveOnesDoNot() {
+        DepotMeta.ImageSize image = new DepotMeta.ImageSize(4_000_000, 400);
+        var total = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
+        assertThat(LinuxBackend.quota(total, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(6_000_000, 600));
+        var exclusive = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.EXCLUSIVE);
+        assertThat(LinuxBackend.quota(exclusive, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(10_000_000, 1000));
+        assertThat(LinuxBackend.quota(dev.cloche.api.DiskLimits.NONE, image).limited()).isFalse();
+        var tooSmall = new dev.cloche.api.DiskLimits(0, 0, 0, 1_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
+        assertThatThrownBy(() -> LinuxBackend.quota(tooSmall, image)).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("smaller than the image");
+    }
+
+    @Test
     void aFailedRuntimeCreateUndoesEveryStepInReverse() throws IOException {
         // a runtime that failed part-way leaves cgroup dirs behind; the rollback must remove them itself
         Files.createDirectories(cgroups.resolve("memory/cloche/c2"));
         RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.contains("create")
                 ? new CommandResult(1, "", "create failed") : argv.contains("state") ? new CommandResult(1, "", "no such container")
-                : CommandResult.ok(""));
+                : CommandResult.ok(argv.getFirst().equals("du") ? "0\t." : ""));
         assertThatThrownBy(() -> backend(r).create(new BackendSpec(ContainerSpec.withHandle("c2").withPrivileged(true))))
                 .isInstanceOf(GardenError.class).hasMessageContaining("create failed");
-        List<String> verbs = r.calls().stream().map(c -> c.getFirst().equals("/usr/sbin/runc") ? c.get(3) : c.getFirst()).toList();
+        List<String> verbs = r.calls().stream().filter(c -> !c.getFirst().equals("du"))
+                .map(c -> c.getFirst().equals("/usr/sbin/runc") ? c.get(3) : c.getFirst()).toList();
         assertThat(verbs).containsExactly("mount", "create", "kill", "delete");
         assertThat(cgroups.resolve("memory/cloche/c2")).doesNotExist();
         assertThat(depot.resolve("containers/c2")).doesNotExist();
@@ -93,7 +109,7 @@ class LinuxBackendTest {
         for (String id : List.of("alive", "dead")) {
             Path dir = Files.createDirectories(depot.resolve("containers").resolve(id));
             Files.writeString(dir.resolve("meta.json"), LinuxBackend.JSON.writeValueAsString(
-                    DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE)));
+                    DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE, new DepotMeta.ImageSize(0, 0))));
         }
         Files.createDirectories(depot.resolve("containers/garbage"));
         var restored = b.restore();

@@ -23,4 +23,7 @@ public interface Cgroups {
     ContainerMetrics.CpuStat cpu(String group);
 
     ContainerMetrics.PidStat pidStat(String group);
+
+    /** How many processes of the group the kernel's OOM killer has killed (0 when unknown). */
+    long oomKills(String group);
 }

@@ -162,6 +162,19 @@ final class HybridCgroups implements Cgroups {
         }
     }
 
+    /** cgroup v1 memory.oom_control: {@code oom_kill N} (kernel 4.13+) counts OOM kills inside the group. */
+    @Override
+    public long oomKills(String group) {
+        try {
+            for (String line : Files.readAllLines(controller("memory").resolve(rel(group)).resolve("memory.oom_control"))) {
+                if (line.startsWith("oom_kill ")) return parse(line.substring(9).strip());
+            }
+        } catch (IOException e) {
+            // no memory group (yet, or any more): nothing was killed that we can know of
+        }
+        return 0;
+    }
+
     private static long readLong(Path p) throws IOException {
         return parse(Files.readString(p).strip());
     }

@@ -11,6 +11,12 @@ import java.util.List;
 /**
  * overlayfs with upper/work/merged beside the bundle. Ownership of the upper dir's root decides the owner of the
  * merged root, so unprivileged containers get it chowned to their mapped root.
+ *
+ * <p>Disk limits: this kernel has no quota support at all (XFS says "quota support not available in this kernel",
+ * ext4 lacks CONFIG_QUOTA), so project quotas cannot work. A limited container's upper and work dirs live instead
+ * on its own ext4 filesystem of exactly the limit, in a sparse file, loop-mounted at {@code disk/}: the kernel
+ * answers ENOSPC past the byte limit and past the inode limit ({@code mkfs -N}). No journal and no reserved blocks,
+ * so nearly all of the limit is usable; mkfs and mount take a few milliseconds.
  */
 final class OverlayVolumizer implements Volumizer {
     private final CommandRunner runner;
@@ -26,11 +32,22 @@ final class OverlayVolumizer implements Volumizer {
         return containerDir.resolve("merged");
     }
 
+    /** Smallest filesystem mkfs.ext4 makes reliably; smaller limits get this size with an inode cap still exact. */
+    static final long MIN_FS_BYTES = 1L << 20;
+
+    /** Where the upper and work dirs of an existing volume live: on the limited filesystem when there is one. */
+    private static Path layers(Path containerDir) {
+        Path disk = containerDir.resolve("disk");
+        return Files.exists(containerDir.resolve("disk.img")) ? disk : containerDir;
+    }
+
     /** Creates the overlay; {@code image} must be the (possibly shifted) lower dir. */
     @Override
-    public Path create(Path image, Path containerDir) {
-        Path upper = containerDir.resolve("upper");
-        Path work = containerDir.resolve("work");
+    public Path create(Path image, Path containerDir, DiskQuota quota) {
+        if (quota.limited()) mountLimitedDisk(containerDir, quota);
+        Path layers = quota.limited() ? containerDir.resolve("disk") : containerDir;
+        Path upper = layers.resolve("upper");
+        Path work = layers.resolve("work");
         Path merged = rootfs(containerDir);
         try {
             Files.createDirectories(upper);
@@ -48,6 +65,43 @@ final class OverlayVolumizer implements Volumizer {
         return merged;
     }
 
+    private void mountLimitedDisk(Path containerDir, DiskQuota quota) {
+        Path img = containerDir.resolve("disk.img");
+        Path disk = containerDir.resolve("disk");
+        long bytes = quota.bytes() > 0 ? Math.max(quota.bytes(), MIN_FS_BYTES) : 1L << 40; // inode-only: sparse 1 TiB
+        try {
+            Files.createDirectories(disk);
+            runner.check(List.of("truncate", "-s", Long.toString(bytes), img.toString()));
+        } catch (IOException e) {
+            throw GardenError.internal("cannot create the disk of " + containerDir, e);
+        }
+        List<String> mkfs = new java.util.ArrayList<>(List.of("mkfs.ext4", "-q", "-F", "-O", "^has_journal", "-m", "0",
+                "-E", "nodiscard,lazy_itable_init=1"));
+        // the root dir, lost+found and the reserved inodes count against -N: add them, so the limit is the user's
+        if (quota.inodes() > 0) mkfs.addAll(List.of("-N", Long.toString(quota.inodes() + 11)));
+        mkfs.add(img.toString());
+        runner.check(mkfs);
+        runner.check(List.of("mount", "-o", "loop,nodev,nosuid", img.toString(), disk.toString()));
+        Trees.deleteRecursively(disk.resolve("lost+found"));
+    }
+
+    @Override
+    public Usage usage(Path containerDir) {
+        Path upper = layers(containerDir).resolve("upper");
+        // du: allocated bytes (what a quota counts), then inodes; the upper dir is all the container wrote
+        long bytes = firstNumber(runner.run(List.of("du", "-s", "-B1", upper.toString())).stdout());
+        long inodes = firstNumber(runner.run(List.of("du", "-s", "--inodes", upper.toString())).stdout());
+        return new Usage(bytes, inodes);
+    }
+
+    private static long firstNumber(String duOutput) {
+        try {
+            return Long.parseLong(duOutput.strip().split("\\s+")[0]);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     @Override
     public void destroy(Path containerDir) {
         Path merged = rootfs(containerDir);
@@ -57,8 +111,21 @@ final class OverlayVolumizer implements Volumizer {
         if (ProcFs.isMounted(merged)) {
             throw GardenError.internal("overlay still mounted at " + merged);
         }
-        for (String part : List.of("merged", "work", "upper")) {
+        Path disk = containerDir.resolve("disk");
+        if (ProcFs.isMounted(disk)) {
+            // the loop device was set up with autoclear by mount -o loop, so it goes with the unmount
+            runner.check(List.of("umount", disk.toString()));
+        }
+        if (ProcFs.isMounted(disk)) {
+            throw GardenError.internal("container disk still mounted at " + disk);
+        }
+        for (String part : List.of("merged", "work", "upper", "disk")) {
             Trees.deleteRecursively(containerDir.resolve(part));
+        }
+        try {
+            Files.deleteIfExists(containerDir.resolve("disk.img"));
+        } catch (IOException e) {
+            throw GardenError.internal("cannot remove the disk image of " + containerDir, e);
         }
     }
 }

@@ -42,6 +42,17 @@ class OverlayVolumizerTest {
     }
 
     @Test
+    void aDiskLimitPutsTheWritableLayerOnItsOwnFilesystemOfThatSize() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Volumizers.overlay(r, -1).create(Path.of("/img"), dir, new DiskQuota(10 << 20, 500));
+        assertThat(r.calls()).extracting(c -> c.getFirst()).containsExactly("truncate", "mkfs.ext4", "mount", "mount");
+        assertThat(r.calls().get(0)).containsExactly("truncate", "-s", Integer.toString(10 << 20), dir.resolve("disk.img").toString());
+        assertThat(r.calls().get(1)).containsSubsequence("-N", "511").contains("^has_journal");
+        assertThat(r.calls().get(2)).containsExactly("mount", "-o", "loop,nodev,nosuid", dir.resolve("disk.img").toString(), dir.resolve("disk").toString());
+        assertThat(String.join(" ", r.calls().get(3))).contains("upperdir=" + dir.resolve("disk/upper"), "workdir=" + dir.resolve("disk/work"));
+    }
+
+    @Test
     void shiftedImageIsBuiltOnceWithLchown() {
         RecordingCommandRunner r = new RecordingCommandRunner(argv -> {
             if (argv.getFirst().equals("cp")) {
