@@ -95,6 +95,9 @@ final class NatsAgent implements AutoCloseable {
 
     /** Never throws: an exception would cancel the periodic schedule. */
     void advertise() {
+        if (nats.getStatus() == Connection.Status.CLOSED) {
+            return; // shutting down: the tasks ending now have nobody left to tell
+        }
         try {
             nats.publish(Subjects.ADVERTISE, TaskCodec.encode(tasks.advertisement()));
         } catch (RuntimeException e) {
@@ -108,6 +111,7 @@ final class NatsAgent implements AutoCloseable {
             return;
         }
         closed = true;
+        tasks.onChange(() -> {});
         if (dispatcher != null) {
             nats.closeDispatcher(dispatcher);
         }
