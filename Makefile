@@ -9,8 +9,8 @@ DEPOT ?= /var/lib/cloche
 ROOTFS := $(DEPOT)/rootfs
 INIT := $(DEPOT)/bin/cloche-init
 # Debian packages Cloche needs at run and test time; `deps` installs only when one is missing.
-PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps wget unzip curl tar
-COMMANDS := runc crun busybox gcc ip ps wget unzip curl tar
+PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps wget unzip curl tar nats-server openssh-client sshpass tmux
+COMMANDS := runc crun busybox gcc ip ps wget unzip curl tar nats-server ssh sshpass tmux
 
 .PHONY: all run test build deps jdk rootfs native clean bench
 
@@ -37,9 +37,12 @@ native: deps
 build: deps jdk
 	$(MVN) -DskipTests -DskipITs package
 
-# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock.
+# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock; the
+# console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
+NATS_URL ?=
 run: build rootfs native
-	exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) $(ARGS)
+	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) $(ARGS); \
+	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 $(ARGS); fi
 
 # Unit, wire, integration (root, real runc) and end-to-end tests.
 # Not quiet: Surefire's per-suite lines are the record of what ran; the last line sums them up.

@@ -1,5 +1,6 @@
 package dev.cloche.daemon;
 
+import dev.cloche.console.Console;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.ContainerStore;
 import dev.cloche.core.CoreConfig;
@@ -10,6 +11,7 @@ import dev.cloche.spi.BackendProvider;
 import dev.cloche.spi.ContainerBackend;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -25,12 +27,14 @@ public final class Daemon implements AutoCloseable {
     private final ContainerBackend backend;
     private final ContainerManager core;
     private final GardenServer server;
+    private final Optional<Console> console;
     private boolean closed;
 
-    private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server) {
+    private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console) {
         this.backend = backend;
         this.core = core;
         this.server = server;
+        this.console = console;
     }
 
     public static Daemon start(DaemonConfig config) {
@@ -41,16 +45,23 @@ public final class Daemon implements AutoCloseable {
                         + providers.stream().map(BackendProvider::name).collect(Collectors.joining(", "))));
         ContainerBackend backend = provider.create(config.backendSettings());
         ContainerManager core = null;
+        GardenServer server = null;
         try {
             // properties and grace times live beside the backend's depot, so one directory holds all state
             ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
-            GardenServer server = GardenServer.start(core, config.listen().map(Daemon::address), config.socket());
+            server = GardenServer.start(core, config.listen().map(Daemon::address), config.socket());
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
                     config.backendSettings());
-            return new Daemon(backend, core, server);
+            // the console is one more client of the in-process core
+            ContainerManager garden = core;
+            Optional<Console> console = config.console().map(c -> Console.start(garden, c));
+            return new Daemon(backend, core, server, console);
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
             if (core != null) {
                 core.close();
             }
@@ -79,7 +90,8 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
-        log.info("cloche daemon stopping; containers keep running");
+        log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        console.ifPresent(Console::close);
         server.close();
         core.close();
         backend.close();

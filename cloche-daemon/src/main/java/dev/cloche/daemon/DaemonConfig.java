@@ -1,5 +1,6 @@
 package dev.cloche.daemon;
 
+import dev.cloche.console.ConsoleConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -14,10 +15,18 @@ import java.util.Optional;
  * @param backend name of the {@link dev.cloche.spi.BackendProvider} to use
  * @param backendSettings settings handed to the backend (depot, runtime, rootfs, ...)
  * @param defaultGraceTime grace time for containers that give none (zero = never reap)
+ * @param console the console front-end (NATS agent + SSH), empty to run without it
  */
 public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
-                           Map<String, String> backendSettings, Duration defaultGraceTime) {
+                           Map<String, String> backendSettings, Duration defaultGraceTime,
+                           Optional<ConsoleConfig> console) {
+    public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
+                        Map<String, String> backendSettings, Duration defaultGraceTime) {
+        this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty());
+    }
+
     public DaemonConfig {
+        Objects.requireNonNull(console, "console");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(backend, "backend");

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import dev.cloche.console.ConsoleConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -43,6 +45,30 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--log-format", description = "text (key=value) or json (default: ${DEFAULT-VALUE}).")
     String logFormat = "text";
 
+    @Option(names = "--nats-url", paramLabel = "URL", description = "NATS server of the console (task.start/stop/advertise); 'none' disables the console (default: ${DEFAULT-VALUE}).")
+    String natsUrl = "none";
+
+    @Option(names = "--console-ssh", paramLabel = "HOST:PORT", description = "SSH server of the console (default: ${DEFAULT-VALUE}).")
+    String consoleSsh = "127.0.0.1:" + ConsoleConfig.DEFAULT_SSH_PORT;
+
+    @Option(names = "--console-state-dir", paramLabel = "DIR", description = "Console state: the SSH host key (default: <depot>/console).")
+    String consoleStateDir = "";
+
+    @Option(names = "--console-agent-id", paramLabel = "ID", description = "This console agent's id (default: the host name).")
+    String consoleAgentId = "";
+
+    @Option(names = "--console-grace", paramLabel = "DURATION", description = "How long a console task outlives its last SSH session; 0 = it ends at once (default: ${DEFAULT-VALUE}).")
+    String consoleGrace = ConsoleConfig.DEFAULT_SESSION_GRACE.toSeconds() + "s";
+
+    @Option(names = "--console-advertise-interval", paramLabel = "DURATION", description = "How often task.advertise is published (default: ${DEFAULT-VALUE}).")
+    String consoleAdvertise = ConsoleConfig.DEFAULT_ADVERTISE_INTERVAL.toSeconds() + "s";
+
+    @Option(names = "--console-memory", paramLabel = "MiB", description = "Memory console tasks may reserve (default: the host's memory).")
+    Long consoleMemory;
+
+    @Option(names = "--console-disk", paramLabel = "MiB", description = "Disk console tasks may reserve (default: the depot's filesystem size).")
+    Long consoleDisk;
+
     @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
     Map<String, String> extra = new LinkedHashMap<>();
 
@@ -63,7 +89,7 @@ public final class Main implements Callable<Integer> {
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
-                backend, settings, parseDuration(graceTime));
+                backend, settings, parseDuration(graceTime), console());
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -72,6 +98,24 @@ public final class Main implements Callable<Integer> {
         }, "cloche-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private Optional<ConsoleConfig> console() throws java.net.UnknownHostException {
+        if (natsUrl.equals("none")) {
+            return Optional.empty();
+        }
+        int colon = consoleSsh.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--console-ssh must be HOST:PORT, got " + consoleSsh);
+        }
+        String agent = consoleAgentId.isEmpty()
+                ? java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-") : consoleAgentId;
+        return Optional.of(ConsoleConfig.defaults(agent, natsUrl,
+                        Path.of(consoleStateDir.isEmpty() ? depot + "/console" : consoleStateDir))
+                .withSsh(consoleSsh.substring(0, colon), Integer.parseInt(consoleSsh.substring(colon + 1)))
+                .withSessionGrace(parseDuration(consoleGrace)).withAdvertiseInterval(parseDuration(consoleAdvertise))
+                .withBudget(consoleMemory == null ? OptionalLong.empty() : OptionalLong.of(consoleMemory),
+                        consoleDisk == null ? OptionalLong.empty() : OptionalLong.of(consoleDisk)));
     }
 
     static Duration parseDuration(String s) {

@@ -1,0 +1,115 @@
+package dev.cloche.cli;
+
+import dev.cloche.console.Subjects;
+import dev.cloche.console.TaskCodec;
+import dev.cloche.console.TaskReply;
+import dev.cloche.console.TaskStart;
+import dev.cloche.console.TaskStop;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code cloche console start|stop}: throwaway consoles through the console agents' NATS protocol. */
+@Command(name = "console", description = "Throwaway consoles: start a task (a fresh container you ssh into), stop one.",
+        subcommands = {ConsoleCommand.Start.class, ConsoleCommand.Stop.class})
+final class ConsoleCommand {
+    @Option(names = "--nats", paramLabel = "URL", description = "NATS server (default: ${DEFAULT-VALUE}; env CLOCHE_NATS_URL).")
+    String nats = System.getenv().getOrDefault("CLOCHE_NATS_URL", "nats://127.0.0.1:4222");
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait for an agent's answer (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds = 60;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    Connection connect() throws Exception {
+        return Nats.connect(Options.builder().server(nats).connectionTimeout(Duration.ofSeconds(5)).maxReconnects(0).build());
+    }
+
+    @Command(name = "start", description = "Start a task on a console agent and print how to ssh into it.")
+    static final class Start implements Callable<Integer> {
+        @ParentCommand
+        ConsoleCommand parent;
+
+        @Option(names = "--memory", paramLabel = "MiB", description = "Memory limit (default: unlimited).")
+        Long memory;
+
+        @Option(names = "--disk", paramLabel = "MiB", description = "Disk limit (default: unlimited; recorded, not enforced yet by the Linux backend).")
+        Long disk;
+
+        @Option(names = "--agent", paramLabel = "ID", description = "Ask this agent (task.start.ID) instead of any (queue group).")
+        String agent = "";
+
+        @Option(names = "--task", paramLabel = "ID", description = "Task id (default: a fresh random one).")
+        String task = "";
+
+        @Override
+        public Integer call() throws Exception {
+            String id = task.isEmpty() ? "t-" + HexFormat.of().formatHex(bytes(5)) : task;
+            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(24));
+            TaskStart start = new TaskStart(id, token, memory == null ? OptionalLong.empty() : OptionalLong.of(memory),
+                    disk == null ? OptionalLong.empty() : OptionalLong.of(disk));
+            try (Connection nc = parent.connect()) {
+                String subject = agent.isEmpty() ? Subjects.START : Subjects.startOn(agent);
+                Message m = nc.request(subject, TaskCodec.encode(start), Duration.ofSeconds(parent.timeoutSeconds));
+                if (m == null) {
+                    System.err.println("cloche: no console agent answered on " + subject + " within " + parent.timeoutSeconds + " s");
+                    return 1;
+                }
+                TaskReply r = TaskCodec.decodeReply(m.getData());
+                if (!r.ok()) {
+                    System.err.println("cloche: task " + id + " not started by agent " + r.agent() + ": " + r.error().orElse("?"));
+                    return 1;
+                }
+                String host = r.sshHost().orElse("127.0.0.1");
+                System.out.println("task " + id + " started on agent " + r.agent());
+                System.out.println("password: " + token);
+                System.out.println("ssh -p " + r.sshPort() + " " + id + "@" + host);
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "stop", description = "Stop a task: its sessions are disconnected and its container destroyed.")
+    static final class Stop implements Callable<Integer> {
+        @ParentCommand
+        ConsoleCommand parent;
+
+        @Parameters(paramLabel = "TASK")
+        String task;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Connection nc = parent.connect()) {
+                Message m = nc.request(Subjects.STOP, TaskCodec.encode(new TaskStop(task)), Duration.ofSeconds(parent.timeoutSeconds));
+                if (m == null) {
+                    System.err.println("cloche: no console agent has task " + task);
+                    return 1;
+                }
+                TaskReply r = TaskCodec.decodeReply(m.getData());
+                if (!r.ok()) {
+                    System.err.println("cloche: " + r.error().orElse("task " + task + " not stopped"));
+                    return 1;
+                }
+                System.out.println("task " + task + " stopped on agent " + r.agent());
+                return 0;
+            }
+        }
+    }
+
+    private static byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}

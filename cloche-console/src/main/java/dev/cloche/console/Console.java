@@ -1,0 +1,120 @@
+package dev.cloche.console;
+
+import dev.cloche.api.Capacity;
+import dev.cloche.api.GardenClient;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * narc on Cloche: a console agent. It takes tasks from NATS, gives each a fresh container through {@link GardenClient}
+ * (in-process or remote), lets clients in over SSH, and destroys the container when the task is done.
+ *
+ * <p>Closing it stops taking tasks, closes the SSH server, ends every task (their containers are destroyed), and
+ * disconnects from NATS. It never closes the {@link GardenClient}, which the caller owns.
+ */
+public final class Console implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Console.class);
+
+    private final ConsoleConfig config;
+    private final List<AutoCloseable> parts;
+    private final SshConsole ssh;
+    private final Tasks tasks;
+    private boolean closed;
+
+    private Console(ConsoleConfig config, List<AutoCloseable> parts, SshConsole ssh, Tasks tasks) {
+        this.config = config;
+        this.parts = parts;
+        this.ssh = ssh;
+        this.tasks = tasks;
+    }
+
+    public static Console start(GardenClient garden, ConsoleConfig config) {
+        List<AutoCloseable> parts = new ArrayList<>(); // closed in reverse order
+        try {
+            Files.createDirectories(config.stateDir());
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("console-timer").daemon().factory());
+            parts.add(() -> {
+                timer.shutdownNow();
+                timer.awaitTermination(10, TimeUnit.SECONDS);
+            });
+            ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("console-", 0).factory());
+            parts.add(workers::close);
+            Capacity capacity = garden.capacity();
+            Tasks tasks = new Tasks(garden, config.agentId(),
+                    config.memoryMiB().orElse(capacity.memoryInBytes() >> 20),
+                    config.diskMiB().orElse(capacity.diskInBytes() >> 20),
+                    config.sessionGrace(), Scheduler.of(timer), workers);
+            tasks.removeOrphans();
+            parts.add(tasks);
+            SshConsole ssh = SshConsole.start(tasks, config.sshHost(), config.sshPort(),
+                    config.stateDir().resolve("ssh_host_ec_key"));
+            parts.add(ssh);
+            Connection nats = Nats.connect(Options.builder().server(config.natsUrl())
+                    .connectionName("cloche-console-" + config.agentId()).maxReconnects(-1).build());
+            parts.add(nats::close);
+            NatsAgent agent = new NatsAgent(nats, tasks, config.agentId(), config.sshHost(), ssh.port(), workers, timer);
+            parts.add(agent);
+            agent.start(config.advertiseInterval());
+            log.info("console started agent={} nats={} ssh={}:{} grace={} budget_memory_mib={} budget_disk_mib={}",
+                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(),
+                    tasks.advertisement().availableMemoryMiB(), tasks.advertisement().availableDiskMiB());
+            return new Console(config, parts, ssh, tasks);
+        } catch (IOException e) {
+            closeAll(parts);
+            throw new UncheckedIOException("console cannot start: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            closeAll(parts);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to NATS", e);
+        } catch (RuntimeException e) {
+            closeAll(parts);
+            throw e;
+        }
+    }
+
+    public String agentId() {
+        return config.agentId();
+    }
+
+    public int sshPort() {
+        return ssh.port();
+    }
+
+    /** The ids of the tasks this agent runs now. */
+    public List<String> tasks() {
+        return tasks.ids();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("console stopping agent={}; its tasks end", config.agentId());
+        closeAll(parts);
+    }
+
+    private static void closeAll(List<AutoCloseable> parts) {
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                log.warn("console part did not close cleanly", e);
+            }
+        }
+    }
+}

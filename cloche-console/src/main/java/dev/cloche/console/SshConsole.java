@@ -1,0 +1,124 @@
+package dev.cloche.console;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.RejectAllPublickeyAuthenticator;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SSH server into tasks (Apache MINA SSHD): user name = task id, password = the task's secure token. Each
+ * authenticated connection is one session of its task; shells and commands run as Garden processes in the task's
+ * container ({@link TaskCommand}). Public-key, keyboard-interactive auth and all forwarding are off.
+ */
+final class SshConsole implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SshConsole.class);
+    /** The task a connection authenticated to, set once its password was accepted. */
+    static final AttributeKey<Attached> ATTACHED = new AttributeKey<>();
+
+    record Attached(Task task, ConsoleSession session) {}
+
+    private final SshServer sshd;
+    private final Tasks tasks;
+    private boolean closed;
+
+    private SshConsole(SshServer sshd, Tasks tasks) {
+        this.sshd = sshd;
+        this.tasks = tasks;
+    }
+
+    static SshConsole start(Tasks tasks, String host, int port, Path hostKey) {
+        SshServer sshd = SshServer.setUpDefaultServer();
+        SshConsole console = new SshConsole(sshd, tasks);
+        sshd.setHost(host);
+        sshd.setPort(port);
+        // persistent: clients keep trusting the agent across restarts
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(hostKey);
+        keys.setAlgorithm("EC");
+        sshd.setKeyPairProvider(keys);
+        sshd.setPasswordAuthenticator((user, password, session) -> console.authenticate(user, password, session));
+        sshd.setPublickeyAuthenticator(RejectAllPublickeyAuthenticator.INSTANCE);
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setGSSAuthenticator(null);
+        sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+        sshd.setAgentFactory(null);
+        sshd.setShellFactory(channel -> new TaskCommand(Optional.empty()));
+        sshd.setCommandFactory((channel, command) -> new TaskCommand(Optional.of(command)));
+        sshd.addSessionListener(new SessionListener() {
+            @Override
+            public void sessionClosed(Session session) {
+                Attached a = session.getAttribute(ATTACHED);
+                if (a != null) {
+                    tasks.closeSession(a.task(), a.session());
+                }
+            }
+        });
+        try {
+            sshd.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("console SSH server cannot listen on " + host + ":" + port, e);
+        }
+        return console;
+    }
+
+    /** Never logs the password; an unknown task and a wrong token are indistinguishable to the client. */
+    private boolean authenticate(String user, String password, ServerSession session) {
+        Optional<Task> task = tasks.authenticate(user, password);
+        if (task.isEmpty()) {
+            log.info("console ssh login refused user={} remote={}", user, session.getClientAddress());
+            return false;
+        }
+        ConsoleSession handle = reason -> kick(session, reason);
+        session.setAttribute(ATTACHED, new Attached(task.get(), handle));
+        if (!tasks.openSession(task.get(), handle)) {
+            session.removeAttribute(ATTACHED);
+            return false;
+        }
+        if (!session.isOpen()) {
+            // closed between the check and the registration: its close listener may have run before we registered
+            tasks.closeSession(task.get(), handle);
+            return false;
+        }
+        log.info("console ssh session opened task={} remote={}", user, session.getClientAddress());
+        return true;
+    }
+
+    private static void kick(ServerSession session, String reason) {
+        try {
+            session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, reason);
+        } catch (IOException | RuntimeException e) {
+            session.close(true);
+        }
+    }
+
+    /** The bound port (the configured one, or the one the system picked for port 0). */
+    int port() {
+        SocketAddress a = sshd.getBoundAddresses().iterator().next();
+        return ((InetSocketAddress) a).getPort();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            sshd.stop(true);
+        } catch (IOException e) {
+            log.warn("console SSH server did not stop cleanly", e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.cloche.console;
+
+import dev.cloche.api.Container;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One task: its container, the hash of its token, its reservation and its sessions. Mutable state is guarded by the
+ * owning {@link Tasks}' lock; other classes only read {@link #id()} and {@link #container()}.
+ */
+final class Task {
+
+    /**
+     * The task's lifetime. STARTING → READY (container created) → ENDING (stop, last session gone after the grace
+     * period, or agent shutdown: sessions kicked, container being destroyed) → GONE. STARTING may go straight to
+     * ENDING when a stop arrives while the container is being created.
+     */
+    enum State { STARTING, READY, ENDING, GONE }
+
+    private final String id;
+    private final byte[] tokenHash;
+    private final long memoryMiB;
+    private final long diskMiB;
+    final Set<ConsoleSession> sessions = new LinkedHashSet<>();
+    State state = State.STARTING;
+    volatile Optional<Container> container = Optional.empty();
+    Optional<Scheduler.Cancellable> graceTimer = Optional.empty();
+
+    Task(String id, byte[] tokenHash, long memoryMiB, long diskMiB) {
+        this.id = id;
+        this.tokenHash = tokenHash;
+        this.memoryMiB = memoryMiB;
+        this.diskMiB = diskMiB;
+    }
+
+    String id() {
+        return id;
+    }
+
+    byte[] tokenHash() {
+        return tokenHash;
+    }
+
+    long memoryMiB() {
+        return memoryMiB;
+    }
+
+    long diskMiB() {
+        return diskMiB;
+    }
+
+    Container container() {
+        return container.orElseThrow(() -> new IllegalStateException("task " + id + " has no container"));
+    }
+}

@@ -1,0 +1,179 @@
+package dev.cloche.console;
+
+import dev.cloche.api.Container;
+import dev.cloche.api.ExecutableNotFoundException;
+import dev.cloche.api.GardenException;
+import dev.cloche.api.Process;
+import dev.cloche.api.ProcessIO;
+import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.Signal;
+import dev.cloche.api.TtySpec;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSH shell or exec request, run as a Garden process in the task's container: a shell is {@code /bin/sh -l},
+ * a command is {@code /bin/sh -c CMD}; either gets a TTY (the client's window size, resizes forwarded) exactly when
+ * the client asked for a PTY. stdin/stdout/stderr are streamed; the exit status goes back to the client.
+ */
+final class TaskCommand implements Command {
+    private static final Logger log = LoggerFactory.getLogger(TaskCommand.class);
+    static final int NOT_FOUND = 127;
+    static final int CANNOT_RUN = 126;
+
+    private final Optional<String> command;
+    private InputStream in;
+    private OutputStream out;
+    private OutputStream err;
+    private ExitCallback exit;
+    private volatile Process process;
+    private volatile boolean hungUp;
+
+    TaskCommand(Optional<String> command) {
+        this.command = command;
+    }
+
+    @Override
+    public void setInputStream(InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public void setOutputStream(OutputStream out) {
+        this.out = new Flushing(out);
+    }
+
+    @Override
+    public void setErrorStream(OutputStream err) {
+        this.err = new Flushing(err);
+    }
+
+    @Override
+    public void setExitCallback(ExitCallback exit) {
+        this.exit = exit;
+    }
+
+    @Override
+    public void start(ChannelSession channel, Environment env) {
+        SshConsole.Attached attached = channel.getSession().getAttribute(SshConsole.ATTACHED);
+        if (attached == null) {
+            throw new IllegalStateException("SSH channel without an authenticated task");
+        }
+        boolean tty = !env.getPtyModes().isEmpty() || env.getEnv().containsKey(Environment.ENV_COLUMNS);
+        ProcessSpec spec = spec(command, tty, env);
+        Thread.ofVirtual().name("console-" + attached.task().id()).start(() -> run(attached.task(), spec, tty, env));
+    }
+
+    static ProcessSpec spec(Optional<String> command, boolean tty, Environment env) {
+        ProcessSpec spec = command.map(c -> ProcessSpec.of("/bin/sh", "-c", c)).orElseGet(() -> ProcessSpec.of("/bin/sh", "-l"));
+        if (!tty) {
+            return spec;
+        }
+        List<String> vars = new ArrayList<>();
+        vars.add("TERM=" + env.getEnv().getOrDefault(Environment.ENV_TERM, "xterm"));
+        return spec.withEnv(vars).withTty(Optional.of(size(env)));
+    }
+
+    private static TtySpec size(Environment env) {
+        int columns = parse(env.getEnv().get(Environment.ENV_COLUMNS), 80);
+        int rows = parse(env.getEnv().get(Environment.ENV_LINES), 24);
+        return TtySpec.of(columns, rows);
+    }
+
+    private static int parse(String s, int fallback) {
+        try {
+            int n = s == null ? fallback : Integer.parseInt(s);
+            return n > 0 ? n : fallback;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private void run(Task task, ProcessSpec spec, boolean tty, Environment env) {
+        int code;
+        try {
+            Container container = task.container();
+            ProcessIO io = new ProcessIO(Optional.of(in), Optional.of(out), tty ? Optional.empty() : Optional.of(err));
+            Process p = container.run(spec, io);
+            process = p;
+            if (hungUp) {
+                destroy(null); // the client left while the process was starting
+            }
+            if (tty) {
+                env.addSignalListener((channel, signal) -> resize(p, env), org.apache.sshd.server.Signal.WINCH);
+            }
+            code = p.await();
+        } catch (ExecutableNotFoundException e) {
+            code = fail(e, NOT_FOUND);
+        } catch (GardenException | IllegalStateException e) {
+            code = fail(e, CANNOT_RUN);
+        }
+        exit.onExit(code);
+    }
+
+    private static void resize(Process p, Environment env) {
+        try {
+            p.setTty(size(env));
+        } catch (GardenException e) {
+            log.debug("console resize failed (process gone?)", e);
+        }
+    }
+
+    private int fail(RuntimeException e, int code) {
+        try {
+            err.write(("cloche console: " + e.getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            // the client is gone; nobody to tell
+        }
+        return code;
+    }
+
+    /** The client went away (or the channel closed): a hang-up for a process that still runs. */
+    @Override
+    public void destroy(ChannelSession channel) {
+        hungUp = true;
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        if (!p.onExit().isDone()) {
+            try {
+                p.signal(Signal.KILL);
+            } catch (GardenException e) {
+                log.debug("console could not kill a hung-up process (already gone?)", e);
+            }
+        }
+        p.close();
+    }
+
+    /** MINA's channel streams buffer until flushed; an interactive process needs every write on the wire at once. */
+    private static final class Flushing extends FilterOutputStream {
+        Flushing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            out.flush();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.cloche.console;
+
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code task.start} payload: {@code {"task":"<id>","secure_token":"<token>","memory_limit":<MiB>,"disk_limit":<MiB>}}.
+ * An absent (or zero) limit means unlimited; each limit is independent.
+ *
+ * @param task the task id; also the SSH user name and the container handle
+ * @param secureToken the SSH password of the task
+ */
+public record TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB) {
+    /** Task ids are SSH user names and container handles: a conservative charset keeps them valid as both. */
+    static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    public TaskStart {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(secureToken, "secureToken");
+        Objects.requireNonNull(memoryLimitMiB, "memoryLimitMiB");
+        Objects.requireNonNull(diskLimitMiB, "diskLimitMiB");
+        TaskCodec.requireTaskId(task);
+        if (secureToken.isEmpty()) {
+            throw new MalformedMessageException("secure_token must not be empty");
+        }
+        memoryLimitMiB = TaskCodec.nonZero(memoryLimitMiB, "memory_limit");
+        diskLimitMiB = TaskCodec.nonZero(diskLimitMiB, "disk_limit");
+    }
+
+    /** MiB reserved on the agent's memory budget (0 for an unlimited task). */
+    long reservedMemoryMiB() {
+        return memoryLimitMiB.orElse(0);
+    }
+
+    long reservedDiskMiB() {
+        return diskLimitMiB.orElse(0);
+    }
+
+    /** The token is a password: it never appears in logs or exception messages. */
+    @Override
+    public String toString() {
+        return "TaskStart[task=" + task + ", memoryLimitMiB=" + memoryLimitMiB + ", diskLimitMiB=" + diskLimitMiB + "]";
+    }
+}

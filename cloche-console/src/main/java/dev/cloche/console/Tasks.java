@@ -1,0 +1,283 @@
+package dev.cloche.console;
+
+import dev.cloche.api.AlreadyExistsException;
+import dev.cloche.api.Container;
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.DiskLimits;
+import dev.cloche.api.GardenClient;
+import dev.cloche.api.GardenException;
+import dev.cloche.api.Limits;
+import dev.cloche.api.MemoryLimits;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tasks of one agent and their lifetimes; the only class that creates or destroys their containers.
+ *
+ * <p>Lifetime rule: a task lives from {@code task.start} until {@code task.stop}, or until its last session has been
+ * gone for the grace period (a session opened within the grace period cancels it). A task that never had a session
+ * lives until it is stopped. Every ending kicks the remaining sessions and destroys the container.
+ *
+ * <p>Capacity: each task reserves its memory and disk limits (unlimited tasks reserve nothing) from the agent's
+ * budget until its container is destroyed; a start that does not fit is refused.
+ */
+final class Tasks implements AutoCloseable {
+    static final String TASK_PROPERTY = "cloche.console.task";
+    static final String AGENT_PROPERTY = "cloche.console.agent";
+    private static final Logger log = LoggerFactory.getLogger(Tasks.class);
+    /** Compared against when the user is unknown, so an unknown task costs the same as a wrong token. */
+    private static final byte[] NO_TASK = sha256("\0no such task\0");
+
+    /** What a start came to. */
+    sealed interface StartResult permits Started, Rejected {}
+
+    record Started(String task) implements StartResult {}
+
+    record Rejected(String task, String reason) implements StartResult {}
+
+    private final GardenClient garden;
+    private final String agentId;
+    private final long memoryBudgetMiB;
+    private final long diskBudgetMiB;
+    private final Duration grace;
+    private final Scheduler scheduler;
+    private final Executor endings;
+    private final Map<String, Task> tasks = new HashMap<>();
+    private volatile Runnable onChange = () -> {};
+    private boolean closed;
+
+    /**
+     * @param endings runs the endings that sessions and timers trigger (destroying a container is slow; SSH I/O threads
+     *     must not wait for it)
+     */
+    Tasks(GardenClient garden, String agentId, long memoryBudgetMiB, long diskBudgetMiB, Duration grace,
+          Scheduler scheduler, Executor endings) {
+        this.garden = garden;
+        this.agentId = agentId;
+        this.memoryBudgetMiB = memoryBudgetMiB;
+        this.diskBudgetMiB = diskBudgetMiB;
+        this.grace = grace;
+        this.scheduler = scheduler;
+        this.endings = endings;
+    }
+
+    /** Called after every change of the reservations (a task started or gone). */
+    void onChange(Runnable listener) {
+        this.onChange = listener;
+    }
+
+    /** Destroys containers this agent left behind (their tokens died with the previous run, nobody can use them). */
+    void removeOrphans() {
+        for (Container c : garden.containers(Map.of(AGENT_PROPERTY, agentId))) {
+            log.info("console destroying orphaned task container handle={}", c.handle());
+            c.close();
+        }
+    }
+
+    StartResult start(TaskStart s) {
+        Task t;
+        synchronized (this) {
+            if (closed) {
+                return new Rejected(s.task(), "agent " + agentId + " is shutting down");
+            }
+            if (tasks.containsKey(s.task())) {
+                return new Rejected(s.task(), "duplicate task id: " + s.task());
+            }
+            long memory = availableMemoryMiB();
+            if (s.reservedMemoryMiB() > memory) {
+                return new Rejected(s.task(), "not enough memory on agent " + agentId + ": " + s.reservedMemoryMiB()
+                        + " MiB asked, " + memory + " MiB available");
+            }
+            long disk = availableDiskMiB();
+            if (s.reservedDiskMiB() > disk) {
+                return new Rejected(s.task(), "not enough disk on agent " + agentId + ": " + s.reservedDiskMiB()
+                        + " MiB asked, " + disk + " MiB available");
+            }
+            t = new Task(s.task(), sha256(s.secureToken()), s.reservedMemoryMiB(), s.reservedDiskMiB());
+            tasks.put(t.id(), t);
+        }
+        Container c;
+        try {
+            c = garden.create(spec(s));
+        } catch (GardenException e) {
+            synchronized (this) {
+                tasks.remove(t.id(), t);
+            }
+            String reason = e instanceof AlreadyExistsException
+                    ? "duplicate task id: " + s.task() + " (a container with this handle exists)"
+                    : "cannot create the task's container: " + e.getMessage();
+            log.warn("console task refused task={} reason=\"{}\"", s.task(), reason);
+            return new Rejected(s.task(), reason);
+        }
+        boolean stoppedMeanwhile;
+        synchronized (this) {
+            t.container = Optional.of(c);
+            stoppedMeanwhile = t.state != Task.State.STARTING;
+            if (!stoppedMeanwhile) {
+                t.state = Task.State.READY;
+            }
+        }
+        if (stoppedMeanwhile) {
+            destroy(t);
+            return new Rejected(s.task(), "task " + s.task() + " was stopped while starting");
+        }
+        log.info("console task started task={} memory_mib={} disk_mib={}", s.task(), t.memoryMiB(), t.diskMiB());
+        onChange.run();
+        return new Started(s.task());
+    }
+
+    private ContainerSpec spec(TaskStart s) {
+        Limits limits = Limits.NONE.withMemory(new MemoryLimits(s.reservedMemoryMiB() << 20))
+                .withDisk(new DiskLimits(0, 0, 0, s.reservedDiskMiB() << 20, DiskLimits.DiskLimitScope.TOTAL));
+        return ContainerSpec.withHandle(s.task()).withLimits(limits)
+                .withProperties(Map.of(TASK_PROPERTY, s.task(), AGENT_PROPERTY, agentId));
+    }
+
+    /** The task if {@code token} is its secure token (constant-time on the token), else empty. */
+    Optional<Task> authenticate(String task, String token) {
+        Task t;
+        synchronized (this) {
+            t = tasks.get(task);
+        }
+        // Equal-length digests make the comparison independent of where, or whether, the tokens differ.
+        boolean match = MessageDigest.isEqual(sha256(token), t == null ? NO_TASK : t.tokenHash());
+        return match && t != null ? Optional.of(t) : Optional.empty();
+    }
+
+    /** Registers a session; false when the task is not (or no longer) ready, and the session must be refused. */
+    synchronized boolean openSession(Task t, ConsoleSession session) {
+        if (t.state != Task.State.READY || tasks.get(t.id()) != t) {
+            return false;
+        }
+        t.sessions.add(session);
+        t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
+        t.graceTimer = Optional.empty();
+        return true;
+    }
+
+    /** A session ended; the last one starts the grace period (ends the task at once when it is zero). */
+    void closeSession(Task t, ConsoleSession session) {
+        synchronized (this) {
+            if (!t.sessions.remove(session) || !t.sessions.isEmpty() || t.state != Task.State.READY) {
+                return;
+            }
+            if (!grace.isZero()) {
+                Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
+                self[0] = scheduler.schedule(() -> graceExpired(t, self[0]), grace);
+                t.graceTimer = Optional.of(self[0]);
+                return;
+            }
+        }
+        endings.execute(() -> end(t, "its last session ended"));
+    }
+
+    private void graceExpired(Task t, Scheduler.Cancellable timer) {
+        synchronized (this) {
+            // a session that arrived in the meantime cancelled or replaced this timer
+            if (t.graceTimer.orElse(null) != timer || !t.sessions.isEmpty()) {
+                return;
+            }
+        }
+        endings.execute(() -> end(t, "its last session ended " + grace.toMillis() + " ms ago"));
+    }
+
+    /** Ends the task now (task.stop); false when this agent has no such task. Returns once the container is gone. */
+    boolean stop(String task) {
+        Task t;
+        synchronized (this) {
+            t = tasks.get(task);
+        }
+        if (t == null) {
+            return false;
+        }
+        end(t, "it was stopped");
+        return true;
+    }
+
+    private void end(Task t, String why) {
+        List<ConsoleSession> kicked;
+        synchronized (this) {
+            if (t.state == Task.State.ENDING || t.state == Task.State.GONE) {
+                return;
+            }
+            boolean starting = t.state == Task.State.STARTING;
+            t.state = Task.State.ENDING;
+            t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
+            t.graceTimer = Optional.empty();
+            kicked = new ArrayList<>(t.sessions);
+            t.sessions.clear();
+            if (starting) {
+                return; // start() destroys the container once created
+            }
+        }
+        log.info("console task ending task={} because {} sessions_kicked={}", t.id(), why, kicked.size());
+        for (ConsoleSession s : kicked) {
+            s.kick("task " + t.id() + " ended: " + why);
+        }
+        destroy(t);
+    }
+
+    private void destroy(Task t) {
+        try {
+            t.container().close();
+        } catch (ContainerNotFoundException gone) {
+            // someone else destroyed it: the task is just as gone
+        } catch (GardenException e) {
+            log.error("console could not destroy task container task={}", t.id(), e);
+        } finally {
+            synchronized (this) {
+                t.state = Task.State.GONE;
+                tasks.remove(t.id(), t);
+            }
+            onChange.run();
+        }
+    }
+
+    synchronized Advertisement advertisement() {
+        return new Advertisement(agentId, availableMemoryMiB(), availableDiskMiB());
+    }
+
+    private long availableMemoryMiB() {
+        return Math.max(0, memoryBudgetMiB - tasks.values().stream().mapToLong(Task::memoryMiB).sum());
+    }
+
+    private long availableDiskMiB() {
+        return Math.max(0, diskBudgetMiB - tasks.values().stream().mapToLong(Task::diskMiB).sum());
+    }
+
+    synchronized List<String> ids() {
+        return List.copyOf(tasks.keySet());
+    }
+
+    /** Ends every task (kicks its sessions, destroys its container) and refuses new ones. Idempotent. */
+    @Override
+    public void close() {
+        List<Task> all;
+        synchronized (this) {
+            closed = true;
+            all = List.copyOf(tasks.values());
+        }
+        for (Task t : all) {
+            end(t, "the agent is shutting down");
+        }
+    }
+
+    static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.cloche.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class TaskCodecTest {
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void startWithBothLimitsOneLimitOrNone() {
+        TaskStart s = TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"memory_limit\":64,\"disk_limit\":100}"));
+        assertThat(s).isEqualTo(new TaskStart("t1", "tok", OptionalLong.of(64), OptionalLong.of(100)));
+        assertThat(TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"disk_limit\":5}")).memoryLimitMiB()).isEmpty();
+        TaskStart none = TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"extra\":true}"));
+        assertThat(none.memoryLimitMiB()).isEmpty();
+        assertThat(none.diskLimitMiB()).isEmpty();
+        assertThat(TaskCodec.decodeStart(TaskCodec.encode(s))).isEqualTo(s);
+    }
+
+    @Test
+    void malformedStartsAreRefusedWithAReason() {
+        for (String bad : new String[] {"", "not json", "[1]", "42", "{}", "{\"task\":1,\"secure_token\":\"x\"}",
+                "{\"task\":\"t\"}", "{\"task\":\"t\",\"secure_token\":\"\"}", "{\"task\":\"../x\",\"secure_token\":\"x\"}",
+                "{\"task\":\"t\",\"secure_token\":\"x\",\"memory_limit\":\"64\"}",
+                "{\"task\":\"t\",\"secure_token\":\"x\",\"memory_limit\":1.5}",
+                "{\"task\":\"t\",\"secure_token\":\"x\",\"disk_limit\":-1}"}) {
+            assertThatThrownBy(() -> TaskCodec.decodeStart(b(bad))).as(bad).isInstanceOf(MalformedMessageException.class);
+        }
+        assertThat(TaskCodec.taskIdOrEmpty(b("{\"task\":\"t9\",\"secure_token\":5}"))).isEqualTo("t9");
+        assertThat(TaskCodec.taskIdOrEmpty(b("nope"))).isEmpty();
+    }
+
+    @Test
+    void theTokenNeverAppearsInToString() {
+        assertThat(new TaskStart("t1", "s3cret-token", OptionalLong.empty(), OptionalLong.empty()).toString())
+                .doesNotContain("s3cret-token");
+    }
+
+    @Test
+    void advertisementAndReplyRoundTrip() {
+        Advertisement a = new Advertisement("a1", 1000, 2000);
+        assertThat(new String(TaskCodec.encode(a), StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"a1\",\"available_memory\":1000,\"available_disk\":2000}");
+        assertThat(TaskCodec.decodeAdvertisement(TaskCodec.encode(a))).isEqualTo(a);
+        TaskReply ok = TaskReply.started("t1", "a1", "127.0.0.1", 2222);
+        assertThat(TaskCodec.decodeReply(TaskCodec.encode(ok))).isEqualTo(ok);
+        TaskReply no = TaskReply.failed("t1", "a1", "duplicate task id: t1");
+        assertThat(TaskCodec.decodeReply(TaskCodec.encode(no))).isEqualTo(no);
+        assertThat(TaskCodec.decodeStop(TaskCodec.encode(new TaskStop("t1")))).isEqualTo(new TaskStop("t1"));
+    }
+}

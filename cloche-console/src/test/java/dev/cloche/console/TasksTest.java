@@ -1,0 +1,239 @@
+package dev.cloche.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.GardenClient;
+import dev.cloche.core.ContainerManager;
+import dev.cloche.core.CoreConfig;
+import dev.cloche.testkit.FakeBackend;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Task lifetimes and reservations over the in-process core and the fake backend, with a hand-driven timer. */
+class TasksTest {
+    private final FakeBackend backend = new FakeBackend();
+    private final GardenClient garden = ContainerManager.start(backend, CoreConfig.DEFAULTS);
+    private final ManualScheduler timer = new ManualScheduler();
+    private final AtomicInteger changes = new AtomicInteger();
+
+    @AfterEach
+    void tearDown() {
+        garden.close();
+    }
+
+    private Tasks tasks(Duration grace) {
+        Tasks t = new Tasks(garden, "a1", 1000, 5000, grace, timer, Runnable::run);
+        t.onChange(changes::incrementAndGet);
+        return t;
+    }
+
+    private static TaskStart start(String id, long memory, long disk) {
+        return new TaskStart(id, "token-" + id, memory == 0 ? OptionalLong.empty() : OptionalLong.of(memory),
+                disk == 0 ? OptionalLong.empty() : OptionalLong.of(disk));
+    }
+
+    private boolean exists(String handle) {
+        try {
+            garden.lookup(handle);
+            return true;
+        } catch (ContainerNotFoundException e) {
+            return false;
+        }
+    }
+
+    static final class Kickable implements ConsoleSession {
+        final List<String> kicks = new ArrayList<>();
+
+        @Override
+        public void kick(String reason) {
+            kicks.add(reason);
+        }
+    }
+
+    @Test
+    void startCreatesALabelledContainerWithTheLimitsAndReservesThem() {
+        Tasks tasks = tasks(Duration.ZERO);
+        assertThat(tasks.start(start("t1", 256, 1024))).isEqualTo(new Tasks.Started("t1"));
+        var c = garden.lookup("t1");
+        assertThat(c.properties()).containsEntry(Tasks.TASK_PROPERTY, "t1").containsEntry(Tasks.AGENT_PROPERTY, "a1");
+        assertThat(c.currentMemoryLimits().limitInBytes()).isEqualTo(256L << 20);
+        assertThat(c.currentDiskLimits().byteHard()).isEqualTo(1024L << 20);
+        assertThat(tasks.advertisement()).isEqualTo(new Advertisement("a1", 1000 - 256, 5000 - 1024));
+        // unlimited tasks reserve nothing, each limit on its own
+        assertThat(tasks.start(start("t2", 0, 24))).isInstanceOf(Tasks.Started.class);
+        assertThat(tasks.advertisement()).isEqualTo(new Advertisement("a1", 744, 5000 - 1024 - 24));
+        assertThat(changes.get()).isEqualTo(2);
+    }
+
+    @Test
+    void duplicatesAndOverCapacityAreRefusedWithoutSideEffects() {
+        Tasks tasks = tasks(Duration.ZERO);
+        tasks.start(start("t1", 600, 0));
+        assertThat(tasks.start(start("t1", 1, 0))).isEqualTo(new Tasks.Rejected("t1", "duplicate task id: t1"));
+        var tooBig = tasks.start(start("t2", 401, 0));
+        assertThat(tooBig).isInstanceOf(Tasks.Rejected.class);
+        assertThat(((Tasks.Rejected) tooBig).reason()).contains("not enough memory").contains("401 MiB asked, 400 MiB available");
+        assertThat(((Tasks.Rejected) tasks.start(start("t3", 0, 5001))).reason()).contains("not enough disk");
+        assertThat(exists("t2")).isFalse();
+        assertThat(tasks.ids()).containsExactly("t1");
+        // a container that exists outside the console is a duplicate too, and is left alone
+        garden.create(ContainerSpec.withHandle("taken"));
+        assertThat(((Tasks.Rejected) tasks.start(start("taken", 0, 0))).reason()).contains("duplicate task id");
+        assertThat(exists("taken")).isTrue();
+        assertThat(tasks.advertisement().availableMemoryMiB()).isEqualTo(400);
+    }
+
+    @Test
+    void aFailingCreateReleasesTheReservation() {
+        Tasks tasks = tasks(Duration.ZERO);
+        backend.failNextCreate(dev.cloche.api.GardenError.internal("runc exploded"));
+        var r = tasks.start(start("t1", 500, 0));
+        assertThat(((Tasks.Rejected) r).reason()).contains("cannot create the task's container").contains("runc exploded");
+        assertThat(tasks.advertisement().availableMemoryMiB()).isEqualTo(1000);
+        assertThat(tasks.start(start("t1", 500, 0))).isInstanceOf(Tasks.Started.class);
+    }
+
+    @Test
+    void onlyTheRightTokenAuthenticates() {
+        Tasks tasks = tasks(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        assertThat(tasks.authenticate("t1", "token-t1")).map(Task::id).contains("t1");
+        assertThat(tasks.authenticate("t1", "token-t2")).isEmpty();
+        assertThat(tasks.authenticate("t1", "")).isEmpty();
+        assertThat(tasks.authenticate("nope", "token-nope")).isEmpty();
+    }
+
+    @Test
+    void theLastSessionEndingEndsTheTaskAtOnceWithoutGrace() {
+        Tasks tasks = tasks(Duration.ZERO);
+        tasks.start(start("t1", 100, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        Kickable b = new Kickable();
+        assertThat(tasks.openSession(t, a)).isTrue();
+        assertThat(tasks.openSession(t, b)).isTrue();
+        tasks.closeSession(t, a);
+        assertThat(exists("t1")).isTrue();
+        tasks.closeSession(t, b);
+        assertThat(exists("t1")).isFalse();
+        assertThat(tasks.ids()).isEmpty();
+        assertThat(tasks.advertisement().availableMemoryMiB()).isEqualTo(1000);
+        // a gone task authenticates no one and takes no sessions; its id is free again
+        assertThat(tasks.authenticate("t1", "token-t1")).isEmpty();
+        assertThat(tasks.openSession(t, new Kickable())).isFalse();
+        assertThat(tasks.start(start("t1", 0, 0))).isInstanceOf(Tasks.Started.class);
+    }
+
+    @Test
+    void aSessionWithinTheGracePeriodKeepsTheTask() {
+        Tasks tasks = tasks(Duration.ofSeconds(30));
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
+        tasks.closeSession(t, a);
+        assertThat(timer.pending()).containsExactly(Duration.ofSeconds(30));
+        Kickable b = new Kickable();
+        assertThat(tasks.openSession(t, b)).isTrue(); // cancels the timer
+        timer.fireAll();
+        assertThat(exists("t1")).isTrue();
+        tasks.closeSession(t, b);
+        assertThat(exists("t1")).isTrue();
+        timer.fireAll();
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void aTaskWithoutSessionsLivesUntilStopped() {
+        Tasks tasks = tasks(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        timer.fireAll();
+        assertThat(exists("t1")).isTrue();
+        assertThat(tasks.stop("t1")).isTrue();
+        assertThat(exists("t1")).isFalse();
+        assertThat(tasks.stop("t1")).isFalse();
+        assertThat(tasks.stop("never")).isFalse();
+    }
+
+    @Test
+    void stopKicksEverySessionAndDestroysTheContainer() {
+        Tasks tasks = tasks(Duration.ofSeconds(30));
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        Kickable b = new Kickable();
+        tasks.openSession(t, a);
+        tasks.openSession(t, b);
+        assertThat(tasks.stop("t1")).isTrue();
+        assertThat(a.kicks).singleElement().asString().contains("task t1 ended");
+        assertThat(b.kicks).hasSize(1);
+        assertThat(exists("t1")).isFalse();
+        // the kicked sessions' closes are harmless afterwards
+        tasks.closeSession(t, a);
+        tasks.closeSession(t, b);
+        assertThat(timer.pending()).isEmpty();
+    }
+
+    @Test
+    void closeEndsEveryTaskAndRefusesNewOnes() {
+        Tasks tasks = tasks(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        tasks.start(start("t2", 0, 0));
+        tasks.close();
+        assertThat(exists("t1")).isFalse();
+        assertThat(exists("t2")).isFalse();
+        assertThat(((Tasks.Rejected) tasks.start(start("t3", 0, 0))).reason()).contains("shutting down");
+        tasks.close();
+    }
+
+    @Test
+    void orphansOfThisAgentAreRemovedOthersKept() {
+        garden.create(ContainerSpec.withHandle("old").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a1")));
+        garden.create(ContainerSpec.withHandle("other").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a2")));
+        tasks(Duration.ZERO).removeOrphans();
+        assertThat(exists("old")).isFalse();
+        assertThat(exists("other")).isTrue();
+    }
+
+    @Test
+    void badConfigIsRefused() {
+        assertThatThrownBy(() -> ConsoleConfig.defaults("bad id", "nats://x", java.nio.file.Path.of("/tmp")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Timers fired by the test, so grace periods are checked without waiting. */
+    static final class ManualScheduler implements Scheduler {
+        private record Entry(Runnable action, Duration delay, boolean[] cancelled) {}
+
+        private final List<Entry> entries = new ArrayList<>();
+
+        @Override
+        public synchronized Cancellable schedule(Runnable action, Duration delay) {
+            Entry e = new Entry(action, delay, new boolean[1]);
+            entries.add(e);
+            return () -> e.cancelled()[0] = true;
+        }
+
+        synchronized List<Duration> pending() {
+            return entries.stream().filter(e -> !e.cancelled()[0]).map(Entry::delay).toList();
+        }
+
+        void fireAll() {
+            List<Entry> due;
+            synchronized (this) {
+                due = List.copyOf(entries);
+                entries.clear();
+            }
+            due.stream().filter(e -> !e.cancelled()[0]).forEach(e -> e.action().run());
+        }
+    }
+}
