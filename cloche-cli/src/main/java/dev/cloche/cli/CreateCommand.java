@@ -4,6 +4,7 @@ import dev.cloche.api.BindMount;
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.CpuLimits;
+import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.ImageRef;
 import dev.cloche.api.Limits;
@@ -42,6 +43,15 @@ final class CreateCommand implements Callable<Integer> {
     @Option(names = "--pids", paramLabel = "N", description = "Maximum number of processes (0 = unlimited).")
     long pids;
 
+    @Option(names = "--disk", paramLabel = "SIZE", description = "Disk limit for what the container writes, e.g. 1G.")
+    String disk;
+
+    @Option(names = "--disk-inodes", paramLabel = "N", description = "Inode limit for what the container writes.")
+    long diskInodes;
+
+    @Option(names = "--disk-scope", paramLabel = "total|exclusive", description = "Whether the image counts against --disk (default: exclusive).")
+    String diskScope = "exclusive";
+
     @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment for every process.")
     List<String> env = new ArrayList<>();
 
@@ -59,7 +69,9 @@ final class CreateCommand implements Callable<Integer> {
         Limits limits = Limits.NONE
                 .withMemory(memory == null ? MemoryLimits.NONE : new MemoryLimits(Sizes.bytes(memory)))
                 .withCpu(new CpuLimits(cpuShares, 0))
-                .withPid(new PidLimits(pids));
+                .withPid(new PidLimits(pids))
+                .withDisk(disk == null && diskInodes == 0 ? DiskLimits.NONE : new DiskLimits(0, diskInodes, 0,
+                        disk == null ? 0 : Sizes.bytes(disk), scope(diskScope)));
         ContainerSpec spec = ContainerSpec.withHandle(handle)
                 .withImage(ImageRef.of(rootfs))
                 .withPrivileged(privileged)
@@ -84,5 +96,13 @@ final class CreateCommand implements Callable<Integer> {
         }
         BindMount.Mode mode = parts.length == 3 && parts[2].equals("rw") ? BindMount.Mode.RW : BindMount.Mode.RO;
         return new BindMount(parts[0], parts[1], mode, BindMount.Origin.HOST);
+    }
+
+    private static DiskLimits.DiskLimitScope scope(String s) {
+        return switch (s) {
+            case "total" -> DiskLimits.DiskLimitScope.TOTAL;
+            case "exclusive" -> DiskLimits.DiskLimitScope.EXCLUSIVE;
+            default -> throw new picocli.CommandLine.TypeConversionException("--disk-scope must be total or exclusive: " + s);
+        };
     }
 }

@@ -62,4 +62,14 @@ final class Sizes {
         }
         return String.format(Locale.ROOT, "%.1f %s", v, units[i]);
     }
+
+    /** Durations for people: {@code 850 ms}, {@code 12.3 s}, {@code 4m 05s}, {@code 2h 03m}. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) return ms + " ms";
+        if (ms < 60_000) return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+        long s = d.toSeconds();
+        if (s < 3600) return String.format(Locale.ROOT, "%dm %02ds", s / 60, s % 60);
+        return String.format(Locale.ROOT, "%dh %02dm", s / 3600, (s % 3600) / 60);
+    }
 }

@@ -34,4 +34,27 @@ class SizesTest {
         assertThat(Sizes.human(64L << 20)).isEqualTo("64.0 MiB");
         assertThat(Sizes.human(1536)).isEqualTo("1.5 KiB");
     }
+
+    @Test
+    void printsSizesAndDurationsForPeople() {
+        assertThat(Sizes.human(512)).isEqualTo("512 B");
+        assertThat(Sizes.human(1536)).isEqualTo("1.5 KiB");
+        assertThat(Sizes.human(64L << 20)).isEqualTo("64.0 MiB");
+        assertThat(Sizes.human(Duration.ofMillis(850))).isEqualTo("850 ms");
+        assertThat(Sizes.human(Duration.ofMillis(12_345))).isEqualTo("12.3 s");
+        assertThat(Sizes.human(Duration.ofSeconds(245))).isEqualTo("4m 05s");
+        assertThat(Sizes.human(Duration.ofMinutes(123))).isEqualTo("2h 03m");
+    }
+
+    @Test
+    void metricsReadLikeAReport() {
+        var m = new dev.cloche.api.ContainerMetrics(
+                new dev.cloche.api.ContainerMetrics.MemoryStat(java.util.Map.of("hierarchical_memory_limit", 64L << 20, "total_rss", 1L << 20), 3L << 20),
+                new dev.cloche.api.ContainerMetrics.CpuStat(2_500_000_000L, 2_000_000_000L, 500_000_000L),
+                new dev.cloche.api.ContainerMetrics.DiskStat(5L << 20, 900, 1L << 20, 12), java.util.Optional.empty(),
+                new dev.cloche.api.ContainerMetrics.PidStat(3, 10), Duration.ofSeconds(75), 0);
+        assertThat(MetricsCommand.render(m)).contains("memory:    3.0 MiB of 64.0 MiB (rss 1.0 MiB, cache 0 B)",
+                "cpu:       2.5 s (user 2.0 s, system 500 ms)", "disk:      1.0 MiB written, 12 inodes (5.0 MiB, 900 inodes with the image)",
+                "network:   -", "processes: 3 of 10", "age:       1m 15s");
+    }
 }

@@ -164,7 +164,7 @@ class EndToEndIT {
     @Test
     void theCliDrivesTheDaemon() throws Exception {
         assertThat(cli("ping")).isEqualTo(new Output(0, "ok\n", ""));
-        Output created = cli("create", "--handle", "e2e-cli", "-p", "owner=cli", "--memory", "64M");
+        Output created = cli("create", "--handle", "e2e-cli", "-p", "owner=cli", "--memory", "64M", "--disk", "20M");
         assertThat(created).isEqualTo(new Output(0, "e2e-cli\n", ""));
         assertThat(cli("list", "-p", "owner=cli").stdout()).isEqualTo("e2e-cli\n");
         assertThat(cli("run", "e2e-cli", "--", "echo", "hi from cli")).isEqualTo(new Output(0, "hi from cli\n", ""));
@@ -173,6 +173,10 @@ class EndToEndIT {
         assertThat(cli("properties", "e2e-cli", "--set", "color=blue").exit()).isZero();
         assertThat(cli("properties", "e2e-cli", "--get", "color").stdout()).isEqualTo("blue\n");
         assertThat(cli("info", "e2e-cli").stdout()).contains("state:").contains("active").contains("property owner:");
+        Output full = cli("run", "e2e-cli", "--", "dd", "if=/dev/zero", "of=/root/big", "bs=1M", "count=30");
+        assertThat(full.exit()).isNotZero();
+        assertThat(full.stderr()).contains("No space left on device");
+        assertThat(cli("metrics", "e2e-cli").stdout()).contains("of 64.0 MiB").containsPattern("disk: +(19|20)\\.\\d MiB written");
         assertThat(cli("destroy", "e2e-cli")).isEqualTo(new Output(0, "", ""));
         Output again = cli("destroy", "e2e-cli");
         assertThat(again.exit()).isEqualTo(1);
