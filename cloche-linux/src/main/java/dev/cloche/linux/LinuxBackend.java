@@ -69,7 +69,7 @@ final class LinuxBackend implements ContainerBackend {
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
-        this.parts = new Parts(settings, runner, runtime, CgroupFs.hybrid(cgroupRoot),
+        this.parts = new Parts(settings, runner, runtime, CgroupFs.detect(cgroupRoot),
                 Volumizers.overlay(runner, -1), Volumizers.overlay(runner, BundleRules.MAX_UID),
                 ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK));
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
@@ -83,7 +83,7 @@ final class LinuxBackend implements ContainerBackend {
         } catch (IOException e) {
             throw GardenError.internal("cannot create depot " + settings.depot(), e);
         }
-        if (settings.runtime().equals("crun")) {
+        if (settings.runtime().equals("crun") && !CgroupFs.isUnified(cgroupRoot)) {
             prepareCgroupsForCrun(cgroupRoot);
         }
         if (!Files.isDirectory(settings.defaultRootfs())) {
