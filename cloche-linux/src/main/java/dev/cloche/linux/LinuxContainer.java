@@ -16,6 +16,7 @@ import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
@@ -58,12 +59,18 @@ final class LinuxContainer implements BackendContainer {
     private final Map<String, LinuxProcess> processes = new LinkedHashMap<>();
     private final AtomicLong helperSeq = new AtomicLong();
     private volatile State state = State.ACTIVE;
+    private volatile ContainerNet net = ContainerNet.none();
 
     LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Path dir) {
         this.parts = parts;
         this.meta = meta;
         this.dir = dir;
         this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
+    }
+
+    /** Network hook: the create recipe (or restore) hands over the container's network. */
+    void useNetwork(ContainerNet n) {
+        this.net = n;
     }
 
     @Override
@@ -246,7 +253,8 @@ final class LinuxContainer implements BackendContainer {
     public BackendInfo info() {
         requireExists();
         String s = state == State.STOPPED ? "stopped" : "active";
-        return new BackendInfo(s, List.of(), "", "", "", dir.toString(), List.of());
+        ContainerNet n = net;
+        return new BackendInfo(s, List.of(), n.hostIp(), n.containerIp(), n.externalIp(), dir.toString(), n.mappedPorts());
     }
 
     @Override
@@ -260,7 +268,7 @@ final class LinuxContainer implements BackendContainer {
         requireExists();
         Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - meta.createdAtMillis()));
         return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
-                ContainerMetrics.DiskStat.EMPTY, Optional.empty(), parts.cgroups().pidStat(group), age, 0);
+                ContainerMetrics.DiskStat.EMPTY, net.stats(), parts.cgroups().pidStat(group), age, 0);
     }
 
     @Override
@@ -401,13 +409,13 @@ final class LinuxContainer implements BackendContainer {
     @Override
     public PortMapping netIn(int hostPort, int containerPort) {
         requireExists();
-        throw GardenError.internal("networking is not implemented yet in the linux backend (net-in)");
+        return net.netIn(hostPort, containerPort);
     }
 
     @Override
     public void netOut(List<NetOutRule> rules) {
         requireExists();
-        throw GardenError.internal("networking is not implemented yet in the linux backend (net-out)");
+        net.netOut(rules);
     }
 
     @Override
@@ -419,6 +427,11 @@ final class LinuxContainer implements BackendContainer {
             failures.add(e);
         }
         awaitProcessExits();
+        try {
+            net.release();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
         boolean unmounted = false;
         try {
             parts.volumizer(meta.privileged()).destroy(dir);

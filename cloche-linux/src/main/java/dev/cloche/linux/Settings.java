@@ -1,6 +1,7 @@
 package dev.cloche.linux;
 
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.linux.net.NetSettings;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +14,16 @@ import java.util.Set;
  * @param toolBinary a static busybox bind-mounted into every container for stream in/out
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
-                Path toolBinary, String cgroupParent, int maxContainers) {
+                Path toolBinary, String cgroupParent, int maxContainers, NetSettings net) {
 
-    static final Set<String> KEYS = Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
-            "initBinary", "toolBinary", "cgroupParent", "maxContainers");
+    static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
+            "initBinary", "toolBinary", "cgroupParent", "maxContainers"), NetSettings.KEYS);
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        java.util.Set<String> u = new java.util.TreeSet<>(a);
+        u.addAll(b);
+        return Set.copyOf(u);
+    }
 
     static Settings from(Map<String, String> s) {
         for (String k : s.keySet()) {
@@ -41,7 +48,7 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
         return new Settings(depot, runtime, runtimePath, Path.of(s.getOrDefault("runtimeRoot", "/run/cloche/runtime")),
                 Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())),
                 Path.of(s.getOrDefault("initBinary", depot.resolve("bin/cloche-init").toString())),
-                Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")), parent, max);
+                Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")), parent, max, NetSettings.from(s));
     }
 
     private static Path onPath(String name) {
