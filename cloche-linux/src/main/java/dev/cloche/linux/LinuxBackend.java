@@ -186,8 +186,8 @@ final class LinuxBackend implements ContainerBackend {
     /** Network step: plumbed for the created (not yet started) init, so the first process already has it. */
     private void attachNetwork(LinuxContainer container, ContainerSpec spec, String id, Path dir, Path rootfs, Rollback rollback)
             throws IOException {
-        long pid = Long.parseLong(Files.readString(dir.resolve(LinuxContainer.INIT_PID)).strip());
-        ContainerNet net = networker.attach(new NetRequest(id, BundleRules.hostname(spec.handle()), spec.network(), pid, dir,
+        ContainerNet net = networker.attach(new NetRequest(id, BundleRules.hostname(spec.handle()), spec.network(),
+                dir.resolve(LinuxContainer.INIT_PID), dir,
                 rootfs, spec.privileged() ? 0 : BundleRules.MAX_UID, spec.netIn(), spec.netOut(), spec.limits().bandwidth()));
         rollback.add("network", net::release);
         container.useNetwork(net);

@@ -333,6 +333,21 @@ class NetworkIT {
             destroy += t2 - t1;
         }
         System.out.printf("networked create %.1f ms, destroy %.1f ms (mean of %d)%n", create / 1e6 / n, destroy / 1e6 / n, n);
+        // the same without networking, for the record (docs/networking.md); not asserted
+        Map<String, String> off = new java.util.HashMap<>(settings);
+        off.put("networkPool", "none");
+        LinuxBackend plain = new LinuxBackend(Settings.from(off), SH, Path.of("/sys/fs/cgroup"));
+        long plainCreate = 0;
+        long plainDestroy = 0;
+        for (int i = 0; i < 30; i++) {
+            long t0 = System.nanoTime();
+            BackendContainer c = plain.create(new BackendSpec(spec("", List.of(), List.of(), BandwidthLimits.NONE)));
+            long t1 = System.nanoTime();
+            c.destroy();
+            plainCreate += t1 - t0;
+            plainDestroy += System.nanoTime() - t1;
+        }
+        System.out.printf("plain create %.1f ms, destroy %.1f ms (mean of 30)%n", plainCreate / 1e6 / 30, plainDestroy / 1e6 / 30);
         // host veths and bridges go on the cleaner thread, shortly after destroy returned
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!before.containsAll(ourLinks()) && System.nanoTime() < deadline) Thread.sleep(100);

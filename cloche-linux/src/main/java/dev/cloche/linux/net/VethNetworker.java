@@ -279,8 +279,9 @@ final class VethNetworker implements Networker {
 
     private void plumb(NetRequest req, NetState st) {
         Ipv4.Subnet sub = st.subnetValue();
+        long pid = req.initPid();
         Path host = req.stateDir().resolve("net-host.ip");
-        write(host, "link add " + st.hostVeth() + " type veth peer name " + st.containerVeth() + " netns " + req.initPid() + "\n"
+        write(host, "link add " + st.hostVeth() + " type veth peer name " + st.containerVeth() + " netns " + pid + "\n"
                 + "link set " + st.hostVeth() + " master " + st.bridge() + " up\n");
         CommandResult r = runner.run(List.of("ip", "-batch", host.toString()));
         if (r.exitCode() != 0 && r.stderr().contains("File exists")) {
@@ -295,7 +296,7 @@ final class VethNetworker implements Networker {
                 + "link set " + st.containerVeth() + " up\n"
                 + "route add default via " + Ipv4.format(sub.gateway()) + "\n");
         try {
-            runner.check(List.of("nsenter", "-t", String.valueOf(req.initPid()), "-n", "ip", "-batch", inside.toString()));
+            runner.check(List.of("nsenter", "-t", String.valueOf(pid), "-n", "ip", "-batch", inside.toString()));
         } finally {
             delete(inside);
         }
