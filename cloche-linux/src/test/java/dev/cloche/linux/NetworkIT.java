@@ -357,7 +357,7 @@ class NetworkIT {
         assertThat(table.lines().filter(l -> l.contains("chain c-")).count()).isEqualTo(live);
         assertThat(SH.run(List.of("nft", "list", "tables")).stdout()).doesNotContain("cloche-" + PREFIX + "-bw");
         assertThat(SH.run(List.of("tc", "qdisc", "show")).stdout()).doesNotContain("dev " + PREFIX + "0");
-        assertThat(SH.run(List.of("ip", "netns", "list")).stdout().lines().filter(l -> l.startsWith("clnt")).toList())
+        assertThat(SH.run(List.of("ip", "netns", "list")).stdout().lines().filter(l -> l.startsWith("clnt")).map(l -> l.split(" ")[0]).toList())
                 .containsExactly(TEST_NS);
     }
 }

@@ -458,6 +458,10 @@ final class VethNetworker implements Networker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        synchronized (lock) {
+            // running containers outlive the daemon and keep their rules; with none left the table goes too
+            if (ips.isEmpty()) runner.run(List.of("nft", "delete", "table", "inet", settings.table()));
+        }
     }
 
     // ---------------------------------------------------------------- one container
