@@ -69,7 +69,10 @@ final class DaemonProcess implements AutoCloseable {
                 "--depot", dir.resolve("depot").toString(),
                 "--rootfs", ROOTFS, "--init-binary", INIT,
                 "--backend-setting", "cgroupParent=" + cgroupParent,
-                "--backend-setting", "runtimeRoot=" + dir.resolve("runtime")));
+                "--backend-setting", "runtimeRoot=" + dir.resolve("runtime"),
+                // a pool, prefix and port range of its own: never meets a daemon running beside the tests
+                "--backend-setting", "networkPool=10.253.16.0/24", "--backend-setting", "networkPrefix=clee",
+                "--backend-setting", "portPool=42000-42099"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
         DaemonProcess d = new DaemonProcess(dir, port, p);
         d.awaitReady();

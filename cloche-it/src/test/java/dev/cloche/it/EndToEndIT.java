@@ -77,6 +77,34 @@ class EndToEndIT {
     }
 
     @Test
+    void netInOverTheWireReachesHttpdInTheContainerWithARealHttpClient() throws Exception {
+        try (GardenClient client = daemon.tcpClient(); Container c = client.create(ContainerSpec.withHandle("e2e-netin"))) {
+            assertThat(run(c, "sh", "-c", "mkdir -p /www && echo e2e-web > /www/index.html && httpd -p 8080 -h /www").exit()).isZero();
+            dev.cloche.api.PortMapping m = c.netIn(0, 8080);
+            assertThat(m.hostPort()).isBetween(42000, 42099);
+            assertThat(m.containerPort()).isEqualTo(8080);
+            dev.cloche.api.ContainerInfo info = c.info();
+            assertThat(info.mappedPorts()).containsExactly(m);
+            assertThat(info.containerIp()).startsWith("10.253.16.");
+            assertThat(info.properties()).containsEntry("garden.network.container-ip", info.containerIp())
+                    .containsEntry("garden.network.external-ip", info.externalIp())
+                    .containsEntry("garden.network.mapped-ports", "[{\"HostPort\":" + m.hostPort() + ",\"ContainerPort\":8080}]");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+            for (String host : List.of("127.0.0.1", info.externalIp())) {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + m.hostPort() + "/index.html"))
+                        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("e2e-web\n");
+            }
+            c.bulkNetOut(List.of(new dev.cloche.api.NetOutRule(dev.cloche.api.NetOutRule.Protocol.TCP,
+                    List.of(new dev.cloche.api.NetOutRule.IpRange(info.hostIp(), info.hostIp())),
+                    List.of(new dev.cloche.api.NetOutRule.PortRange(1, 65535)), java.util.Optional.empty(), false)));
+            assertThat(c.metrics().network()).hasValueSatisfying(n -> assertThat(n.txBytes()).isPositive());
+            assertThat(c.currentBandwidthLimits()).isEqualTo(dev.cloche.api.BandwidthLimits.NONE);
+        }
+    }
+
+    @Test
     void aFastExitingProcessNeverLosesItsOutput() {
         try (GardenClient client = daemon.unixClient(); Container c = client.create(ContainerSpec.withHandle("e2e-fast"))) {
             for (int i = 0; i < 100; i++) {
@@ -256,6 +284,12 @@ class EndToEndIT {
                 assertThat(ctrl.resolve(CGROUP_PARENT)).as("cgroup %s", ctrl).doesNotExist();
             }
         }
+        // networking (prefix clee, see DaemonProcess): no interface, and with no container left no nftables table
+        for (Path link : Files.list(Path.of("/sys/class/net")).toList()) {
+            assertThat(link.getFileName().toString()).doesNotStartWith("clee");
+        }
+        java.lang.Process nft = new ProcessBuilder("nft", "list", "tables").redirectErrorStream(true).start();
+        assertThat(new String(nft.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).doesNotContain("cloche-clee");
         Path containers = daemon.depot.resolve("containers");
         if (Files.exists(containers)) {
             try (Stream<Path> left = Files.list(containers)) {

@@ -15,6 +15,10 @@ import dev.cloche.linux.fs.ImageCache;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.fs.Volumizers;
+import dev.cloche.linux.net.ContainerNet;
+import dev.cloche.linux.net.NetRequest;
+import dev.cloche.linux.net.Networker;
+import dev.cloche.linux.net.Networkers;
 import dev.cloche.linux.oci.Bundle;
 import dev.cloche.linux.oci.BundleInput;
 import dev.cloche.linux.oci.BundleJson;
@@ -63,6 +67,7 @@ final class LinuxBackend implements ContainerBackend {
     }
 
     private final Parts parts;
+    private final Networker networker;
     private final ImageCache images;
     private final Path containersDir;
     private final java.util.Map<Path, DepotMeta.ImageSize> imageSizes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -74,6 +79,7 @@ final class LinuxBackend implements ContainerBackend {
                 ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK));
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
         this.containersDir = settings.depot().resolve("containers");
+        this.networker = Networkers.of(settings.net(), runner);
         try {
             Files.createDirectories(containersDir);
             Files.createDirectories(settings.runtimeRoot());
@@ -175,6 +181,7 @@ final class LinuxBackend implements ContainerBackend {
             // registered before create: runtimes leave state and cgroup dirs behind when create fails part-way
             rollback.add("runtime container", container::removeRuntime);
             parts.runtime().create(id, dir, dir.resolve(LinuxContainer.INIT_PID));
+            attachNetwork(container, spec, id, dir, rootfs, rollback);
             parts.runtime().start(id);
             return container;
         } catch (GardenException e) {
@@ -227,6 +234,16 @@ final class LinuxBackend implements ContainerBackend {
         }
     }
 
+    /** Network step: plumbed for the created (not yet started) init, so the first process already has it. */
+    private void attachNetwork(LinuxContainer container, ContainerSpec spec, String id, Path dir, Path rootfs, Rollback rollback)
+            throws IOException {
+        ContainerNet net = networker.attach(new NetRequest(id, BundleRules.hostname(spec.handle()), spec.network(),
+                dir.resolve(LinuxContainer.INIT_PID), dir,
+                rootfs, spec.privileged() ? 0 : BundleRules.MAX_UID, spec.netIn(), spec.netOut(), spec.limits().bandwidth()));
+        rollback.add("network", net::release);
+        container.useNetwork(net);
+    }
+
     private Path image(ContainerSpec spec) {
         String uri = spec.imageUri();
         if (uri.isEmpty()) {
@@ -259,6 +276,7 @@ final class LinuxBackend implements ContainerBackend {
     @Override
     public List<RestoredContainer> restore() {
         List<RestoredContainer> out = new ArrayList<>();
+        List<ContainerNet> adopted = new ArrayList<>();
         for (Path dir : depotEntries()) {
             DepotMeta meta;
             try {
@@ -270,15 +288,19 @@ final class LinuxBackend implements ContainerBackend {
             }
             Optional<OciRuntime.State> state = parts.runtime().state(meta.id());
             if (state.isPresent() && state.get().status().equals("running")) {
-                LinuxContainer c = new LinuxContainer(parts, meta, dir);
-                c.restoreProcesses();
-                out.add(new RestoredContainer(meta.handle(), Optional.of(c), Optional.empty()));
+                LinuxContainer container = new LinuxContainer(parts, meta, dir);
+                ContainerNet net = networker.adopt(dir);
+                container.useNetwork(net);
+                adopted.add(net);
+                container.restoreProcesses();
+                out.add(new RestoredContainer(meta.handle(), Optional.of(container), Optional.empty()));
             } else {
                 String why = state.map(st -> "container " + meta.id() + " is " + st.status())
                         .orElse("container " + meta.id() + " is unknown to " + parts.settings().runtime());
                 out.add(new RestoredContainer(meta.handle(), Optional.empty(), Optional.of(why)));
             }
         }
+        networker.reconcile(adopted);
         return out;
     }
 
@@ -295,6 +317,7 @@ final class LinuxBackend implements ContainerBackend {
     @Override
     public void close() {
         // containers outlive the daemon: only the shared parent group goes, and only if no container uses it
+        networker.close();
         parts.cgroups().removeIfEmpty("/" + parts.settings().cgroupParent());
         parts.watcher().close();
         LOG.debug("linux backend closed");

@@ -18,6 +18,7 @@ import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.fs.Volumizer;
+import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
@@ -62,12 +63,18 @@ final class LinuxContainer implements BackendContainer {
     private final AtomicLong helperSeq = new AtomicLong();
     private final AtomicLong processSeq = new AtomicLong();
     private volatile State state = State.ACTIVE;
+    private volatile ContainerNet net = ContainerNet.none();
 
     LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Path dir) {
         this.parts = parts;
         this.meta = meta;
         this.dir = dir;
         this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
+    }
+
+    /** Network hook: the create recipe (or restore) hands over the container's network. */
+    void useNetwork(ContainerNet n) {
+        this.net = n;
     }
 
     @Override
@@ -323,7 +330,8 @@ final class LinuxContainer implements BackendContainer {
         String s = state == State.STOPPED ? "stopped" : "active";
         // Garden's event for an OOM kill in the container; the kernel keeps the count in the memory cgroup
         List<String> events = parts.cgroups().oomKills(group) > 0 ? List.of("oom") : List.of();
-        return new BackendInfo(s, events, "", "", "", dir.toString(), List.of());
+        ContainerNet n = net;
+        return new BackendInfo(s, events, n.hostIp(), n.containerIp(), n.externalIp(), dir.toString(), n.mappedPorts());
     }
 
     @Override
@@ -340,7 +348,7 @@ final class LinuxContainer implements BackendContainer {
         ContainerMetrics.DiskStat disk = new ContainerMetrics.DiskStat(written.bytes() + meta.imageBytes(),
                 written.inodes() + meta.imageInodes(), written.bytes(), written.inodes());
         return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
-                disk, Optional.empty(), parts.cgroups().pidStat(group), age, 0);
+                disk, net.stats(), parts.cgroups().pidStat(group), age, 0);
     }
 
     @Override
@@ -481,13 +489,13 @@ final class LinuxContainer implements BackendContainer {
     @Override
     public PortMapping netIn(int hostPort, int containerPort) {
         requireExists();
-        throw GardenError.internal("networking is not implemented yet in the linux backend (net-in)");
+        return net.netIn(hostPort, containerPort);
     }
 
     @Override
     public void netOut(List<NetOutRule> rules) {
         requireExists();
-        throw GardenError.internal("networking is not implemented yet in the linux backend (net-out)");
+        net.netOut(rules);
     }
 
     @Override
@@ -500,6 +508,11 @@ final class LinuxContainer implements BackendContainer {
         }
         awaitProcessExits();
         releaseProcesses(failures);
+        try {
+            net.release();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
         boolean unmounted = false;
         try {
             parts.volumizer(meta.privileged()).destroy(dir);

@@ -1,6 +1,7 @@
 package dev.cloche.linux;
 
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.linux.net.NetSettings;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +15,16 @@ import java.util.Set;
  * @param monitorBinary {@code cloche-monitor}, the per-process monitor (docs/process-monitor.md)
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
-                Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers) {
+                Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, NetSettings net) {
 
-    static final Set<String> KEYS = Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
-            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers");
+    static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
+            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers"), NetSettings.KEYS);
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        java.util.Set<String> u = new java.util.TreeSet<>(a);
+        u.addAll(b);
+        return Set.copyOf(u);
+    }
 
     static Settings from(Map<String, String> s) {
         for (String k : s.keySet()) {
@@ -44,7 +51,8 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())), init,
                 Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")),
                 // beside the init by default: `make native` builds both into one directory
-                Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max);
+                Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
+                NetSettings.from(s));
     }
 
     private static Path onPath(String name) {

@@ -23,12 +23,13 @@ class LinuxBackendConformanceIT extends BackendConformance {
         depot = Files.createTempDirectory("cloche-conformance-");
         BackendProvider provider = ServiceLoader.load(BackendProvider.class).stream().map(ServiceLoader.Provider::get)
                 .filter(p -> p.name().equals("linux")).findFirst().orElseThrow();
-        backend = provider.create(Map.of(
-                "depot", depot.toString(),
-                "defaultRootfs", System.getProperty("cloche.rootfs", "/var/lib/cloche/rootfs"),
-                "initBinary", System.getProperty("cloche.init", "/var/lib/cloche/bin/cloche-init"),
-                "runtimeRoot", depot.resolve("runtime").toString(),
-                "cgroupParent", "cloche-conformance"));
+        backend = provider.create(Map.ofEntries(Map.entry("networkPool", "10.253.12.0/24"), Map.entry("networkPrefix", "clcf"),
+                Map.entry("portPool", "41200-41299"), Map.entry(
+"depot", depot.toString()),
+                Map.entry("defaultRootfs", System.getProperty("cloche.rootfs", "/var/lib/cloche/rootfs")),
+                Map.entry("initBinary", System.getProperty("cloche.init", "/var/lib/cloche/bin/cloche-init")),
+                Map.entry("runtimeRoot", depot.resolve("runtime").toString()),
+                Map.entry("cgroupParent", "cloche-conformance")));
     }
 
     @AfterAll

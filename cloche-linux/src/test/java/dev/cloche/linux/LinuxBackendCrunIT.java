@@ -43,7 +43,8 @@ class LinuxBackendCrunIT {
         SH.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
         SH.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
         backend = new LinuxBackend(Settings.from(Map.of("depot", depot.toString(), "runtime", "crun",
-                "runtimeRoot", depot.resolve("runtime").toString(), "cgroupParent", PARENT)), SH, Path.of("/sys/fs/cgroup"));
+                "runtimeRoot", depot.resolve("runtime").toString(), "cgroupParent", PARENT,
+                "networkPool", "10.253.8.0/24", "networkPrefix", "clcr", "portPool", "41100-41199")), SH, Path.of("/sys/fs/cgroup"));
     }
 
     @AfterAll

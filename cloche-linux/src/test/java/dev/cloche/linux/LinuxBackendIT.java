@@ -68,7 +68,8 @@ class LinuxBackendIT {
         runtimeRoot = depot.resolve("runtime");
         SH.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
         SH.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
-        settings = Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(), "cgroupParent", PARENT);
+        settings = Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(), "cgroupParent", PARENT,
+                "networkPool", "10.253.4.0/24", "networkPrefix", "clbi", "portPool", "41000-41099");
         backend = open();
     }
 

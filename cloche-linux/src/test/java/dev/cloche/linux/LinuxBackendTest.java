@@ -34,7 +34,8 @@ class LinuxBackendTest {
         depot = tmp.resolve("depot");
         cgroups = Files.createDirectories(tmp.resolve("cgroup"));
         Files.createDirectories(depot.resolve("rootfs"));
-        settings = Map.of("depot", depot.toString(), "runtimePath", "/usr/sbin/runc", "runtimeRoot", tmp.resolve("run").toString());
+        settings = Map.of("depot", depot.toString(), "runtimePath", "/usr/sbin/runc", "runtimeRoot", tmp.resolve("run").toString(),
+                "networkPool", "none");
     }
 
     private LinuxBackend backend(RecordingCommandRunner runner) {

@@ -1,0 +1,560 @@
+package dev.cloche.linux.net;
+
+import dev.cloche.api.AlreadyExistsException;
+import dev.cloche.api.ContainerMetrics;
+import dev.cloche.api.GardenError;
+import dev.cloche.api.GardenException;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.NetOutRule;
+import dev.cloche.api.PortMapping;
+import dev.cloche.api.ResourceExhaustedException;
+import dev.cloche.linux.sys.CommandResult;
+import dev.cloche.linux.sys.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Garden-style networking with iproute2, nftables and tc: a bridge per subnet holding the gateway (the subnet's
+ * broadcast address minus one), a veth pair per container (host side {@code <prefix><ip hex>-0} in the bridge,
+ * container side {@code <prefix><ip hex>-1} created straight in the container's network namespace), NetIn and
+ * NetOut in one nftables table per prefix ({@link NftRules}), bandwidth as tbf towards the container and an
+ * nftables ingress policer from it. Interfaces die with the container's namespace; the host side and empty
+ * bridges are deleted explicitly, off the caller's path, on a cleaner thread.
+ */
+final class VethNetworker implements Networker {
+    private static final Logger LOG = LoggerFactory.getLogger(VethNetworker.class);
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final Path SYS_NET = Path.of("/sys/class/net");
+    /** tbf needs a bucket that holds at least a full frame. */
+    static final long MIN_BURST = 2048;
+
+    private final NetSettings settings;
+    private final CommandRunner runner;
+    private final NftRules nft;
+    private final String externalIp;
+    private final List<String> dns;
+    private final Pattern vethName;
+    private final Pattern bridgeName;
+
+    private final Object lock = new Object();
+    /** Live members per subnet, and whether its bridge exists. */
+    private final Map<Ipv4.Subnet, Sub> subnets = new HashMap<>();
+    /** Addresses in use, including those whose host veth is still being deleted. */
+    private final Map<Integer, CompletableFuture<Void>> ips = new HashMap<>();
+    private final Set<Integer> ports = new HashSet<>();
+    private int poolCursor;
+    private int portCursor;
+    private final ExecutorService cleaner = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("cloche-net-cleaner").factory());
+
+    private static final class Sub {
+        int members;
+        boolean bridgeUp;
+    }
+
+    VethNetworker(NetSettings settings, CommandRunner runner, List<String> hostNameservers) {
+        this.settings = settings;
+        this.runner = runner;
+        this.externalIp = settings.externalIp().isEmpty() ? detectExternalIp(runner) : settings.externalIp();
+        this.dns = settings.dnsServers().orElse(hostNameservers.stream().filter(n -> !n.startsWith("127.")).toList());
+        this.nft = new NftRules(settings.table(), settings.denyNetworks(), externalIp);
+        this.vethName = Pattern.compile(Pattern.quote(settings.prefix()) + "[0-9a-f]{8}-0");
+        this.bridgeName = Pattern.compile(Pattern.quote(settings.prefix()) + "br[0-9a-f]{8}");
+        // routing between the bridges and the host's interfaces (egress, NetIn from outside)
+        runner.check(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"));
+        nft(nft.skeleton());
+    }
+
+    /** The address of the interface that carries the default route (no packet is sent to find it). */
+    static String detectExternalIp(CommandRunner runner) {
+        Matcher dev = Pattern.compile("\\bdev (\\S+)").matcher(runner.run(List.of("ip", "-4", "-o", "route", "show", "default")).stdout());
+        List<String> argv = dev.find() ? List.of("ip", "-4", "-o", "addr", "show", "dev", dev.group(1))
+                : List.of("ip", "-4", "-o", "addr", "show", "scope", "global");
+        Matcher addr = Pattern.compile("\\binet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(runner.run(argv).stdout());
+        return addr.find() ? addr.group(1) : "127.0.0.1";
+    }
+
+    String externalIp() {
+        return externalIp;
+    }
+
+    private void nft(String script) {
+        runner.check(List.of("nft", script));
+    }
+
+    private void nft(List<String> commands) {
+        nft(String.join("\n", commands) + "\n");
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /** Chooses subnet and address for {@code network} and registers them; the caller holds the lock. */
+    private Alloc allocate(String network) {
+        Ipv4.Subnet pool = settings.pool().orElseThrow();
+        if (network.isEmpty()) {
+            int count = (int) (pool.size() / 4);
+            for (int i = 0; i < count; i++) {
+                int n = (poolCursor + i) % count;
+                Ipv4.Subnet sub = new Ipv4.Subnet(pool.network() + 4 * n, 30);
+                int ip = sub.network() + 1;
+                Sub state = subnets.get(sub);
+                if ((state == null || state.members == 0 && !state.bridgeUp) && !ips.containsKey(ip)) {
+                    poolCursor = (n + 1) % count;
+                    return register(sub, ip);
+                }
+            }
+            throw new ResourceExhaustedException("the network pool " + pool + " is exhausted");
+        }
+        Ipv4.Subnet sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
+        int ip = Ipv4.Subnet.parseAddress(network);
+        if (sub.prefixLength() > 30) throw new InvalidRequestException("network " + network + " is smaller than a /30");
+        if (sub.overlaps(pool)) {
+            throw new InvalidRequestException("the network " + network + " overlaps the default network pool " + pool);
+        }
+        for (Map.Entry<Ipv4.Subnet, Sub> e : subnets.entrySet()) {
+            if (e.getValue().members > 0 && !e.getKey().equals(sub) && e.getKey().overlaps(sub)) {
+                throw new InvalidRequestException("the network " + network + " overlaps the subnet " + e.getKey()
+                        + " that containers already use");
+            }
+        }
+        if (ip == sub.network()) {
+            for (long a = 1; a < sub.size() - 2; a++) {
+                if (!ips.containsKey(sub.network() + (int) a)) return register(sub, sub.network() + (int) a);
+            }
+            throw new ResourceExhaustedException("no free address in " + sub);
+        }
+        if (!sub.assignable(ip)) {
+            throw new InvalidRequestException("the address " + Ipv4.format(ip) + " is reserved in " + sub
+                    + " (subnet, gateway and broadcast addresses)");
+        }
+        if (ips.containsKey(ip)) throw new AlreadyExistsException("the IP address " + Ipv4.format(ip) + " is already in use");
+        return register(sub, ip);
+    }
+
+    private record Alloc(Ipv4.Subnet subnet, int ip, boolean newBridge) {}
+
+    private Alloc register(Ipv4.Subnet sub, int ip) {
+        Sub state = subnets.computeIfAbsent(sub, k -> new Sub());
+        state.members++;
+        ips.put(ip, new CompletableFuture<>());
+        return new Alloc(sub, ip, !state.bridgeUp);
+    }
+
+    private int allocatePort(int hostPort) {
+        if (hostPort != 0) {
+            if (!ports.add(hostPort)) throw new AlreadyExistsException("host port " + hostPort + " is already mapped");
+            return hostPort;
+        }
+        int size = settings.portLast() - settings.portFirst() + 1;
+        for (int i = 0; i < size; i++) {
+            int p = settings.portFirst() + (portCursor + i) % size;
+            if (ports.add(p)) {
+                portCursor = (portCursor + i + 1) % size;
+                return p;
+            }
+        }
+        throw new ResourceExhaustedException("the port pool " + settings.portFirst() + "-" + settings.portLast() + " is exhausted");
+    }
+
+    // ---------------------------------------------------------------- attach
+
+    @Override
+    public ContainerNet attach(NetRequest req) {
+        List<String> rules = new ArrayList<>();
+        for (NetOutRule r : req.netOut()) rules.add(NftRules.render(r, logPrefix(req.id())));
+        awaitPendingRelease(req.network());
+        NetState st;
+        synchronized (lock) {
+            Alloc a = allocate(req.network());
+            String hex = Ipv4.hex(a.ip());
+            String bridge = settings.prefix() + "br" + Ipv4.hex(a.subnet().network());
+            List<PortMapping> mapped = new ArrayList<>();
+            try {
+                for (PortMapping p : req.netIn()) {
+                    int host = allocatePort(p.hostPort());
+                    mapped.add(new PortMapping(host, p.containerPort() == 0 ? host : p.containerPort()));
+                }
+            } catch (RuntimeException e) {
+                mapped.forEach(m -> ports.remove(m.hostPort()));
+                unregister(a.subnet(), a.ip());
+                throw e;
+            }
+            st = new NetState(req.id(), Ipv4.format(a.ip()), a.subnet().toString(), settings.prefix() + hex + "-0",
+                    settings.prefix() + hex + "-1", bridge, mapped, rules, req.bandwidth().rateInBytesPerSecond(),
+                    Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
+            if (a.newBridge()) {
+                try {
+                    createBridge(req.stateDir(), bridge, a.subnet());
+                    subnets.get(a.subnet()).bridgeUp = true;
+                } catch (RuntimeException e) {
+                    mapped.forEach(m -> ports.remove(m.hostPort()));
+                    unregister(a.subnet(), a.ip());
+                    throw e;
+                }
+            }
+        }
+        VethNet net = new VethNet(st, req.stateDir());
+        try {
+            writeEtcFiles(req, st);
+            plumb(req, st);
+            nft(nft.apply(st));
+            if (st.rate() > 0) {
+                runner.check(List.of("tc", "qdisc", "replace", "dev", st.hostVeth(), "root", "tbf", "rate",
+                        st.rate() + "bps", "burst", String.valueOf(st.burst()), "latency", "25ms"));
+            }
+            net.persist();
+            return net;
+        } catch (RuntimeException e) {
+            try {
+                net.release();
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
+            throw e instanceof GardenException ? e : GardenError.internal("network set-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private String logPrefix(String id) {
+        String p = settings.table() + "-" + id;
+        return p.length() > 28 ? p.substring(0, 28) : p;
+    }
+
+    /** An exact address freed a moment ago may still have its host veth; wait for the cleaner instead of failing. */
+    private void awaitPendingRelease(String network) {
+        if (network.isEmpty()) return;
+        CompletableFuture<Void> pending;
+        try {
+            int ip = Ipv4.Subnet.parseAddress(network);
+            synchronized (lock) {
+                pending = ips.get(ip);
+            }
+        } catch (InvalidRequestException e) {
+            return; // allocate reports it
+        }
+        if (pending == null) return;
+        try {
+            pending.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // still in use (by a live container) or slow: allocate decides
+        }
+    }
+
+    private void createBridge(Path dir, String bridge, Ipv4.Subnet sub) {
+        Path batch = dir.resolve("net-bridge.ip");
+        write(batch, "link add " + bridge + " type bridge\n"
+                + "addr add " + Ipv4.format(sub.gateway()) + "/" + sub.prefixLength() + " dev " + bridge + "\n"
+                + "link set " + bridge + " up\n");
+        CommandResult r = runner.run(List.of("ip", "-batch", batch.toString()));
+        if (r.exitCode() != 0 && r.stderr().contains("File exists")) {
+            // a bridge of a crashed run that reconcile did not see: take it over from scratch
+            runner.run(List.of("ip", "link", "del", bridge));
+            r = runner.run(List.of("ip", "-batch", batch.toString()));
+        }
+        delete(batch);
+        if (r.exitCode() != 0) throw GardenError.internal("creating bridge " + bridge + " failed: " + r.stderr().strip());
+        // loopback-sourced NetIn traffic (DNATed in the output hook) may leave through this bridge only
+        runner.check(List.of("sysctl", "-qw", "net.ipv4.conf." + bridge + ".route_localnet=1"));
+        nft(nft.addBridge(bridge));
+    }
+
+    private void plumb(NetRequest req, NetState st) {
+        Ipv4.Subnet sub = st.subnetValue();
+        long pid = req.initPid();
+        Path host = req.stateDir().resolve("net-host.ip");
+        write(host, "link add " + st.hostVeth() + " type veth peer name " + st.containerVeth() + " netns " + pid + "\n"
+                + "link set " + st.hostVeth() + " master " + st.bridge() + " up\n");
+        CommandResult r = runner.run(List.of("ip", "-batch", host.toString()));
+        if (r.exitCode() != 0 && r.stderr().contains("File exists")) {
+            runner.run(List.of("ip", "link", "del", st.hostVeth()));
+            r = runner.run(List.of("ip", "-batch", host.toString()));
+        }
+        delete(host);
+        if (r.exitCode() != 0) throw GardenError.internal("creating veth " + st.hostVeth() + " failed: " + r.stderr().strip());
+        Path inside = req.stateDir().resolve("net-container.ip");
+        write(inside, "link set lo up\n"
+                + "addr add " + st.containerIp() + "/" + sub.prefixLength() + " dev " + st.containerVeth() + "\n"
+                + "link set " + st.containerVeth() + " up\n"
+                + "route add default via " + Ipv4.format(sub.gateway()) + "\n");
+        try {
+            runner.check(List.of("nsenter", "-t", String.valueOf(pid), "-n", "ip", "-batch", inside.toString()));
+        } finally {
+            delete(inside);
+        }
+    }
+
+    /** /etc/hosts and /etc/resolv.conf, owned by the container's root; symlinks in the image are replaced, not followed. */
+    void writeEtcFiles(NetRequest req, NetState st) {
+        Path etc = req.rootfs().resolve("etc");
+        try {
+            if (Files.isSymbolicLink(etc)) {
+                throw new InvalidRequestException("the image's /etc is a symlink: cannot write /etc/hosts");
+            }
+            if (!Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(etc);
+                own(etc, req.rootUid(), "rwxr-xr-x");
+            }
+            StringBuilder resolv = new StringBuilder();
+            for (String d : dns) resolv.append("nameserver ").append(d).append('\n');
+            replace(etc.resolve("hosts"), "127.0.0.1 localhost\n" + st.containerIp() + " " + req.hostname() + "\n", req.rootUid());
+            replace(etc.resolve("resolv.conf"), resolv.toString(), req.rootUid());
+        } catch (IOException e) {
+            throw GardenError.internal("cannot write /etc/hosts or /etc/resolv.conf: " + e.getMessage(), e);
+        }
+    }
+
+    private static void replace(Path p, String content, long uid) throws IOException {
+        Files.deleteIfExists(p);
+        Files.writeString(p, content);
+        own(p, uid, "rw-r--r--");
+    }
+
+    private static void own(Path p, long uid, String perms) throws IOException {
+        // a uid above 2^31 (Guardian's unprivileged root) passes as its int bit pattern
+        Files.setAttribute(p, "unix:uid", (int) uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", (int) uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
+    }
+
+    private static void write(Path p, String content) {
+        try {
+            Files.writeString(p, content);
+        } catch (IOException e) {
+            throw GardenError.internal("cannot write " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void delete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // removed with the depot entry
+        }
+    }
+
+    // ---------------------------------------------------------------- release
+
+    private void unregister(Ipv4.Subnet sub, int ip) {
+        CompletableFuture<Void> f = ips.remove(ip);
+        if (f != null) f.complete(null);
+        Sub s = subnets.get(sub);
+        if (s != null) {
+            s.members--;
+            if (s.members <= 0 && !s.bridgeUp) subnets.remove(sub);
+        }
+    }
+
+    /** On the cleaner thread: the host veth, then the address, then the bridge if that was its last member. */
+    private void cleanUp(NetState st) {
+        try {
+            if (Files.exists(SYS_NET.resolve(st.hostVeth()), LinkOption.NOFOLLOW_LINKS)) {
+                runner.run(List.of("ip", "link", "del", st.hostVeth()));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("removing {} failed: {}", st.hostVeth(), e.getMessage());
+        }
+        synchronized (lock) {
+            Ipv4.Subnet sub = st.subnetValue();
+            unregister(sub, st.ip());
+            Sub s = subnets.get(sub);
+            if (s != null && s.members <= 0 && s.bridgeUp) {
+                try {
+                    runner.run(List.of("ip", "link", "del", st.bridge()));
+                    nft(nft.removeBridge(st.bridge()));
+                } catch (RuntimeException e) {
+                    LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
+                }
+                subnets.remove(sub);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- restore
+
+    @Override
+    public ContainerNet adopt(Path stateDir) {
+        Path f = stateDir.resolve(NetState.FILE);
+        if (!Files.exists(f)) return ContainerNet.none();
+        NetState st;
+        try {
+            st = JSON.readValue(Files.readString(f), NetState.class);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unreadable network state {}: {}", f, e.getMessage());
+            return ContainerNet.none();
+        }
+        synchronized (lock) {
+            Ipv4.Subnet sub = st.subnetValue();
+            Sub s = subnets.computeIfAbsent(sub, k -> new Sub());
+            s.members++;
+            s.bridgeUp = true;
+            ips.put(st.ip(), new CompletableFuture<>());
+            st.ports().forEach(p -> ports.add(p.hostPort()));
+        }
+        return new VethNet(st, stateDir);
+    }
+
+    @Override
+    public void reconcile(List<ContainerNet> adopted) {
+        List<NetState> live = adopted.stream().filter(VethNet.class::isInstance).map(n -> ((VethNet) n).state).toList();
+        Set<String> keepLinks = new HashSet<>();
+        List<String> script = new ArrayList<>(List.of(nft.skeleton()));
+        Set<String> bridges = new HashSet<>();
+        for (NetState st : live) {
+            keepLinks.add(st.hostVeth());
+            keepLinks.add(st.bridge());
+            if (bridges.add(st.bridge())) script.add(nft.addBridge(st.bridge()));
+            script.addAll(nft.apply(st));
+        }
+        // policers of containers that are gone
+        Set<String> keepTables = new HashSet<>();
+        for (NetState st : live) if (st.rate() > 0) keepTables.add(settings.table() + "-bw-" + st.hex());
+        Matcher tables = Pattern.compile("(?m)^table netdev (" + Pattern.quote(settings.table()) + "-bw-[0-9a-f]{8})$")
+                .matcher(runner.run(List.of("nft", "list", "tables")).stdout());
+        while (tables.find()) {
+            if (!keepTables.contains(tables.group(1))) script.add("delete table netdev " + tables.group(1));
+        }
+        nft(script);
+        Matcher links = Pattern.compile("(?m)^\\d+: ([^:@\\s]+)[@:]").matcher(runner.run(List.of("ip", "-o", "link", "show")).stdout());
+        List<String> stale = new ArrayList<>();
+        while (links.find()) {
+            String name = links.group(1);
+            if ((vethName.matcher(name).matches() || bridgeName.matcher(name).matches()) && !keepLinks.contains(name)) {
+                stale.add(name);
+            }
+        }
+        for (String name : stale) {
+            if (vethName.matcher(name).matches()) runner.run(List.of("ip", "link", "del", name));
+        }
+        for (String name : stale) {
+            if (bridgeName.matcher(name).matches()) runner.run(List.of("ip", "link", "del", name));
+        }
+        if (!stale.isEmpty()) LOG.info("removed stale network interfaces {}", stale);
+    }
+
+    @Override
+    public void close() {
+        cleaner.shutdown();
+        try {
+            if (!cleaner.awaitTermination(10, TimeUnit.SECONDS)) LOG.warn("network clean-up still running at close");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (lock) {
+            // running containers outlive the daemon and keep their rules; with none left the table goes too
+            if (ips.isEmpty()) runner.run(List.of("nft", "delete", "table", "inet", settings.table()));
+        }
+    }
+
+    // ---------------------------------------------------------------- one container
+
+    private final class VethNet implements ContainerNet {
+        private volatile NetState state;
+        private final Path stateDir;
+        private boolean released;
+
+        VethNet(NetState state, Path stateDir) {
+            this.state = state;
+            this.stateDir = stateDir;
+        }
+
+        void persist() {
+            try {
+                Path tmp = stateDir.resolve(NetState.FILE + ".tmp");
+                Files.writeString(tmp, JSON.writeValueAsString(state));
+                Files.move(tmp, stateDir.resolve(NetState.FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw GardenError.internal("cannot save network state: " + e.getMessage(), e);
+            }
+        }
+
+        @Override public String hostIp() { return Ipv4.format(state.subnetValue().gateway()); }
+        @Override public String containerIp() { return state.containerIp(); }
+        @Override public String externalIp() { return externalIp; }
+        @Override public List<PortMapping> mappedPorts() { return state.ports(); }
+
+        @Override
+        public synchronized PortMapping netIn(int hostPort, int containerPort) {
+            if (released) throw GardenError.internal("the network of " + state.id() + " is released");
+            int host;
+            synchronized (lock) {
+                host = allocatePort(hostPort);
+            }
+            PortMapping m = new PortMapping(host, containerPort == 0 ? host : containerPort);
+            try {
+                nft(nft.addPort(state, m.hostPort(), m.containerPort()) + "\n");
+                state = state.withPort(m);
+                persist();
+                return m;
+            } catch (RuntimeException e) {
+                synchronized (lock) {
+                    ports.remove(host);
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public synchronized void netOut(List<NetOutRule> rules) {
+            if (released) throw GardenError.internal("the network of " + state.id() + " is released");
+            List<String> rendered = rules.stream().map(r -> NftRules.render(r, logPrefix(state.id()))).toList();
+            NetState next = state.withRules(rendered);
+            nft(nft.rebuildChain(next));
+            state = next;
+            persist();
+        }
+
+        @Override
+        public Optional<ContainerMetrics.NetworkStat> stats() {
+            Path s = SYS_NET.resolve(state.hostVeth()).resolve("statistics");
+            try {
+                // the host side's transmit is the container's receive
+                long rx = Long.parseLong(Files.readString(s.resolve("tx_bytes")).strip());
+                long tx = Long.parseLong(Files.readString(s.resolve("rx_bytes")).strip());
+                return Optional.of(new ContainerMetrics.NetworkStat(rx, tx));
+            } catch (IOException | NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public synchronized void release() {
+            if (released) return;
+            released = true;
+            NetState st = state;
+            RuntimeException failure = null;
+            try {
+                nft(nft.remove(st));
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            synchronized (lock) {
+                st.ports().forEach(p -> ports.remove(p.hostPort()));
+            }
+            try {
+                cleaner.execute(() -> cleanUp(st));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                cleanUp(st); // closing: nobody is waiting for a fast destroy any more
+            }
+            if (failure != null) throw failure;
+        }
+    }
+}
