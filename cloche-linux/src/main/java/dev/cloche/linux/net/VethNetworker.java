@@ -51,6 +51,8 @@ final class VethNetworker implements Networker {
     private final NetSettings settings;
     private final CommandRunner runner;
     private final NftRules nft;
+    /** Networks attached or adopted and not released: what a rebuilt table must contain. */
+    private final Set<VethNet> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final String externalIp;
     private final List<String> dns;
     private final Pattern vethName;
@@ -99,7 +101,27 @@ final class VethNetworker implements Networker {
     }
 
     private void nft(String script) {
-        runner.check(List.of("nft", script));
+        CommandResult r = runner.run(List.of("nft", script));
+        if (r.exitCode() != 0 && r.stderr().contains("No such file or directory") && tableMissing()) {
+            // someone deleted our table (an admin's flush, or another backend on this depot closing last):
+            // rebuild it with every live container's rules, then try again once
+            LOG.warn("nftables table {} is gone; rebuilding it for {} live containers", settings.table(), live.size());
+            List<String> rebuild = new ArrayList<>(List.of(nft.skeleton()));
+            Set<String> bridges = new HashSet<>();
+            for (VethNet n : live) {
+                if (bridges.add(n.state.bridge())) rebuild.add(nft.addBridge(n.state.bridge()));
+                rebuild.addAll(nft.apply(n.state));
+            }
+            runner.check(List.of("nft", String.join("\n", rebuild) + "\n"));
+            r = runner.run(List.of("nft", script));
+        }
+        if (r.exitCode() != 0) {
+            throw GardenError.internal("nft " + script + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+        }
+    }
+
+    private boolean tableMissing() {
+        return runner.run(List.of("nft", "list", "table", "inet", settings.table())).exitCode() != 0;
     }
 
     private void nft(List<String> commands) {
@@ -223,6 +245,7 @@ final class VethNetworker implements Networker {
                         st.rate() + "bps", "burst", String.valueOf(st.burst()), "latency", "25ms"));
             }
             net.persist();
+            live.add(net); // only now: a table rebuild must not apply rules an attach is still adding
             return net;
         } catch (RuntimeException e) {
             try {
@@ -409,7 +432,9 @@ final class VethNetworker implements Networker {
             ips.put(st.ip(), new CompletableFuture<>());
             st.ports().forEach(p -> ports.add(p.hostPort()));
         }
-        return new VethNet(st, stateDir);
+        VethNet adopted = new VethNet(st, stateDir);
+        live.add(adopted);
+        return adopted;
     }
 
     @Override
@@ -539,12 +564,14 @@ final class VethNetworker implements Networker {
         public synchronized void release() {
             if (released) return;
             released = true;
+            live.remove(this);
             NetState st = state;
             RuntimeException failure = null;
             try {
                 nft(nft.remove(st));
             } catch (RuntimeException e) {
-                failure = e;
+                // idempotent: rules that are already gone (their table was deleted) count as removed
+                if (!String.valueOf(e.getMessage()).contains("No such file or directory")) failure = e;
             }
             synchronized (lock) {
                 st.ports().forEach(p -> ports.remove(p.hostPort()));
