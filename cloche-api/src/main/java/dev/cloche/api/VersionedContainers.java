@@ -50,8 +50,11 @@ public interface VersionedContainers {
 
         void removeProperty(String name);
 
-        /** Applies new limits to the running container now; the old limits come back on rollback. */
-        void updateLimits(Limits limits);
+        /**
+         * Applies new limits, computed from the current ones, to the live container now (only memory and CPU may
+         * change); the old limits come back on rollback.
+         */
+        void updateLimits(java.util.function.UnaryOperator<Limits> change);
 
         /** Registers an undo for a side effect the change has just made. */
         void onRollback(Runnable undo);

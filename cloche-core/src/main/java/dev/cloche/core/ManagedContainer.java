@@ -346,10 +346,10 @@ final class ManagedContainer implements Container {
         }
 
         @Override
-        public void updateLimits(Limits limits) {
+        public void updateLimits(java.util.function.UnaryOperator<Limits> change) {
             BackendContainer b = backend();
             Limits old = b.limits();
-            b.updateLimits(limits);
+            b.updateLimits(change.apply(old));
             undo.push(() -> b.updateLimits(old));
         }
 

@@ -59,7 +59,7 @@ class VersionedConfigTest {
             tx.setProperty("new", "n");
             tx.removeProperty("drop");
             assertThat(tx.properties()).containsOnlyKeys("keep", "new");
-            tx.updateLimits(limits);
+            tx.updateLimits(old -> limits);
         });
         assertThat(v).isEqualTo(2);
         assertThat(manager.lookup("c").properties()).isEqualTo(Map.of("keep", "k", "new", "n"));
@@ -73,7 +73,7 @@ class VersionedConfigTest {
         List<String> undone = new ArrayList<>();
         assertThatThrownBy(() -> manager.commit("f", 1, tx -> {
             tx.setProperty("p", "new");
-            tx.updateLimits(Limits.NONE.withMemory(new MemoryLimits(1 << 20)));
+            tx.updateLimits(old -> old.withMemory(new MemoryLimits(1 << 20)));
             tx.onRollback(() -> undone.add("first"));
             tx.onRollback(() -> undone.add("second"));
             throw GardenError.internal("boom in the middle");
@@ -90,7 +90,7 @@ class VersionedConfigTest {
         backend.container("r").failNextUpdateLimits(GardenError.internal("EBUSY"));
         assertThatThrownBy(() -> manager.commit("r", 1, tx -> {
             tx.setProperty("x", "y");
-            tx.updateLimits(Limits.NONE.withMemory(new MemoryLimits(4096)));
+            tx.updateLimits(old -> old.withMemory(new MemoryLimits(4096)));
         })).hasMessageContaining("EBUSY");
         assertThat(manager.lookup("r").properties()).isEmpty();
         assertThat(manager.version("r")).isEqualTo(1);
