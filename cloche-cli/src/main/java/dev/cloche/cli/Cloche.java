@@ -2,7 +2,9 @@ package dev.cloche.cli;
 
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.PortLayer;
 import dev.cloche.client.RemoteGardenClient;
+import dev.cloche.client.RemotePortLayer;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cloche", mixinStandardHelpOptions = true, version = "cloche 0.1.0",
         description = "Talk to a Cloche daemon (or any Garden server).",
         subcommands = {PingCommand.class, CreateCommand.class, ListCommand.class, InfoCommand.class,
-                RunCommand.class, ShellCommand.class, AttachCommand.class, StopCommand.class, DestroyCommand.class, PropertiesCommand.class, MetricsCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
+                RunCommand.class, ShellCommand.class, AttachCommand.class, StopCommand.class, DestroyCommand.class, PropertiesCommand.class, MetricsCommand.class, ConsoleCommand.class, HandleCommand.class, CommandLine.HelpCommand.class})
 public final class Cloche {
 
     static final String DEFAULT_SOCKET = "/run/cloche/garden.sock";
@@ -34,6 +36,18 @@ public final class Cloche {
             throw new CommandLine.ParameterException(new CommandLine(this), "--target must be HOST:PORT, got " + target);
         }
         return RemoteGardenClient.tcp(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+    }
+
+    /** The port layer of the same server (routes under /portlayer/). */
+    PortLayer portLayer() {
+        if (target.isEmpty()) {
+            return RemotePortLayer.unix(socket);
+        }
+        int colon = target.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--target must be HOST:PORT, got " + target);
+        }
+        return RemotePortLayer.tcp(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
     }
 
     public static void main(String[] args) {

@@ -11,6 +11,7 @@ import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.ResourceExhaustedException;
+import dev.cloche.api.VersionedContainers;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * backend would otherwise reimplement: handles and their uniqueness, per-handle lifecycle locking, properties,
  * grace time (Garden's reaper), process ids and attachment, and rollback of half-made containers.
  */
-public final class ContainerManager implements GardenClient {
+public final class ContainerManager implements GardenClient, VersionedContainers {
     private static final Logger log = LoggerFactory.getLogger(ContainerManager.class);
 
     private final ContainerBackend backend;
@@ -77,7 +78,8 @@ public final class ContainerManager implements GardenClient {
             Duration grace = saved.map(ContainerStore.Saved::graceTime).orElse(config.defaultGraceTime());
             ManagedContainer c = new ManagedContainer(r.handle(), m, m.newTimer(r.handle(), grace));
             if (r.container().isPresent()) {
-                c.restored(r.container().get(), saved.map(ContainerStore.Saved::properties).orElse(Map.of()));
+                c.restored(r.container().get(), saved.map(ContainerStore.Saved::properties).orElse(Map.of()),
+                        saved.map(ContainerStore.Saved::version).orElse(1L));
                 log.info("restored container handle={}", r.handle());
             } else {
                 c.broken(r.error().orElse("unknown reason"));
@@ -186,6 +188,16 @@ public final class ContainerManager implements GardenClient {
     @Override
     public Container lookup(String handle) {
         return find(handle);
+    }
+
+    @Override
+    public long version(String handle) {
+        return find(handle).version();
+    }
+
+    @Override
+    public long commit(String handle, long expectedVersion, ConfigChange change) {
+        return find(handle).commit(expectedVersion, change);
     }
 
     /** Stops the reaper. Containers and their processes keep running: they outlive the daemon. */

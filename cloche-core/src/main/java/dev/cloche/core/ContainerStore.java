@@ -5,15 +5,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where the core keeps what only it knows about a container (properties, grace time), so that both survive a
+ * Where the core keeps what only it knows about a container (properties, grace time, configuration version), so that both survive a
  * daemon restart. Backends keep the container itself.
  */
 public interface ContainerStore {
 
-    /** What the core saved for one container. */
-    record Saved(Map<String, String> properties, Duration graceTime) {
+    /** What the core saved for one container; {@code version} is its configuration version (see VersionedContainers). */
+    record Saved(Map<String, String> properties, Duration graceTime, long version) {
         public Saved {
             properties = Map.copyOf(properties);
+        }
+
+        /** State saved before configurations had versions: version 1. */
+        public Saved(Map<String, String> properties, Duration graceTime) {
+            this(properties, graceTime, 1);
         }
     }
 

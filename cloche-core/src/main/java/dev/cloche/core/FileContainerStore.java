@@ -28,6 +28,7 @@ public final class FileContainerStore implements ContainerStore {
     private static final String PREFIX = "property.";
     private static final String HANDLE = "garden.handle";
     private static final String GRACE = "garden.grace-time-ns";
+    private static final String VERSION = "cloche.config-version";
 
     private final Path dir;
 
@@ -45,6 +46,7 @@ public final class FileContainerStore implements ContainerStore {
         Properties p = new Properties();
         p.setProperty(HANDLE, handle);
         p.setProperty(GRACE, Long.toString(saved.graceTime().toNanos()));
+        p.setProperty(VERSION, Long.toString(saved.version()));
         saved.properties().forEach((k, v) -> p.setProperty(PREFIX + k, v));
         Path target = file(handle);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -87,7 +89,13 @@ public final class FileContainerStore implements ContainerStore {
         } catch (NumberFormatException e) {
             grace = Duration.ZERO;
         }
-        return Optional.of(new Saved(props, grace));
+        long version;
+        try {
+            version = Long.parseLong(p.getProperty(VERSION, "1"));
+        } catch (NumberFormatException e) {
+            version = 1;
+        }
+        return Optional.of(new Saved(props, grace, version));
     }
 
     @Override

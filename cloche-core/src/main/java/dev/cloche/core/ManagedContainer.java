@@ -11,6 +11,8 @@ import dev.cloche.api.CpuLimits;
 import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.Limits;
+import dev.cloche.api.VersionedContainers;
 import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
@@ -30,7 +32,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,7 +58,12 @@ final class ManagedContainer implements Container {
     private final GraceTimer timer;
     private final Map<String, String> properties = new ConcurrentHashMap<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private final Object persistLock = new Object();
+    /**
+     * Serialises configuration changes (Garden's single changes and multi-change commits) and guards
+     * {@code version}; every change saves properties, grace time and version together, in change order.
+     */
+    private final ReentrantLock configLock = new ReentrantLock();
+    private long version = 1;
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
     private volatile String brokenReason = "";
@@ -69,8 +80,9 @@ final class ManagedContainer implements Container {
         state = State.ACTIVE;
     }
 
-    void restored(BackendContainer b, Map<String, String> props) {
+    void restored(BackendContainer b, Map<String, String> props, long savedVersion) {
         created(b, props);
+        version = savedVersion;
     }
 
     void broken(String reason) {
@@ -242,15 +254,138 @@ final class ManagedContainer implements Container {
             throw new InvalidRequestException("grace time must not be negative: " + graceTime);
         }
         live();
-        synchronized (persistLock) {
+        configLock.lock();
+        try {
+            Duration old = timer.graceTime();
             timer.set(graceTime);
-            persist();
+            try {
+                save(properties, version + 1);
+            } catch (RuntimeException e) {
+                timer.set(old);
+                throw e;
+            }
+            version++;
+        } finally {
+            configLock.unlock();
         }
     }
 
-    /** Saves properties and grace time; callers hold {@code persistLock} so saves land in mutation order. */
+    /** Saves the state of a new container (version 1). */
     void persist() {
-        manager.store().save(handle, new dev.cloche.core.ContainerStore.Saved(Map.copyOf(properties), timer.graceTime()));
+        configLock.lock();
+        try {
+            save(properties, version);
+        } finally {
+            configLock.unlock();
+        }
+    }
+
+    /** Saves properties, grace time and version in one write; callers hold {@code configLock}. */
+    private void save(Map<String, String> props, long v) {
+        manager.store().save(handle, new ContainerStore.Saved(Map.copyOf(props), timer.graceTime(), v));
+    }
+
+    /** The configuration version (see {@link VersionedContainers}). */
+    long version() {
+        return read("version", () -> {
+            configLock.lock();
+            try {
+                return version;
+            } finally {
+                configLock.unlock();
+            }
+        });
+    }
+
+    /** One multi-change commit, all or nothing, if the version is still {@code expected}. */
+    long commit(long expected, VersionedContainers.ConfigChange change) {
+        return held("commit", () -> {
+            configLock.lock();
+            try {
+                if (version != expected) {
+                    throw new ConflictException("version conflict on container " + handle + ": the change was prepared"
+                            + " against version " + expected + " but the current version is " + version
+                            + "; read it again and retry");
+                }
+                Transaction tx = new Transaction(expected);
+                try {
+                    change.apply(tx);
+                    save(tx.staged, version + 1);
+                } catch (RuntimeException e) {
+                    tx.rollback(e);
+                    throw e;
+                }
+                properties.clear();
+                properties.putAll(tx.staged);
+                return ++version;
+            } finally {
+                configLock.unlock();
+            }
+        });
+    }
+
+    /** A commit in progress; confined to the committing thread, which holds {@code configLock}. */
+    private final class Transaction implements VersionedContainers.ConfigTransaction {
+        private final long base;
+        private final Map<String, String> staged = new HashMap<>(properties);
+        private final Deque<Runnable> undo = new ArrayDeque<>();
+
+        Transaction(long base) {
+            this.base = base;
+        }
+
+        @Override
+        public Container container() {
+            return ManagedContainer.this;
+        }
+
+        @Override
+        public long baseVersion() {
+            return base;
+        }
+
+        @Override
+        public Map<String, String> properties() {
+            return Map.copyOf(staged);
+        }
+
+        @Override
+        public void setProperty(String name, String value) {
+            if (name.isEmpty()) {
+                throw new InvalidRequestException("property name must not be empty");
+            }
+            staged.put(name, value);
+        }
+
+        @Override
+        public void removeProperty(String name) {
+            staged.remove(name);
+        }
+
+        @Override
+        public void updateLimits(java.util.function.UnaryOperator<Limits> change) {
+            BackendContainer b = backend();
+            Limits old = b.limits();
+            b.updateLimits(change.apply(old));
+            undo.push(() -> b.updateLimits(old));
+        }
+
+        @Override
+        public void onRollback(Runnable action) {
+            undo.push(action);
+        }
+
+        /** Undoes in reverse order; every undo runs, and their failures are attached to the cause. */
+        void rollback(RuntimeException cause) {
+            while (!undo.isEmpty()) {
+                try {
+                    undo.pop().run();
+                } catch (RuntimeException e) {
+                    log.error("commit rollback step failed handle={} error={}", handle, e.toString());
+                    cause.addSuppressed(e);
+                }
+            }
+        }
     }
 
     @Override
@@ -275,9 +410,15 @@ final class ManagedContainer implements Container {
             throw new InvalidRequestException("property name must not be empty");
         }
         held("set property", () -> {
-            synchronized (persistLock) {
+            configLock.lock();
+            try {
+                Map<String, String> next = new HashMap<>(properties);
+                next.put(name, value);
+                save(next, version + 1);
                 properties.put(name, value);
-                persist();
+                version++;
+            } finally {
+                configLock.unlock();
             }
             return null;
         });
@@ -286,10 +427,17 @@ final class ManagedContainer implements Container {
     @Override
     public void removeProperty(String name) {
         held("remove property", () -> {
-            synchronized (persistLock) {
-                if (properties.remove(name) != null) {
-                    persist();
+            configLock.lock();
+            try {
+                if (properties.containsKey(name)) {
+                    Map<String, String> next = new HashMap<>(properties);
+                    next.remove(name);
+                    save(next, version + 1);
+                    properties.remove(name);
+                    version++;
                 }
+            } finally {
+                configLock.unlock();
             }
             return null;
         });

@@ -6,6 +6,7 @@ import dev.cloche.core.ContainerStore;
 import dev.cloche.core.CoreConfig;
 import dev.cloche.core.FileContainerStore;
 import java.nio.file.Path;
+import dev.cloche.portlayer.CorePortLayer;
 import dev.cloche.server.GardenServer;
 import dev.cloche.spi.BackendProvider;
 import dev.cloche.spi.ContainerBackend;
@@ -18,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The wired daemon: backend (found by ServiceLoader, chosen by name) → core → Garden server. Closing it stops
+ * The wired daemon: backend (found by ServiceLoader, chosen by name) → core → Garden server (with the port layer). Closing it stops
  * serving; containers and their processes keep running (they outlive the daemon).
  */
 public final class Daemon implements AutoCloseable {
@@ -50,7 +51,9 @@ public final class Daemon implements AutoCloseable {
             // properties and grace times live beside the backend's depot, so one directory holds all state
             ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
-            server = GardenServer.start(core, config.listen().map(Daemon::address), config.socket());
+            // the port layer is a front-end in-process with the core: it needs the core's versioned configuration
+            server = GardenServer.start(core, Optional.of(new CorePortLayer(core, core)),
+                    config.listen().map(Daemon::address), config.socket());
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
                     config.backendSettings());

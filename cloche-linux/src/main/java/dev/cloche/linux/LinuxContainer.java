@@ -56,7 +56,7 @@ final class LinuxContainer implements BackendContainer {
     private enum State { ACTIVE, STOPPED, DESTROYED }
 
     private final LinuxBackend.Parts parts;
-    private final DepotMeta meta;
+    private volatile DepotMeta meta;
     private final Path dir;
     private final String group;
     private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
@@ -338,6 +338,29 @@ final class LinuxContainer implements BackendContainer {
     public Limits limits() {
         requireExists();
         return meta.limits();
+    }
+
+    @Override
+    public synchronized void updateLimits(Limits limits) {
+        requireExists();
+        Limits current = meta.limits();
+        if (!limits.bandwidth().equals(current.bandwidth()) || !limits.disk().equals(current.disk())
+                || !limits.pid().equals(current.pid())) {
+            throw new InvalidRequestException("only memory and cpu limits can change on a live container");
+        }
+        parts.cgroups().setLimits(group, limits.memory().limitInBytes(), limits.cpu().effectiveShares());
+        DepotMeta updated = DepotMeta.of(meta.handle(), meta.id(), meta.privileged(), meta.env(), meta.createdAtMillis(), limits,
+                new DepotMeta.ImageSize(meta.imageBytes(), meta.imageInodes()));
+        try {
+            Path tmp = dir.resolve("meta.json.tmp");
+            Files.writeString(tmp, LinuxBackend.JSON.writeValueAsString(updated));
+            Files.move(tmp, dir.resolve("meta.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            parts.cgroups().setLimits(group, current.memory().limitInBytes(), current.cpu().effectiveShares());
+            throw GardenError.internal("cannot record new limits of " + meta.handle() + ": " + e.getMessage(), e);
+        }
+        meta = updated;
     }
 
     @Override

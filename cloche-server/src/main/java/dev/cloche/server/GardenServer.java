@@ -1,6 +1,7 @@
 package dev.cloche.server;
 
 import dev.cloche.api.GardenClient;
+import dev.cloche.api.PortLayer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,7 +47,8 @@ public final class GardenServer implements AutoCloseable {
     private final OptionalInt tcpPort;
     private boolean closed;
 
-    private GardenServer(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> socket, Duration linger) {
+    private GardenServer(GardenClient core, Optional<PortLayer> portLayer, Optional<InetSocketAddress> tcp,
+                         Optional<Path> socket, Duration linger) {
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -57,7 +59,7 @@ public final class GardenServer implements AutoCloseable {
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(GATE, new Http.Writability())
                         .addLast(HTTP, new HttpServerCodec())
-                        .addLast("garden", new HttpHandler(core, executor, registry));
+                        .addLast("garden", new HttpHandler(core, portLayer.map(PortLayerEndpoint::new), executor, registry));
             }
         };
         try {
@@ -86,16 +88,27 @@ public final class GardenServer implements AutoCloseable {
 
     /** Starts listening; at least one of {@code tcp} and {@code unixSocket} must be present. */
     public static GardenServer start(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> unixSocket) {
-        return start(core, tcp, unixSocket, STREAM_LINGER);
+        return start(core, Optional.empty(), tcp, unixSocket, STREAM_LINGER);
+    }
+
+    /** As {@link #start(GardenClient, Optional, Optional)}, also serving the port layer's routes under /portlayer/. */
+    public static GardenServer start(GardenClient core, Optional<PortLayer> portLayer, Optional<InetSocketAddress> tcp,
+                                     Optional<Path> unixSocket) {
+        return start(core, portLayer, tcp, unixSocket, STREAM_LINGER);
     }
 
     static GardenServer start(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> unixSocket,
                               Duration streamLinger) {
+        return start(core, Optional.empty(), tcp, unixSocket, streamLinger);
+    }
+
+    static GardenServer start(GardenClient core, Optional<PortLayer> portLayer, Optional<InetSocketAddress> tcp,
+                              Optional<Path> unixSocket, Duration streamLinger) {
         Objects.requireNonNull(core, "core");
         if (tcp.isEmpty() && unixSocket.isEmpty()) {
             throw new IllegalArgumentException("no listen address");
         }
-        return new GardenServer(core, tcp, unixSocket, streamLinger);
+        return new GardenServer(core, portLayer, tcp, unixSocket, streamLinger);
     }
 
     public static GardenServer tcp(GardenClient core, String host, int port) {

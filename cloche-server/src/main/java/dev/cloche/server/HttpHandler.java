@@ -9,6 +9,8 @@ import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.wire.ErrorCodec;
 import dev.cloche.wire.GardenJson;
+import dev.cloche.wire.PortLayerJson;
+import dev.cloche.wire.PortLayerRoute;
 import dev.cloche.wire.ProcessPayload;
 import dev.cloche.wire.Query;
 import dev.cloche.wire.Route;
@@ -57,9 +59,13 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private final GardenClient core;
     private final ExecutorService executor;
     private final StreamRegistry registry;
+    private final java.util.Optional<PortLayerEndpoint> portLayer;
 
     // Per-request state; touched only on the event loop.
     private Route.Found route;
+    private PortLayerRoute.Match portLayerRoute;
+    private java.util.Optional<String> ifMatch = java.util.Optional.empty();
+    private java.util.Optional<String> ifNoneMatch = java.util.Optional.empty();
     private Map<String, String> query = Map.of();
     private String method = "";
     private String path = "";
@@ -70,7 +76,13 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private boolean discarding;
 
     HttpHandler(GardenClient core, ExecutorService executor, StreamRegistry registry) {
+        this(core, java.util.Optional.empty(), executor, registry);
+    }
+
+    HttpHandler(GardenClient core, java.util.Optional<PortLayerEndpoint> portLayer, ExecutorService executor,
+                StreamRegistry registry) {
         this.core = core;
+        this.portLayer = portLayer;
         this.executor = executor;
         this.registry = registry;
     }
@@ -122,6 +134,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
         startNanos = System.nanoTime();
         route = null;
+        portLayerRoute = null;
         body = null;
         upload = null;
         discarding = false;
@@ -140,6 +153,23 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         } catch (InvalidRequestException e) {
             discarding = true;
             fail(ctx, e, true);
+            return;
+        }
+        if (portLayer.isPresent() && PortLayerRoute.handles(path)) {
+            PortLayerRoute.Match m = PortLayerRoute.match(method, path);
+            if (m.route().isPresent()) {
+                portLayerRoute = m;
+                ifMatch = java.util.Optional.ofNullable(req.headers().get("If-Match"));
+                ifNoneMatch = java.util.Optional.ofNullable(req.headers().get("If-None-Match"));
+                body = new ByteArrayOutputStream();
+            } else if (m.allow().isEmpty()) {
+                discarding = true;
+                respond(ctx.channel(), 404, "text/plain; charset=utf-8", "", NOT_FOUND, closeRequested);
+            } else {
+                discarding = true;
+                respond(ctx.channel(), 405, "text/plain; charset=utf-8", "Allow: " + String.join(", ", m.allow()),
+                        "Method Not Allowed\n".getBytes(StandardCharsets.US_ASCII), closeRequested);
+            }
             return;
         }
         switch (Route.match(method, path)) {
@@ -209,7 +239,11 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             byte[] bytes = body.toByteArray();
             body = null;
-            dispatch(ctx, route, bytes);
+            if (portLayerRoute != null) {
+                dispatchPortLayer(ctx, portLayerRoute, bytes);
+            } else {
+                dispatch(ctx, route, bytes);
+            }
         }
     }
 
@@ -242,6 +276,29 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
                 });
             }
         }
+    }
+
+    /** A port-layer route: one PortLayer call on a virtual thread; the version it shows goes out as the ETag. */
+    private void dispatchPortLayer(ChannelHandlerContext ctx, PortLayerRoute.Match m, byte[] bytes) {
+        inFlight = true;
+        ctx.channel().config().setAutoRead(false);
+        Map<String, String> qs = query;
+        boolean close = closeRequested;
+        Channel ch = ctx.channel();
+        java.util.Optional<String> im = ifMatch;
+        java.util.Optional<String> inm = ifNoneMatch;
+        PortLayerEndpoint endpoint = portLayer.orElseThrow();
+        executor.execute(() -> {
+            PortLayerEndpoint.Answer answer;
+            try {
+                answer = endpoint.handle(m, qs, im, inm, new String(bytes, StandardCharsets.UTF_8));
+            } catch (RuntimeException e) {
+                fail(ch, e, close);
+                return;
+            }
+            respond(ch, 200, "application/json", answer.version().map(v -> "ETag: " + PortLayerJson.etag(v)).orElse(""),
+                    answer.body().getBytes(StandardCharsets.UTF_8), close);
+        });
     }
 
     /** The one GardenClient call of a plain route, with its JSON answer. */
@@ -482,7 +539,8 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
 
     private void log(int status) {
         LOG.info("method={} path={} route={} status={} durationMs={}", method, path,
-                route == null ? "-" : route.route().name(), status, (System.nanoTime() - startNanos) / 1_000_000);
+                route != null ? route.route().name()
+                        : portLayerRoute != null ? "PORTLAYER_" + portLayerRoute.route().orElseThrow().name() : "-", status, (System.nanoTime() - startNanos) / 1_000_000);
     }
 
     @Override

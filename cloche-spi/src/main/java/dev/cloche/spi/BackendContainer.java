@@ -42,6 +42,15 @@ public interface BackendContainer {
     /** The limits as applied, for the {@code limits/*} GETs. */
     Limits limits();
 
+    /**
+     * Changes the memory and CPU limits of the live container (e.g. a cgroup update) and records them, so that
+     * {@link #limits()} and a restored container report the new values. Other parts of {@code limits} (bandwidth,
+     * disk, pids) cannot change on a live container and must equal the current ones, else
+     * {@link dev.cloche.api.InvalidRequestException} and nothing changes. A limit the kernel refuses (memory below
+     * what the container uses) fails and leaves the old limits in place.
+     */
+    void updateLimits(Limits limits);
+
     ContainerMetrics metrics();
 
     void streamIn(StreamInSpec spec);

@@ -153,4 +153,20 @@ public abstract class BackendConformance {
             assertThat(readAll(p.openStdout())).isEqualTo("n" + i + "\n");
         }
     }
+
+    @Test
+    void memoryAndCpuLimitsChangeOnALiveContainerOtherLimitsDoNot() throws Exception {
+        Limits initial = Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withPid(new PidLimits(100));
+        BackendContainer c = create(ContainerSpec.withHandle(uniqueHandle()).withLimits(initial));
+        BackendProcess p = c.run(sleeper().withId("live"));
+        Limits raised = initial.withMemory(new MemoryLimits(128L << 20)).withCpu(new dev.cloche.api.CpuLimits(512, 0));
+        c.updateLimits(raised);
+        assertThat(c.limits()).isEqualTo(raised);
+        assertThat(p.exit()).isNotDone(); // live: the running process is untouched
+        assertThatThrownBy(() -> c.updateLimits(raised.withPid(new PidLimits(5))))
+                .isInstanceOf(dev.cloche.api.InvalidRequestException.class);
+        assertThat(c.limits()).isEqualTo(raised);
+        p.signal(Signal.KILL);
+        exitOf(p);
+    }
 }

@@ -41,10 +41,14 @@ public final class FakeContainer implements BackendContainer {
     private final Instant created = Instant.now();
     private volatile boolean stopped;
     private volatile boolean destroyed;
+    private volatile Limits limits;
+    private volatile RuntimeException nextStreamInFailure;
+    private volatile RuntimeException nextUpdateLimitsFailure;
 
     FakeContainer(ContainerSpec spec, FakeBackend backend) {
         this.spec = spec;
         this.backend = backend;
+        this.limits = spec.limits();
     }
 
     @Override
@@ -61,6 +65,9 @@ public final class FakeContainer implements BackendContainer {
         live();
         if (stopped) {
             throw new ConflictException("container " + handle() + " is stopped");
+        }
+        if (p.path().equals("rm")) { // the one file operation processes do on the fake's files
+            p.args().stream().filter(a -> !a.startsWith("-")).forEach(files::remove);
         }
         FakeProcess proc = FakeProcess.start(p);
         processes.put(p.id(), proc);
@@ -97,7 +104,41 @@ public final class FakeContainer implements BackendContainer {
     @Override
     public Limits limits() {
         live();
-        return spec.limits();
+        return limits;
+    }
+
+    @Override
+    public void updateLimits(Limits l) {
+        live();
+        RuntimeException failure = nextUpdateLimitsFailure;
+        if (failure != null) {
+            nextUpdateLimitsFailure = null;
+            throw failure;
+        }
+        Limits current = limits;
+        if (!l.bandwidth().equals(current.bandwidth()) || !l.disk().equals(current.disk()) || !l.pid().equals(current.pid())) {
+            throw new dev.cloche.api.InvalidRequestException("only memory and cpu limits can change on a live container");
+        }
+        limits = l;
+    }
+
+    /** Makes the next {@link #updateLimits} throw this. */
+    public void failNextUpdateLimits(RuntimeException failure) {
+        nextUpdateLimitsFailure = failure;
+    }
+
+    /** Makes the next {@link #streamIn} throw this. */
+    public void failNextStreamIn(RuntimeException failure) {
+        nextStreamInFailure = failure;
+    }
+
+    /** The content of a regular file streamed in as part of a tar, by its absolute path. */
+    public Optional<byte[]> file(String path) {
+        byte[] tar = files.get(path);
+        if (tar == null) {
+            return Optional.empty();
+        }
+        return FakeTar.read(tar).stream().findFirst().map(FakeTar.Entry::content);
     }
 
     @Override
@@ -112,8 +153,20 @@ public final class FakeContainer implements BackendContainer {
     @Override
     public void streamIn(StreamInSpec s) {
         live();
+        RuntimeException failure = nextStreamInFailure;
+        if (failure != null) {
+            nextStreamInFailure = null;
+            throw failure;
+        }
         try (InputStream in = s.tarStream()) {
-            files.put(s.path(), in.readAllBytes());
+            byte[] bytes = in.readAllBytes();
+            files.put(s.path(), bytes);
+            // each regular file of a tar also becomes streamable by its own path, as one-entry tar
+            for (FakeTar.Entry e : FakeTar.read(bytes)) {
+                String full = java.nio.file.Path.of(s.path().isEmpty() ? "/" : s.path()).resolve(e.name()).normalize().toString();
+                String base = java.nio.file.Path.of(full).getFileName().toString();
+                files.put(full, FakeTar.write(new FakeTar.Entry(base, e.mode(), e.content())));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -18,6 +18,12 @@ public interface Cgroups {
     /** Hierarchies in which the group still exists (for leak checks). */
     List<String> existing(String group);
 
+    /**
+     * Writes a live group's memory limit (bytes; 0 = unlimited) and CPU shares (0 = the kernel default, 1024). A
+     * limit the kernel refuses (below current usage: EBUSY) throws and leaves the group's limits as they were.
+     */
+    void setLimits(String group, long memoryBytes, long cpuShares);
+
     ContainerMetrics.MemoryStat memory(String group);
 
     ContainerMetrics.CpuStat cpu(String group);

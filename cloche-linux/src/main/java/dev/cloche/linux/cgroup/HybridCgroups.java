@@ -114,6 +114,59 @@ final class HybridCgroups implements Cgroups {
     }
 
     @Override
+    public void setLimits(String group, long memoryBytes, long cpuShares) {
+        Path mem = controller("memory").resolve(rel(group));
+        Path cpu = controller("cpu").resolve(rel(group)).resolve("cpu.shares");
+        if (!Files.isDirectory(mem)) {
+            throw GardenError.internal("cgroup " + mem + " does not exist");
+        }
+        String oldMemory = readOrEmpty(mem.resolve("memory.limit_in_bytes"));
+        String newMemory = memoryBytes == 0 ? "-1" : Long.toString(memoryBytes);
+        // memory+swap must stay >= memory. A finite memory+swap limit (the container may not swap beyond its memory
+        // limit) follows the new memory limit: lifted first, set equal after. Unlimited or absent: left alone.
+        Path memsw = mem.resolve("memory.memsw.limit_in_bytes");
+        boolean swapAccounting = Files.exists(memsw) && parse(readOrEmpty(memsw)) < (1L << 62);
+        try {
+            if (swapAccounting) {
+                write(memsw, "-1");
+            }
+            write(mem.resolve("memory.limit_in_bytes"), newMemory);
+            if (swapAccounting) {
+                write(memsw, newMemory);
+            }
+        } catch (IOException e) {
+            try {
+                if (!oldMemory.isEmpty()) {
+                    write(mem.resolve("memory.limit_in_bytes"), oldMemory);
+                    if (swapAccounting) {
+                        write(memsw, oldMemory);
+                    }
+                }
+            } catch (IOException undo) {
+                e.addSuppressed(undo);
+            }
+            throw GardenError.internal("cannot set memory limit " + newMemory + " on " + mem + ": " + e.getMessage(), e);
+        }
+        try {
+            write(cpu, Long.toString(cpuShares == 0 ? 1024 : cpuShares));
+        } catch (IOException e) {
+            throw GardenError.internal("cannot set cpu shares on " + cpu + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path file, String value) throws IOException {
+        Files.writeString(file, value);
+    }
+
+    private static String readOrEmpty(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
     public ContainerMetrics.MemoryStat memory(String group) {
         Path dir = controller("memory").resolve(rel(group));
         Map<String, Long> fields = new HashMap<>();

@@ -90,6 +90,38 @@ final class UnifiedCgroups implements Cgroups {
         return Files.isDirectory(dir(group)) ? List.of(dir(group).toString()) : List.of();
     }
 
+    /**
+     * memory.max and cpu.weight. Shares map to weight as the runtimes map them (runc/crun):
+     * {@code 1 + ((shares - 2) * 9999) / 262142}, so 1024 shares (the default) are weight 39.
+     */
+    @Override
+    public void setLimits(String group, long memoryBytes, long cpuShares) {
+        Path d = dir(group);
+        if (!Files.isDirectory(d)) throw GardenError.internal("cgroup " + d + " does not exist");
+        String oldMax;
+        try {
+            oldMax = Files.readString(d.resolve("memory.max")).strip();
+        } catch (IOException e) {
+            throw GardenError.internal("cannot read " + d.resolve("memory.max"), e);
+        }
+        try {
+            Files.writeString(d.resolve("memory.max"), memoryBytes == 0 ? "max" : Long.toString(memoryBytes));
+        } catch (IOException e) {
+            throw GardenError.internal("the kernel refused memory limit " + memoryBytes + " for " + d + ": " + e.getMessage(), e);
+        }
+        long shares = cpuShares == 0 ? 1024 : Math.max(2, Math.min(262144, cpuShares));
+        try {
+            Files.writeString(d.resolve("cpu.weight"), Long.toString(1 + ((shares - 2) * 9999) / 262142));
+        } catch (IOException e) {
+            try {
+                Files.writeString(d.resolve("memory.max"), oldMax);
+            } catch (IOException undo) {
+                e.addSuppressed(undo);
+            }
+            throw GardenError.internal("cannot set cpu weight for " + d + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public ContainerMetrics.MemoryStat memory(String group) {
         Path d = dir(group);

@@ -60,6 +60,19 @@ class UnifiedCgroupsTest {
     }
 
     @Test
+    void liveLimitsWriteMemoryMaxAndTheRuntimesWeightForShares() throws IOException {
+        Path g = group();
+        Files.writeString(g.resolve("cpu.weight"), "100\n");
+        Cgroups c = CgroupFs.unified(root);
+        c.setLimits("/cloche/c1", 32L << 20, 1024);
+        assertThat(g.resolve("memory.max")).hasContent(Long.toString(32L << 20));
+        assertThat(g.resolve("cpu.weight")).hasContent("39");
+        c.setLimits("/cloche/c1", 0, 2);
+        assertThat(g.resolve("memory.max")).hasContent("max");
+        assertThat(g.resolve("cpu.weight")).hasContent("1");
+    }
+
+    @Test
     void aV1OrHybridHostIsNotUnified() {
         assertThat(CgroupFs.detect(root)).isInstanceOf(HybridCgroups.class);
     }
