@@ -35,6 +35,15 @@ final class OverlayVolumizer implements Volumizer {
     /** Smallest filesystem mkfs.ext4 makes reliably; smaller limits get this size with an inode cap still exact. */
     static final long MIN_FS_BYTES = 1L << 20;
 
+    /**
+     * The filesystem size whose free space is the limit: ext4's metadata (inode tables, bitmaps) takes about 3.5%
+     * with the options below. Measured here: free space within 1% above the limit from 10 MiB up, 9% above at 1 MiB.
+     */
+    static long fsBytes(long limit) {
+        long size = limit / 965 * 1000 + 131072;
+        return (size + 4095) / 4096 * 4096;
+    }
+
     /** Where the upper and work dirs of an existing volume live: on the limited filesystem when there is one. */
     private static Path layers(Path containerDir) {
         Path disk = containerDir.resolve("disk");
@@ -68,15 +77,17 @@ final class OverlayVolumizer implements Volumizer {
     private void mountLimitedDisk(Path containerDir, DiskQuota quota) {
         Path img = containerDir.resolve("disk.img");
         Path disk = containerDir.resolve("disk");
-        long bytes = quota.bytes() > 0 ? Math.max(quota.bytes(), MIN_FS_BYTES) : 1L << 40; // inode-only: sparse 1 TiB
+        long bytes = quota.bytes() > 0 ? fsBytes(Math.max(quota.bytes(), MIN_FS_BYTES)) : 1L << 40; // inode-only: sparse 1 TiB
         try {
             Files.createDirectories(disk);
             runner.check(List.of("truncate", "-s", Long.toString(bytes), img.toString()));
         } catch (IOException e) {
             throw GardenError.internal("cannot create the disk of " + containerDir, e);
         }
+        // 4 KiB blocks and an inode per 16 KiB: mke2fs's "small" profile (1 KiB blocks, an inode per 4 KiB) would
+        // spend a tenth of a small filesystem on inode tables
         List<String> mkfs = new java.util.ArrayList<>(List.of("mkfs.ext4", "-q", "-F", "-O", "^has_journal", "-m", "0",
-                "-E", "nodiscard,lazy_itable_init=1"));
+                "-b", "4096", "-I", "256", "-i", "16384", "-E", "nodiscard,lazy_itable_init=1"));
         // the root dir, lost+found and the reserved inodes count against -N: add them, so the limit is the user's
         if (quota.inodes() > 0) mkfs.addAll(List.of("-N", Long.toString(quota.inodes() + 11)));
         mkfs.add(img.toString());

@@ -46,7 +46,8 @@ class OverlayVolumizerTest {
         RecordingCommandRunner r = new RecordingCommandRunner();
         Volumizers.overlay(r, -1).create(Path.of("/img"), dir, new DiskQuota(10 << 20, 500));
         assertThat(r.calls()).extracting(c -> c.getFirst()).containsExactly("truncate", "mkfs.ext4", "mount", "mount");
-        assertThat(r.calls().get(0)).containsExactly("truncate", "-s", Integer.toString(10 << 20), dir.resolve("disk.img").toString());
+        assertThat(r.calls().get(0)).containsExactly("truncate", "-s", Long.toString(OverlayVolumizer.fsBytes(10 << 20)), dir.resolve("disk.img").toString());
+        assertThat(OverlayVolumizer.fsBytes(10 << 20)).isBetween(10L << 20, 11L << 20).isEqualTo(OverlayVolumizer.fsBytes(10 << 20) / 4096 * 4096);
         assertThat(r.calls().get(1)).containsSubsequence("-N", "511").contains("^has_journal");
         assertThat(r.calls().get(2)).containsExactly("mount", "-o", "loop,nodev,nosuid", dir.resolve("disk.img").toString(), dir.resolve("disk").toString());
         assertThat(String.join(" ", r.calls().get(3))).contains("upperdir=" + dir.resolve("disk/upper"), "workdir=" + dir.resolve("disk/work"));
