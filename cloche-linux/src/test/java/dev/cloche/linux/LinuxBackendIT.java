@@ -211,7 +211,8 @@ class LinuxBackendIT {
         destroy(mem);
 
         BackendContainer pids = create(ContainerSpec.withHandle(handle("pids")).withLimits(Limits.NONE.withPid(new PidLimits(10))));
-        Result forks = run(pids, ProcessSpec.of("sh", "-c", "for i in $(seq 20); do sleep 2 & done; wait"));
+        // as above: exhausting the pids during runc's handshake can fail the start itself (docs/process-monitor.md §7)
+        Result forks = run(pids, ProcessSpec.of("sh", "-c", "sleep 0.3; for i in $(seq 20); do sleep 2 & done; wait"));
         assertThat(forks.stderr()).contains("can't fork");
         assertThat(run(pids, ProcessSpec.of("echo", "still usable")).stdout()).isEqualTo("still usable\n");
         destroy(pids);

@@ -485,7 +485,10 @@ final class VethNetworker implements Networker {
         }
         synchronized (lock) {
             // running containers outlive the daemon and keep their rules; with none left the table goes too
-            if (ips.isEmpty()) runner.run(List.of("nft", "delete", "table", "inet", settings.table()));
+            // a container destroyed through another backend on this depot is gone from the depot, not from `live`
+            if (live.stream().noneMatch(n -> java.nio.file.Files.isDirectory(n.stateDir))) {
+                runner.run(List.of("nft", "delete", "table", "inet", settings.table()));
+            }
         }
     }
 
