@@ -348,24 +348,42 @@ final class LinuxContainer implements BackendContainer {
         // escape; TarGuard refuses hostile archives outright instead (docs/files.md)
         try (ContainerTar.Helper tar = streamTar(user, List.of(tool, "sh", "-c",
                 tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest))) {
-            boolean fed;
+            Optional<TarGuard.Summary> fed;
             try (OutputStream in = tar.stdin()) {
-                TarGuard.copy(spec.tarStream(), in, meta.privileged());
-                fed = true;
+                fed = Optional.of(TarGuard.copy(spec.tarStream(), in, meta.privileged()));
             } catch (TarGuard.RejectedException e) {
                 tar.kill();
                 throw new InvalidRequestException("error streaming in: " + e.getMessage());
             } catch (TarGuard.SinkException e) {
-                fed = false; // tar stopped reading: its status and stderr say why
+                fed = Optional.empty(); // tar stopped reading: its status and stderr say why
             } catch (IOException e) {
                 tar.kill();
                 throw GardenError.internal("error streaming in: reading the archive failed: " + e.getMessage(), e);
             }
             int code = tar.await();
-            if (code != 0 || !fed) {
+            if (code != 0 || fed.isEmpty()) {
                 String why = tar.stderr();
                 throw GardenError.internal("error streaming in: " + (why.isEmpty() ? "tar exited with status " + code : why));
             }
+            restoreXattrs(dest, user, fed.get());
+        }
+    }
+
+    /**
+     * busybox tar drops extended attributes: the {@code user.*} ones from PAX headers are set afterwards, resolved
+     * with openat2 under the container's root as its processes see it (docs/files.md §4).
+     */
+    private void restoreXattrs(String dest, ContainerFiles.User user, TarGuard.Summary summary) {
+        if (summary.xattrs().isEmpty()) return;
+        Path root = state == State.STOPPED ? rootfs() : Path.of("/proc/" + initPid() + "/root");
+        try {
+            // uids 1.. map to themselves in both kinds of container; the container's root may set them on any file
+            List<String> failed = dev.cloche.linux.fs.RootedXattrs.apply(root, dest, summary.xattrs(), user.uid(), user.uid() == 0);
+            if (!failed.isEmpty()) {
+                throw GardenError.internal("error streaming in: extended attributes not restored: " + String.join("; ", failed));
+            }
+        } catch (IOException e) {
+            throw GardenError.internal("error streaming in: extended attributes not restored: " + e.getMessage(), e);
         }
     }
 

@@ -269,6 +269,32 @@ class StreamIT {
         destroy(c);
     }
 
+    private static String xattr(Path p, String name) throws IOException {
+        var v = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.size(name));
+        v.read(name, b);
+        return new String(b.array(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void userXattrsFromPaxHeadersAreRestoredRunningAndStopped() throws IOException {
+        BackendContainer c = create("xattr", false);
+        assertThat(run(c, "sh", "-c", "echo alice:x:1000:1000::/home/alice:/bin/sh >> /etc/passwd && mkdir -p /home/alice"
+                + " && chown 1000:1000 /home/alice").exit()).isZero();
+        byte[] tar = Tars.archive().pax('x', Tars.records("SCHILY.xattr.user.color", "blue", "SCHILY.xattr.security.selinux", "x"))
+                .file("f", "content", 0640).pax('x', Tars.records("SCHILY.xattr.user.kind", "dir")).dir("d").end();
+        streamIn(c, "/x", "", tar);
+        streamIn(c, "mine", "alice", tar);
+        Path upper = Path.of(c.info().containerPath(), "upper");
+        assertThat(xattr(upper.resolve("x/f"), "color")).isEqualTo("blue");
+        assertThat(xattr(upper.resolve("x/d"), "kind")).isEqualTo("dir");
+        assertThat(xattr(upper.resolve("home/alice/mine/f"), "color")).isEqualTo("blue");
+        c.stop(true);
+        streamIn(c, "/stopped", "", tar);
+        assertThat(xattr(upper.resolve("stopped/f"), "color")).isEqualTo("blue");
+        destroy(c);
+    }
+
     @Test
     void privilegedContainersMayReceiveFifos() throws IOException {
         BackendContainer c = create("priv", true);

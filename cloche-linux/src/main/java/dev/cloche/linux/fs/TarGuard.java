@@ -131,7 +131,8 @@ public final class TarGuard {
             write(pending.toByteArray());
             pending.reset();
             write(block);
-            if (!ext.xattrs.isEmpty()) xattrs.put(e.path, Map.copyOf(ext.xattrs));
+            // only where they can be restored: regular files and directories (user.* is refused on the rest)
+            if (!ext.xattrs.isEmpty() && (h.type == '0' || h.type == '\0' || h.type == '7' || h.type == '5')) xattrs.put(e.path, Map.copyOf(ext.xattrs));
             ext = new Extended();
             copyData(size, at);
         }
