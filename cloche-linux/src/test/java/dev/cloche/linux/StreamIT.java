@@ -201,6 +201,10 @@ class StreamIT {
         streamIn(c, "/", "", Tars.archive().file("escape/via-entry", "2").file("rootlink/" + TARGET.toString().substring(1) + "/via-root", "3").end());
         assertThat(TARGET).doesNotExist();
         assertThat(run(c, "cat", TARGET + "/via-dest", TARGET + "/via-entry", TARGET + "/via-root").stdout()).isEqualTo("123");
+        // stream-out through a symlink aimed at the host's /etc reads the container's /etc
+        assertThat(run(c, "ln", "-s", up + "/etc", "/hostetc").exit()).isZero();
+        String etc = new String(streamOut(c, "/hostetc/", ""), StandardCharsets.ISO_8859_1);
+        assertThat(etc).contains("./passwd").contains("nobody:x:65534").doesNotContain("daemon:x:");
         destroy(c);
     }
 
