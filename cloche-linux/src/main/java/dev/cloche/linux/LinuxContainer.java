@@ -16,7 +16,9 @@ import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
+import dev.cloche.linux.fs.RootedXattrs;
 import dev.cloche.linux.fs.TarGuard;
+import dev.cloche.linux.fs.TarXattrs;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
@@ -375,10 +377,10 @@ final class LinuxContainer implements BackendContainer {
      */
     private void restoreXattrs(String dest, ContainerFiles.User user, TarGuard.Summary summary) {
         if (summary.xattrs().isEmpty()) return;
-        Path root = state == State.STOPPED ? rootfs() : Path.of("/proc/" + initPid() + "/root");
+        Path root = xattrRoot().orElseThrow(() -> GardenError.internal("error streaming in: the container's init is gone"));
         try {
             // uids 1.. map to themselves in both kinds of container; the container's root may set them on any file
-            List<String> failed = dev.cloche.linux.fs.RootedXattrs.apply(root, dest, summary.xattrs(), user.uid(), user.uid() == 0);
+            List<String> failed = RootedXattrs.apply(root, dest, summary.xattrs(), user.uid(), user.uid() == 0);
             if (!failed.isEmpty()) {
                 throw GardenError.internal("error streaming in: extended attributes not restored: " + String.join("; ", failed));
             }
@@ -403,17 +405,27 @@ final class LinuxContainer implements BackendContainer {
         return new ContainerTar(parts, meta.id(), dir, group, helperSeq).start(p, state == State.STOPPED);
     }
 
+    /** The container's root as its processes see it (with their mounts); the rootfs itself when stopped. */
+    private Optional<Path> xattrRoot() {
+        if (state == State.STOPPED) return Optional.of(rootfs());
+        long init = initPid();
+        return init > 0 ? Optional.of(Path.of("/proc/" + init + "/root")) : Optional.empty();
+    }
+
     @Override
     public InputStream streamOut(StreamOutSpec spec) {
         requireExists();
         ContainerFiles.User user = streamUser(spec.user(), "error streaming out: ");
         String source = absolute(spec.path(), user);
         List<String> args = new ArrayList<>(List.of(BundleRules.TOOL_PATH, "tar", "-c", "-f", "-", "-C"));
+        String base;
         if (source.endsWith("/")) {
+            base = source;
             args.addAll(List.of(source, "."));
         } else {
             Path p = Path.of(source);
             Path parent = p.getParent() == null ? Path.of("/") : p.getParent();
+            base = parent.toString();
             args.addAll(List.of(parent.toString(), p.getFileName() == null ? "." : p.getFileName().toString()));
         }
         ContainerTar.Helper tar = streamTar(user, args);
@@ -442,17 +454,27 @@ final class LinuxContainer implements BackendContainer {
             tar.close();
             throw GardenError.internal("error streaming out: " + e.getMessage(), e);
         }
+        // busybox tar writes no xattrs: user.* ones are added as PAX headers, read under the container's root
+        Optional<RootedXattrs.Reader> attrs = xattrRoot().flatMap(root -> {
+            try {
+                return Optional.of(RootedXattrs.reader(root));
+            } catch (IOException e) {
+                LOG.warn("stream-out of {} without xattrs: {}", meta.handle(), e.getMessage());
+                return Optional.empty();
+            }
+        });
+        InputStream withAttrs = attrs.<InputStream>map(r -> new TarXattrs(out, name -> r.read(base + "/" + name))).orElse(out);
         return new InputStream() {
             @Override
             public int read() throws IOException {
-                int b = out.read();
+                int b = withAttrs.read();
                 if (b < 0) checkExit();
                 return b;
             }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
-                int n = out.read(b, off, len);
+                int n = withAttrs.read(b, off, len);
                 if (n < 0) checkExit();
                 return n;
             }
@@ -467,6 +489,7 @@ final class LinuxContainer implements BackendContainer {
             public void close() throws IOException {
                 out.close();
                 tar.close();
+                attrs.ifPresent(RootedXattrs.Reader::close);
             }
         };
     }

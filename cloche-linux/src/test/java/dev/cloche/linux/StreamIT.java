@@ -280,6 +280,11 @@ class StreamIT {
         return new String(b.array(), StandardCharsets.UTF_8);
     }
 
+    /** The user.* xattrs stream-out carries, per entry, as TarGuard reads them. */
+    private static Map<String, Map<String, byte[]>> xattrsOut(BackendContainer c, String src) throws IOException {
+        return dev.cloche.linux.fs.TarGuard.copy(new ByteArrayInputStream(streamOut(c, src, "")), java.io.OutputStream.nullOutputStream(), false).xattrs();
+    }
+
     @Test
     void userXattrsFromPaxHeadersAreRestoredRunningAndStopped() throws IOException {
         BackendContainer c = create("xattr", false);
@@ -293,9 +298,14 @@ class StreamIT {
         assertThat(xattr(upper.resolve("x/f"), "color")).isEqualTo("blue");
         assertThat(xattr(upper.resolve("x/d"), "kind")).isEqualTo("dir");
         assertThat(xattr(upper.resolve("home/alice/mine/f"), "color")).isEqualTo("blue");
+        assertThat(xattrsOut(c, "/x")).containsOnlyKeys("x/f", "x/d");
+        assertThat(xattrsOut(c, "/home/alice/mine/")).containsOnlyKeys("f", "d");
         c.stop(true);
         streamIn(c, "/stopped", "", tar);
         assertThat(xattr(upper.resolve("stopped/f"), "color")).isEqualTo("blue");
+        Map<String, Map<String, byte[]>> out = xattrsOut(c, "/stopped/f");
+        assertThat(out).containsOnlyKeys("f");
+        assertThat(new String(out.get("f").get("user.color"), StandardCharsets.UTF_8)).isEqualTo("blue");
         destroy(c);
     }
 
