@@ -100,8 +100,10 @@ class StreamCliIT {
         Files.writeString(site.resolve("index.html"), "<h1>hi</h1>");
         Files.setPosixFilePermissions(site.resolve("index.html"), PosixFilePermissions.fromString("rwxr-x---"));
         Files.createSymbolicLink(site.resolve("link"), Path.of("/etc/hostname"));
+        Files.getFileAttributeView(site.resolve("index.html"), java.nio.file.attribute.UserDefinedFileAttributeView.class)
+                .write("origin", java.nio.ByteBuffer.wrap("host".getBytes(StandardCharsets.UTF_8)));
         Path tar = work.resolve("site.tar");
-        hostTar("-C", work.resolve("site").toString(), "-cf", tar.toString(), ".");
+        hostTar("--xattrs", "--format=pax", "-C", work.resolve("site").toString(), "-cf", tar.toString(), ".");
 
         try (GardenClient client = daemon.unixClient()) {
             Container c = client.create(ContainerSpec.withHandle("e2e-stream"));
@@ -122,8 +124,12 @@ class StreamCliIT {
             assertThat(cli(null, "stream-out", "e2e-stream", "/srv/www", "-f", work.resolve("dir.tar").toString()).exit()).isZero();
             assertThat(hostTar("-tf", work.resolve("dir.tar").toString())).contains("www/", "www/sub/index.html");
             Path extracted = Files.createDirectories(work.resolve("extracted"));
-            hostTar("-C", extracted.toString(), "-xf", work.resolve("dir.tar").toString());
+            hostTar("--xattrs", "--xattrs-include=*", "-C", extracted.toString(), "-xf", work.resolve("dir.tar").toString());
             assertThat(Files.readString(extracted.resolve("www/sub/index.html"))).isEqualTo("<h1>hi</h1>");
+            var attrs = Files.getFileAttributeView(extracted.resolve("www/sub/index.html"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            java.nio.ByteBuffer origin = java.nio.ByteBuffer.allocate(attrs.size("origin"));
+            attrs.read("origin", origin);
+            assertThat(new String(origin.array(), StandardCharsets.UTF_8)).as("user xattr round trip").isEqualTo("host");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(extracted.resolve("www/sub/index.html")))).isEqualTo("rwxr-x---");
 
             // a hostile archive is refused with a clear error and nothing lands on the host
