@@ -153,16 +153,19 @@ public final class TarGuard {
         if (ext.size.isPresent() && ext.size.get() != h.size) {
             throw new RejectedException("PAX size " + ext.size.get() + " differs from the header's " + h.size + " at byte " + at);
         }
+        // the raw fields are checked even when an extended header overrides them, and the prefix field whatever
+        // the magic says: tar implementations disagree on when each applies
+        if (!h.name.isEmpty()) checkName(h.name, at, "name");
+        if (!h.rawPrefix.isEmpty()) checkName(h.rawPrefix + "/" + h.name, at, "name");
+        if (t == '1' && !h.linkName.isEmpty()) checkName(h.linkName, at, "hard link target");
         String name;
         if (ext.path.isPresent()) name = ext.path.get();
         else if (ext.longName.isPresent()) name = ext.longName.get();
-        else {
-            name = h.name;
-            // a prefix field counts whatever the magic says: tar implementations disagree on when it is one
-            if (!h.prefix.isEmpty()) checkName(h.prefix + "/" + h.name, at, "name");
-            if (h.ustar && !h.prefix.isEmpty()) name = h.prefix + "/" + h.name;
-        }
+        else name = h.ustar && !h.rawPrefix.isEmpty() ? h.rawPrefix + "/" + h.name : h.name;
         String path = checkName(name, at, "name");
+        if (path.isEmpty() && t != '5') {
+            throw new RejectedException("entry at byte " + at + " of type '" + printable(t) + "' names the destination itself");
+        }
         checkNotThroughSymlink(path, at, name);
         String link = ext.linkPath.or(() -> ext.longLink).orElse(h.linkName);
         switch (t) {
@@ -357,7 +360,7 @@ public final class TarGuard {
     }
 
     /** One 512-byte header, checked: checksum, numeric fields. */
-    private record Header(String name, char type, long size, String linkName, boolean ustar, String prefix) {
+    private record Header(String name, char type, long size, String linkName, boolean ustar, String rawPrefix) {
         static Header parse(byte[] b, long at) throws RejectedException {
             long stored = octal(b, 148, 8, at, "checksum");
             long unsigned = 0;
@@ -373,9 +376,7 @@ public final class TarGuard {
             octal(b, 100, 8, at, "mode");
             long size = number(b, 124, 12, at, "size");
             boolean ustar = b[257] == 'u' && b[258] == 's' && b[259] == 't' && b[260] == 'a' && b[261] == 'r' && b[262] == 0;
-            boolean gnu = b[257] == 'u' && b[258] == 's' && b[259] == 't' && b[260] == 'a' && b[261] == 'r' && b[262] == ' ';
-            return new Header(cString(b, 0, 100), (char) (b[156] & 0xff), size, cString(b, 157, 100), ustar,
-                    gnu ? "" : cString(b, 345, 155));
+            return new Header(cString(b, 0, 100), (char) (b[156] & 0xff), size, cString(b, 157, 100), ustar, cString(b, 345, 155));
         }
 
         /** Octal, or GNU base-256 when the first byte has its high bit set. */

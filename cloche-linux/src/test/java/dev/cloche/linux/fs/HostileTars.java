@@ -57,6 +57,13 @@ public final class HostileTars {
                         .file("f", "x".repeat(600)).end(), "PAX size"),
                 new Case("sparse file", Tars.archive().pax('x', Tars.records("GNU.sparse.size", "10"))
                         .file("f", "x").end(), "sparse"),
+                new Case("absolute raw name under a PAX path", Tars.archive().pax('x', Tars.records("path", "innocent"))
+                        .file(target + "/evil", "x").end(), "absolute name"),
+                new Case("dot-dot raw name under a GNU long name", Tars.archive().gnuLong('L', "innocent")
+                        .file(rel + "/evil", "x").end(), "contains '..'"),
+                new Case("hard link with a raw target under a GNU long link", Tars.archive().gnuLong('K', "innocent")
+                        .hardlink("shadow", "/etc/shadow").end(), "absolute hard link target"),
+                new Case("symlink replacing the destination", Tars.archive().symlink("./", target).end(), "names the destination itself"),
                 new Case("unknown type", Tars.archive().header("v", 'V', 0, "", "", 0644).end(), "unsupported entry type"));
     }
 
