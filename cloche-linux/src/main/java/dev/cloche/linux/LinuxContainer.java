@@ -16,6 +16,9 @@ import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
+import dev.cloche.linux.fs.RootedXattrs;
+import dev.cloche.linux.fs.TarGuard;
+import dev.cloche.linux.fs.TarXattrs;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.net.ContainerNet;
@@ -377,85 +380,153 @@ final class LinuxContainer implements BackendContainer {
     @Override
     public void streamIn(StreamInSpec spec) {
         requireExists();
-        ContainerFiles.User user = new ContainerFiles(rootfs()).user(spec.user());
+        ContainerFiles.User user = streamUser(spec.user(), "error streaming in: ");
         String dest = absolute(spec.path(), user);
         String tool = BundleRules.TOOL_PATH;
-        // mkdir and tar run inside the container's mount namespace as the user, so ".." and symlinks cannot escape
-        java.lang.Process child = helper(user, List.of(tool, "sh", "-c",
-                tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errPump = Thread.ofVirtual().start(() -> drain(child.getErrorStream(), err));
-        Thread outPump = Thread.ofVirtual().start(() -> drain(child.getInputStream(), OutputStream.nullOutputStream()));
-        try (OutputStream in = child.getOutputStream()) {
-            spec.tarStream().transferTo(in);
+        // mkdir and tar run inside the container's mount namespace as the user, so ".." and symlinks cannot
+        // escape; TarGuard refuses hostile archives outright instead (docs/files.md)
+        try (ContainerTar.Helper tar = streamTar(user, List.of(tool, "sh", "-c",
+                tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest))) {
+            Optional<TarGuard.Summary> fed;
+            try (OutputStream in = tar.stdin()) {
+                fed = Optional.of(TarGuard.copy(spec.tarStream(), in, meta.privileged()));
+            } catch (TarGuard.RejectedException e) {
+                tar.kill();
+                throw new InvalidRequestException("error streaming in: " + e.getMessage());
+            } catch (TarGuard.SinkException e) {
+                fed = Optional.empty(); // tar stopped reading: its status and stderr say why
+            } catch (IOException e) {
+                tar.kill();
+                throw GardenError.internal("error streaming in: reading the archive failed: " + e.getMessage(), e);
+            }
+            int code = tar.await();
+            if (code != 0 || fed.isEmpty()) {
+                String why = tar.stderr();
+                throw GardenError.internal("error streaming in: " + (why.isEmpty() ? "tar exited with status " + code : why));
+            }
+            restoreXattrs(dest, user, fed.get());
+        }
+    }
+
+    /**
+     * busybox tar drops extended attributes: the {@code user.*} ones from PAX headers are set afterwards, resolved
+     * with openat2 under the container's root as its processes see it (docs/files.md §4).
+     */
+    private void restoreXattrs(String dest, ContainerFiles.User user, TarGuard.Summary summary) {
+        if (summary.xattrs().isEmpty()) return;
+        Path root = xattrRoot().orElseThrow(() -> GardenError.internal("error streaming in: the container's init is gone"));
+        try {
+            // uids 1.. map to themselves in both kinds of container; the container's root may set them on any file
+            List<String> failed = RootedXattrs.apply(root, dest, summary.xattrs(), user.uid(), user.uid() == 0);
+            if (!failed.isEmpty()) {
+                throw GardenError.internal("error streaming in: extended attributes not restored: " + String.join("; ", failed));
+            }
         } catch (IOException e) {
-            // tar stopped reading (it failed): its exit status and stderr say why
+            throw GardenError.internal("error streaming in: extended attributes not restored: " + e.getMessage(), e);
         }
-        int code = waitHelper(child, errPump, outPump);
-        if (code != 0) {
-            throw GardenError.internal("error streaming in: " + err.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    /** The user a stream runs as; an unknown user fails with {@code prefix} (Garden clients match on it). */
+    private ContainerFiles.User streamUser(String name, String prefix) {
+        try {
+            return new ContainerFiles(rootfs()).user(name);
+        } catch (GardenException e) {
+            throw GardenError.of(e.kind(), prefix + e.getMessage());
         }
+    }
+
+    private ContainerTar.Helper streamTar(ContainerFiles.User user, List<String> args) {
+        if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
+        OciProcess p = new OciProcess(args, processEnv(List.of(), user), "/", user.uid(), user.gid(),
+                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, List.of());
+        return new ContainerTar(parts, meta.id(), dir, group, helperSeq).start(p, state == State.STOPPED);
+    }
+
+    /** The container's root as its processes see it (with their mounts); the rootfs itself when stopped. */
+    private Optional<Path> xattrRoot() {
+        if (state == State.STOPPED) return Optional.of(rootfs());
+        long init = initPid();
+        return init > 0 ? Optional.of(Path.of("/proc/" + init + "/root")) : Optional.empty();
     }
 
     @Override
     public InputStream streamOut(StreamOutSpec spec) {
         requireExists();
-        ContainerFiles.User user = new ContainerFiles(rootfs()).user(spec.user());
+        ContainerFiles.User user = streamUser(spec.user(), "error streaming out: ");
         String source = absolute(spec.path(), user);
         List<String> args = new ArrayList<>(List.of(BundleRules.TOOL_PATH, "tar", "-c", "-f", "-", "-C"));
+        String base;
         if (source.endsWith("/")) {
+            base = source;
             args.addAll(List.of(source, "."));
         } else {
             Path p = Path.of(source);
             Path parent = p.getParent() == null ? Path.of("/") : p.getParent();
+            base = parent.toString();
             args.addAll(List.of(parent.toString(), p.getFileName() == null ? "." : p.getFileName().toString()));
         }
-        java.lang.Process child = helper(user, args);
+        ContainerTar.Helper tar = streamTar(user, args);
         try {
-            child.getOutputStream().close();
+            tar.stdin().close();
         } catch (IOException e) {
             // stdin unused
         }
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errPump = Thread.ofVirtual().start(() -> drain(child.getErrorStream(), err));
-        BufferedInputStream out = new BufferedInputStream(child.getInputStream(), 65536);
+        int readAhead = 65536;
+        BufferedInputStream out = new BufferedInputStream(tar.stdout(), readAhead);
         try {
-            out.mark(1);
-            int first = out.read();
-            if (first < 0) {
-                int code = waitHelper(child, errPump);
-                throw GardenError.internal("error streaming out: " + (code == 0 ? "empty archive" : err.toString(StandardCharsets.UTF_8).strip()));
+            // read ahead: a tar that fails at once (a missing source still yields an end-of-archive marker) or has
+            // nothing to send fails the call itself instead of the stream half-way
+            out.mark(readAhead);
+            int got = out.readNBytes(new byte[readAhead], 0, readAhead);
+            if (got < readAhead) {
+                int code = tar.await();
+                if (code != 0 || got == 0) {
+                    String why = code == 0 ? "empty archive" : tar.stderr();
+                    tar.close();
+                    throw GardenError.internal("error streaming out: " + why);
+                }
             }
             out.reset();
         } catch (IOException e) {
-            child.destroyForcibly();
+            tar.close();
             throw GardenError.internal("error streaming out: " + e.getMessage(), e);
         }
+        // busybox tar writes no xattrs: user.* ones are added as PAX headers, read under the container's root
+        Optional<RootedXattrs.Reader> attrs = xattrRoot().flatMap(root -> {
+            try {
+                return Optional.of(RootedXattrs.reader(root));
+            } catch (IOException e) {
+                LOG.warn("stream-out of {} without xattrs: {}", meta.handle(), e.getMessage());
+                return Optional.empty();
+            }
+        });
+        InputStream withAttrs = attrs.<InputStream>map(r -> new TarXattrs(out, name -> r.read(base + "/" + name))).orElse(out);
         return new InputStream() {
             @Override
             public int read() throws IOException {
-                int b = out.read();
+                int b = withAttrs.read();
                 if (b < 0) checkExit();
                 return b;
             }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
-                int n = out.read(b, off, len);
+                int n = withAttrs.read(b, off, len);
                 if (n < 0) checkExit();
                 return n;
             }
 
             /** A tar that failed half-way must not look like a complete archive. */
             private void checkExit() throws IOException {
-                int code = waitHelper(child, errPump);
-                if (code != 0) throw new IOException("tar failed: " + err.toString(StandardCharsets.UTF_8).strip());
+                int code = tar.await();
+                if (code != 0) throw new IOException("error streaming out: tar failed: " + tar.stderr());
             }
 
             @Override
             public void close() throws IOException {
                 out.close();
-                if (child.isAlive()) child.destroyForcibly();
+                tar.close();
+                attrs.ifPresent(RootedXattrs.Reader::close);
             }
         };
     }

@@ -24,6 +24,12 @@ public interface OciRuntime {
     java.lang.Process exec(String id, Path processJson, Path pidFile);
 
     /**
+     * Starts {@code runtime run} of the bundle in {@code bundleDir} as a child of this JVM, in the foreground: the
+     * container's process has the child's stdio, and the runtime deletes the container when it exits.
+     */
+    java.lang.Process run(String id, Path bundleDir);
+
+    /**
      * The argv of {@code runtime exec --detach} for {@code cloche-monitor} to run: the runtime logs JSON to
      * {@code log} (the monitor reports its last error) and, with {@code tty}, sends the pty master to the console
      * socket the monitor substitutes for the literal {@code @CONSOLE@}.

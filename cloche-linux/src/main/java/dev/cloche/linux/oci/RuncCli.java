@@ -72,6 +72,11 @@ final class RuncCli implements OciRuntime {
     }
 
     @Override
+    public java.lang.Process run(String id, Path bundleDir) {
+        return runner.start(argv("run", "--bundle", bundleDir.toString(), id));
+    }
+
+    @Override
     public List<String> execDetachedArgv(String id, Path processJson, Path pidFile, Path log, boolean tty) {
         // runc and crun both take --log and --log-format before the command; the "=" form parses in both
         List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log=" + log,

@@ -41,6 +41,15 @@ class RuncCliTest {
     }
 
     @Test
+    void runIsStartedInTheForegroundAsAStreamingChild() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        assertThatThrownBy(() -> OciRuntimes.cli(r, RUNC, ROOT).run("c1-t1", Path.of("/b")))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(r.calls()).containsExactly(List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "run",
+                "--bundle", "/b", "c1-t1"));
+    }
+
+    @Test
     void detachedExecLogsJsonForTheMonitorAndAsksForAConsoleOnlyWithATty() {
         OciRuntime runtime = OciRuntimes.cli(new RecordingCommandRunner(), RUNC, ROOT);
         assertThat(runtime.execDetachedArgv("c1", Path.of("/d/process.json"), Path.of("/d/pid"), Path.of("/d/runtime.log"), false))
