@@ -81,7 +81,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         // watching before the start: a process that exits at once must not slip past us
         p.watch = watcher.watch(dir, p::onChange);
         try {
-            CommandResult r = runner.run(monitorArgv);
+            CommandResult r = runner.runPiped(monitorArgv);
             String line = r.stdout().strip();
             if (r.exitCode() != 0 || !line.matches("\\d+")) {
                 String why = line.startsWith("error: ") ? line.substring(7)

@@ -9,6 +9,15 @@ public interface CommandRunner {
     /** Runs argv to completion, capturing stdout and stderr; never throws for a non-zero exit. */
     CommandResult run(List<String> argv);
 
+    /**
+     * As {@link #run}, with stdout and stderr on pipes instead of temporary files: only for commands none of whose
+     * descendants keep the inherited stdio open (e.g. {@code cloche-monitor}, which moves its own to /dev/null),
+     * since reading a pipe ends only when every holder has closed it. Saves creating and deleting two files.
+     */
+    default CommandResult runPiped(List<String> argv) {
+        return run(argv);
+    }
+
     /** Starts argv as a child of this JVM with piped stdio, for streaming (runc exec). */
     java.lang.Process start(List<String> argv);
 

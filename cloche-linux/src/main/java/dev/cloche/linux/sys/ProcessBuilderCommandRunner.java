@@ -56,6 +56,35 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
     }
 
     @Override
+    public CommandResult runPiped(List<String> argv) {
+        try {
+            java.lang.Process p = new ProcessBuilder(argv).redirectInput(DEV_NULL).start();
+            // stderr on its own thread: a child that fills one pipe while we wait on the other would deadlock
+            java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (var in = p.getErrorStream()) {
+                    return in.readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            }, Thread::startVirtualThread);
+            byte[] out;
+            try (var in = p.getInputStream()) {
+                out = in.readAllBytes();
+            }
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw GardenError.internal(String.join(" ", argv) + " timed out after " + timeout);
+            }
+            return new CommandResult(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw GardenError.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw GardenError.internal("interrupted while running " + argv.getFirst(), e);
+        }
+    }
+
+    @Override
     public java.lang.Process start(List<String> argv) {
         try {
             return new ProcessBuilder(argv).start();
