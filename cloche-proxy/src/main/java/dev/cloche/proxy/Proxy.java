@@ -1,0 +1,54 @@
+package dev.cloche.proxy;
+
+import dev.cloche.api.GardenClient;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Clock;
+
+/**
+ * ephemera on Cloche: an HTTP reverse proxy that creates an environment (a container with a TTL running a
+ * template's server) on {@code POST /demo/new} and relays {@code /demo/{id}/...} to it until the TTL ends it.
+ * A client of {@link GardenClient}, so it runs in-process with the core or against a remote daemon.
+ */
+public final class Proxy implements AutoCloseable {
+    private final Environments envs;
+    private final ProxyServer server;
+
+    private Proxy(Environments envs, ProxyServer server) {
+        this.envs = envs;
+        this.server = server;
+    }
+
+    /** Finds the environments a previous run left, then serves. */
+    public static Proxy start(GardenClient garden, ProxyConfig config) {
+        Environments envs = new Environments(garden, config, Proxy::accepts, Clock.systemUTC());
+        try {
+            envs.restore();
+            return new Proxy(envs, new ProxyServer(envs, config.listen()));
+        } catch (RuntimeException e) {
+            envs.close();
+            throw e;
+        }
+    }
+
+    /** A plain TCP connect with a short timeout: "the port accepts connections". */
+    static boolean accepts(String host, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 200);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /** Stops serving; environments keep running until their TTL (a restarted proxy adopts them). */
+    @Override
+    public void close() {
+        server.close();
+        envs.close();
+    }
+}
