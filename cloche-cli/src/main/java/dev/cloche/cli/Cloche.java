@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cloche", mixinStandardHelpOptions = true, version = "cloche 0.1.0",
         description = "Talk to a Cloche daemon (or any Garden server).",
         subcommands = {PingCommand.class, CreateCommand.class, ListCommand.class, InfoCommand.class,
-                RunCommand.class, ShellCommand.class, AttachCommand.class, StopCommand.class, DestroyCommand.class, PropertiesCommand.class, MetricsCommand.class, StreamInCommand.class, StreamOutCommand.class, ConsoleCommand.class, HandleCommand.class, CommandLine.HelpCommand.class})
+                RunCommand.class, ShellCommand.class, AttachCommand.class, StopCommand.class, DestroyCommand.class, PropertiesCommand.class, MetricsCommand.class, StreamInCommand.class, StreamOutCommand.class, ConsoleCommand.class, ProxyCommand.class, HandleCommand.class, CommandLine.HelpCommand.class})
 public final class Cloche {
 
     static final String DEFAULT_SOCKET = "/run/cloche/garden.sock";

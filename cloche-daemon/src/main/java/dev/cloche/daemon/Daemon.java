@@ -7,6 +7,7 @@ import dev.cloche.core.CoreConfig;
 import dev.cloche.core.FileContainerStore;
 import java.nio.file.Path;
 import dev.cloche.portlayer.CorePortLayer;
+import dev.cloche.proxy.Proxy;
 import dev.cloche.server.GardenServer;
 import dev.cloche.spi.BackendProvider;
 import dev.cloche.spi.ContainerBackend;
@@ -29,13 +30,16 @@ public final class Daemon implements AutoCloseable {
     private final ContainerManager core;
     private final GardenServer server;
     private final Optional<Console> console;
+    private final Optional<Proxy> proxy;
     private boolean closed;
 
-    private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console) {
+    private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console,
+                   Optional<Proxy> proxy) {
         this.backend = backend;
         this.core = core;
         this.server = server;
         this.console = console;
+        this.proxy = proxy;
     }
 
     public static Daemon start(DaemonConfig config) {
@@ -60,7 +64,15 @@ public final class Daemon implements AutoCloseable {
             // the console is one more client of the in-process core
             ContainerManager garden = core;
             Optional<Console> console = config.console().map(c -> Console.start(garden, c));
-            return new Daemon(backend, core, server, console);
+            Optional<Proxy> proxy;
+            try {
+                proxy = config.proxy().map(p -> Proxy.start(garden, p));
+            } catch (RuntimeException e) {
+                console.ifPresent(Console::close);
+                throw e;
+            }
+            proxy.ifPresent(p -> log.info("proxy serving http://{}:{}/demo/new", p.address().getHostString(), p.address().getPort()));
+            return new Daemon(backend, core, server, console, proxy);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
@@ -94,6 +106,7 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        proxy.ifPresent(Proxy::close);
         console.ifPresent(Console::close);
         server.close();
         core.close();

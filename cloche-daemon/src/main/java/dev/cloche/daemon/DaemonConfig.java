@@ -1,6 +1,7 @@
 package dev.cloche.daemon;
 
 import dev.cloche.console.ConsoleConfig;
+import dev.cloche.proxy.ProxyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,17 +17,19 @@ import java.util.Optional;
  * @param backendSettings settings handed to the backend (depot, runtime, rootfs, ...)
  * @param defaultGraceTime grace time for containers that give none (zero = never reap)
  * @param console the console front-end (NATS agent + SSH), empty to run without it
+ * @param proxy the ephemeral-environment proxy, empty to run without it
  */
 public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                            Map<String, String> backendSettings, Duration defaultGraceTime,
-                           Optional<ConsoleConfig> console) {
+                           Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy) {
     public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                         Map<String, String> backendSettings, Duration defaultGraceTime) {
-        this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty());
+        this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty(), Optional.empty());
     }
 
     public DaemonConfig {
         Objects.requireNonNull(console, "console");
+        Objects.requireNonNull(proxy, "proxy");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(backend, "backend");

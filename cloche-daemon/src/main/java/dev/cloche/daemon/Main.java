@@ -48,6 +48,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--nats-url", paramLabel = "URL", description = "NATS server of the console (task.start/stop/advertise); 'none' disables the console (default: ${DEFAULT-VALUE}).")
     String natsUrl = "none";
 
+    @Option(names = "--proxy-listen", paramLabel = "HOST:PORT", description = "Ephemeral-environment proxy (POST /demo/new); 'none' disables it (default: ${DEFAULT-VALUE}).")
+    String proxyListen = "none";
+
+    @Option(names = "--proxy-config", paramLabel = "FILE", description = "The proxy's templates as JSON (default: busybox httpd, 30 min TTL, 20 live); see docs/proxy.md.")
+    String proxyConfig = "";
+
     @Option(names = "--console-ssh", paramLabel = "HOST:PORT", description = "SSH server of the console (default: ${DEFAULT-VALUE}).")
     String consoleSsh = "127.0.0.1:" + ConsoleConfig.DEFAULT_SSH_PORT;
 
@@ -89,7 +95,7 @@ public final class Main implements Callable<Integer> {
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
-                backend, settings, parseDuration(graceTime), console());
+                backend, settings, parseDuration(graceTime), console(), proxy());
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -98,6 +104,16 @@ public final class Main implements Callable<Integer> {
         }, "cloche-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private Optional<dev.cloche.proxy.ProxyConfig> proxy() throws java.io.IOException {
+        if (proxyListen.equals("none")) {
+            return Optional.empty();
+        }
+        java.util.List<dev.cloche.proxy.Template> templates = proxyConfig.isEmpty()
+                ? java.util.List.of(dev.cloche.proxy.Template.DEFAULT)
+                : dev.cloche.proxy.Templates.fromJson(java.nio.file.Files.readString(Path.of(proxyConfig)));
+        return Optional.of(dev.cloche.proxy.ProxyConfig.of(Daemon.address(proxyListen), templates));
     }
 
     private Optional<ConsoleConfig> console() throws java.net.UnknownHostException {

@@ -72,11 +72,22 @@ final class DaemonProcess implements AutoCloseable {
                 "--backend-setting", "runtimeRoot=" + dir.resolve("runtime"),
                 // a pool, prefix and port range of its own: never meets a daemon running beside the tests
                 "--backend-setting", "networkPool=10.253.16.0/24", "--backend-setting", "networkPrefix=clee",
-                "--backend-setting", "portPool=42000-42099"));
+                "--backend-setting", "portPool=42000-42099",
+                // the proxy on a port derived from the API's, so a restarted daemon serves it at the same address
+                "--proxy-listen", "127.0.0.1:" + proxyPort(port)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
         DaemonProcess d = new DaemonProcess(dir, port, p);
         d.awaitReady();
         return d;
+    }
+
+    /** Where this daemon's ephemeral-environment proxy listens. */
+    static int proxyPort(int apiPort) {
+        return apiPort > 60000 ? apiPort - 1000 : apiPort + 1000;
+    }
+
+    String proxyUrl() {
+        return "http://127.0.0.1:" + proxyPort(port);
     }
 
     GardenClient tcpClient() {

@@ -190,6 +190,29 @@ class EndToEndIT {
     }
 
     @Test
+    void theDaemonServesEphemeralEnvironmentsAndTheCliDrivesThem() throws Exception {
+        Output made = cli("proxy", "--proxy", daemon.proxyUrl(), "new");
+        assertThat(made.exit()).as(made.stderr()).isZero();
+        String id = made.stdout().strip().split("\\s+")[0];
+        String url = made.stdout().strip().split("\\s+")[3];
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Hello from a Cloche environment");
+        assertThat(cli("proxy", "--proxy", daemon.proxyUrl(), "list").stdout()).contains(id);
+        try (GardenClient client = daemon.unixClient()) {
+            assertThat(client.containers(Map.of("proxy.id", id))).hasSize(1); // a Garden container like any other
+        }
+        assertThat(cli("proxy", "--proxy", daemon.proxyUrl(), "end", id).exit()).isZero();
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(410);
+        Output unknown = cli("proxy", "--proxy", daemon.proxyUrl(), "new", "--template", "nope");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.stderr()).contains("404", "unknown template: nope");
+    }
+
+    @Test
     void theCliDrivesTheDaemon() throws Exception {
         assertThat(cli("ping")).isEqualTo(new Output(0, "ok\n", ""));
         Output created = cli("create", "--handle", "e2e-cli", "-p", "owner=cli", "--memory", "64M", "--disk", "20M");
