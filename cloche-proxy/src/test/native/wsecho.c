@@ -148,10 +148,12 @@ static void serve(int fd)
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 8081;
+    /* an optional address: tests on the host bind loopback only; in a container, all its addresses */
+    in_addr_t addr = argc > 2 ? inet_addr(argv[2]) : htonl(INADDR_ANY);
     signal(SIGCHLD, SIG_IGN);
     int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = addr};
     if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 64) < 0) { perror("wsecho"); return 1; }
     for (;;) {
         int c = accept(s, NULL, NULL);

@@ -72,6 +72,8 @@ final class Environments implements AutoCloseable {
         }
     });
     private final Map<String, Integer> starting = new ConcurrentHashMap<>();
+    /** Told the id of every environment that ends, before its container is destroyed (the relay closes its connections). */
+    private final List<java.util.function.Consumer<String>> endListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("proxy-ttl").factory());
 
@@ -208,6 +210,10 @@ final class Environments implements AutoCloseable {
         expiries.put(env.id(), timer.schedule(() -> end(env.id(), "ttl"), delay, TimeUnit.MILLISECONDS));
     }
 
+    void onEnd(java.util.function.Consumer<String> listener) {
+        endListeners.add(listener);
+    }
+
     String defaultTemplate() {
         return config.defaultTemplate();
     }
@@ -231,6 +237,13 @@ final class Environments implements AutoCloseable {
         gone.put(id, true);
         Optional.ofNullable(expiries.remove(id)).ifPresent(f -> f.cancel(false));
         LOG.info("ending environment id={} reason={}", id, why);
+        for (var l : endListeners) {
+            try {
+                l.accept(id);
+            } catch (RuntimeException x) {
+                LOG.warn("closing the connections of environment {} failed: {}", id, x.toString());
+            }
+        }
         destroyQuietly(e.handle());
         return true;
     }

@@ -34,6 +34,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -52,7 +55,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The HTTP edge (Netty): {@code /demo/new}, {@code /demo}, {@code /demo/{id}} are answered here, everything under
  * {@code /demo/{id}/} is relayed to the environment's server without aggregating bodies (back-pressure by toggling
  * auto-read), and a {@code 101 Switching Protocols} from upstream turns both connections into a raw byte tunnel.
- * One upstream connection per proxied request; the client's connection stays alive across requests.
+ * One upstream connection per proxied request; the client's connection stays alive across requests, and its requests
+ * are handled strictly one after another (pipelined ones wait in a {@link FlowControlHandler} while reading is off).
+ * When an environment ends, its upstream connections (requests in flight, websocket tunnels) are closed at once.
  */
 final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
@@ -66,16 +71,20 @@ final class ProxyServer implements AutoCloseable {
     private final Environments envs;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final Channel server;
+    /** Open upstream connections per environment id: closed when the environment ends. */
+    private final Map<String, Set<Channel>> upstreams = new ConcurrentHashMap<>();
 
     ProxyServer(Environments envs, InetSocketAddress listen) {
         this.envs = envs;
+        envs.onEnd(this::closeUpstreams);
         try {
             server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast("http", new HttpServerCodec()).addLast("front", new Frontend());
+                            ch.pipeline().addLast("http", new HttpServerCodec()).addLast("flow", new FlowControlHandler())
+                                    .addLast("front", new Frontend());
                         }
                     }).bind(listen).sync().channel();
         } catch (InterruptedException e) {
@@ -86,6 +95,24 @@ final class ProxyServer implements AutoCloseable {
             group.shutdownGracefully();
             throw new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage(), e);
         }
+    }
+
+    private void track(String id, Channel up) {
+        upstreams.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(up);
+        up.closeFuture().addListener(f -> upstreams.computeIfPresent(id, (k, s) -> {
+            s.remove(up);
+            return s.isEmpty() ? null : s;
+        }));
+    }
+
+    private void closeUpstreams(String id) {
+        Set<Channel> open = upstreams.remove(id);
+        if (open != null) open.forEach(Channel::close);
+    }
+
+    /** Upstream connections open now, for tests. */
+    int openUpstreams() {
+        return upstreams.values().stream().mapToInt(Set::size).sum();
     }
 
     InetSocketAddress address() {
@@ -122,9 +149,13 @@ final class ProxyServer implements AutoCloseable {
     private final class Frontend extends ChannelInboundHandlerAdapter {
         private Channel client;
         private Channel upstream;
+        /** The environment the current request goes to. */
+        private String envId = "";
         /** Request parts that arrived before the upstream connection was up. */
         private final Queue<HttpObject> pending = new ArrayDeque<>();
         private boolean proxying;
+        /** The proxied request's body has been forwarded in full: reading stays off until the answer is complete. */
+        private boolean requestDone;
         private boolean keepAlive;
         private boolean responseStarted;
         private boolean tunnel;
@@ -152,6 +183,8 @@ final class ProxyServer implements AutoCloseable {
         private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
             keepAlive = HttpUtil.isKeepAlive(req);
             responseStarted = false;
+            // one request at a time: the next (pipelined) one is read once this one's answer is written
+            client.config().setAutoRead(false);
             if (!req.decoderResult().isSuccess()) {
                 answer(text(400, "malformed request"));
                 return;
@@ -230,6 +263,7 @@ final class ProxyServer implements AutoCloseable {
         private void forward(HttpObject o) {
             upstream.writeAndFlush(o);
             if (o instanceof LastHttpContent) {
+                requestDone = true;
                 // one request at a time: read the next only once this answer is complete
                 client.config().setAutoRead(false);
             } else if (!upstream.isWritable()) {
@@ -239,6 +273,8 @@ final class ProxyServer implements AutoCloseable {
 
         private void proxy(ChannelHandlerContext ctx, HttpRequest req, Environment e, String rest) {
             proxying = true;
+            requestDone = false;
+            envId = e.id();
             client.config().setAutoRead(false);
             boolean upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                     && req.headers().contains(HttpHeaderNames.UPGRADE);
@@ -278,10 +314,21 @@ final class ProxyServer implements AutoCloseable {
                             return;
                         }
                         upstream = f.channel();
+                        track(e.id(), upstream);
+                        if (!(envs.lookup(e.id()) instanceof Environments.Lookup.Live)) {
+                            // it ended while we connected: its end closed nothing of ours yet
+                            Channel up = upstream;
+                            upstream = null;
+                            up.close();
+                            drainPending();
+                            answer(missing(e.id()));
+                            return;
+                        }
                         boolean last = false;
                         while (!pending.isEmpty()) {
                             HttpObject o = pending.poll();
                             last |= o instanceof LastHttpContent;
+                            requestDone |= o instanceof LastHttpContent;
                             upstream.write(o);
                         }
                         upstream.flush();
@@ -346,7 +393,8 @@ final class ProxyServer implements AutoCloseable {
             upstream = null;
             drainPending();
             if (!responseStarted) {
-                answer(text(502, "the environment's server failed: " + why));
+                answer(envs.lookup(envId) instanceof Environments.Lookup.Live
+                        ? text(502, "the environment's server failed: " + why) : missing(envId));
             } else {
                 client.close(); // half an answer was sent: closing is the only honest end
             }
@@ -356,6 +404,7 @@ final class ProxyServer implements AutoCloseable {
             Channel up = upstream;
             client.pipeline().remove("front");
             client.pipeline().addLast("tunnel", new Relay(up));
+            client.pipeline().remove("flow"); // hands what it held (the request's empty end) to the relay, which drops it
             client.pipeline().remove("http");
             up.pipeline().remove("back");
             up.pipeline().addLast("tunnel", new Relay(client));
@@ -437,18 +486,19 @@ final class ProxyServer implements AutoCloseable {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (ctx.channel().isWritable()) front.client.config().setAutoRead(true);
+            // resume reading the request body; never the next request before this answer is complete
+            if (ctx.channel().isWritable() && !front.requestDone && front.proxying) front.client.config().setAutoRead(true);
             ctx.fireChannelWritabilityChanged();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (!done) front.upstreamFailed("connection closed");
+            if (!done && front.upstream == ctx.channel()) front.upstreamFailed("connection closed");
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!done) front.upstreamFailed(cause.toString());
+            if (!done && front.upstream == ctx.channel()) front.upstreamFailed(cause.toString());
             done = true;
             ctx.close();
         }

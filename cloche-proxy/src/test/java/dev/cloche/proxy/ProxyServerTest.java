@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -92,6 +93,15 @@ class ProxyServerTest {
             assertThat(r.body()).contains("POST /echo/x?q=" + i, "x-forwarded-for=10.9.9.9, 127.0.0.1", "x-forwarded-proto=http",
                     "x-forwarded-host=127.0.0.1:" + proxy.address().getPort(), "body=5");
         }
+        awaitNoUpstream(); // one upstream connection per request, closed with its answer
+    }
+
+    private void awaitNoUpstream() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (proxy.openUpstreams() > 0) {
+            assertThat(System.nanoTime()).as("upstream connections left open").isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     @Test
@@ -111,6 +121,89 @@ class ProxyServerTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        adopt("abc", upstream.getAddress().getPort());
+        try (Socket s = new Socket("127.0.0.1", proxy.address().getPort())) {
+            s.setSoTimeout(10_000);
+            // three requests in one write: each must wait for the previous answer, whatever the codec already decoded
+            String req = "GET /demo/abc/echo/1 HTTP/1.1\r\nHost: p\r\n\r\n"
+                    + "POST /demo/abc/echo/2 HTTP/1.1\r\nHost: p\r\nContent-Length: 3\r\n\r\nabc"
+                    + "GET /demo/abc HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n";
+            s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(all.split("HTTP/1.1 200 OK", -1)).hasSize(4);
+            assertThat(all.indexOf("GET /echo/1")).isPositive().isLessThan(all.indexOf("POST /echo/2"));
+            assertThat(all).contains("body=3");
+            assertThat(all.indexOf("\"template\":\"default\"")).isGreaterThan(all.indexOf("POST /echo/2"));
+        }
+    }
+
+    @Test
+    void endingAnEnvironmentClosesItsOpenConnections() throws Exception {
+        try (WsEcho server = new WsEcho()) {
+            adopt("cafe", server.port);
+            CompletableFuture<String> closed = new CompletableFuture<>();
+            CompletableFuture<String> echoed = new CompletableFuture<>();
+            WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/cafe/"),
+                    new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                            echoed.complete(data.toString());
+                            w.request(1);
+                            return null;
+                        }
+
+                        @Override
+                        public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+                            closed.complete("close " + status);
+                            return null;
+                        }
+
+                        @Override
+                        public void onError(WebSocket w, Throwable error) {
+                            closed.complete("error " + error);
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            ws.sendText("before", true).get(5, TimeUnit.SECONDS);
+            assertThat(echoed.get(5, TimeUnit.SECONDS)).isEqualTo("before");
+            // the upstream server lives on (here it is not in a container): only the proxy can end the tunnel
+            envs.end("cafe", "test");
+            assertThat(closed.get(5, TimeUnit.SECONDS)).isNotEmpty();
+            awaitNoUpstream();
+            assertThat(Proxy.accepts("127.0.0.1", server.port)).isTrue();
+        }
+    }
+
+    /** The test websocket echo server (src/test/native/wsecho.c) as a local process. */
+    private final class WsEcho implements AutoCloseable {
+        final int port;
+        private final Process process;
+
+        WsEcho() throws Exception {
+            Path bin = tmp.resolve("wsecho");
+            if (!java.nio.file.Files.exists(bin)) {
+                Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), Path.of("src/test/native/wsecho.c").toAbsolutePath().toString())
+                        .inheritIO().start();
+                assertThat(gcc.waitFor()).isZero();
+            }
+            try (var s = new java.net.ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            process = new ProcessBuilder(bin.toString(), Integer.toString(port), "127.0.0.1").inheritIO().start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!Proxy.accepts("127.0.0.1", port)) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void websocketsAreTunnelledToAnUpstreamThatSwitchesProtocols() throws Exception {
         Path wsecho = tmp.resolve("wsecho");
         Process gcc = new ProcessBuilder("gcc", "-O2", "-o", wsecho.toString(), Path.of("src/test/native/wsecho.c").toAbsolutePath().toString())
@@ -120,7 +213,7 @@ class ProxyServerTest {
         try (var s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Process server = new ProcessBuilder(wsecho.toString(), Integer.toString(port)).inheritIO().start();
+        Process server = new ProcessBuilder(wsecho.toString(), Integer.toString(port), "127.0.0.1").inheritIO().start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!Proxy.accepts("127.0.0.1", port)) {
