@@ -24,7 +24,7 @@ public final class Proxy implements AutoCloseable {
         Environments envs = new Environments(garden, config, Proxy::accepts, Clock.systemUTC());
         try {
             envs.restore();
-            return new Proxy(envs, new ProxyServer(envs, config.listen()));
+            return new Proxy(envs, new ProxyServer(envs, config));
         } catch (RuntimeException e) {
             envs.close();
             throw e;

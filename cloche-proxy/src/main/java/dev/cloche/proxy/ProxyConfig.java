@@ -9,16 +9,20 @@ import java.util.Objects;
 
 /**
  * The proxy's settings: where it listens, its templates (the first is the default), how long a new environment may
- * take to accept connections, and the base URL it reports (derived from the listen address when empty).
+ * take to accept connections, how long a client connection may sit idle between requests ({@code idleTimeout}), and
+ * how long an environment's server may take to begin its answer once it has the whole request
+ * ({@code answerTimeout}, then {@code 504}).
  */
 public record ProxyConfig(InetSocketAddress listen, Map<String, Template> templates, String defaultTemplate,
-                          Duration readyTimeout) {
+                          Duration readyTimeout, Duration idleTimeout, Duration answerTimeout) {
 
     public ProxyConfig {
         Objects.requireNonNull(listen, "listen");
         templates = Map.copyOf(templates);
         if (!templates.containsKey(defaultTemplate)) throw new IllegalArgumentException("no template " + defaultTemplate);
         Objects.requireNonNull(readyTimeout, "readyTimeout");
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout must be positive");
+        if (answerTimeout.isNegative() || answerTimeout.isZero()) throw new IllegalArgumentException("answerTimeout must be positive");
     }
 
     public static ProxyConfig of(InetSocketAddress listen, List<Template> templates) {
@@ -26,10 +30,19 @@ public record ProxyConfig(InetSocketAddress listen, Map<String, Template> templa
         for (Template t : templates) {
             if (m.put(t.name(), t) != null) throw new IllegalArgumentException("template " + t.name() + " given twice");
         }
-        return new ProxyConfig(listen, m, templates.getFirst().name(), Duration.ofSeconds(30));
+        return new ProxyConfig(listen, m, templates.getFirst().name(), Duration.ofSeconds(30), Duration.ofMinutes(2),
+                Duration.ofSeconds(60));
     }
 
     public ProxyConfig withReadyTimeout(Duration d) {
-        return new ProxyConfig(listen, templates, defaultTemplate, d);
+        return new ProxyConfig(listen, templates, defaultTemplate, d, idleTimeout, answerTimeout);
+    }
+
+    public ProxyConfig withIdleTimeout(Duration d) {
+        return new ProxyConfig(listen, templates, defaultTemplate, readyTimeout, d, answerTimeout);
+    }
+
+    public ProxyConfig withAnswerTimeout(Duration d) {
+        return new ProxyConfig(listen, templates, defaultTemplate, readyTimeout, idleTimeout, d);
     }
 }

@@ -35,6 +35,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +47,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -74,8 +78,12 @@ final class ProxyServer implements AutoCloseable {
     /** Open upstream connections per environment id: closed when the environment ends. */
     private final Map<String, Set<Channel>> upstreams = new ConcurrentHashMap<>();
 
-    ProxyServer(Environments envs, InetSocketAddress listen) {
+    private final ProxyConfig config;
+
+    ProxyServer(Environments envs, ProxyConfig config) {
         this.envs = envs;
+        this.config = config;
+        InetSocketAddress listen = config.listen();
         envs.onEnd(this::closeUpstreams);
         try {
             server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -83,7 +91,8 @@ final class ProxyServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast("http", new HttpServerCodec()).addLast("flow", new FlowControlHandler())
+                            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                                    .addLast("http", new HttpServerCodec()).addLast("flow", new FlowControlHandler())
                                     .addLast("front", new Frontend());
                         }
                     }).bind(listen).sync().channel();
@@ -122,7 +131,7 @@ final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private static FullHttpResponse text(int status, String body) {
@@ -149,6 +158,10 @@ final class ProxyServer implements AutoCloseable {
     private final class Frontend extends ChannelInboundHandlerAdapter {
         private Channel client;
         private Channel upstream;
+        /** A request is being answered (from its head until its answer is written): never idle then. */
+        private boolean inRequest;
+        /** Fires 504 when the environment's server has not begun its answer in time after the whole request. */
+        private ScheduledFuture<?> answerTimer;
         /** The environment the current request goes to. */
         private String envId = "";
         /** Request parts that arrived before the upstream connection was up. */
@@ -181,6 +194,7 @@ final class ProxyServer implements AutoCloseable {
         }
 
         private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
+            inRequest = true;
             keepAlive = HttpUtil.isKeepAlive(req);
             responseStarted = false;
             // one request at a time: the next (pipelined) one is read once this one's answer is written
@@ -264,6 +278,7 @@ final class ProxyServer implements AutoCloseable {
             upstream.writeAndFlush(o);
             if (o instanceof LastHttpContent) {
                 requestDone = true;
+                armAnswerTimer();
                 // one request at a time: read the next only once this answer is complete
                 client.config().setAutoRead(false);
             } else if (!upstream.isWritable()) {
@@ -332,8 +347,26 @@ final class ProxyServer implements AutoCloseable {
                             upstream.write(o);
                         }
                         upstream.flush();
-                        if (!last) client.config().setAutoRead(true); // the body streams on from here
+                        if (last) armAnswerTimer();
+                        else client.config().setAutoRead(true); // the body streams on from here
                     });
+        }
+
+        private void armAnswerTimer() {
+            Channel up = upstream;
+            String id = envId;
+            answerTimer = client.eventLoop().schedule(() -> {
+                if (!proxying || responseStarted || upstream != up) return;
+                upstream = null; // its close is no longer this request's failure
+                up.close();
+                answer(text(504, "environment " + id + ": its server did not answer within "
+                        + config.answerTimeout().toSeconds() + " s"));
+            }, config.answerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private void cancelAnswerTimer() {
+            if (answerTimer != null) answerTimer.cancel(false);
+            answerTimer = null;
         }
 
         private void drainPending() {
@@ -343,6 +376,8 @@ final class ProxyServer implements AutoCloseable {
         /** An answer of our own (or an error): written, then the next request may be read (or the connection closed). */
         private void answer(FullHttpResponse r) {
             proxying = false;
+            inRequest = false;
+            cancelAnswerTimer();
             if (!keepAlive) {
                 r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -354,6 +389,7 @@ final class ProxyServer implements AutoCloseable {
         /** Upstream's answer head: hop-by-hop headers replaced with ours, or a protocol switch. */
         void upstreamResponse(HttpResponse r) {
             responseStarted = true;
+            cancelAnswerTimer();
             if (r.status().code() == 101) {
                 tunnel = true;
                 client.writeAndFlush(r).addListener((ChannelFutureListener) f -> becomeTunnel());
@@ -373,6 +409,7 @@ final class ProxyServer implements AutoCloseable {
             ChannelFuture f = client.writeAndFlush(c);
             if (last) {
                 proxying = false;
+                inRequest = false;
                 upstream.close();
                 upstream = null;
                 if (keepAlive) f.addListener((ChannelFutureListener) x -> client.config().setAutoRead(true));
@@ -406,6 +443,7 @@ final class ProxyServer implements AutoCloseable {
             client.pipeline().addLast("tunnel", new Relay(up));
             client.pipeline().remove("flow"); // hands what it held (the request's empty end) to the relay, which drops it
             client.pipeline().remove("http");
+            client.pipeline().remove("idle"); // a websocket may be quiet for long; it ends with either side or the TTL
             up.pipeline().remove("back");
             up.pipeline().addLast("tunnel", new Relay(client));
             up.pipeline().remove("http");
@@ -420,8 +458,19 @@ final class ProxyServer implements AutoCloseable {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && !inRequest) {
+                LOG.debug("closing an idle client connection from {}", client.remoteAddress());
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             drainPending();
+            cancelAnswerTimer();
             if (upstream != null) upstream.close();
         }
 

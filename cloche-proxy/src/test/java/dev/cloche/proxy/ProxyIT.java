@@ -75,6 +75,8 @@ class ProxyIT {
                 base.withName("ws").withPort(8081).withCommand(List.of("/opt/wsecho", "8081"))
                         .withBindMounts(List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("short").withTtl(Duration.ofSeconds(2)),
+                base.withName("wsshort").withPort(8081).withCommand(List.of("/opt/wsecho", "8081")).withTtl(Duration.ofSeconds(3))
+                        .withBindMounts(List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("single").withMaxLive(1),
                 base.withName("broken").withCommand(List.of("/bin/sh", "-c", "echo boom >&2; exit 3"))));
         proxy = Proxy.start(garden, config);
@@ -191,6 +193,39 @@ class ProxyIT {
             assertThat(System.nanoTime()).as("still alive after its TTL").isLessThan(deadline);
             Thread.sleep(200);
         }
+        assertThat(garden.containers(Map.of("proxy.id", id))).isEmpty();
+    }
+
+    @Test
+    void aWebsocketIsClosedWhenItsEnvironmentExpires() throws Exception {
+        String id = create("wsshort");
+        CompletableFuture<String> echoed = new CompletableFuture<>();
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.address().getPort()
+                + "/demo/" + id + "/"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        echoed.complete(data.toString());
+                        w.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+                        ended.complete("closed " + status);
+                        return null;
+                    }
+
+                    @Override
+                    public void onError(WebSocket w, Throwable error) {
+                        ended.complete("error " + error);
+                    }
+                }).get(30, TimeUnit.SECONDS);
+        ws.sendText("still there?", true).get(10, TimeUnit.SECONDS);
+        assertThat(echoed.get(10, TimeUnit.SECONDS)).isEqualTo("still there?");
+        // the TTL (3 s) ends the tunnel: the client learns it, the id answers 410, the container is gone
+        assertThat(ended.get(30, TimeUnit.SECONDS)).isNotEmpty();
+        assertThat(send("GET", "/demo/" + id + "/").statusCode()).isEqualTo(410);
         assertThat(garden.containers(Map.of("proxy.id", id))).isEmpty();
     }
 

@@ -36,6 +36,7 @@ class ProxyServerTest {
     @TempDir
     Path tmp;
     private GardenClient garden;
+    private ProxyConfig config;
     private Environments envs;
     private ProxyServer proxy;
     private HttpServer upstream;
@@ -44,9 +45,9 @@ class ProxyServerTest {
     @BeforeEach
     void setUp() throws IOException {
         garden = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS);
-        ProxyConfig config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(Template.DEFAULT));
+        config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(Template.DEFAULT));
         envs = new Environments(garden, config, (h, p) -> true, Clock.systemUTC());
-        proxy = new ProxyServer(envs, config.listen());
+        proxy = new ProxyServer(envs, config);
         upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         upstream.createContext("/echo", x -> {
             StringBuilder b = new StringBuilder(x.getRequestMethod() + " " + x.getRequestURI() + "\n");
@@ -135,6 +136,36 @@ class ProxyServerTest {
             assertThat(all.indexOf("GET /echo/1")).isPositive().isLessThan(all.indexOf("POST /echo/2"));
             assertThat(all).contains("body=3");
             assertThat(all.indexOf("\"template\":\"default\"")).isGreaterThan(all.indexOf("POST /echo/2"));
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersIsA504AndIdleClientsAreClosed() throws Exception {
+        // a loopback listener that never accepts: the kernel completes the connection, nothing ever answers
+        try (var silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             ProxyServer quick = new ProxyServer(envs, config.withAnswerTimeout(Duration.ofSeconds(1)).withIdleTimeout(Duration.ofSeconds(1)))) {
+            adopt("5107", silent.getLocalPort());
+            adopt("abc", upstream.getAddress().getPort());
+            String base = "http://127.0.0.1:" + quick.address().getPort();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/demo/5107/")).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(504);
+            assertThat(r.body()).contains("did not answer within 1 s");
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/demo/abc/echo")).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(200);
+
+            // a connection that sends nothing, and one that goes quiet after a request, are closed
+            try (Socket idle = new Socket("127.0.0.1", quick.address().getPort());
+                 Socket used = new Socket("127.0.0.1", quick.address().getPort())) {
+                idle.setSoTimeout(10_000);
+                used.setSoTimeout(10_000);
+                used.getOutputStream().write("GET /demo HTTP/1.1\r\nHost: p\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                long t0 = System.nanoTime();
+                assertThat(idle.getInputStream().read()).isEqualTo(-1);
+                String answer = new String(used.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 200 OK");
+                assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(9));
+            }
         }
     }
 
