@@ -59,7 +59,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The HTTP edge (Netty): {@code /demo/new}, {@code /demo}, {@code /demo/{id}} are answered here, everything under
  * {@code /demo/{id}/} is relayed to the environment's server without aggregating bodies (back-pressure by toggling
  * auto-read), and a {@code 101 Switching Protocols} from upstream turns both connections into a raw byte tunnel.
- * One upstream connection per proxied request; the client's connection stays alive across requests, and its requests
+ * Upstream connections are kept alive per client connection: the next request of the same client to the same
+ * environment reuses the connection when the server framed its answer and did not ask to close (a GET or HEAD that
+ * meets a reused connection closing under it is sent once more on a new one); the client's connection stays alive
+ * across requests, and its requests
  * are handled strictly one after another (pipelined ones wait in a {@link FlowControlHandler} while reading is off).
  * When an environment ends, its upstream connections (requests in flight, websocket tunnels) are closed at once.
  */
@@ -164,6 +167,17 @@ final class ProxyServer implements AutoCloseable {
         private ScheduledFuture<?> answerTimer;
         /** The environment the current request goes to. */
         private String envId = "";
+        private Environment env;
+        /** The current request's head as forwarded, for the one retry of a GET/HEAD on a reused connection. */
+        private HttpRequest head;
+        private long bodyBytes;
+        /** The current request went out on a kept-alive connection. */
+        private boolean reused;
+        /** The current answer is framed and the server did not ask to close: its connection can carry another request. */
+        private boolean upstreamReusable;
+        /** A kept-alive upstream connection with no request on it, and the environment it leads to. */
+        private Channel idle;
+        private String idleEnv = "";
         /** Request parts that arrived before the upstream connection was up. */
         private final Queue<HttpObject> pending = new ArrayDeque<>();
         private boolean proxying;
@@ -275,6 +289,7 @@ final class ProxyServer implements AutoCloseable {
         }
 
         private void forward(HttpObject o) {
+            if (o instanceof HttpContent c) bodyBytes += c.content().readableBytes();
             upstream.writeAndFlush(o);
             if (o instanceof LastHttpContent) {
                 requestDone = true;
@@ -290,6 +305,10 @@ final class ProxyServer implements AutoCloseable {
             proxying = true;
             requestDone = false;
             envId = e.id();
+            env = e;
+            head = req;
+            bodyBytes = 0;
+            reused = false;
             client.config().setAutoRead(false);
             boolean upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                     && req.headers().contains(HttpHeaderNames.UPGRADE);
@@ -309,10 +328,23 @@ final class ProxyServer implements AutoCloseable {
             if (upgrade) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
                 h.set(HttpHeaderNames.UPGRADE, upgradeTo);
-            } else {
-                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             pending.add(req);
+            if (idle != null) {
+                Channel kept = idle;
+                idle = null;
+                if (!upgrade && idleEnv.equals(e.id()) && kept.isActive()) {
+                    reused = true;
+                    kept.pipeline().get(Backend.class).reset();
+                    send(kept);
+                    return;
+                }
+                kept.close();
+            }
+            connect(e);
+        }
+
+        private void connect(Environment e) {
             new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                     .handler(new ChannelInitializer<SocketChannel>() {
@@ -328,28 +360,32 @@ final class ProxyServer implements AutoCloseable {
                             answer(text(502, "environment " + e.id() + " does not answer: " + f.cause().getMessage()));
                             return;
                         }
-                        upstream = f.channel();
-                        track(e.id(), upstream);
+                        track(e.id(), f.channel());
                         if (!(envs.lookup(e.id()) instanceof Environments.Lookup.Live)) {
                             // it ended while we connected: its end closed nothing of ours yet
-                            Channel up = upstream;
-                            upstream = null;
-                            up.close();
+                            f.channel().close();
                             drainPending();
                             answer(missing(e.id()));
                             return;
                         }
-                        boolean last = false;
-                        while (!pending.isEmpty()) {
-                            HttpObject o = pending.poll();
-                            last |= o instanceof LastHttpContent;
-                            requestDone |= o instanceof LastHttpContent;
-                            upstream.write(o);
-                        }
-                        upstream.flush();
-                        if (last) armAnswerTimer();
-                        else client.config().setAutoRead(true); // the body streams on from here
+                        send(f.channel());
                     });
+        }
+
+        /** Sends what arrived of the request on {@code up}; the rest of the body follows as it arrives. */
+        private void send(Channel up) {
+            upstream = up;
+            boolean last = false;
+            while (!pending.isEmpty()) {
+                HttpObject o = pending.poll();
+                last |= o instanceof LastHttpContent;
+                if (o instanceof HttpContent c) bodyBytes += c.content().readableBytes();
+                upstream.write(o);
+            }
+            requestDone = last;
+            upstream.flush();
+            if (last) armAnswerTimer();
+            else client.config().setAutoRead(true); // the body streams on from here
         }
 
         private void armAnswerTimer() {
@@ -395,8 +431,10 @@ final class ProxyServer implements AutoCloseable {
                 client.writeAndFlush(r).addListener((ChannelFutureListener) f -> becomeTunnel());
                 return;
             }
-            for (CharSequence h : HOP) r.headers().remove(h);
             boolean bodyless = r.status().code() == 204 || r.status().code() == 304 || r.status().code() < 200;
+            upstreamReusable = HttpUtil.isKeepAlive(r)
+                    && (bodyless || HttpUtil.isContentLengthSet(r) || HttpUtil.isTransferEncodingChunked(r));
+            for (CharSequence h : HOP) r.headers().remove(h);
             if (!bodyless && !HttpUtil.isContentLengthSet(r) && !HttpUtil.isTransferEncodingChunked(r)) {
                 HttpUtil.setTransferEncodingChunked(r, true); // upstream ends its body by closing; we keep ours alive
             }
@@ -410,8 +448,16 @@ final class ProxyServer implements AutoCloseable {
             if (last) {
                 proxying = false;
                 inRequest = false;
-                upstream.close();
+                Channel up = upstream;
                 upstream = null;
+                // a request whose body was not sent in full leaves the connection in an unknown state
+                if (upstreamReusable && requestDone && up.isActive()) {
+                    idle = up;
+                    idleEnv = envId;
+                    up.config().setAutoRead(true); // so its close is noticed while it waits
+                } else {
+                    up.close();
+                }
                 if (keepAlive) f.addListener((ChannelFutureListener) x -> client.config().setAutoRead(true));
                 else f.addListener(ChannelFutureListener.CLOSE);
             } else if (!client.isWritable()) {
@@ -426,6 +472,19 @@ final class ProxyServer implements AutoCloseable {
                 return;
             }
             if (!proxying) return;
+            HttpMethod m = head.method();
+            if (!responseStarted && reused && requestDone && bodyBytes == 0 && (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD))) {
+                // the kept-alive connection was closed by the server as we sent: once more on a new connection
+                LOG.debug("retrying {} {} on a new connection to {}: {}", m, head.uri(), envId, why);
+                reused = false;
+                upstream = null;
+                cancelAnswerTimer();
+                drainPending();
+                pending.add(head);
+                pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                connect(env);
+                return;
+            }
             proxying = false;
             upstream = null;
             drainPending();
@@ -472,6 +531,7 @@ final class ProxyServer implements AutoCloseable {
             drainPending();
             cancelAnswerTimer();
             if (upstream != null) upstream.close();
+            if (idle != null) idle.close();
         }
 
         @Override
@@ -501,8 +561,18 @@ final class ProxyServer implements AutoCloseable {
             this.front = front;
         }
 
+        /** A kept-alive connection takes its next request. */
+        void reset() {
+            done = false;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!switched && front.upstream != ctx.channel()) {
+                ReferenceCountUtil.release(msg); // an idle connection has nothing to say: whatever it sends ends it
+                ctx.close();
+                return;
+            }
             if (switched) {
                 ReferenceCountUtil.release(msg); // the codec's empty end of the 101: the tunnel takes over from here
                 return;

@@ -40,7 +40,8 @@ class ProxyServerTest {
     private Environments envs;
     private ProxyServer proxy;
     private HttpServer upstream;
-    private final HttpClient http = HttpClient.newHttpClient();
+    /** HTTP/1.1 only: the default client's h2c upgrade attempt is a protocol switch, which never reuses a connection. */
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -94,12 +95,22 @@ class ProxyServerTest {
             assertThat(r.body()).contains("POST /echo/x?q=" + i, "x-forwarded-for=10.9.9.9, 127.0.0.1", "x-forwarded-proto=http",
                     "x-forwarded-host=127.0.0.1:" + proxy.address().getPort(), "body=5");
         }
-        awaitNoUpstream(); // one upstream connection per request, closed with its answer
+        awaitUpstreams(1); // the client's one connection kept one upstream connection alive for all three
+        // a client that tries h2c first (Java's default) is relayed as HTTP/1.1 all the same
+        HttpResponse<String> h2c = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url("/demo/abc/echo/y"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(h2c.statusCode()).isEqualTo(200);
+        assertThat(h2c.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(h2c.body()).contains("GET /echo/y");
     }
 
     private void awaitNoUpstream() throws InterruptedException {
+        awaitUpstreams(0);
+    }
+
+    private void awaitUpstreams(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (proxy.openUpstreams() > 0) {
+        while (proxy.openUpstreams() != n) {
             assertThat(System.nanoTime()).as("upstream connections left open").isLessThan(deadline);
             Thread.sleep(20);
         }
@@ -171,7 +182,7 @@ class ProxyServerTest {
 
     @Test
     void endingAnEnvironmentClosesItsOpenConnections() throws Exception {
-        try (WsEcho server = new WsEcho()) {
+        try (Native server = new Native("wsecho")) {
             adopt("cafe", server.port);
             CompletableFuture<String> closed = new CompletableFuture<>();
             CompletableFuture<String> echoed = new CompletableFuture<>();
@@ -205,22 +216,24 @@ class ProxyServerTest {
         }
     }
 
-    /** The test websocket echo server (src/test/native/wsecho.c) as a local process. */
-    private final class WsEcho implements AutoCloseable {
+    /** A test server from src/test/native (wsecho, kahttpd) as a local process on loopback. */
+    private final class Native implements AutoCloseable {
         final int port;
         private final Process process;
 
-        WsEcho() throws Exception {
-            Path bin = tmp.resolve("wsecho");
+        Native(String name, String... extra) throws Exception {
+            Path bin = tmp.resolve(name);
             if (!java.nio.file.Files.exists(bin)) {
-                Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), Path.of("src/test/native/wsecho.c").toAbsolutePath().toString())
+                Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), Path.of("src/test/native/" + name + ".c").toAbsolutePath().toString())
                         .inheritIO().start();
                 assertThat(gcc.waitFor()).isZero();
             }
             try (var s = new java.net.ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            process = new ProcessBuilder(bin.toString(), Integer.toString(port), "127.0.0.1").inheritIO().start();
+            List<String> cmd = new java.util.ArrayList<>(List.of(bin.toString(), Integer.toString(port), "127.0.0.1"));
+            cmd.addAll(List.of(extra));
+            process = new ProcessBuilder(cmd).inheritIO().start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!Proxy.accepts("127.0.0.1", port)) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
@@ -231,6 +244,26 @@ class ProxyServerTest {
         @Override
         public void close() throws InterruptedException {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void upstreamConnectionsAreKeptAliveAndReplacedWhenTheServerClosesThem() throws Exception {
+        // kahttpd closes a connection silently after 2 answers, as a server whose keep-alive timeout ran out
+        try (Native server = new Native("kahttpd", "2")) {
+            adopt("beef", server.port);
+            List<String> seen = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url("/demo/beef/p" + i)));
+                if (i == 1) b.POST(HttpRequest.BodyPublishers.ofString("a body the server discards"));
+                HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as("request %d: %s", i, r.body()).isEqualTo(200);
+                seen.add(r.body().replaceAll("(?s).*(request \\d+) on this connection.*", "$1"));
+                Thread.sleep(50); // lets the server's close arrive (the retry covers the case where it has not)
+            }
+            // one client connection: the upstream one carries two requests, then a new one takes over
+            assertThat(seen).containsExactly("request 1", "request 2", "request 1", "request 2", "request 1");
+            awaitUpstreams(1);
         }
     }
 
