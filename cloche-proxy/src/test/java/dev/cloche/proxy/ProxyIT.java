@@ -58,6 +58,10 @@ class ProxyIT {
         Path src = Path.of("src/test/native/wsecho.c").toAbsolutePath();
         Process gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", wsecho.toString(), src.toString()).inheritIO().start();
         assertThat(gcc.waitFor()).isZero();
+        Path kahttpd = dir.resolve("kahttpd");
+        gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", kahttpd.toString(), Path.of("src/test/native/kahttpd.c").toAbsolutePath().toString())
+                .inheritIO().start();
+        assertThat(gcc.waitFor()).isZero();
         backend = new LinuxBackendProvider().create(Map.of("depot", dir.resolve("depot").toString(),
                 "runtimeRoot", dir.resolve("runtime").toString(), "cgroupParent", PARENT,
                 "defaultRootfs", System.getProperty("cloche.rootfs", "/var/lib/cloche/rootfs"),
@@ -75,6 +79,8 @@ class ProxyIT {
                 base.withName("ws").withPort(8081).withCommand(List.of("/opt/wsecho", "8081"))
                         .withBindMounts(List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("short").withTtl(Duration.ofSeconds(2)),
+                base.withName("ka").withCommand(List.of("/opt/kahttpd", "8080"))
+                        .withBindMounts(List.of(new BindMount(kahttpd.toString(), "/opt/kahttpd", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("wsshort").withPort(8081).withCommand(List.of("/opt/wsecho", "8081")).withTtl(Duration.ofSeconds(3))
                         .withBindMounts(List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("single").withMaxLive(1),
@@ -194,6 +200,22 @@ class ProxyIT {
             Thread.sleep(200);
         }
         assertThat(garden.containers(Map.of("proxy.id", id))).isEmpty();
+    }
+
+    @Test
+    void upstreamConnectionsAreKeptAlive() throws Exception {
+        String id = create("ka");
+        HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = http11.send(HttpRequest.newBuilder(URI.create(url("/demo/" + id + "/x" + i))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            bodies.add(r.body());
+        }
+        // kahttpd counts the requests each connection carried: one client connection, one upstream connection
+        assertThat(bodies.get(2)).contains("request 3 on this connection");
+        assertThat(send("DELETE", "/demo/" + id).statusCode()).isEqualTo(204);
     }
 
     @Test
