@@ -7,10 +7,13 @@
 #    is a new upstream connection and connection bursts overflow its listen queue (each dropped connection costs a 1 s
 #    SYN retransmission: that is the p99, and the throughput follows how many occur). The "listen drops" column counts
 #    them in the container during the row.
-# A private daemon (own depot, network pool, ports), wrk on loopback for SECONDS (default 10) per row, 2 threads and
-# 16 connections, after an unmeasured warm-up of WARM seconds (default 5) per row: the daemon's JIT compiles the relay
-# during its first seconds, and a proxy that has served for a while is warm. Installs nginx and wrk if missing.
-# Prints a markdown table and writes it to docs/benchmarks/proxy.md.
+# A private daemon (own depot, network pool, ports), wrk on loopback, 2 threads and 16 connections. Per server: an
+# unmeasured warm-up of WARM seconds (default 5) per target (the daemon's JIT compiles the relay during its first
+# seconds; a proxy that has served for a while is warm), then ROUNDS (default 3) rounds of SECONDS (default 10) per
+# target in turn; the median round is reported, with the CPU time the proxy process (nginx's master and workers,
+# the daemon's JVM) spent per request, which a shared machine's load moves much less than requests/s. About
+# 2 x 3 x (WARM + ROUNDS x SECONDS) seconds in all. Installs nginx and wrk if missing. Prints a markdown table and
+# writes it to docs/benchmarks/proxy.md.
 set -euo pipefail
 SECS=${1:-10}
 WARM=${WARM:-5}
@@ -60,26 +63,46 @@ http { access_log off;
 CONF
 nginx -c "$D/nginx.conf"
 drops() { nsenter -t "${CPID[$1]}" -n nstat -az TcpExtListenDrops | awk '$1=="TcpExtListenDrops" {print $2}'; }
-row() { # server target-name url
-  [ "$WARM" -gt 0 ] && wrk -t2 -c16 -d"${WARM}s" "$3" >/dev/null
-  local before out; before=$(drops "$1"); out=$(wrk -t2 -c16 -d"${SECS}s" --latency "$3")
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out"); p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$rps" "$p50" "$p99" "$(( $(drops "$1") - before ))"
+# CPU time (user+system, in clock ticks) of a process and its children's threads: /proc/PID/stat fields 14 and 15
+ticks() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo $t; }
+HZ=$(getconf CLK_TCK)
+NGINX_PIDS="$(cat "$D/nginx.pid") $(pgrep -P "$(cat "$D/nginx.pid")" | tr '\n' ' ')"
+measure() { # server target-index url pids... -> appends "rps p50 p99 drops cpu-us-per-request" to $D/res.<server>.<index>
+  local server=$1 idx=$2 url=$3; shift 3
+  local before t0 out
+  before=$(drops "$server"); t0=$( [ $# -gt 0 ] && ticks "$@" || echo 0 )
+  out=$(wrk -t2 -c16 -d"${SECS}s" --latency "$url")
+  local t1 n; t1=$( [ $# -gt 0 ] && ticks "$@" || echo 0 ); n=$(awk '/requests in/ {print $1}' <<<"$out")
+  printf '%s %s %s %s %s\n' "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1=="50%" {print $2}' <<<"$out")" \
+    "$(awk '$1=="99%" {print $2}' <<<"$out")" "$(( $(drops "$server") - before ))" \
+    "$( [ $# -gt 0 ] && awk -v d=$(( t1 - t0 )) -v n="$n" -v hz="$HZ" 'BEGIN {printf "%.0f", d * 1e6 / hz / n}' || echo -)" \
+    >> "$D/res.$server.$idx"
 }
+ROUNDS=${ROUNDS:-3}
+NAMES=("direct to the container (no proxy)" "nginx $(nginx -v 2>&1 | sed 's|.*nginx/||') (upstream keep-alive)" "cloche proxy")
 {
   echo "# Proxy overhead, $(date -u +%FT%TZ)"
   echo
-  echo "\`scripts/bench-proxy.sh $SECS\`: wrk -t2 -c16 -d${SECS}s on loopback after ${WARM}s of unmeasured warm-up per row;"
-  echo "one environment per server; this 2-core VM (shared: other builds and benchmarks may run at the same time)."
+  echo "\`scripts/bench-proxy.sh $SECS\`: wrk -t2 -c16 -d${SECS}s on loopback; per server, $ROUNDS rounds of the three targets in turn"
+  echo "after ${WARM}s of unmeasured warm-up each; the row with the median requests/s of its target is shown. This 2-core VM"
+  echo "is shared (other builds and benchmarks may run at the same time), so requests/s move with the load; the CPU"
+  echo "time the proxy process spent per request (user+system, from /proc) depends much less on it."
   echo "kahttpd keeps connections alive (backlog 1024); busybox httpd closes each one (backlog 9)."
   echo "Listen drops: connections the container's listen queue dropped during the row; each costs a 1 s SYN retry."
   echo
-  echo "| server | target | requests/s | p50 | p99 | listen drops |"
-  echo "|---|---|---:|---:|---:|---:|"
+  echo "| server | target | requests/s | p50 | p99 | listen drops | proxy CPU per request |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
   for t in kahttpd busybox; do
-    row $t "direct to the container (no proxy)" "http://${IP[$t]}:8080/"
-    row $t "nginx $(nginx -v 2>&1 | sed 's|.*nginx/||') (upstream keep-alive)" "http://127.0.0.1:$NPORT/demo/${ID[$t]}/"
-    row $t "cloche proxy" "http://127.0.0.1:$PPORT/demo/${ID[$t]}/"
+    URLS=("http://${IP[$t]}:8080/" "http://127.0.0.1:$NPORT/demo/${ID[$t]}/" "http://127.0.0.1:$PPORT/demo/${ID[$t]}/")
+    for i in 0 1 2; do [ "$WARM" -gt 0 ] && wrk -t2 -c16 -d"${WARM}s" "${URLS[$i]}" >/dev/null; done
+    for _ in $(seq "$ROUNDS"); do
+      measure $t 0 "${URLS[0]}"
+      measure $t 1 "${URLS[1]}" $NGINX_PIDS
+      measure $t 2 "${URLS[2]}" "$DAEMON"
+    done
+    for i in 0 1 2; do
+      sort -n "$D/res.$t.$i" | awk -v n="$ROUNDS" -v s="$t" -v name="${NAMES[$i]}" 'NR == int((n + 1) / 2) {
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", s, name, $1, $2, $3, $4, ($5 == "-" ? "-" : $5 " µs") }'
+    done
   done
 } | tee docs/benchmarks/proxy.md
