@@ -6,8 +6,6 @@ import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.ImageRef;
-import dev.cloche.api.Limits;
-import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
@@ -130,7 +128,7 @@ final class Environments implements AutoCloseable {
                     "proxy.created", Long.toString(created.toEpochMilli()), "proxy.expires", Long.toString(expires.toEpochMilli()),
                     "proxy.port", Integer.toString(t.port()));
             ContainerSpec spec = ContainerSpec.withHandle(handle).withProperties(props).withBindMounts(t.bindMounts())
-                    .withLimits(t.memoryBytes() > 0 ? Limits.NONE.withMemory(new MemoryLimits(t.memoryBytes())) : Limits.NONE);
+                    .withLimits(t.limits());
             if (!t.image().isEmpty()) spec = spec.withImage(ImageRef.of(t.image()));
             Container c = garden.create(spec);
             made = true;

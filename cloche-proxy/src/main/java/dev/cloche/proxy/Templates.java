@@ -1,6 +1,12 @@
 package dev.cloche.proxy;
 
 import dev.cloche.api.BindMount;
+import dev.cloche.api.CpuLimits;
+import dev.cloche.api.DiskLimits.DiskLimitScope;
+import dev.cloche.api.DiskLimits;
+import dev.cloche.api.Limits;
+import dev.cloche.api.MemoryLimits;
+import dev.cloche.api.PidLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Templates from a JSON file ({@code --proxy-config}): a list of objects, e.g.
  * {@code [{"name":"web","image":"/srv/images/web","command":["/bin/httpd","-f","-p","80"],"port":80,
- * "memory_mb":128,"ttl":"30m","max":10,"binds":["/host/data:/data"]}]}. Only name, command and port are required.
+ * "memory_mb":128,"cpu_shares":512,"pids":256,"disk_mb":512,"ttl":"30m","max":10,"binds":["/host/data:/data"]}]}.
+ * Only name, command and port are required; a limit left out (or 0) is none; {@code disk_mb} limits what the
+ * environment writes (its writable layer, Garden's exclusive scope).
  */
 public final class Templates {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -31,8 +39,13 @@ public final class Templates {
                 if (p.length != 2) throw new IllegalArgumentException("proxy templates: bind must be HOST:CONTAINER, got " + b);
                 binds.add(new BindMount(p[0], p[1], BindMount.Mode.RO, BindMount.Origin.HOST));
             });
+            long diskBytes = n.path("disk_mb").asLong(0) << 20;
+            Limits limits = Limits.NONE.withMemory(new MemoryLimits(n.path("memory_mb").asLong(0) << 20))
+                    .withCpu(new CpuLimits(n.path("cpu_shares").asLong(0), 0))
+                    .withPid(new PidLimits(n.path("pids").asLong(0)))
+                    .withDisk(diskBytes == 0 ? DiskLimits.NONE : new DiskLimits(0, 0, 0, diskBytes, DiskLimitScope.EXCLUSIVE));
             out.add(new Template(n.path("name").asString(""), n.path("image").asString(""), command,
-                    n.path("port").asInt(0), n.path("memory_mb").asLong(0) << 20, binds,
+                    n.path("port").asInt(0), limits, binds,
                     duration(n.path("ttl").asString("30m")), n.path("max").asInt(20)));
         }
         return out;

@@ -83,7 +83,8 @@ class ProxyIT {
                         .withBindMounts(List.of(new BindMount(kahttpd.toString(), "/opt/kahttpd", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("wsshort").withPort(8081).withCommand(List.of("/opt/wsecho", "8081")).withTtl(Duration.ofSeconds(3))
                         .withBindMounts(List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST))),
-                base.withName("single").withMaxLive(1),
+                base.withName("single").withMaxLive(1).withLimits(dev.cloche.api.Limits.NONE
+                        .withMemory(new dev.cloche.api.MemoryLimits(96L << 20)).withCpu(new dev.cloche.api.CpuLimits(300, 0))),
                 base.withName("broken").withCommand(List.of("/bin/sh", "-c", "echo boom >&2; exit 3"))));
         proxy = Proxy.start(garden, config);
     }
@@ -273,6 +274,9 @@ class ProxyIT {
     @Test
     void refusalsAreClearAndTheProxyKeepsServing() throws Exception {
         String only = create("single");
+        Container limited = garden.containers(Map.of("proxy.id", only)).getFirst();
+        assertThat(limited.currentMemoryLimits().limitInBytes()).isEqualTo(96L << 20); // the template's limits applied
+        assertThat(limited.currentCpuLimits().weight()).isEqualTo(300);
         HttpResponse<String> full = send("POST", "/demo/new?template=single");
         assertThat(full.statusCode()).isEqualTo(429);
         assertThat(full.body()).contains("maximum of 1");
