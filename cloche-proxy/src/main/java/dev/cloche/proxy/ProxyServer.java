@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -184,6 +185,8 @@ final class ProxyServer implements AutoCloseable {
         /** The proxied request's body has been forwarded in full: reading stays off until the answer is complete. */
         private boolean requestDone;
         private boolean keepAlive;
+        /** The client speaks HTTP/1.1: interim (1xx) answers may be relayed to it. */
+        private boolean http11;
         private boolean responseStarted;
         private boolean tunnel;
 
@@ -210,6 +213,7 @@ final class ProxyServer implements AutoCloseable {
         private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
             inRequest = true;
             keepAlive = HttpUtil.isKeepAlive(req);
+            http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
             responseStarted = false;
             // one request at a time: the next (pipelined) one is read once this one's answer is written
             client.config().setAutoRead(false);
@@ -422,6 +426,18 @@ final class ProxyServer implements AutoCloseable {
             client.writeAndFlush(r).addListener((ChannelFutureListener) f -> client.config().setAutoRead(true));
         }
 
+        /**
+         * An interim answer ({@code 100 Continue}, {@code 103 Early Hints}): relayed to an HTTP/1.1 client as a head of
+         * its own; the real answer follows on the same connection.
+         */
+        void upstreamInterim(HttpResponse r) {
+            if (!http11) return;
+            FullHttpResponse interim = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status());
+            interim.headers().set(r.headers());
+            for (CharSequence h : HOP) interim.headers().remove(h);
+            client.writeAndFlush(interim);
+        }
+
         /** Upstream's answer head: hop-by-hop headers replaced with ours, or a protocol switch. */
         void upstreamResponse(HttpResponse r) {
             responseStarted = true;
@@ -556,6 +572,8 @@ final class ProxyServer implements AutoCloseable {
         private final Frontend front;
         private boolean done;
         private boolean switched;
+        /** An interim (1xx) head was relayed: the decoder's empty end that follows it is not the answer's end. */
+        private boolean interim;
 
         Backend(Frontend front) {
             this.front = front;
@@ -575,6 +593,17 @@ final class ProxyServer implements AutoCloseable {
             }
             if (switched) {
                 ReferenceCountUtil.release(msg); // the codec's empty end of the 101: the tunnel takes over from here
+                return;
+            }
+            if (interim && msg instanceof LastHttpContent c) {
+                interim = false;
+                c.release();
+                return;
+            }
+            if (msg instanceof HttpResponse r && r.decoderResult().isSuccess() && r.status().codeClass() == HttpStatusClass.INFORMATIONAL
+                    && r.status().code() != 101) {
+                interim = true;
+                front.upstreamInterim(r);
                 return;
             }
             if (msg instanceof HttpResponse r) {

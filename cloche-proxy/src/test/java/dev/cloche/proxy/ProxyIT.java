@@ -168,6 +168,17 @@ class ProxyIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(sum.statusCode()).as(sum.body()).isEqualTo(200);
         assertThat(sum.body().strip()).isEqualTo(local);
+
+        // curl too: above 1 MiB it asks "Expect: 100-continue" and waits for the interim answer (or 1 s)
+        Path file = dir.resolve("upload.bin");
+        Files.write(file, java.util.Arrays.copyOf(upload, 8 << 20));
+        String local8 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        java.lang.Process curl = new ProcessBuilder("curl", "-sS", "--fail-with-body", "-m", "60", "--data-binary", "@" + file,
+                "-H", "Content-Type: application/octet-stream", url("/demo/" + id + "/cgi-bin/sum")).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor()).as(out).isZero();
+        assertThat(out.strip()).isEqualTo(local8);
+        Files.delete(file);
     }
 
     @Test

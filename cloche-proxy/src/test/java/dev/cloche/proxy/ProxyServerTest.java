@@ -133,6 +133,18 @@ class ProxyServerTest {
     }
 
     @Test
+    void anInterimContinueIsRelayedAndTheRealAnswerFollows() throws Exception {
+        adopt("abc", upstream.getAddress().getPort());
+        for (int i = 0; i < 2; i++) { // twice: the kept-alive upstream connection is still in step afterwards
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url("/demo/abc/echo/c" + i))).expectContinue(true)
+                    .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("123456")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("POST /echo/c" + i, "body=6");
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         adopt("abc", upstream.getAddress().getPort());
         try (Socket s = new Socket("127.0.0.1", proxy.address().getPort())) {
