@@ -87,7 +87,7 @@ bench: build rootfs native bench-deps
 	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
 	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
-	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
 	  -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
 	  -Dbench.socket=$(BENCH_DIR)/garden.sock -Dbench.dir=$(BENCH_DIR) -Dbench.daemonPid=$$(cat $(BENCH_DIR)/daemon.pid) \
 	  -Dbench.runtime=$(RUNTIME) -Dbench.rootfs=$(ROOTFS) -Dbench.out=$(BENCH_OUT) -Dbench.rounds=$(ROUNDS) \

@@ -168,16 +168,25 @@ public final class BenchMain {
     // ---- lifecycle ------------------------------------------------------------------------------------------
 
     private void lifecycle() throws Exception {
+        List<Samples> split = List.of(new Samples(), new Samples(), new Samples());
         Samples c = new Samples();
         Samples r = new Samples();
         Samples p = new Samples();
         interleave("lifecycle", List.of(
                 () -> {
                     long t0 = System.nanoTime();
+                    long t1;
+                    long t2;
                     try (Container k = garden.create(ContainerSpec.empty())) {
+                        t1 = System.nanoTime();
                         runTrue(k);
+                        t2 = System.nanoTime();
                     }
-                    return System.nanoTime() - t0;
+                    long t3 = System.nanoTime();
+                    split.get(0).add((t1 - t0) / 1e6);
+                    split.get(1).add((t2 - t1) / 1e6);
+                    split.get(2).add((t3 - t2) / 1e6);
+                    return t3 - t0;
                 },
                 () -> {
                     String id = "lc-" + seq.incrementAndGet();
@@ -195,6 +204,9 @@ public final class BenchMain {
                     podman.orElseThrow().runTrue();
                     return System.nanoTime() - t0;
                 }), List.of(c, r, p), cfg.iterations(), 1e-6);
+        notes.add(String.format(Locale.ROOT, "lifecycle, Cloche's parts (medians, warm-up included): create %.1f ms, run"
+                + " /bin/true to its exit and output %.1f ms, destroy %.1f ms", split.get(0).median(), split.get(1).median(),
+                split.get(2).median()));
         rows.add(new Row("lifecycle", "lifecycle: create + run /bin/true + destroy", "ms", false, c, Optional.of(r),
                 podmanSamples(p), Optional.of(1.3), Optional.of(4.0),
                 "raw: create, start idle init, exec, kill, wait, delete; podman: run --rm --network=none"));
@@ -203,6 +215,7 @@ public final class BenchMain {
     // ---- exec -----------------------------------------------------------------------------------------------
 
     private void exec() throws Exception {
+        List<Samples> split = List.of(new Samples(), new Samples());
         Samples c = new Samples();
         Samples r = new Samples();
         Samples p = new Samples();
@@ -216,8 +229,15 @@ public final class BenchMain {
                 interleave("exec", List.of(
                         () -> {
                             long t0 = System.nanoTime();
-                            runTrue(target);
-                            return System.nanoTime() - t0;
+                            dev.cloche.api.Process proc = target.run(ProcessSpec.of("/bin/true"), ProcessIO.output(
+                                    OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
+                            long t1 = System.nanoTime();
+                            int code = proc.await();
+                            long t2 = System.nanoTime();
+                            check(code == 0, "/bin/true exited " + code);
+                            split.get(0).add((t1 - t0) / 1e6);
+                            split.get(1).add((t2 - t1) / 1e6);
+                            return t2 - t0;
                         },
                         () -> {
                             long t0 = System.nanoTime();
@@ -235,6 +255,8 @@ public final class BenchMain {
                 if (podman.isPresent()) podman.get().remove(List.of(pmName));
             }
         }
+        notes.add(String.format(Locale.ROOT, "exec, Cloche's parts (medians): `run` returns (process started) after %.1f ms,"
+                + " `await` (exit status and all output) %.1f ms later", split.get(0).median(), split.get(1).median()));
         rows.add(new Row("exec", "exec: run /bin/true in a running container", "ms", false, c, Optional.of(r),
                 podmanSamples(p), Optional.of(1.3), Optional.of(4.0), "raw: `" + cfg.runtime() + " exec`; podman exec"));
     }
@@ -310,7 +332,13 @@ public final class BenchMain {
         Samples pDestroy = new Samples();
         Samples rss = new Samples();
         Samples heap = new Samples();
-        // Cloche
+        // Cloche. A warm-up batch first, so that the JVM's own growth (JIT code, heap regions G1 commits on first
+        // use) is not counted as the containers' memory.
+        List<Container> warm = new ArrayList<>();
+        for (int i = 0; i < Math.min(50, n); i++) {
+            warm.add(garden.create(ContainerSpec.empty()));
+        }
+        warm.forEach(Container::close);
         long[] m0 = daemonMemory();
         List<Container> made = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -319,6 +347,7 @@ public final class BenchMain {
                 made.add(garden.create(ContainerSpec.empty()));
             }
             cCreate.add((System.nanoTime() - t0) / 1e9);
+            System.err.printf(Locale.ROOT, "density: Cloche created %d in %.1f s%n", n, cCreate.median());
             long[] m1 = daemonMemory();
             rss.add((m1[0] - m0[0]) / (double) n);
             heap.add((m1[1] - m0[1]) / (double) n);
@@ -338,6 +367,7 @@ public final class BenchMain {
                 }
             }
             if (made.size() == n) cDestroy.add((System.nanoTime() - t1) / 1e9);
+            System.err.printf(Locale.ROOT, "density: Cloche destroyed %d in %.1f s%n", made.size(), (System.nanoTime() - t1) / 1e9);
         }
         // raw
         List<String> ids = new ArrayList<>();
@@ -353,6 +383,7 @@ public final class BenchMain {
                 raw.create(ids.get(created), bundles.get(created));
             }
             rCreate.add((System.nanoTime() - t0) / 1e9);
+            System.err.printf(Locale.ROOT, "density: raw created %d in %.1f s%n", n, rCreate.median());
         } catch (Exception e) {
             rCreate.errors++;
             System.err.println("density/raw: " + e);
@@ -601,7 +632,7 @@ public final class BenchMain {
                 .include("dev\\.cloche\\.(bench\\.jmh|server)\\..*Bench.*")
                 .warmupIterations(2).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(3).measurementTime(TimeValue.seconds(1))
-                .forks(1).jvmArgsAppend("-Xmx512m").shouldFailOnError(true).build()).run();
+                .forks(1).jvmArgsAppend("-Xmx512m", "--sun-misc-unsafe-memory-access=allow").shouldFailOnError(true).build()).run();
         List<String[]> rows = new ArrayList<>();
         for (RunResult r : results) {
             var p = r.getPrimaryResult();
@@ -621,7 +652,7 @@ public final class BenchMain {
     private static String subtitle(Config cfg) {
         return Instant.now().toString().substring(0, 19) + "Z, raw runtime " + cfg.runtime() + ", " + cfg.rounds() + "×"
                 + cfg.iterations() + " iterations, density N=" + cfg.density()
-                + (cfg.label().isBlank() ? "" : " — " + cfg.label());
+                + (cfg.label().isBlank() ? "" : " — " + (cfg.label().length() > 60 ? cfg.label().substring(0, 57) + "…" : cfg.label()));
     }
 
     private static String render(Config cfg, List<Row> rows, List<String> notes, List<Map.Entry<String, String>> leaks,

@@ -141,12 +141,12 @@ final class Report {
         g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
         g.setColor(Color.RED);
         g.drawLine(left, y.applyAsInt(1.3), w - right, y.applyAsInt(1.3));
-        g.drawString("1.3× raw (goal for time rows)", w - right - 190, y.applyAsInt(1.3) - 4);
+        g.drawString("1.3× raw (goal for time rows)", left + 6, y.applyAsInt(1.3) - 4);
         g.setColor(new Color(120, 120, 120));
         g.drawLine(left, y.applyAsInt(1.0), w - right, y.applyAsInt(1.0));
         g.setColor(podC);
         g.drawLine(left, y.applyAsInt(0.25), w - right, y.applyAsInt(0.25));
-        g.drawString("0.25 = 4× faster than podman (goal)", w - right - 220, y.applyAsInt(0.25) - 4);
+        g.drawString("0.25 = 4× faster than podman (goal)", left + 6, y.applyAsInt(0.25) - 4);
         g.setStroke(new BasicStroke(1));
         g.setColor(rawC);
         g.fillRect(left + 10, h - 22, 12, 12);
