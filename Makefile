@@ -56,7 +56,8 @@ clean:
 # interleaved, then JMH. Defaults finish in about 10 minutes on a quiet 2-core VM; every knob below can be set on the
 # command line, e.g. `make bench DENSITY=50 ROUNDS=1 ITERATIONS=5 JMH=false` while developing. See docs/benchmarks.md.
 BENCH_DIR ?= /tmp/cloche-bench
-BENCH_PACKAGES := podman crun conmon catatonit containernetworking-plugins fuse-overlayfs
+# fontconfig and a font: the JDK draws the PNG chart's text with them, even headless
+BENCH_PACKAGES := podman crun conmon catatonit containernetworking-plugins fuse-overlayfs fontconfig fonts-dejavu-core
 RUNTIME ?= crun
 ROUNDS ?= 3
 ITERATIONS ?= 20
@@ -70,6 +71,8 @@ PODMAN ?= true
 JMH ?= true
 SCENARIOS ?= lifecycle,exec,stream,density,concurrency
 BENCH_LABEL ?=
+# The bench JVM keeps the soft open-files limit it was given (-XX:-MaxFDLimit): the raw runtime it spawns is then
+# the floor a shell would see; a JVM's default (soft = hard, 20000 here) costs crun 3-4 ms per call (docs/benchmarks.md).
 # BENCH_JFR=/path/daemon.jfr records a JFR profile of the daemon for the whole run
 BENCH_JFR ?=
 # extra JVM options for the daemon, e.g. -Djava.io.tmpdir=/dev/shm
@@ -77,7 +80,7 @@ BENCH_DAEMON_OPTS ?=
 BENCH_OUT ?= docs/benchmarks
 comma := ,
 bench-deps:
-	@command -v podman >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 || { echo "installing $(BENCH_PACKAGES)"; \
+	@command -v podman >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q . || { echo "installing $(BENCH_PACKAGES)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BENCH_PACKAGES); }
 
 bench: build rootfs native bench-deps
@@ -87,7 +90,7 @@ bench: build rootfs native bench-deps
 	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
 	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
-	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
+	$(JAVA_HOME)/bin/java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
 	  -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
 	  -Dbench.socket=$(BENCH_DIR)/garden.sock -Dbench.dir=$(BENCH_DIR) -Dbench.daemonPid=$$(cat $(BENCH_DIR)/daemon.pid) \
 	  -Dbench.runtime=$(RUNTIME) -Dbench.rootfs=$(ROOTFS) -Dbench.out=$(BENCH_OUT) -Dbench.rounds=$(ROUNDS) \

@@ -140,34 +140,41 @@ final class RawRuntime implements AutoCloseable {
 
     /**
      * Output goes to a file, not a pipe: {@code create} hands its stdio to the container's init, which keeps it
-     * open, so reading a pipe to EOF would never end.
+     * open, so reading a pipe to EOF would never end. One file per thread, truncated and reused: a new temp file per
+     * command would add an ext4 inode allocation to the floor we measure (the daemon's command runner pays that).
      */
     static void run(List<String> argv) throws Exception {
         run(argv, List.of());
     }
 
-    static String run(List<String> argv, List<String> env) throws Exception {
-        Path log = Files.createTempFile("cloche-bench-cmd", ".log");
+    private static final ThreadLocal<Path> LOG = ThreadLocal.withInitial(() -> {
         try {
-            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            for (String kv : env) {
-                int eq = kv.indexOf('=');
-                pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
-            Process p = pb.start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", argv) + " timed out after 120 s");
-            }
-            String out = Files.readString(log);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", argv) + " failed (" + p.exitValue() + "): " + out.strip());
-            }
-            return out;
-        } finally {
-            Files.deleteIfExists(log);
+            Path f = Files.createTempFile("cloche-bench-cmd", ".log");
+            f.toFile().deleteOnExit();
+            return f;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
+    });
+
+    static String run(List<String> argv, List<String> env) throws Exception {
+        Path log = LOG.get();
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", argv) + " timed out after 120 s");
+        }
+        String out = Files.readString(log);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", argv) + " failed (" + p.exitValue() + "): " + out.strip());
+        }
+        return out;
     }
 
     @Override
