@@ -16,6 +16,10 @@ import java.util.stream.Stream;
  * directory (zombies excluded: PID 1 here reaps lazily), runtime state entries and depot containers.
  */
 final class Leaks {
+    /** Our cgroup parents exactly: another engineer's {@code cloche-bench-proxy} is not ours. */
+    private static final java.util.regex.Pattern OURS = java.util.regex.Pattern.compile(
+            "/(cloche-bench|" + RawRuntime.CGROUP_PARENT + "|" + Podman.CGROUP_PARENT.substring(1) + ")(/|$)",
+            java.util.regex.Pattern.MULTILINE);
     private final Path benchDir;
     private final List<Path> stateDirs;
     private final Set<Long> exclude;
@@ -64,13 +68,13 @@ final class Leaks {
     }
 
     private int mounts() throws IOException {
-        String prefix = benchDir.toAbsolutePath().toString();
+        String prefix = benchDir.toAbsolutePath() + "/"; // not a sibling such as /tmp/cloche-bench-proxy.X
         return (int) Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                 .filter(l -> l.split(" ")[4].startsWith(prefix)).count();
     }
 
     private int processes() throws IOException {
-        String dir = benchDir.toAbsolutePath().toString();
+        String dir = benchDir.toAbsolutePath() + "/";
         List<Long> found = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
             for (Path p : s.toList()) {
@@ -83,7 +87,7 @@ final class Leaks {
                     if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) continue;
                     String cgroup = Files.readString(p.resolve("cgroup"));
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cgroup.contains("/cloche-bench") || cmd.contains(dir)) {
+                    if (OURS.matcher(cgroup).find() || cmd.contains(dir)) {
                         found.add(pid);
                     }
                 } catch (IOException gone) {
