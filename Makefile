@@ -12,7 +12,7 @@ INIT := $(DEPOT)/bin/cloche-init
 PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps wget unzip curl tar nats-server openssh-client sshpass tmux
 COMMANDS := runc crun busybox gcc ip ps wget unzip curl tar nats-server ssh sshpass tmux
 
-.PHONY: all run test build deps jdk rootfs native clean bench
+.PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 
 all: build
 
@@ -52,14 +52,58 @@ test: deps jdk rootfs native
 clean:
 	$(MVN) clean
 
-# Benchmarks (never part of `make test`): a private daemon, then Cloche vs the raw runtime, interleaved.
+# Benchmarks (never part of `make test`): a private daemon on crun, then Cloche vs the raw runtime vs podman,
+# interleaved, then JMH. Defaults finish in about 10 minutes on a quiet 2-core VM; every knob below can be set on the
+# command line, e.g. `make bench DENSITY=50 ROUNDS=1 ITERATIONS=5 JMH=false` while developing. See docs/benchmarks.md.
 BENCH_DIR ?= /tmp/cloche-bench
-bench: build rootfs native
-	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
-	@bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
-	  --init-binary $(INIT) --runtime $(or $(RUNTIME),runc) --backend-setting cgroupParent=cloche-bench \
-	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
-	for i in $$(seq 100); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
-	$(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
-	  dev.cloche.bench.BenchMain $(BENCH_DIR)/garden.sock $(or $(RUNTIME),runc) $(ROOTFS) docs/benchmarks $(ROUNDS) $(ITERATIONS); \
-	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); exit $$rc
+# fontconfig and a font: the JDK draws the PNG chart's text with them, even headless
+BENCH_PACKAGES := podman crun conmon catatonit containernetworking-plugins fuse-overlayfs fontconfig fonts-dejavu-core
+RUNTIME ?= crun
+ROUNDS ?= 3
+ITERATIONS ?= 20
+STREAM_MIB ?= 1024
+STREAM_ROUNDS ?= 3
+DENSITY ?= 1000
+DENSITY_PODMAN ?= 100
+CLIENTS ?= 1,4,16
+CONCURRENCY_CREATES ?= 48
+PODMAN ?= true
+JMH ?= true
+SCENARIOS ?= lifecycle,exec,stream,density,concurrency
+BENCH_LABEL ?=
+# The bench JVM keeps the soft open-files limit it was given (-XX:-MaxFDLimit): the raw runtime it spawns is then
+# the floor a shell would see; a JVM's default (soft = hard, 20000 here) costs crun 3-4 ms per call (docs/benchmarks.md).
+# BENCH_JFR=/path/daemon.jfr records a JFR profile of the daemon for the whole run
+BENCH_JFR ?=
+# extra JVM options for the daemon, e.g. -Djava.io.tmpdir=/dev/shm
+BENCH_DAEMON_OPTS ?=
+BENCH_OUT ?= docs/benchmarks
+# The raw runtime's containers have no network: by default Cloche's have none either, so rows compare like with
+# like (networking adds about 50 ms to a create, docs/networking.md). BENCH_NETWORK=10.248.0.0/22 measures it on.
+BENCH_NETWORK ?= none
+# the proxy row: Cloche's proxy vs nginx vs direct with wrk (scripts/bench-proxy.sh, docs/benchmarks/proxy.md)
+PROXY ?= true
+PROXY_SECONDS ?= 10
+comma := ,
+bench-deps:
+	@command -v podman >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q . || { echo "installing $(BENCH_PACKAGES)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BENCH_PACKAGES); }
+
+bench: build rootfs native bench-deps
+	@grep -o " $(BENCH_DIR)/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l; rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
+	@CLOCHE_JAVA_OPTS="$(BENCH_DAEMON_OPTS) $(if $(BENCH_JFR),-XX:StartFlightRecording=filename=$(BENCH_JFR)$(comma)settings=profile)" \
+	  bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
+	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
+	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) \
+	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
+	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
+	$(JAVA_HOME)/bin/java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
+	  -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
+	  -Dbench.socket=$(BENCH_DIR)/garden.sock -Dbench.dir=$(BENCH_DIR) -Dbench.daemonPid=$$(cat $(BENCH_DIR)/daemon.pid) \
+	  -Dbench.runtime=$(RUNTIME) -Dbench.rootfs=$(ROOTFS) -Dbench.out=$(BENCH_OUT) -Dbench.rounds=$(ROUNDS) \
+	  -Dbench.iterations=$(ITERATIONS) -Dbench.streamMiB=$(STREAM_MIB) -Dbench.streamRounds=$(STREAM_ROUNDS) \
+	  -Dbench.density=$(DENSITY) -Dbench.densityPodman=$(DENSITY_PODMAN) -Dbench.clients=$(CLIENTS) \
+	  -Dbench.concurrencyCreates=$(CONCURRENCY_CREATES) -Dbench.podman=$(PODMAN) -Dbench.jmh=$(JMH) \
+	  -Dbench.scenarios=$(SCENARIOS) "-Dbench.label=$(BENCH_LABEL)" dev.cloche.bench.BenchMain; \
+	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
+	if [ "$(PROXY)" = true ]; then scripts/bench-proxy.sh $(PROXY_SECONDS) || rc=1; fi; exit $$rc

@@ -5,37 +5,41 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
-/** Timings of one scenario on one contender, in nanoseconds. */
+/** Measurements of one scenario on one contender (durations in ns, or any other unit the row declares). */
 final class Samples {
-    private final List<Long> nanos = new ArrayList<>();
+    private final List<Double> values = new ArrayList<>();
+    int errors;
 
-    void add(long n) {
-        nanos.add(n);
+    synchronized void add(double v) {
+        values.add(v);
     }
 
-    int size() {
-        return nanos.size();
+    synchronized int size() {
+        return values.size();
     }
 
-    double medianMs() {
-        return percentileMs(50);
+    double median() {
+        return percentile(50);
     }
 
-    double p90Ms() {
-        return percentileMs(90);
+    double p90() {
+        return percentile(90);
     }
 
-    private double percentileMs(int p) {
-        if (nanos.isEmpty()) {
+    synchronized double percentile(int p) {
+        if (values.isEmpty()) {
             return Double.NaN;
         }
-        List<Long> sorted = new ArrayList<>(nanos);
+        List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, idx)) / 1e6;
+        return sorted.get(Math.max(0, idx));
     }
 
-    static String ms(double v) {
-        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f", v);
+    static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : Math.abs(v) >= 10 ? "%.1f" : "%.2f", v);
     }
 }

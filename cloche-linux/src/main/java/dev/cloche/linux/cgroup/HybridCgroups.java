@@ -61,8 +61,11 @@ final class HybridCgroups implements Cgroups {
         }
     }
 
-    /** Sub-groups first (a runtime may nest), each with a short bounded retry while exiting tasks still leave it busy. */
-    private static boolean rmdirTree(Path dir) {
+    /**
+     * Sub-groups first (a runtime may nest), each with a short bounded retry while exiting tasks still leave it busy.
+     * Shared with {@link UnifiedCgroups}.
+     */
+    static boolean rmdirTree(Path dir) {
         List<Path> dirs;
         try (Stream<Path> s = Files.walk(dir)) {
             dirs = s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();

@@ -3,15 +3,11 @@ package dev.cloche.linux.cgroup;
 import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.GardenError;
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A cgroup v2 host: one hierarchy at the root. The runtime translates the OCI resources itself (memory.max,
@@ -42,38 +38,7 @@ final class UnifiedCgroups implements Cgroups {
     @Override
     public void remove(String group) {
         Path d = dir(group);
-        if (!Files.isDirectory(d)) return;
-        List<Path> dirs;
-        try (Stream<Path> s = Files.walk(d)) {
-            dirs = s.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList();
-        } catch (IOException e) {
-            throw GardenError.internal("cannot list cgroup " + d, e);
-        }
-        for (Path sub : dirs) {
-            if (!rmdir(sub)) throw GardenError.internal("cannot remove cgroup dir " + sub);
-        }
-    }
-
-    private static boolean rmdir(Path d) {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try {
-                Files.delete(d);
-                return true;
-            } catch (NoSuchFileException e) {
-                return true;
-            } catch (FileSystemException e) {
-                // EBUSY while dead tasks are still being moved out: no event exists for that, so poll briefly
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return !Files.exists(d);
+        if (Files.isDirectory(d) && !HybridCgroups.rmdirTree(d)) throw GardenError.internal("cannot remove cgroup dir " + d);
     }
 
     @Override
