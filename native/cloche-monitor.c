@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,6 +36,8 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+
+#define NOFILE_SOFT 1024
 
 static const char *dir;          /* the per-process directory, absolute */
 static int report_fd = -1;       /* write end of the pipe to the first process; -1 once reported */
@@ -283,6 +286,14 @@ static pid_t spawn_runtime(char **argv, int in, int out, int err)
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
         _exit(127);
+    /* A JVM raises its soft open-files limit to the hard one (20000 here) and we inherit it. Hand the runtime and
+     * the process the conventional soft 1024 instead (hard unchanged, a spec's rlimits still apply): the process
+     * gets what a login shell would, and crun measured 3-4 ms slower per exec with the high soft limit. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur > NOFILE_SOFT) {
+        nofile.rlim_cur = NOFILE_SOFT;
+        (void)setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     execv(argv[0], argv);
     _exit(127);
 }
