@@ -89,6 +89,7 @@ final class LinuxBackend implements ContainerBackend {
         } catch (IOException e) {
             throw GardenError.internal("cannot create depot " + settings.depot(), e);
         }
+        prepareProcessRoot();
         if (settings.runtime().equals("crun") && !CgroupFs.isUnified(cgroupRoot)) {
             prepareCgroupsForCrun(cgroupRoot);
         }
@@ -115,6 +116,43 @@ final class LinuxBackend implements ContainerBackend {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
         if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
             Files.setPosixFilePermissions(dir, perms);
+        }
+    }
+
+    /**
+     * Mounts the process tmpfs unless it is there already (processes outlive the daemon, and so does the mount). A
+     * directory that already holds process directories is used as it is: a mount would hide them.
+     */
+    private void prepareProcessRoot() {
+        Path root = parts.settings().processRoot();
+        try {
+            Files.createDirectories(root);
+            if (parts.settings().processTmpfs().isEmpty() || ProcFs.isMounted(root)) return;
+            try (var entries = Files.list(root)) {
+                if (entries.findAny().isPresent()) {
+                    LOG.warn("process root {} is not empty: using it as it is, without a tmpfs", root);
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw GardenError.internal("cannot create process root " + root, e);
+        }
+        parts.runner().check(List.of("mount", "-t", "tmpfs", "-o",
+                "size=" + parts.settings().processTmpfs().get() + ",mode=0700,nosuid,nodev,noexec", "cloche-processes", root.toString()));
+    }
+
+    /** The process tmpfs goes with the daemon only when no container has processes in it: they outlive the daemon. */
+    private void releaseProcessRoot() {
+        Path root = parts.settings().processRoot();
+        try (var entries = Files.list(root)) {
+            if (entries.findAny().isPresent() || parts.settings().processTmpfs().isEmpty() || !ProcFs.isMounted(root)) return;
+        } catch (IOException e) {
+            return;
+        }
+        try {
+            parts.runner().check(List.of("umount", root.toString()));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot unmount the process tmpfs {}: {}", root, e.getMessage());
         }
     }
 
@@ -320,6 +358,7 @@ final class LinuxBackend implements ContainerBackend {
         networker.close();
         parts.cgroups().removeIfEmpty("/" + parts.settings().cgroupParent());
         parts.watcher().close();
+        releaseProcessRoot();
         LOG.debug("linux backend closed");
     }
 }

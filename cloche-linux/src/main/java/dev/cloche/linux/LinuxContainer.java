@@ -50,8 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LinuxContainer implements BackendContainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LinuxContainer.class);
     static final String INIT_PID = "init.pid";
-    /** Per-process directories (docs/process-monitor.md §2), named by a sequence number in start order. */
-    static final String PROCESSES = "p";
+    /** Where process directories were kept before they moved to the process root (restored, never created). */
+    static final String LEGACY_PROCESSES = "p";
     private static final int MAX_SOCKET_PATH = 107;
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
@@ -132,7 +132,7 @@ final class LinuxContainer implements BackendContainer {
                 discard(existing);
             }
             // short names: the monitor's console socket lives in this directory and sun_path holds 107 bytes
-            Path pdir = dir.resolve(PROCESSES).resolve(Long.toString(processSeq.incrementAndGet()));
+            Path pdir = processDir().resolve(Long.toString(processSeq.incrementAndGet()));
             if (console.isPresent() && pdir.resolve("console.sock").toString().length() > MAX_SOCKET_PATH) {
                 throw GardenError.internal("depot path too long for a TTY console socket: " + pdir
                         + " (use a depot path shorter by " + (pdir.resolve("console.sock").toString().length() - MAX_SOCKET_PATH) + " bytes)");
@@ -278,17 +278,8 @@ final class LinuxContainer implements BackendContainer {
      * {@link MonitoredProcess#LOST_EXIT}. Directories of starts that never completed are removed.
      */
     void restoreProcesses() {
-        Path root = dir.resolve(PROCESSES);
-        List<Path> dirs;
-        try (var st = Files.list(root)) {
-            dirs = st.filter(d -> d.getFileName().toString().matches("\\d+"))
-                    .sorted(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString()))).toList();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return;
-        } catch (IOException e) {
-            LOG.error("cannot list the processes of {}: {}", meta.handle(), e.toString());
-            return;
-        }
+        List<Path> dirs = new ArrayList<>(processDirs(dir.resolve(LEGACY_PROCESSES)));
+        dirs.addAll(processDirs(processDir()));
         for (Path pdir : dirs) {
             processSeq.set(Math.max(processSeq.get(), Long.parseLong(pdir.getFileName().toString())));
             try {
@@ -308,6 +299,23 @@ final class LinuxContainer implements BackendContainer {
             } catch (IOException | RuntimeException e) {
                 LOG.error("cannot restore process directory {} of {}: {}", pdir, meta.handle(), e.toString());
             }
+        }
+    }
+
+    /** Per-process directories (docs/process-monitor.md §2), named by a sequence number in start order. */
+    Path processDir() {
+        return parts.settings().processRoot().resolve(meta.id());
+    }
+
+    private List<Path> processDirs(Path root) {
+        try (var st = Files.list(root)) {
+            return st.filter(d -> d.getFileName().toString().matches("\\d+"))
+                    .sorted(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString()))).toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            LOG.error("cannot list the processes of {} in {}: {}", meta.handle(), root, e.toString());
+            return List.of();
         }
     }
 
@@ -602,6 +610,11 @@ final class LinuxContainer implements BackendContainer {
         }
         awaitProcessExits();
         releaseProcesses(failures);
+        try {
+            Trees.deleteRecursively(processDir());
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
         try {
             net.release();
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.Fifo;
+import dev.cloche.linux.sys.Holes;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.spi.BackendProcess;
 import java.io.IOException;
@@ -44,6 +45,13 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     static final String ID_FILE = "id";
     static final String TTY_FILE = "tty";
     private static final Duration READ_WAIT = Duration.ofMillis(250);
+    /**
+     * Output every reader has consumed is released from its file in steps of {@code RELEASE_STEP}, always keeping
+     * the last {@code KEEP} bytes before the slowest reader, so a later attach still replays recent output
+     * (docs/process-monitor.md §2).
+     */
+    static final long KEEP = 1 << 20;
+    static final long RELEASE_STEP = 4 << 20;
 
     private final String id;
     private final Path dir;
@@ -60,6 +68,9 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     private volatile AutoCloseable watch = () -> {};
     private volatile boolean closed;
     private volatile boolean orphaned;
+    /** Open readers, per file, and how far each file's consumed prefix has been released. */
+    private final java.util.Set<Tail> tails = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Path, Long> released = new java.util.HashMap<>();
 
     private MonitoredProcess(String id, Path dir, boolean tty) {
         this.id = id;
@@ -249,13 +260,13 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
 
     @Override
     public InputStream openStdout() {
-        return new Tail(dir.resolve("stdout"));
+        return tail(dir.resolve("stdout"));
     }
 
     @Override
     public InputStream openStderr() {
         // under a TTY stderr is merged into stdout by the terminal
-        return tty ? InputStream.nullInputStream() : new Tail(dir.resolve("stderr"));
+        return tty ? InputStream.nullInputStream() : tail(dir.resolve("stderr"));
     }
 
     @Override
@@ -315,11 +326,47 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         }
     }
 
-    /** Follows one output file by offset until the exit is known and the file is read to its end. */
+    private Tail tail(Path file) {
+        Tail t = new Tail(file);
+        tails.add(t);
+        return t;
+    }
+
+    /**
+     * A reader of {@code file} moved on: release what every open reader of it has consumed, minus {@link #KEEP}.
+     * A reader that has not opened the file yet counts as at 0, so nothing is released under a new attacher's feet.
+     */
+    private void consumed(Path file) {
+        long from;
+        long end;
+        synchronized (released) {
+            long slowest = Long.MAX_VALUE;
+            for (Tail t : tails) {
+                if (t.file.equals(file)) slowest = Math.min(slowest, t.position);
+            }
+            from = released.getOrDefault(file, 0L);
+            end = (slowest - KEEP) & ~4095L;
+            if (slowest == Long.MAX_VALUE || end - from < RELEASE_STEP) return;
+            released.put(file, end);
+        }
+        try {
+            Holes.punch(file, from, end - from);
+        } catch (IOException e) {
+            // the filesystem cannot (or the file is gone): the output simply stays
+            LOG.debug("cannot release consumed output of {}: {}", file, e.toString());
+        }
+    }
+
+    /**
+     * Follows one output file by offset until the exit is known and the file is read to its end. It starts where
+     * the file's data starts: output that all earlier readers consumed may have been released (see {@link #KEEP}).
+     */
     private final class Tail extends InputStream {
         private final Path file;
         private FileChannel channel;
-        private long position;
+        private volatile long position;
+        /** When this reader next checks whether consumed output can be released. */
+        private long nextRelease = KEEP + RELEASE_STEP;
         private volatile boolean readerClosed;
 
         Tail(Path file) {
@@ -344,7 +391,10 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
                 if (channel == null) {
                     try {
                         channel = FileChannel.open(file, StandardOpenOption.READ);
+                        position = Holes.dataStart(file);
                     } catch (NoSuchFileException e) {
+                        if (channel != null) channel.close();
+                        channel = null;
                         if (ended) return -1;
                     }
                 }
@@ -352,6 +402,10 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
                     int n = channel.read(ByteBuffer.wrap(b, off, len), position);
                     if (n > 0) {
                         position += n;
+                        if (position >= nextRelease) {
+                            consumed(file);
+                            nextRelease = position + RELEASE_STEP;
+                        }
                         return n;
                     }
                 }
@@ -377,6 +431,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         @Override
         public void close() throws IOException {
             readerClosed = true;
+            tails.remove(this);
             lock.lock();
             try {
                 changed.signalAll();

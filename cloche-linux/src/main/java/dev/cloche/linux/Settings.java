@@ -13,12 +13,17 @@ import java.util.Set;
  *
  * @param toolBinary a static busybox bind-mounted into every container for stream in/out
  * @param monitorBinary {@code cloche-monitor}, the per-process monitor (docs/process-monitor.md)
+ * @param processRoot where process directories live, {@code <processRoot>/<container id>/<n>}
+ * @param processTmpfs the size of the tmpfs mounted on {@code processRoot} ({@code mount -o size=}, e.g. {@code 25%}
+ *                     or {@code 4g}), or empty to use the directory as it is
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
-                Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, NetSettings net) {
+                Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, Path processRoot,
+                java.util.Optional<String> processTmpfs, NetSettings net) {
 
     static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
-            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers"), NetSettings.KEYS);
+            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs"),
+            NetSettings.KEYS);
 
     private static Set<String> union(Set<String> a, Set<String> b) {
         java.util.Set<String> u = new java.util.TreeSet<>(a);
@@ -47,12 +52,19 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
             throw new InvalidRequestException("maxContainers must be a number: " + s.get("maxContainers"));
         }
         Path init = Path.of(s.getOrDefault("initBinary", depot.resolve("bin/cloche-init").toString()));
+        // a process directory is a dozen small files made per exec and output read back at once: on tmpfs, not
+        // on a disk filesystem that journals and allocates for them (docs/benchmarks.md, exec and stream)
+        String tmpfs = s.getOrDefault("processTmpfs", "25%");
+        if (!tmpfs.equals("none") && !tmpfs.matches("[0-9]+[kmgKMG%]?")) {
+            throw new InvalidRequestException("processTmpfs must be a tmpfs size (e.g. 25% or 4g) or none: " + tmpfs);
+        }
         return new Settings(depot, runtime, runtimePath, Path.of(s.getOrDefault("runtimeRoot", "/run/cloche/runtime")),
                 Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())), init,
                 Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")),
                 // beside the init by default: `make native` builds both into one directory
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
-                NetSettings.from(s));
+                Path.of(s.getOrDefault("processRoot", depot.resolve("processes").toString())),
+                tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs), NetSettings.from(s));
     }
 
     private static Path onPath(String name) {

@@ -295,6 +295,42 @@ class LinuxBackendIT {
     }
 
     @Test
+    void consumedOutputIsReleasedAndALaterAttachReplaysTheKeptTail() throws Exception {
+        BackendContainer c = create("release");
+        // 40 MiB of distinct lines, so a replay from the wrong offset cannot pass for the right one
+        BackendProcess p = c.run(ProcessSpec.of("sh", "-c", "seq 1 5000000; seq 5000001 9000000").withId("big"));
+        byte[] all;
+        try (InputStream out = p.openStdout()) {
+            all = out.readAllBytes();
+        }
+        assertThat(p.exit().get(30, TimeUnit.SECONDS)).isZero();
+        assertThat(all.length).isGreaterThan(60 << 20);
+        Path stdout = processDir(c, "big").resolve("stdout");
+        long allocated = Long.parseLong(SH.check(List.of("stat", "-c", "%b", stdout.toString())).stdout().strip()) * 512;
+        assertThat(allocated).as("bytes still stored after one reader consumed everything")
+                .isLessThanOrEqualTo(MonitoredProcess.KEEP + MonitoredProcess.RELEASE_STEP + 4096);
+
+        byte[] replay;
+        try (InputStream again = c.process("big").orElseThrow().openStdout()) {
+            replay = again.readAllBytes();
+        }
+        assertThat(replay.length).isBetween((int) MonitoredProcess.KEEP, (int) (MonitoredProcess.KEEP + MonitoredProcess.RELEASE_STEP + 4096));
+        assertThat(java.util.Arrays.equals(replay, 0, replay.length, all, all.length - replay.length, all.length))
+                .as("the replay is the output's tail").isTrue();
+
+        // a reader that does not read holds the release back for everyone
+        BackendProcess q = c.run(ProcessSpec.of("sh", "-c", "seq 1 5000000").withId("held"));
+        try (InputStream slow = q.openStdout(); InputStream fast = q.openStdout()) {
+            assertThat(fast.readAllBytes().length).isGreaterThan(30 << 20);
+            assertThat(slow.read()).isEqualTo('1');
+        }
+        Path held = processDir(c, "held").resolve("stdout");
+        assertThat(Long.parseLong(SH.check(List.of("stat", "-c", "%b", held.toString())).stdout().strip()) * 512)
+                .as("nothing released while a reader was at the start").isGreaterThan(30L << 20);
+        destroy(c);
+    }
+
+    @Test
     void ttyProcessesGetATerminalWithItsWindowAndMergedOutput() throws Exception {
         long ptys = ptyCount();
         BackendContainer c = create("tty");
@@ -407,7 +443,7 @@ class LinuxBackendIT {
 
     /** The directory of the process with Garden id {@code id} (the id file the container writes beside the monitor's). */
     private static Path processDir(BackendContainer c, String id) throws IOException {
-        try (var dirs = Files.list(depot.resolve("containers").resolve(LinuxBackend.runtimeId(c.handle())).resolve(LinuxContainer.PROCESSES))) {
+        try (var dirs = Files.list(((LinuxContainer) c).processDir())) {
             for (Path d : dirs.toList()) {
                 if (Files.readString(d.resolve(MonitoredProcess.ID_FILE)).equals(id)) return d;
             }

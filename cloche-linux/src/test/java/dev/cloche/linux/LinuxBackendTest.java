@@ -35,11 +35,30 @@ class LinuxBackendTest {
         cgroups = Files.createDirectories(tmp.resolve("cgroup"));
         Files.createDirectories(depot.resolve("rootfs"));
         settings = Map.of("depot", depot.toString(), "runtimePath", "/usr/sbin/runc", "runtimeRoot", tmp.resolve("run").toString(),
-                "networkPool", "none");
+                "networkPool", "none", "processTmpfs", "none");
     }
 
     private LinuxBackend backend(RecordingCommandRunner runner) {
         return new LinuxBackend(Settings.from(settings), runner, cgroups);
+    }
+
+    @Test
+    void mountsTheProcessTmpfsOnceAndNotOverProcessDirectoriesItWouldHide() throws IOException {
+        Map<String, String> tmpfs = new java.util.HashMap<>(settings);
+        tmpfs.put("processTmpfs", "64m");
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        new LinuxBackend(Settings.from(tmpfs), r, cgroups);
+        assertThat(r.calls()).containsExactly(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0700,nosuid,nodev,noexec",
+                "cloche-processes", depot.resolve("processes").toString()));
+
+        Files.createDirectories(depot.resolve("processes/c1/1"));
+        RecordingCommandRunner again = new RecordingCommandRunner();
+        new LinuxBackend(Settings.from(tmpfs), again, cgroups);
+        assertThat(again.calls()).as("a mount would hide c1's process directories").isEmpty();
+
+        tmpfs.put("processTmpfs", "lots");
+        assertThatThrownBy(() -> Settings.from(tmpfs)).isInstanceOf(dev.cloche.api.InvalidRequestException.class)
+                .hasMessageContaining("processTmpfs");
     }
 
     @Test
