@@ -116,6 +116,10 @@ final class Conn implements AutoCloseable {
 
     /** Reads up to len raw bytes; -1 at EOF. */
     int readRaw(byte[] b, int off, int len) throws IOException {
+        if (pos == lim && len >= buf.length) {
+            // nothing buffered and a large read: straight into the caller's array, one copy fewer
+            return ch.read(ByteBuffer.wrap(b, off, len));
+        }
         if (pos == lim && !fill()) {
             return -1;
         }

@@ -102,7 +102,7 @@ final class RemoteProcess implements Process {
             throw RemoteGardenClient.error(c, head);
         }
         pumps.add(Thread.ofVirtual().name("garden-" + route.name().toLowerCase() + "-" + id).start(() -> {
-            byte[] buf = new byte[32 * 1024];
+            byte[] buf = new byte[256 * 1024];
             InputStream in = c.rawStream();
             try {
                 for (int n; (n = in.read(buf)) >= 0; ) {

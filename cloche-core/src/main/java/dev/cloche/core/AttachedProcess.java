@@ -58,7 +58,8 @@ final class AttachedProcess implements Process {
     private void startOutputPump(String name, InputStream from, OutputStream to) {
         readers.add(from);
         outputPumps.add(Thread.ofVirtual().name(process.id() + "-" + name).start(() -> {
-            byte[] buf = new byte[64 * 1024];
+            // large: each chunk is a hand-off to the event loop and a wake-up of the reader
+            byte[] buf = new byte[256 * 1024];
             try (from) {
                 int n;
                 while ((n = from.read(buf)) >= 0) {

@@ -57,6 +57,9 @@ public final class GardenServer implements AutoCloseable {
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
+                // between the pump and the event loop (docs/benchmarks.md, stream)
+                ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
                 ch.pipeline().addLast(GATE, new Http.Writability())
                         .addLast(HTTP, new HttpServerCodec())
                         .addLast("garden", new HttpHandler(core, portLayer.map(PortLayerEndpoint::new), executor, registry));

@@ -157,7 +157,9 @@ final class StreamRegistry {
                 return; // unclaimed past the linger time, or the client went away: output is dropped, as in Go
             }
             Channel c = ch.get();
-            c.writeAndFlush(Unpooled.copiedBuffer(b, off, len));
+            // one copy, into a pooled direct buffer the socket write takes as it is (a heap copy would be zeroed
+            // on allocation and copied again to direct memory on the event loop)
+            c.writeAndFlush(c.alloc().directBuffer(len).writeBytes(b, off, len));
             awaitWritable(c);
         }
 
