@@ -77,6 +77,8 @@ BENCH_LABEL ?=
 BENCH_JFR ?=
 # extra JVM options for the daemon, e.g. -Djava.io.tmpdir=/dev/shm
 BENCH_DAEMON_OPTS ?=
+# extra daemon arguments, e.g. --backend-setting runtimePath=/path/to/a/wrapper
+BENCH_DAEMON_ARGS ?=
 BENCH_OUT ?= docs/benchmarks
 # The raw runtime's containers have no network: by default Cloche's have none either, so rows compare like with
 # like (networking adds about 50 ms to a create, docs/networking.md). BENCH_NETWORK=10.248.0.0/22 measures it on.
@@ -94,7 +96,7 @@ bench: build rootfs native bench-deps
 	@CLOCHE_JAVA_OPTS="$(BENCH_DAEMON_OPTS) $(if $(BENCH_JFR),-XX:StartFlightRecording=filename=$(BENCH_JFR)$(comma)settings=profile)" \
 	  bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
 	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
-	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) \
+	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) $(BENCH_DAEMON_ARGS) \
 	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
 	$(JAVA_HOME)/bin/java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \

@@ -27,6 +27,7 @@ import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.oci.OciRuntimes;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
+import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
@@ -59,8 +60,8 @@ final class LinuxBackend implements ContainerBackend {
     private static final java.time.Duration WATCH_TICK = java.time.Duration.ofSeconds(1);
 
     /** Everything a container needs from its backend. */
-    record Parts(Settings settings, CommandRunner runner, OciRuntime runtime, Cgroups cgroups, Volumizer privilegedVolumes,
-                 Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher) {
+    record Parts(Settings settings, CommandRunner runner, Mounts mounts, OciRuntime runtime, Cgroups cgroups,
+                 Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher) {
         Volumizer volumizer(boolean privileged) {
             return privileged ? privilegedVolumes : unprivilegedVolumes;
         }
@@ -73,9 +74,13 @@ final class LinuxBackend implements ContainerBackend {
     private final java.util.Map<Path, DepotMeta.ImageSize> imageSizes = new java.util.concurrent.ConcurrentHashMap<>();
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
+        this(settings, runner, Mounts.syscalls(), cgroupRoot);
+    }
+
+    LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
-        this.parts = new Parts(settings, runner, runtime, CgroupFs.detect(cgroupRoot),
-                Volumizers.overlay(runner, -1), Volumizers.overlay(runner, BundleRules.MAX_UID),
+        this.parts = new Parts(settings, runner, mounts, runtime, CgroupFs.detect(cgroupRoot),
+                Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
                 ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK));
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
         this.containersDir = settings.depot().resolve("containers");
@@ -137,8 +142,8 @@ final class LinuxBackend implements ContainerBackend {
         } catch (IOException e) {
             throw GardenError.internal("cannot create process root " + root, e);
         }
-        parts.runner().check(List.of("mount", "-t", "tmpfs", "-o",
-                "size=" + parts.settings().processTmpfs().get() + ",mode=0700,nosuid,nodev,noexec", "cloche-processes", root.toString()));
+        parts.mounts().mount("cloche-processes", root, "tmpfs", Mounts.NOSUID | Mounts.NODEV | Mounts.NOEXEC,
+                "size=" + parts.settings().processTmpfs().get() + ",mode=0700");
     }
 
     /** The process tmpfs goes with the daemon only when no container has processes in it: they outlive the daemon. */
@@ -150,7 +155,7 @@ final class LinuxBackend implements ContainerBackend {
             return;
         }
         try {
-            parts.runner().check(List.of("umount", root.toString()));
+            parts.mounts().unmount(root);
         } catch (RuntimeException e) {
             LOG.warn("cannot unmount the process tmpfs {}: {}", root, e.getMessage());
         }

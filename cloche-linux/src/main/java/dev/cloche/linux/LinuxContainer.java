@@ -644,13 +644,32 @@ final class LinuxContainer implements BackendContainer {
     }
 
     /**
+     * SIGKILL to the init through a pidfd, which takes every process of the container's pid namespace with it, and
+     * a wait for its exit without polling: about 10 ms less per destroy than {@code runtime kill --all} and a /proc
+     * poll (docs/benchmarks.md, lifecycle). The pid is the init's only while it is in the container's cgroup (a
+     * recycled pid would be elsewhere), checked after opening the pidfd, which pins the process. False when it could
+     * not be done: the caller falls back to the runtime.
+     */
+    private boolean killInit(long init) {
+        if (init <= 0) return false;
+        Optional<dev.cloche.linux.sys.Pidfd> fd = dev.cloche.linux.sys.Pidfd.open(init);
+        if (fd.isEmpty()) return false;
+        try (dev.cloche.linux.sys.Pidfd p = fd.get()) {
+            if (!parts.cgroups().pids(group).contains(init)) return false;
+            return p.signal(9) && p.awaitExit(KILL_WAIT);
+        }
+    }
+
+    /**
      * Kill, wait for the init to exit (a zombie counts: it is not our child), delete, then the cgroup dirs the
      * runtime may leave. Avoids {@code delete --force}, which polls for 100 ms steps in runc.
      */
     void removeRuntime() {
         List<RuntimeException> failures = new ArrayList<>();
         long init = initPid();
-        parts.runtime().kill(meta.id(), "KILL", true);
+        if (!killInit(init)) {
+            parts.runtime().kill(meta.id(), "KILL", true);
+        }
         List<Long> pids = new ArrayList<>(parts.cgroups().pids(group));
         if (init > 0) pids.add(init);
         if (!ProcFs.awaitGone(pids, KILL_WAIT)) {

@@ -39,7 +39,7 @@ class LinuxBackendTest {
     }
 
     private LinuxBackend backend(RecordingCommandRunner runner) {
-        return new LinuxBackend(Settings.from(settings), runner, cgroups);
+        return new LinuxBackend(Settings.from(settings), runner, dev.cloche.linux.sys.Mounts.commands(runner), cgroups);
     }
 
     @Test
@@ -47,13 +47,13 @@ class LinuxBackendTest {
         Map<String, String> tmpfs = new java.util.HashMap<>(settings);
         tmpfs.put("processTmpfs", "64m");
         RecordingCommandRunner r = new RecordingCommandRunner();
-        new LinuxBackend(Settings.from(tmpfs), r, cgroups);
-        assertThat(r.calls()).containsExactly(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0700,nosuid,nodev,noexec",
-                "cloche-processes", depot.resolve("processes").toString()));
+        new LinuxBackend(Settings.from(tmpfs), r, dev.cloche.linux.sys.Mounts.commands(r), cgroups);
+        assertThat(r.calls()).containsExactly(List.of("mount", "-t", "tmpfs", "cloche-processes", "-o",
+                "size=64m,mode=0700,nosuid,nodev,noexec", depot.resolve("processes").toString()));
 
         Files.createDirectories(depot.resolve("processes/c1/1"));
         RecordingCommandRunner again = new RecordingCommandRunner();
-        new LinuxBackend(Settings.from(tmpfs), again, cgroups);
+        new LinuxBackend(Settings.from(tmpfs), again, dev.cloche.linux.sys.Mounts.commands(again), cgroups);
         assertThat(again.calls()).as("a mount would hide c1's process directories").isEmpty();
 
         tmpfs.put("processTmpfs", "lots");

@@ -2,6 +2,7 @@ package dev.cloche.linux.fs;
 
 import dev.cloche.api.GardenError;
 import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,10 +21,12 @@ import java.util.List;
  */
 final class OverlayVolumizer implements Volumizer {
     private final CommandRunner runner;
+    private final Mounts mounts;
     private final long upperOwner;
 
-    OverlayVolumizer(CommandRunner runner, long upperOwner) {
+    OverlayVolumizer(CommandRunner runner, Mounts mounts, long upperOwner) {
         this.runner = runner;
+        this.mounts = mounts;
         this.upperOwner = upperOwner;
     }
 
@@ -62,15 +65,15 @@ final class OverlayVolumizer implements Volumizer {
             Files.createDirectories(upper);
             Files.createDirectories(work);
             Files.createDirectories(merged);
+            if (upperOwner >= 0) {
+                // uid_t is unsigned: the int's bits are the id (4294967294 is -2)
+                Files.setAttribute(upper, "unix:uid", (int) upperOwner, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(upper, "unix:gid", (int) upperOwner, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
         } catch (IOException e) {
             throw GardenError.internal("cannot create overlay dirs in " + containerDir, e);
         }
-        if (upperOwner >= 0) {
-            String owner = Long.toString(upperOwner);
-            runner.check(List.of("chown", owner + ":" + owner, upper.toString()));
-        }
-        runner.check(List.of("mount", "-t", "overlay", "overlay", "-o",
-                "lowerdir=" + image + ",upperdir=" + upper + ",workdir=" + work, merged.toString()));
+        mounts.mount("overlay", merged, "overlay", 0, "lowerdir=" + image + ",upperdir=" + upper + ",workdir=" + work);
         return merged;
     }
 
@@ -117,7 +120,7 @@ final class OverlayVolumizer implements Volumizer {
     public void destroy(Path containerDir) {
         Path merged = rootfs(containerDir);
         if (ProcFs.isMounted(merged)) {
-            runner.check(List.of("umount", merged.toString()));
+            mounts.unmount(merged);
         }
         if (ProcFs.isMounted(merged)) {
             throw GardenError.internal("overlay still mounted at " + merged);
@@ -125,7 +128,7 @@ final class OverlayVolumizer implements Volumizer {
         Path disk = containerDir.resolve("disk");
         if (ProcFs.isMounted(disk)) {
             // the loop device was set up with autoclear by mount -o loop, so it goes with the unmount
-            runner.check(List.of("umount", disk.toString()));
+            mounts.unmount(disk);
         }
         if (ProcFs.isMounted(disk)) {
             throw GardenError.internal("container disk still mounted at " + disk);

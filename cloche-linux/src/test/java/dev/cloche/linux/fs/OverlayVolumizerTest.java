@@ -2,6 +2,7 @@ package dev.cloche.linux.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.RecordingCommandRunner;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,12 +13,13 @@ class OverlayVolumizerTest {
     @TempDir Path dir;
 
     @Test
-    void unprivilegedOverlayChownsTheUpperRootThenMounts() {
+    void unprivilegedOverlayChownsTheUpperRootThenMounts() throws java.io.IOException {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Path merged = Volumizers.overlay(r, 4294967294L).create(Path.of("/images/x-shifted"), dir);
+        Path merged = Volumizers.overlay(r, Mounts.commands(r), 4294967294L).create(Path.of("/images/x-shifted"), dir);
         assertThat(merged).isEqualTo(dir.resolve("merged")).isDirectory();
+        assertThat(java.nio.file.Files.getAttribute(dir.resolve("upper"), "unix:uid")).as("uid 4294967294").isEqualTo(-2);
+        assertThat(java.nio.file.Files.getAttribute(dir.resolve("upper"), "unix:gid")).isEqualTo(-2);
         assertThat(r.calls()).containsExactly(
-                List.of("chown", "4294967294:4294967294", dir.resolve("upper").toString()),
                 List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=/images/x-shifted,upperdir=" + dir.resolve("upper")
                         + ",workdir=" + dir.resolve("work"), dir.resolve("merged").toString()));
     }
@@ -25,14 +27,14 @@ class OverlayVolumizerTest {
     @Test
     void privilegedOverlayDoesNotChown() {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Volumizers.overlay(r, -1).create(Path.of("/img"), dir);
+        Volumizers.overlay(r, Mounts.commands(r), -1).create(Path.of("/img"), dir);
         assertThat(r.calls()).hasSize(1).allMatch(c -> c.getFirst().equals("mount"));
     }
 
     @Test
     void destroyOfAnUnmountedVolumeRemovesItsDirsWithoutUmount() {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Volumizer v = Volumizers.overlay(r, -1);
+        Volumizer v = Volumizers.overlay(r, Mounts.commands(r), -1);
         v.create(Path.of("/img"), dir);
         v.destroy(dir);
         v.destroy(dir);
@@ -44,7 +46,7 @@ class OverlayVolumizerTest {
     @Test
     void aDiskLimitPutsTheWritableLayerOnItsOwnFilesystemOfThatSize() {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Volumizers.overlay(r, -1).create(Path.of("/img"), dir, new DiskQuota(10 << 20, 500));
+        Volumizers.overlay(r, Mounts.commands(r), -1).create(Path.of("/img"), dir, new DiskQuota(10 << 20, 500));
         assertThat(r.calls()).extracting(c -> c.getFirst()).containsExactly("truncate", "mkfs.ext4", "mount", "mount");
         assertThat(r.calls().get(0)).containsExactly("truncate", "-s", Long.toString(OverlayVolumizer.fsBytes(10 << 20)), dir.resolve("disk.img").toString());
         assertThat(OverlayVolumizer.fsBytes(10 << 20)).isBetween(10L << 20, 11L << 20).isEqualTo(OverlayVolumizer.fsBytes(10 << 20) / 4096 * 4096);
