@@ -32,6 +32,8 @@ final class RemoteProcess implements Process {
     private final List<Conn> streams = new CopyOnWriteArrayList<>();
     private final List<Thread> pumps = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The first output stream the server refused, reported by {@link #await()}. */
+    private final java.util.concurrent.atomic.AtomicReference<GardenException> streamFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
     private RemoteProcess(Conn control, String id) {
         this.control = control;
@@ -62,7 +64,6 @@ final class RemoteProcess implements Process {
             p.streams.addAll(early);
             try {
                 String[] ids = {handle, hello.processId(), hello.streamId()};
-                // both requests first, then both answers: one round trip for the two streams
                 if (out.isPresent()) request(out.get(), Route.STDOUT, ids);
                 if (err.isPresent()) request(err.get(), Route.STDERR, ids);
                 if (out.isPresent()) p.follow(out.get(), Route.STDOUT, io.stdout().get());
@@ -95,16 +96,21 @@ final class RemoteProcess implements Process {
                 "Content-Type: application/json\r\n");
     }
 
-    /** Reads the stream's answer head, then copies its raw bytes into {@code sink} on a virtual thread. */
-    private void follow(Conn c, Route route, OutputStream sink) throws IOException {
-        Conn.Head head = c.readHead();
-        if (!head.ok()) {
-            throw RemoteGardenClient.error(c, head);
-        }
+    /**
+     * Reads the stream's answer head, then copies its raw bytes into {@code sink}, on a virtual thread: the answer
+     * arrives while the process runs, so {@code run} does not wait a round trip for it. A refused stream fails
+     * {@link #await()} instead.
+     */
+    private void follow(Conn c, Route route, OutputStream sink) {
         pumps.add(Thread.ofVirtual().name("garden-" + route.name().toLowerCase() + "-" + id).start(() -> {
             byte[] buf = new byte[256 * 1024];
-            InputStream in = c.rawStream();
             try {
+                Conn.Head head = c.readHead();
+                if (!head.ok()) {
+                    streamFailure.compareAndSet(null, RemoteGardenClient.error(c, head));
+                    return;
+                }
+                InputStream in = c.rawStream();
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     sink.write(buf, 0, n);
                     sink.flush();
@@ -187,6 +193,10 @@ final class RemoteProcess implements Process {
                 Thread.currentThread().interrupt();
                 throw GardenError.internal("interrupted while waiting for process " + id, e);
             }
+        }
+        GardenException refused = streamFailure.get();
+        if (refused != null) {
+            throw refused;
         }
         return code;
     }
