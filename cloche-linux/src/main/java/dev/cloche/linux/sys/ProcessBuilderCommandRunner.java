@@ -57,6 +57,14 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
 
     @Override
     public CommandResult runPiped(List<String> argv) {
+        if (argv.getFirst().startsWith("/")) {
+            // every process start comes here (cloche-monitor): spawned directly, without jspawnhelper
+            try {
+                return PosixSpawn.run(argv);
+            } catch (IOException e) {
+                throw GardenError.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
+            }
+        }
         try {
             java.lang.Process p = new ProcessBuilder(argv).redirectInput(DEV_NULL).start();
             // stderr on its own thread: a child that fills one pipe while we wait on the other would deadlock

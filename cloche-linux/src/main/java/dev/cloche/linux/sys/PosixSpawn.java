@@ -1,0 +1,167 @@
+package dev.cloche.linux.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Runs a command with glibc's posix_spawn(3) through FFM, stdin on /dev/null and stdout and stderr on one pipe, and
+ * returns what it printed and its exit status. It is on the path of every Garden process start ({@code
+ * cloche-monitor}): {@link ProcessBuilder} goes through {@code jspawnhelper} (a second exec) and reports the exit
+ * through its reaper thread, together about 3 ms per start on this VM (docs/benchmarks.md, exec).
+ *
+ * <p>The child gets an empty signal mask and default dispositions (the JVM's would otherwise leak into it). Its
+ * output is read through {@code /proc/self/fd/N}, a {@link FileInputStream}, so a virtual thread waiting for it
+ * does not pin its carrier; only the final waitpid(2) is a native wait, and it comes after the child closed its
+ * output, that is when it is exiting.
+ */
+final class PosixSpawn {
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final int EINTR = 4;
+    /** Larger than glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
+    private static final long OPAQUE = 1024;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+    private static final MethodHandle PIPE2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_INIT = fn("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_DESTROY = fn("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_OPEN = fn("posix_spawn_file_actions_addopen",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_DUP2 = fn("posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    /** glibc 2.34+: without it the JVM's descriptors that lack close-on-exec would leak into the child. */
+    private static final MethodHandle FA_CLOSEFROM = fn("posix_spawn_file_actions_addclosefrom_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle AT_INIT = fn("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle AT_DESTROY = fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle AT_FLAGS = fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+    private static final MethodHandle AT_SIGMASK = fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle AT_SIGDEFAULT = fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGEMPTYSET = fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGFILLSET = fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SPAWN = fn("posix_spawn",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+
+    private PosixSpawn() {}
+
+    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
+    }
+
+    /** Runs {@code argv} (an absolute path first) to its exit; its stdout and stderr, merged, are the result's stdout. */
+    static CommandResult run(List<String> argv) throws IOException {
+        int readFd;
+        int pid;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STATE);
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            if ((int) PIPE2.invokeExact(st, fds, O_CLOEXEC) != 0) {
+                throw new IOException("pipe2: errno " + (int) ERRNO.get(st, 0L));
+            }
+            readFd = fds.getAtIndex(JAVA_INT, 0);
+            int writeFd = fds.getAtIndex(JAVA_INT, 1);
+            MemorySegment actions = a.allocate(OPAQUE, 16);
+            MemorySegment attr = a.allocate(OPAQUE, 16);
+            MemorySegment none = a.allocate(OPAQUE, 16);
+            MemorySegment all = a.allocate(OPAQUE, 16);
+            int r = (int) FA_INIT.invokeExact(actions);
+            r |= (int) AT_INIT.invokeExact(attr);
+            try {
+                r |= (int) FA_OPEN.invokeExact(actions, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0);
+                r |= (int) FA_DUP2.invokeExact(actions, writeFd, 1);
+                r |= (int) FA_DUP2.invokeExact(actions, writeFd, 2);
+                r |= (int) FA_CLOSEFROM.invokeExact(actions, 3);
+                r |= (int) SIGEMPTYSET.invokeExact(none);
+                r |= (int) SIGFILLSET.invokeExact(all);
+                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+                r |= (int) AT_SIGMASK.invokeExact(attr, none);
+                r |= (int) AT_SIGDEFAULT.invokeExact(attr, all);
+                if (r != 0) throw new IOException("cannot prepare posix_spawn");
+                MemorySegment pidOut = a.allocate(JAVA_INT);
+                int err = (int) SPAWN.invokeExact(pidOut, a.allocateFrom(argv.getFirst()), actions, attr,
+                        strings(a, argv), strings(a, environment()));
+                if (err != 0) throw new IOException("cannot run " + argv.getFirst() + ": errno " + err);
+                pid = pidOut.get(JAVA_INT, 0);
+            } finally {
+                int ignored = (int) CLOSE.invokeExact(writeFd);
+                ignored = (int) FA_DESTROY.invokeExact(actions);
+                ignored = (int) AT_DESTROY.invokeExact(attr);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        byte[] out;
+        try (InputStream in = new FileInputStream("/proc/self/fd/" + readFd)) {
+            closeFd(readFd); // the stream holds its own open file description of the pipe
+            out = in.readAllBytes();
+        } catch (IOException e) {
+            closeFd(readFd);
+            reap(pid);
+            throw e;
+        }
+        return new CommandResult(reap(pid), new String(out, StandardCharsets.UTF_8), "");
+    }
+
+    private static void closeFd(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** waitpid for our own child: its exit status, 128+signal if a signal ended it. */
+    private static int reap(int pid) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(STATE);
+            MemorySegment status = a.allocate(JAVA_INT);
+            while (true) {
+                int r = (int) WAITPID.invokeExact(st, pid, status, 0);
+                if (r == pid) break;
+                if ((int) ERRNO.get(st, 0L) != EINTR) return 255;
+            }
+            int s = status.get(JAVA_INT, 0);
+            return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static List<String> environment() {
+        return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    /** A NULL-terminated array of C strings. */
+    private static MemorySegment strings(Arena a, List<String> values) {
+        MemorySegment array = a.allocate(ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ADDRESS, i, a.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+}

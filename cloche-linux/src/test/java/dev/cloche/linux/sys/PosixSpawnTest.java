@@ -1,0 +1,38 @@
+package dev.cloche.linux.sys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PosixSpawnTest {
+    @Test
+    void mergesOutputAndReportsTheExitStatus() throws IOException {
+        CommandResult r = PosixSpawn.run(List.of("/bin/sh", "-c", "echo out; echo err >&2; cat; exit 3"));
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.stdout()).isEqualTo("out\nerr\n"); // cat read /dev/null: no stdin reaches the child
+    }
+
+    @Test
+    void aSignalEndingTheChildIsReportedAs128PlusItsNumber() throws IOException {
+        assertThat(PosixSpawn.run(List.of("/bin/sh", "-c", "kill -9 $$")).exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void theChildGetsNoneOfTheJvmsBlockedOrIgnoredSignalsNorItsDescriptors() throws IOException {
+        String status = PosixSpawn.run(List.of("/bin/cat", "/proc/self/status")).stdout();
+        assertThat(status).containsPattern("SigBlk:\\s+0+\\n");
+        // glibc keeps its two internal signals (32, 33) out of sigfillset, so only they may stay ignored
+        assertThat(status).containsPattern("SigIgn:\\s+0*(18)?0{7}\\n");
+        String fds = PosixSpawn.run(List.of("/bin/ls", "/proc/self/fd")).stdout();
+        assertThat(fds.lines().toList()).as("stdin, stdout, stderr and ls's own directory fd").hasSizeLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void aMissingProgramIsAnError() {
+        assertThatThrownBy(() -> PosixSpawn.run(List.of("/nonexistent/prog"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("/nonexistent/prog");
+    }
+}
