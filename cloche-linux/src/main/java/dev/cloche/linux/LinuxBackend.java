@@ -223,9 +223,11 @@ final class LinuxBackend implements ContainerBackend {
             LinuxContainer container = new LinuxContainer(parts, meta, dir);
             // registered before create: runtimes leave state and cgroup dirs behind when create fails part-way
             rollback.add("runtime container", container::removeRuntime);
-            parts.runtime().create(id, dir, dir.resolve(LinuxContainer.INIT_PID));
+            // One runtime call instead of create + start (about 9 ms less per container, docs/benchmarks.md): the
+            // init only waits for signals, so the network can join it after it started, and no Garden process can
+            // run in the container before this method returns.
+            parts.runtime().runDetached(id, dir, dir.resolve(LinuxContainer.INIT_PID));
             attachNetwork(container, spec, id, dir, rootfs, rollback);
-            parts.runtime().start(id);
             return container;
         } catch (GardenException e) {
             throw rollback.unwind(e);

@@ -70,8 +70,7 @@ class LinuxBackendTest {
                 "du -s -B1 " + depot.resolve("rootfs"), // the image's size, once per image, for disk limits of scope total
                 "du -s --inodes " + depot.resolve("rootfs"),
                 "mount -t overlay overlay",
-                "/usr/sbin/runc --root " + tmp.resolve("run") + " create",
-                "/usr/sbin/runc --root " + tmp.resolve("run") + " start");
+                "/usr/sbin/runc --root " + tmp.resolve("run") + " run");
         assertThat(dir.resolve("config.json")).content().contains("\"cgroupsPath\":\"/cloche/c1\"");
         assertThat(dir.resolve("meta.json")).content().contains("\"handle\":\"c1\"");
     }
@@ -93,14 +92,14 @@ class LinuxBackendTest {
     void aFailedRuntimeCreateUndoesEveryStepInReverse() throws IOException {
         // a runtime that failed part-way leaves cgroup dirs behind; the rollback must remove them itself
         Files.createDirectories(cgroups.resolve("memory/cloche/c2"));
-        RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.contains("create")
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.contains("run")
                 ? new CommandResult(1, "", "create failed") : argv.contains("state") ? new CommandResult(1, "", "no such container")
                 : CommandResult.ok(argv.getFirst().equals("du") ? "0\t." : ""));
         assertThatThrownBy(() -> backend(r).create(new BackendSpec(ContainerSpec.withHandle("c2").withPrivileged(true))))
                 .isInstanceOf(GardenError.class).hasMessageContaining("create failed");
         List<String> verbs = r.calls().stream().filter(c -> !c.getFirst().equals("du"))
                 .map(c -> c.getFirst().equals("/usr/sbin/runc") ? c.get(3) : c.getFirst()).toList();
-        assertThat(verbs).containsExactly("mount", "create", "kill", "delete");
+        assertThat(verbs).containsExactly("mount", "run", "kill", "delete");
         assertThat(cgroups.resolve("memory/cloche/c2")).doesNotExist();
         assertThat(depot.resolve("containers/c2")).doesNotExist();
     }

@@ -11,6 +11,9 @@ public interface OciRuntime {
 
     void start(String id);
 
+    /** {@code create} and {@code start} in one runtime call ({@code run --detach}). */
+    void runDetached(String id, Path bundleDir, Path pidFile);
+
     /** Sends {@code signal} ("TERM", "KILL") to the init, or to every process of the container. Errors are returned, not thrown. */
     boolean kill(String id, String signal, boolean all);
 

@@ -42,6 +42,11 @@ final class RuncCli implements OciRuntime {
     }
 
     @Override
+    public void runDetached(String id, Path bundleDir, Path pidFile) {
+        runner.check(argv("run", "--detach", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+    }
+
+    @Override
     public boolean kill(String id, String signal, boolean all) {
         List<String> a = all ? argv("kill", "--all", id, signal) : argv("kill", id, signal);
         return runner.run(a).exitCode() == 0;
