@@ -364,6 +364,7 @@ public final class BenchMain {
         }
         warm.forEach(Container::close);
         long[] m0 = daemonMemory();
+        nativeMemory(true);
         List<Container> made = new ArrayList<>();
         long t0 = System.nanoTime();
         try {
@@ -373,10 +374,12 @@ public final class BenchMain {
             cCreate.add((System.nanoTime() - t0) / 1e9);
             System.err.printf(Locale.ROOT, "density: Cloche created %d in %.1f s%n", n, cCreate.median());
             long[] m1 = daemonMemory();
+            nativeMemory(false);
             rss.add((m1[0] - m0[0]) / (double) n);
             heap.add((m1[1] - m0[1]) / (double) n);
-            notes.add(String.format(Locale.ROOT, "density: daemon RSS %d → %d KiB, live heap after a full GC %d → %d KiB for %d"
-                    + " containers", m0[0], m1[0], m0[1], m1[1], n));
+            notes.add(String.format(Locale.ROOT, "density: daemon RSS %d → %d KiB (anonymous %d → %d, file %d → %d), live heap after"
+                    + " a full GC %d → %d KiB (committed %d → %d) for %d containers", m0[0], m1[0], m0[2], m1[2], m0[3], m1[3],
+                    m0[1], m1[1], m0[4], m1[4], n));
         } catch (RuntimeException e) {
             cCreate.errors++;
             System.err.println("density/Cloche: " + e);
@@ -464,7 +467,26 @@ public final class BenchMain {
                 + (heap.median() <= 64 ? "met" : "missed") + ")"));
     }
 
-    /** [VmRSS KiB, used heap KiB] of the daemon, after a full GC. */
+    private static long statusKiB(List<String> status, String key) {
+        return status.stream().filter(l -> l.startsWith(key)).map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
+    }
+
+    /**
+     * With {@code BENCH_DAEMON_OPTS=-XX:NativeMemoryTracking=summary}, where the daemon's memory went between two
+     * points, printed to stderr: the first call sets the baseline. A daemon without NMT prints nothing.
+     */
+    private void nativeMemory(boolean baseline) {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            String out = RawRuntime.run(List.of(jcmd, Long.toString(cfg.daemonPid()), "VM.native_memory",
+                    baseline ? "baseline" : "summary.diff"), List.of());
+            if (!out.contains("not enabled") && !baseline) System.err.println("daemon native memory since the baseline:\n" + out);
+        } catch (Exception e) {
+            // diagnostics only
+        }
+    }
+
+    /** [VmRSS, used heap, RssAnon, RssFile, committed heap] of the daemon in KiB, after a full GC. */
     private long[] daemonMemory() throws Exception {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         String pid = Long.toString(cfg.daemonPid());
@@ -473,9 +495,10 @@ public final class BenchMain {
         Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
         if (!m.find()) throw new IllegalStateException("unexpected GC.heap_info: " + info);
         long heapK = Long.parseLong(m.group(1));
-        long rssK = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
-        return new long[] {rssK, heapK};
+        Matcher c = Pattern.compile("committed (\\d+)K").matcher(info);
+        long committedK = c.find() ? Long.parseLong(c.group(1)) : -1;
+        List<String> status = Files.readAllLines(Path.of("/proc/" + pid + "/status"));
+        return new long[] {statusKiB(status, "VmRSS:"), heapK, statusKiB(status, "RssAnon:"), statusKiB(status, "RssFile:"), committedK};
     }
 
     // ---- concurrency ----------------------------------------------------------------------------------------
