@@ -106,3 +106,9 @@ NAMES=("direct to the container (no proxy)" "nginx $(nginx -v 2>&1 | sed 's|.*ng
     done
   done
 } | tee docs/benchmarks/proxy.md
+# the main report's front-end row gets the keep-alive server's figures (busybox httpd's are in proxy.md)
+if [ -f docs/benchmarks/latest.md ]; then
+  row=$(awk -F' [|] ' '{sub(/ [|]$/, "", $7)} $1 ~ /kahttpd/ && $2 ~ /cloche/ {c=$3; cc=$7} $1 ~ /kahttpd/ && $2 ~ /nginx/ {n=$3; nc=$7}
+    END {printf "keep-alive server: Cloche %s requests/s, %s of proxy CPU per request; nginx %s requests/s, %s", c, cc, n, nc}' docs/benchmarks/proxy.md)
+  sed -i "s#^| proxy overhead vs nginx |.*#| proxy overhead vs nginx | $row | [proxy.md](proxy.md), \`scripts/bench-proxy.sh\` after this report |#" docs/benchmarks/latest.md
+fi

@@ -727,7 +727,8 @@ public final class BenchMain {
         l.add("|---|---|---|");
         l.add("| console: `task.start` → shell prompt over ssh | median 0.30 s (0.2–0.5 s, 15 runs, runc) | quoted from"
                 + " `docs/console.md` (`ConsoleIT.timeFromTaskStartToAShellPrompt`), not re-measured here |");
-        l.add("| proxy overhead vs nginx | **not measured: proxy not built yet** | placeholder |");
+        // scripts/bench-proxy.sh runs after this report and replaces this row with its figures
+        l.add("| proxy overhead vs nginx | measured after this report: [proxy.md](proxy.md) (`PROXY=false` skips it) | `scripts/bench-proxy.sh` |");
         l.add("");
         l.add("## Errors and leaks");
         l.add("");
