@@ -384,6 +384,33 @@ class LinuxBackendIT {
         assertThat(ptyCount()).isLessThanOrEqualTo(ptys); // every host pty master was closed
     }
 
+    /** A depot from before the process tmpfs kept process directories under the container's: they are still restored. */
+    @Test
+    void processDirectoriesOfTheEarlierLayoutAreRestored() throws Exception {
+        BackendContainer c = create("legacy");
+        BackendProcess done = c.run(ProcessSpec.of("sh", "-c", "echo from-before; exit 4").withId("old"));
+        assertThat(done.exit().get(10, TimeUnit.SECONDS)).isEqualTo(4);
+        Path dir = processDir(c, "old");
+        assertThat(((MonitoredProcess) done).awaitMonitorGone(Duration.ofSeconds(10))).isTrue();
+        Path legacy = depot.resolve("containers").resolve(LinuxBackend.runtimeId(c.handle())).resolve(LinuxContainer.LEGACY_PROCESSES);
+        Files.createDirectories(legacy);
+        SH.check(List.of("mv", dir.toString(), legacy.resolve(dir.getFileName()).toString()));
+        try (LinuxBackend second = open()) {
+            BackendContainer r = second.restore().stream().filter(x -> x.handle().equals(c.handle())).findFirst()
+                    .flatMap(RestoredContainer::container).orElseThrow();
+            CREATED.remove(c);
+            CREATED.add(r);
+            BackendProcess old = r.process("old").orElseThrow();
+            assertThat(old.exit().get(1, TimeUnit.SECONDS)).isEqualTo(4);
+            assertThat(readAll(old.openStdout())).isEqualTo("from-before\n");
+            // new processes go to the tmpfs, numbered after the old ones
+            assertThat(run(r, ProcessSpec.of("echo", "new"))).isEqualTo(new Result(0, "new\n", ""));
+            assertThat(processDir(r, r.processIds().getLast()).getParent()).isEqualTo(((LinuxContainer) r).processDir());
+            destroy(r);
+        }
+        assertThat(legacy).doesNotExist();
+    }
+
     /**
      * The daemon's crash, as the backend sees it: a second backend on the same depot restores the container while
      * its processes run on under their monitors. Stdin, output, resize and exit status carry on; a process whose
