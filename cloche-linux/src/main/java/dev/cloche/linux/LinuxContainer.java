@@ -150,6 +150,7 @@ final class LinuxContainer implements BackendContainer {
                 try {
                     p = MonitoredProcess.start(spec.id(), pdir, console.isPresent(), argv, parts.runner(), parts.watcher());
                 } catch (RuntimeException | IOException e) {
+                    killStrayStart(pdir);
                     Trees.deleteRecursively(pdir);
                     throw e;
                 }
@@ -319,10 +320,29 @@ final class LinuxContainer implements BackendContainer {
         }
     }
 
+    /**
+     * A start reported as failed may have left its process running: runc 1.1.5 can fail an exec whose process already
+     * runs when it exhausts the container's memory or pids limit at once (docs/process-monitor.md §7). Nobody could
+     * ever see its output or exit, so it is killed if the runtime recorded its pid and that pid is in this container.
+     */
+    void killStrayStart(Path pdir) {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pdir.resolve("pid")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return; // no pid recorded: the runtime never started it
+        }
+        killOrphan(pid, "its start was reported as failed");
+    }
+
     /** A process nobody can observe any more is killed, but only while its pid is still in this container's cgroup. */
     private void killOrphan(long pid) {
+        killOrphan(pid, "its monitor is gone, so its exit could never be reported");
+    }
+
+    private void killOrphan(long pid, String why) {
         if (parts.cgroups().pids(group).contains(pid)) {
-            LOG.warn("killing process {} of {}: its monitor is gone, so its exit could never be reported", pid, meta.handle());
+            LOG.warn("killing process {} of {}: {}", pid, meta.handle(), why);
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
     }

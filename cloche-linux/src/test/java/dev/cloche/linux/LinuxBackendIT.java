@@ -384,6 +384,33 @@ class LinuxBackendIT {
         assertThat(ptyCount()).isLessThanOrEqualTo(ptys); // every host pty master was closed
     }
 
+    /**
+     * What runc 1.1.5 can leave when a process exhausts a limit at once: the exec fails, yet the process runs. The
+     * failed start's clean-up kills a process whose pid the runtime recorded, if it is in the container.
+     */
+    @Test
+    void aFailedStartLeavesNoProcessRunning() throws Exception {
+        BackendContainer c = create("stray");
+        Path fake = Files.createTempDirectory(depot, "stray");
+        Files.writeString(fake.resolve("p.json"), "{\"args\":[\"sleep\",\"100\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+                + "\"env\":[\"PATH=/bin:/usr/bin\"]}");
+        SH.check(List.of("runc", "--root", runtimeRoot.toString(), "exec", "--detach", "--pid-file", fake.resolve("pid").toString(),
+                "--process", fake.resolve("p.json").toString(), LinuxBackend.runtimeId(c.handle())));
+        long pid = Long.parseLong(Files.readString(fake.resolve("pid")).strip());
+        assertThat(ProcessHandle.of(pid)).isPresent();
+        ((LinuxContainer) c).killStrayStart(fake);
+        assertThat(dev.cloche.linux.sys.ProcFs.awaitGone(List.of(pid), Duration.ofSeconds(10))).isTrue();
+
+        // a pid outside the container is never touched
+        Process outside = new ProcessBuilder("sleep", "100").start();
+        Files.writeString(fake.resolve("pid"), Long.toString(outside.pid()));
+        ((LinuxContainer) c).killStrayStart(fake);
+        assertThat(outside.waitFor(300, TimeUnit.MILLISECONDS)).isFalse();
+        outside.destroyForcibly();
+        Trees.deleteRecursively(fake);
+        destroy(c);
+    }
+
     /** A depot from before the process tmpfs kept process directories under the container's: they are still restored. */
     @Test
     void processDirectoriesOfTheEarlierLayoutAreRestored() throws Exception {
