@@ -286,9 +286,10 @@ static pid_t spawn_runtime(char **argv, int in, int out, int err)
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
         _exit(127);
-    /* A JVM raises its soft open-files limit to the hard one (20000 here) and we inherit it. Hand the runtime and
-     * the process the conventional soft 1024 instead (hard unchanged, a spec's rlimits still apply): the process
-     * gets what a login shell would, and crun measured 3-4 ms slower per exec with the high soft limit. */
+    /* A JVM raises its soft open-files limit to the hard one (20000 here) and we inherit it. Hand the runtime the
+     * conventional soft 1024 instead (hard unchanged, a spec's rlimits still apply): crun measured 3-4 ms slower per
+     * exec with the high soft limit, and under crun the process gets what a login shell would. (runc is a Go program:
+     * Go raises the soft limit again at start-up, so under runc the process still sees the hard limit.) */
     struct rlimit nofile;
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur > NOFILE_SOFT) {
         nofile.rlim_cur = NOFILE_SOFT;
