@@ -5,15 +5,13 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.cloche.linux.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -44,23 +42,15 @@ public final class RootedXattrs {
     private static final int STATX_MODE = 0x2;
     private static final int STATX_UID = 0x8;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-    private static final MethodHandle SYSCALL = fn("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1), ERRNO_OPT);
-    private static final MethodHandle STATX = fn("statx",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), ERRNO_OPT);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = Libc.fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2), Libc.ERRNO);
+    private static final MethodHandle SYSCALL = Libc.fn("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1), Libc.ERRNO);
+    private static final MethodHandle STATX = Libc.fn("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), Libc.ERRNO);
+    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private RootedXattrs() {}
-
-    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
-    }
 
     /**
      * Applies {@code xattrs} (entry path relative to {@code dir} → name → value) under {@code root}.
@@ -75,7 +65,7 @@ public final class RootedXattrs {
         List<String> skipped = new ArrayList<>();
         if (xattrs.isEmpty()) return skipped;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             int rootFd = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
             if (rootFd < 0) throw new IOException("cannot open " + root + ": errno " + errno(state));
             try {
@@ -174,7 +164,7 @@ public final class RootedXattrs {
             String rel = containerPath.replaceAll("^/+", "");
             Map<String, byte[]> out = new java.util.TreeMap<>();
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(STATE);
+                MemorySegment state = arena.allocate(Libc.CALL_STATE);
                 int fd = openInRoot(arena, state, rootFd, rel.isEmpty() ? "." : rel);
                 if (fd < 0) return Map.of();
                 try {
@@ -214,7 +204,7 @@ public final class RootedXattrs {
     /** Opens {@code root} (e.g. {@code /proc/<init>/root}) as the directory every lookup is confined to. */
     public static Reader reader(Path root) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
             if (fd < 0) throw new IOException("cannot open " + root + ": errno " + errno(state));
             return new Reader(fd);
@@ -226,6 +216,6 @@ public final class RootedXattrs {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return Libc.errno(state);
     }
 }

@@ -9,11 +9,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -33,18 +30,14 @@ public final class Fifo implements AutoCloseable {
     private static final int EAGAIN = 11;
     private static final int BUFFER = 65536;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-    private static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_OPT);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = Libc.fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2), Libc.ERRNO);
+    private static final MethodHandle WRITE = Libc.fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Libc.ERRNO);
+    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer = arena.allocate(BUFFER);
-    private final MemorySegment state = arena.allocate(STATE);
+    private final MemorySegment state = arena.allocate(Libc.CALL_STATE);
     private final Path path;
     private int fd;
 
@@ -53,18 +46,14 @@ public final class Fifo implements AutoCloseable {
         this.fd = fd;
     }
 
-    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
-    }
-
     /** Opens the FIFO for writing; empty when nobody reads it any more (ENXIO) or it does not exist. */
     public static Optional<Fifo> openWriter(Path path) throws IOException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             while (true) {
                 int fd = (int) OPEN.invokeExact(st, a.allocateFrom(path.toString()), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
                 if (fd >= 0) return Optional.of(new Fifo(path, fd));
-                int errno = (int) ERRNO.get(st, 0L);
+                int errno = Libc.errno(st);
                 if (errno == EINTR) continue;
                 if (errno == ENXIO || errno == ENOENT) return Optional.empty();
                 throw new IOException("cannot open " + path + ": errno " + errno);
@@ -97,7 +86,7 @@ public final class Fifo implements AutoCloseable {
                     done += n;
                     continue;
                 }
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 if (errno == EINTR) continue;
                 if (errno != EAGAIN) throw new IOException("write to " + path + " failed: errno " + errno);
                 try {

@@ -8,11 +8,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -31,34 +28,26 @@ public final class Holes {
     private static final int EINTR = 4;
     private static final int ENXIO = 6;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle OPEN = fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-    private static final MethodHandle FALLOCATE = fn("fallocate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPT);
-    private static final MethodHandle LSEEK = fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO_OPT);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = Libc.fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2), Libc.ERRNO);
+    private static final MethodHandle FALLOCATE = Libc.fn("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Libc.ERRNO);
+    private static final MethodHandle LSEEK = Libc.fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), Libc.ERRNO);
+    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private Holes() {}
-
-    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
-    }
 
     /** Releases the storage of {@code [offset, offset+length)}; reads of it return zeros, the size is unchanged. */
     public static void punch(Path file, long offset, long length) throws IOException {
         if (length <= 0) return;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             int fd = open(a, st, file);
             try {
                 while (true) {
                     int r = (int) FALLOCATE.invokeExact(st, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
                     if (r == 0) return;
-                    int errno = (int) ERRNO.get(st, 0L);
+                    int errno = Libc.errno(st);
                     if (errno != EINTR) throw new IOException("cannot release " + file + " [" + offset + "+" + length + "): errno " + errno);
                 }
             } finally {
@@ -74,16 +63,16 @@ public final class Holes {
     /** The offset of the file's first byte of data: 0 for a file without holes, its size when it holds only holes. */
     public static long dataStart(Path file) throws IOException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             int fd = open(a, st, file);
             try {
                 // the size first: the file may grow between the calls, and output appended after a "no data" answer
                 // must not be skipped (ENXIO then means [0, size) was empty or released)
                 long size = (long) LSEEK.invokeExact(st, fd, 0L, SEEK_END);
-                if (size < 0) throw new IOException("cannot seek in " + file + ": errno " + (int) ERRNO.get(st, 0L));
+                if (size < 0) throw new IOException("cannot seek in " + file + ": errno " + Libc.errno(st));
                 long off = (long) LSEEK.invokeExact(st, fd, 0L, SEEK_DATA);
                 if (off >= 0) return off;
-                int errno = (int) ERRNO.get(st, 0L);
+                int errno = Libc.errno(st);
                 if (errno != ENXIO) throw new IOException("cannot seek in " + file + ": errno " + errno);
                 return size;
             } finally {
@@ -100,7 +89,7 @@ public final class Holes {
         while (true) {
             int fd = (int) OPEN.invokeExact(st, a.allocateFrom(file.toString()), O_RDWR | O_CLOEXEC, 0);
             if (fd >= 0) return fd;
-            int errno = (int) ERRNO.get(st, 0L);
+            int errno = Libc.errno(st);
             if (errno == 2) throw new java.nio.file.NoSuchFileException(file.toString());
             if (errno != EINTR) throw new IOException("cannot open " + file + ": errno " + errno);
         }

@@ -12,7 +12,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -27,16 +26,12 @@ public final class Pidfd implements AutoCloseable {
     private static final short POLLIN = 1;
     private static final int EINTR = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle OPEN = fn("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), ERRNO_OPT);
-    private static final MethodHandle SEND = fn("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1), ERRNO_OPT);
-    private static final MethodHandle POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_OPT);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = Libc.fn("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Libc.ERRNO);
+    private static final MethodHandle SEND = Libc.fn("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1), Libc.ERRNO);
+    private static final MethodHandle POLL = Libc.fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), Libc.ERRNO);
+    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final StructLayout POLLFD = MemoryLayout.structLayout(JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"),
             JAVA_SHORT.withName("revents"));
 
@@ -47,14 +42,10 @@ public final class Pidfd implements AutoCloseable {
         this.fd = fd;
     }
 
-    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
-    }
-
     /** The process {@code pid}, or empty when there is none (or the kernel has no pidfds). */
     public static Optional<Pidfd> open(long pid) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             long fd = (long) OPEN.invokeExact(st, SYS_PIDFD_OPEN, pid, 0L);
             return fd < 0 ? Optional.empty() : Optional.of(new Pidfd((int) fd));
         } catch (Throwable t) {
@@ -65,7 +56,7 @@ public final class Pidfd implements AutoCloseable {
     /** Sends {@code signal}; false if the process has exited already. */
     public boolean signal(int signal) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             return (long) SEND.invokeExact(st, SYS_PIDFD_SEND_SIGNAL, (long) fd, (long) signal, MemorySegment.NULL, 0L) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
@@ -76,7 +67,7 @@ public final class Pidfd implements AutoCloseable {
     public boolean awaitExit(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             MemorySegment p = a.allocate(POLLFD);
             p.set(JAVA_INT, 0, fd);
             p.set(JAVA_SHORT, 4, POLLIN);
@@ -85,7 +76,7 @@ public final class Pidfd implements AutoCloseable {
                 int r = (int) POLL.invokeExact(st, p, 1L, (int) Math.min(left, Integer.MAX_VALUE));
                 if (r > 0) return true;
                 if (r == 0) return false;
-                if ((int) ERRNO.get(st, 0L) != EINTR) return false;
+                if (Libc.errno(st) != EINTR) return false;
             }
         } catch (Throwable t) {
             throw new IllegalStateException(t);

@@ -9,12 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -38,47 +34,39 @@ final class PosixSpawn {
     /** Larger than glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
     private static final long OPAQUE = 1024;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle PIPE2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
-    private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_INIT = fn("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_DESTROY = fn("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_OPEN = fn("posix_spawn_file_actions_addopen",
+    private static final MethodHandle PIPE2 = Libc.fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Libc.ERRNO);
+    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_INIT = Libc.fn("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_DESTROY = Libc.fn("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_OPEN = Libc.fn("posix_spawn_file_actions_addopen",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_DUP2 = fn("posix_spawn_file_actions_adddup2",
+    private static final MethodHandle FA_DUP2 = Libc.fn("posix_spawn_file_actions_adddup2",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     /** glibc 2.34+: without it the JVM's descriptors that lack close-on-exec would leak into the child. */
-    private static final MethodHandle FA_CLOSEFROM = fn("posix_spawn_file_actions_addclosefrom_np",
+    private static final MethodHandle FA_CLOSEFROM = Libc.fn("posix_spawn_file_actions_addclosefrom_np",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle AT_INIT = fn("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle AT_DESTROY = fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle AT_FLAGS = fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-    private static final MethodHandle AT_SIGMASK = fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle AT_SIGDEFAULT = fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGEMPTYSET = fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGFILLSET = fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SPAWN = fn("posix_spawn",
+    private static final MethodHandle AT_INIT = Libc.fn("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle AT_DESTROY = Libc.fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle AT_FLAGS = Libc.fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+    private static final MethodHandle AT_SIGMASK = Libc.fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle AT_SIGDEFAULT = Libc.fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGEMPTYSET = Libc.fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGFILLSET = Libc.fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SPAWN = Libc.fn("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle WAITPID = fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
+    private static final MethodHandle WAITPID = Libc.fn("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Libc.ERRNO);
 
     private PosixSpawn() {}
-
-    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
-    }
 
     /** Runs {@code argv} (an absolute path first) to its exit; its stdout and stderr, merged, are the result's stdout. */
     static CommandResult run(List<String> argv) throws IOException {
         int readFd;
         int pid;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             MemorySegment fds = a.allocate(JAVA_INT, 2);
             if ((int) PIPE2.invokeExact(st, fds, O_CLOEXEC) != 0) {
-                throw new IOException("pipe2: errno " + (int) ERRNO.get(st, 0L));
+                throw new IOException("pipe2: errno " + Libc.errno(st));
             }
             readFd = fds.getAtIndex(JAVA_INT, 0);
             int writeFd = fds.getAtIndex(JAVA_INT, 1);
@@ -137,12 +125,12 @@ final class PosixSpawn {
     /** waitpid for our own child: its exit status, 128+signal if a signal ended it. */
     private static int reap(int pid) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             MemorySegment status = a.allocate(JAVA_INT);
             while (true) {
                 int r = (int) WAITPID.invokeExact(st, pid, status, 0);
                 if (r == pid) break;
-                if ((int) ERRNO.get(st, 0L) != EINTR) return 255;
+                if (Libc.errno(st) != EINTR) return 255;
             }
             int s = status.get(JAVA_INT, 0);
             return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);

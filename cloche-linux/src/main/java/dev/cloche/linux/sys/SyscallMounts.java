@@ -7,12 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.cloche.api.GardenError;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /** mount(2) and umount2(2) through FFM; errors carry the errno's text, as the commands would print it. */
@@ -20,31 +16,23 @@ final class SyscallMounts implements Mounts {
     static final SyscallMounts INSTANCE = new SyscallMounts();
     private static final int EINTR = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle MOUNT = fn("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), ERRNO_OPT);
-    private static final MethodHandle UMOUNT2 = fn("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_OPT);
-    private static final MethodHandle STRERROR = fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle MOUNT = Libc.fn("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), Libc.ERRNO);
+    private static final MethodHandle UMOUNT2 = Libc.fn("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Libc.ERRNO);
+    private static final MethodHandle STRERROR = Libc.fn("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private SyscallMounts() {}
-
-    private static MethodHandle fn(String name, FunctionDescriptor d, Linker.Option... options) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d, options);
-    }
 
     @Override
     public void mount(String source, Path target, String type, long flags, String data) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             MemorySegment options = data.isEmpty() ? MemorySegment.NULL : a.allocateFrom(data);
             while (true) {
                 int r = (int) MOUNT.invokeExact(st, a.allocateFrom(source), a.allocateFrom(target.toString()),
                         a.allocateFrom(type), flags, options);
                 if (r == 0) return;
-                int errno = (int) ERRNO.get(st, 0L);
+                int errno = Libc.errno(st);
                 if (errno != EINTR) {
                     throw GardenError.internal("mount -t " + type + " " + source + " " + target + " (" + data + "): " + text(errno));
                 }
@@ -59,11 +47,11 @@ final class SyscallMounts implements Mounts {
     @Override
     public void unmount(Path target) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(STATE);
+            MemorySegment st = a.allocate(Libc.CALL_STATE);
             while (true) {
                 int r = (int) UMOUNT2.invokeExact(st, a.allocateFrom(target.toString()), 0);
                 if (r == 0) return;
-                int errno = (int) ERRNO.get(st, 0L);
+                int errno = Libc.errno(st);
                 if (errno != EINTR) throw GardenError.internal("umount " + target + ": " + text(errno));
             }
         } catch (RuntimeException e) {
