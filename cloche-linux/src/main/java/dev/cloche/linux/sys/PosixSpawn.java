@@ -30,6 +30,8 @@ final class PosixSpawn {
     private static final int O_CLOEXEC = 0x80000;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final short POSIX_SPAWN_SETPGROUP = 0x02;
+    private static final int SIGKILL = 9;
     private static final int EINTR = 4;
     /** Larger than glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and sigset_t (128). */
     private static final long OPAQUE = 1024;
@@ -49,6 +51,8 @@ final class PosixSpawn {
     private static final MethodHandle AT_DESTROY = Libc.fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle AT_FLAGS = Libc.fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
     private static final MethodHandle AT_SIGMASK = Libc.fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle AT_PGROUP = Libc.fn("posix_spawnattr_setpgroup", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle KILL = Libc.fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle AT_SIGDEFAULT = Libc.fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SIGEMPTYSET = Libc.fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SIGFILLSET = Libc.fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -58,8 +62,13 @@ final class PosixSpawn {
 
     private PosixSpawn() {}
 
-    /** Runs {@code argv} (an absolute path first) to its exit; its stdout and stderr, merged, are the result's stdout. */
-    static CommandResult run(List<String> argv) throws IOException {
+    /**
+     * Runs {@code argv} (an absolute path first) to its exit; its stdout and stderr, merged, are the result's stdout.
+     * The child leads a process group of its own; if its output has not ended after {@code timeout}, the whole group
+     * is killed (a hung runtime under {@code cloche-monitor} would otherwise hang the start, and the container's
+     * process table with it) and the result is that of a killed child, 137.
+     */
+    static CommandResult run(List<String> argv, java.time.Duration timeout) throws IOException {
         int readFd;
         int pid;
         try (Arena a = Arena.ofConfined()) {
@@ -83,7 +92,8 @@ final class PosixSpawn {
                 r |= (int) FA_CLOSEFROM.invokeExact(actions, 3);
                 r |= (int) SIGEMPTYSET.invokeExact(none);
                 r |= (int) SIGFILLSET.invokeExact(all);
-                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP));
+                r |= (int) AT_PGROUP.invokeExact(attr, 0);
                 r |= (int) AT_SIGMASK.invokeExact(attr, none);
                 r |= (int) AT_SIGDEFAULT.invokeExact(attr, all);
                 if (r != 0) throw new IOException("cannot prepare posix_spawn");
@@ -102,6 +112,17 @@ final class PosixSpawn {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+        int group = pid;
+        Thread watchdog = Thread.ofVirtual().name("spawn-watchdog-" + pid).start(() -> {
+            try {
+                Thread.sleep(timeout);
+                int ignored = (int) KILL.invokeExact(-group, SIGKILL);
+            } catch (InterruptedException e) {
+                // the output ended in time
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        });
         byte[] out;
         try (InputStream in = new FileInputStream("/proc/self/fd/" + readFd)) {
             closeFd(readFd); // the stream holds its own open file description of the pipe
@@ -109,9 +130,12 @@ final class PosixSpawn {
         } catch (IOException e) {
             closeFd(readFd);
             reap(pid);
+            watchdog.interrupt();
             throw e;
         }
-        return new CommandResult(reap(pid), new String(out, StandardCharsets.UTF_8), "");
+        watchdog.interrupt(); // before the reap: the group's id must not outlive its leader's pid
+        int code = reap(pid);
+        return new CommandResult(code, new String(out, StandardCharsets.UTF_8), "");
     }
 
     private static void closeFd(int fd) {

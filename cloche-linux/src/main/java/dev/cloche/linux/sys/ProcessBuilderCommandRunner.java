@@ -60,7 +60,7 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
         if (argv.getFirst().startsWith("/")) {
             // every process start comes here (cloche-monitor): spawned directly, without jspawnhelper
             try {
-                return PosixSpawn.run(argv);
+                return PosixSpawn.run(argv, timeout);
             } catch (IOException e) {
                 throw GardenError.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
             }

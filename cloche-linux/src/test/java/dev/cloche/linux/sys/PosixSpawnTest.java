@@ -4,35 +4,50 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PosixSpawnTest {
+    private static CommandResult run(List<String> argv) throws IOException {
+        return PosixSpawn.run(argv, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aChildThatHangsIsKilledWithItsWholeGroupAfterTheTimeout() throws Exception {
+        long t0 = System.nanoTime();
+        CommandResult r = PosixSpawn.run(List.of("/bin/sh", "-c", "sleep 100 & echo $!; wait"), Duration.ofMillis(300));
+        assertThat(r.exitCode()).isEqualTo(137);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        long background = Long.parseLong(r.stdout().strip());
+        assertThat(ProcFs.awaitGone(List.of(background), Duration.ofSeconds(5))).as("the group's other member").isTrue();
+    }
+
     @Test
     void mergesOutputAndReportsTheExitStatus() throws IOException {
-        CommandResult r = PosixSpawn.run(List.of("/bin/sh", "-c", "echo out; echo err >&2; cat; exit 3"));
+        CommandResult r = run(List.of("/bin/sh", "-c", "echo out; echo err >&2; cat; exit 3"));
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.stdout()).isEqualTo("out\nerr\n"); // cat read /dev/null: no stdin reaches the child
     }
 
     @Test
     void aSignalEndingTheChildIsReportedAs128PlusItsNumber() throws IOException {
-        assertThat(PosixSpawn.run(List.of("/bin/sh", "-c", "kill -9 $$")).exitCode()).isEqualTo(137);
+        assertThat(run(List.of("/bin/sh", "-c", "kill -9 $$")).exitCode()).isEqualTo(137);
     }
 
     @Test
     void theChildGetsNoneOfTheJvmsBlockedOrIgnoredSignalsNorItsDescriptors() throws IOException {
-        String status = PosixSpawn.run(List.of("/bin/cat", "/proc/self/status")).stdout();
+        String status = run(List.of("/bin/cat", "/proc/self/status")).stdout();
         assertThat(status).containsPattern("SigBlk:\\s+0+\\n");
         // glibc keeps its two internal signals (32, 33) out of sigfillset, so only they may stay ignored
         assertThat(status).containsPattern("SigIgn:\\s+0*(18)?0{7}\\n");
-        String fds = PosixSpawn.run(List.of("/bin/ls", "/proc/self/fd")).stdout();
+        String fds = run(List.of("/bin/ls", "/proc/self/fd")).stdout();
         assertThat(fds.lines().toList()).as("stdin, stdout, stderr and ls's own directory fd").hasSizeLessThanOrEqualTo(4);
     }
 
     @Test
     void aMissingProgramIsAnError() {
-        assertThatThrownBy(() -> PosixSpawn.run(List.of("/nonexistent/prog"))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> run(List.of("/nonexistent/prog"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("/nonexistent/prog");
     }
 }
