@@ -1,11 +1,13 @@
 package dev.cloche.linux;
 
+import static dev.cloche.linux.Runs.readAll;
+import static dev.cloche.linux.Runs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloche.api.ConflictException;
-import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.ContainerMetrics;
+import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.CpuLimits;
 import dev.cloche.api.DiskLimits;
 import dev.cloche.api.ExecutableNotFoundException;
@@ -19,6 +21,7 @@ import dev.cloche.api.Signal;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.api.TtySpec;
+import dev.cloche.linux.Runs.Result;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
@@ -39,7 +42,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -130,28 +132,6 @@ class LinuxBackendIT {
     private static void destroy(BackendContainer c) {
         c.destroy();
         CREATED.remove(c);
-    }
-
-    record Result(int exit, String stdout, String stderr) {}
-
-    private static Result run(BackendContainer c, ProcessSpec spec) {
-        BackendProcess p = c.run(spec.withId("p" + SEQ.incrementAndGet()));
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.openStdout()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.openStderr()));
-        try {
-            int code = p.exit().get(30, TimeUnit.SECONDS);
-            return new Result(code, out.get(30, TimeUnit.SECONDS), err.get(30, TimeUnit.SECONDS));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.cloche.linux;
 
+import static dev.cloche.linux.Runs.readAll;
+import static dev.cloche.linux.Runs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,23 +17,20 @@ import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PidLimits;
 import dev.cloche.api.PortMapping;
-import dev.cloche.api.ProcessSpec;
+import dev.cloche.linux.Runs.Result;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
-import dev.cloche.spi.BackendProcess;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.RestoredContainer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,7 +40,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -125,28 +123,6 @@ class NetworkIT {
     private static void destroy(BackendContainer c) {
         c.destroy();
         CREATED.remove(c);
-    }
-
-    record Result(int exit, String stdout, String stderr) {}
-
-    private static Result run(BackendContainer c, String... argv) {
-        BackendProcess p = c.run(ProcessSpec.of(argv[0], java.util.Arrays.copyOfRange(argv, 1, argv.length)).withId("p" + SEQ.incrementAndGet()));
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.openStdout()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.openStderr()));
-        try {
-            int code = p.exit().get(60, TimeUnit.SECONDS);
-            return new Result(code, out.get(30, TimeUnit.SECONDS), err.get(30, TimeUnit.SECONDS));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static NetOutRule tcp(String ip, int port) {

@@ -1,5 +1,7 @@
 package dev.cloche.linux;
 
+import static dev.cloche.linux.Runs.readAll;
+import static dev.cloche.linux.Runs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -112,32 +113,6 @@ class StreamIT {
     private static void destroy(BackendContainer c) {
         c.destroy();
         CREATED.remove(c);
-    }
-
-    record Result(int exit, String stdout, String stderr) {}
-
-    private static Result run(BackendContainer c, String... argv) {
-        return run(c, ProcessSpec.of(argv[0], List.of(argv).subList(1, argv.length).toArray(String[]::new)));
-    }
-
-    private static Result run(BackendContainer c, ProcessSpec spec) {
-        BackendProcess p = c.run(spec.withId("p" + SEQ.incrementAndGet()));
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.openStdout()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.openStderr()));
-        try {
-            int code = p.exit().get(60, TimeUnit.SECONDS);
-            return new Result(code, out.get(30, TimeUnit.SECONDS), err.get(30, TimeUnit.SECONDS));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void streamIn(BackendContainer c, String dest, String user, byte[] tar) {
