@@ -337,23 +337,23 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
      * A reader that has not opened the file yet counts as at 0, so nothing is released under a new attacher's feet.
      */
     private void consumed(Path file) {
-        long from;
-        long end;
+        // under the lock a new reader takes to find where the data starts: it then sees either this release or,
+        // having registered at 0 before the scan, holds it back
         synchronized (released) {
             long slowest = Long.MAX_VALUE;
             for (Tail t : tails) {
                 if (t.file.equals(file)) slowest = Math.min(slowest, t.position);
             }
-            from = released.getOrDefault(file, 0L);
-            end = (slowest - KEEP) & ~4095L;
+            long from = released.getOrDefault(file, 0L);
+            long end = (slowest - KEEP) & ~4095L;
             if (slowest == Long.MAX_VALUE || end - from < RELEASE_STEP) return;
             released.put(file, end);
-        }
-        try {
-            Holes.punch(file, from, end - from);
-        } catch (IOException e) {
-            // the filesystem cannot (or the file is gone): the output simply stays
-            LOG.debug("cannot release consumed output of {}: {}", file, e.toString());
+            try {
+                Holes.punch(file, from, end - from);
+            } catch (IOException e) {
+                // the filesystem cannot (or the file is gone): the output simply stays
+                LOG.debug("cannot release consumed output of {}: {}", file, e.toString());
+            }
         }
     }
 
@@ -391,7 +391,9 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
                 if (channel == null) {
                     try {
                         channel = FileChannel.open(file, StandardOpenOption.READ);
-                        position = Holes.dataStart(file);
+                        synchronized (released) {
+                            position = Holes.dataStart(file);
+                        }
                     } catch (NoSuchFileException e) {
                         if (channel != null) channel.close();
                         channel = null;
