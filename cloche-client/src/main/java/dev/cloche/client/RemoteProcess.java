@@ -51,7 +51,8 @@ final class RemoteProcess implements Process {
                     spec.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
             a.write(body);
             // Connect the output streams while the server starts the process: their requests need only the ids of
-            // the hello line, and connecting now takes two round trips off every run (docs/benchmarks.md, exec).
+            // the hello line, and with their answers read by the pumps, run waits for no stream round trip
+            // (docs/benchmarks.md, exec).
             Optional<Conn> out = io.stdout().map(x -> open(client, early));
             Optional<Conn> err = io.stderr().map(x -> open(client, early));
             Conn.Head head = a.readHead();
@@ -103,7 +104,7 @@ final class RemoteProcess implements Process {
      */
     private void follow(Conn c, Route route, OutputStream sink) {
         pumps.add(Thread.ofVirtual().name("garden-" + route.name().toLowerCase() + "-" + id).start(() -> {
-            byte[] buf = new byte[256 * 1024];
+            byte[] buf = new byte[64 * 1024];
             try {
                 Conn.Head head = c.readHead();
                 if (!head.ok()) {
@@ -114,6 +115,8 @@ final class RemoteProcess implements Process {
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     sink.write(buf, 0, n);
                     sink.flush();
+                    // a stream that fills the buffer gets a larger one: fewer reads and wake-ups (up to 256 KiB)
+                    if (n == buf.length && buf.length < 256 * 1024) buf = new byte[buf.length * 2];
                 }
             } catch (IOException e) {
                 // detached or the connection broke: this stream simply ends

@@ -55,16 +55,21 @@ final class AttachedProcess implements Process {
         }));
     }
 
+    private static final int MIN_CHUNK = 64 * 1024;
+    private static final int MAX_CHUNK = 256 * 1024;
+
     private void startOutputPump(String name, InputStream from, OutputStream to) {
         readers.add(from);
         outputPumps.add(Thread.ofVirtual().name(process.id() + "-" + name).start(() -> {
-            // large: each chunk is a hand-off to the event loop and a wake-up of the reader
-            byte[] buf = new byte[256 * 1024];
+            // Each chunk is a hand-off to the event loop and a wake-up of the reader, so a stream that fills the
+            // buffer gets a larger one (up to 256 KiB); the many processes that write little keep 64 KiB each.
+            byte[] buf = new byte[MIN_CHUNK];
             try (from) {
                 int n;
                 while ((n = from.read(buf)) >= 0) {
                     to.write(buf, 0, n);
                     to.flush();
+                    if (n == buf.length && buf.length < MAX_CHUNK) buf = new byte[buf.length * 2];
                 }
             } catch (IOException e) {
                 // The caller's writer went away (client disconnected): stop delivering, the process goes on.
