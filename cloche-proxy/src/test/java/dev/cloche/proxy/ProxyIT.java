@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -185,18 +184,8 @@ class ProxyIT {
     void websocketsAreTunnelled() throws Exception {
         String id = create("ws");
         CompletableFuture<String> echoed = new CompletableFuture<>();
-        WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.address().getPort()
-                + "/demo/" + id + "/"), new WebSocket.Listener() {
-                    private final StringBuilder text = new StringBuilder();
-
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        text.append(data);
-                        if (last) echoed.complete(text.toString());
-                        w.request(1);
-                        return null;
-                    }
-                }).get(30, TimeUnit.SECONDS);
+        WebSocket ws = TestWebSockets.connect(HTTP, URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/" + id + "/"),
+                echoed, new CompletableFuture<>(), 30);
         ws.sendText("hello through the proxy", true).get(10, TimeUnit.SECONDS);
         assertThat(echoed.get(10, TimeUnit.SECONDS)).isEqualTo("hello through the proxy");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
@@ -235,26 +224,8 @@ class ProxyIT {
         String id = create("wsshort");
         CompletableFuture<String> echoed = new CompletableFuture<>();
         CompletableFuture<String> ended = new CompletableFuture<>();
-        WebSocket ws = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.address().getPort()
-                + "/demo/" + id + "/"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        echoed.complete(data.toString());
-                        w.request(1);
-                        return null;
-                    }
-
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
-                        ended.complete("closed " + status);
-                        return null;
-                    }
-
-                    @Override
-                    public void onError(WebSocket w, Throwable error) {
-                        ended.complete("error " + error);
-                    }
-                }).get(30, TimeUnit.SECONDS);
+        WebSocket ws = TestWebSockets.connect(HTTP, URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/" + id + "/"),
+                echoed, ended, 30);
         ws.sendText("still there?", true).get(10, TimeUnit.SECONDS);
         assertThat(echoed.get(10, TimeUnit.SECONDS)).isEqualTo("still there?");
         // the TTL (3 s) ends the tunnel: the client learns it, the id answers 410, the container is gone

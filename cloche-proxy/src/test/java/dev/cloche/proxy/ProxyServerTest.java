@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -198,26 +197,8 @@ class ProxyServerTest {
             adopt("cafe", server.port);
             CompletableFuture<String> closed = new CompletableFuture<>();
             CompletableFuture<String> echoed = new CompletableFuture<>();
-            WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/cafe/"),
-                    new WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                            echoed.complete(data.toString());
-                            w.request(1);
-                            return null;
-                        }
-
-                        @Override
-                        public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
-                            closed.complete("close " + status);
-                            return null;
-                        }
-
-                        @Override
-                        public void onError(WebSocket w, Throwable error) {
-                            closed.complete("error " + error);
-                        }
-                    }).get(10, TimeUnit.SECONDS);
+            WebSocket ws = TestWebSockets.connect(http, URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/cafe/"),
+                    echoed, closed, 10);
             ws.sendText("before", true).get(5, TimeUnit.SECONDS);
             assertThat(echoed.get(5, TimeUnit.SECONDS)).isEqualTo("before");
             // the upstream server lives on (here it is not in a container): only the proxy can end the tunnel
@@ -298,14 +279,8 @@ class ProxyServerTest {
             }
             adopt("aced", port);
             CompletableFuture<String> echoed = new CompletableFuture<>();
-            WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/aced/"),
-                    new WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                            echoed.complete(data.toString());
-                            return null;
-                        }
-                    }).get(10, TimeUnit.SECONDS);
+            WebSocket ws = TestWebSockets.connect(http, URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/demo/aced/"),
+                    echoed, new CompletableFuture<>(), 10);
             ws.sendText("tunnelled", true).get(5, TimeUnit.SECONDS);
             assertThat(echoed.get(5, TimeUnit.SECONDS)).isEqualTo("tunnelled");
         } finally {

@@ -40,41 +40,43 @@ public final class Holes {
     /** Releases the storage of {@code [offset, offset+length)}; reads of it return zeros, the size is unchanged. */
     public static void punch(Path file, long offset, long length) throws IOException {
         if (length <= 0) return;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(Libc.CALL_STATE);
-            int fd = open(a, st, file);
-            try {
-                while (true) {
-                    int r = (int) FALLOCATE.invokeExact(st, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
-                    if (r == 0) return;
-                    int errno = Libc.errno(st);
-                    if (errno != EINTR) throw new IOException("cannot release " + file + " [" + offset + "+" + length + "): errno " + errno);
-                }
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
+        withFile(file, (st, fd) -> {
+            while (true) {
+                int r = (int) FALLOCATE.invokeExact(st, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+                if (r == 0) return null;
+                int errno = Libc.errno(st);
+                if (errno != EINTR) throw new IOException("cannot release " + file + " [" + offset + "+" + length + "): errno " + errno);
             }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /** The offset of the file's first byte of data: 0 for a file without holes, its size when it holds only holes. */
     public static long dataStart(Path file) throws IOException {
+        return withFile(file, (st, fd) -> {
+            // the size first: the file may grow between the calls, and output appended after a "no data" answer
+            // must not be skipped (ENXIO then means [0, size) was empty or released)
+            long size = (long) LSEEK.invokeExact(st, fd, 0L, SEEK_END);
+            if (size < 0) throw new IOException("cannot seek in " + file + ": errno " + Libc.errno(st));
+            long off = (long) LSEEK.invokeExact(st, fd, 0L, SEEK_DATA);
+            if (off >= 0) return off;
+            int errno = Libc.errno(st);
+            if (errno != ENXIO) throw new IOException("cannot seek in " + file + ": errno " + errno);
+            return size;
+        });
+    }
+
+    /** A call on an open descriptor of a file, with errno captured into {@code state}. */
+    private interface FdCall<T> {
+        T apply(MemorySegment state, int fd) throws Throwable;
+    }
+
+    /** Opens {@code file}, runs {@code call} on it and closes it; native failures other than I/O are bugs. */
+    private static <T> T withFile(Path file, FdCall<T> call) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(Libc.CALL_STATE);
             int fd = open(a, st, file);
             try {
-                // the size first: the file may grow between the calls, and output appended after a "no data" answer
-                // must not be skipped (ENXIO then means [0, size) was empty or released)
-                long size = (long) LSEEK.invokeExact(st, fd, 0L, SEEK_END);
-                if (size < 0) throw new IOException("cannot seek in " + file + ": errno " + Libc.errno(st));
-                long off = (long) LSEEK.invokeExact(st, fd, 0L, SEEK_DATA);
-                if (off >= 0) return off;
-                int errno = Libc.errno(st);
-                if (errno != ENXIO) throw new IOException("cannot seek in " + file + ": errno " + errno);
-                return size;
+                return call.apply(st, fd);
             } finally {
                 int ignored = (int) CLOSE.invokeExact(fd);
             }
