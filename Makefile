@@ -8,9 +8,13 @@ MVN := ./mvnw -B -q
 DEPOT ?= /var/lib/cloche
 ROOTFS := $(DEPOT)/rootfs
 INIT := $(DEPOT)/bin/cloche-init
-# Debian packages Cloche needs at run and test time; `deps` installs only when one is missing.
-PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps wget unzip curl tar nats-server openssh-client sshpass tmux
-COMMANDS := runc crun busybox gcc ip ps wget unzip curl tar nats-server ssh sshpass tmux
+# Debian packages Cloche needs at run and test time; `deps` installs them all when one command is missing. Every
+# program the Linux backend runs is declared in dev.cloche.linux.sys.HostProgram, and HostProgramTest fails unless
+# its package is in PACKAGES and its command in COMMANDS.
+PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps nftables e2fsprogs util-linux mount coreutils findutils \
+  wget unzip curl tar nats-server openssh-client sshpass tmux
+COMMANDS := runc crun busybox gcc ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp chown chgrp truncate find \
+  ps wget unzip curl tar nats-server ssh sshpass tmux
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 

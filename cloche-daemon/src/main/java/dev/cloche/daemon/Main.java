@@ -79,7 +79,21 @@ public final class Main implements Callable<Integer> {
     Map<String, String> extra = new LinkedHashMap<>();
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(Main::refuseToStart).execute(args));
+    }
+
+    /**
+     * A daemon that cannot start says why in one line (a missing program, a bad setting) instead of a stack trace:
+     * Cloche's own errors and bad arguments carry the whole story in their message.
+     */
+    private static int refuseToStart(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        if (e instanceof dev.cloche.api.GardenException || e instanceof IllegalArgumentException) {
+            cmd.getErr().println("clocheD: " + e.getMessage());
+            return 1;
+        }
+        cmd.getErr().println("clocheD: cannot start");
+        e.printStackTrace(cmd.getErr());
+        return 1;
     }
 
     @Override

@@ -17,7 +17,9 @@ public final class LinuxBackendProvider implements BackendProvider {
 
     @Override
     public ContainerBackend create(Map<String, String> settings) {
-        return new LinuxBackend(Settings.from(settings), dev.cloche.linux.sys.CommandRunners.processBuilder(java.time.Duration.ofSeconds(60)),
+        Settings s = Settings.from(settings);
+        HostRequirements.ofHost().check(s);
+        return new LinuxBackend(s, dev.cloche.linux.sys.CommandRunners.processBuilder(java.time.Duration.ofSeconds(60)),
                 java.nio.file.Path.of("/sys/fs/cgroup"));
     }
 }

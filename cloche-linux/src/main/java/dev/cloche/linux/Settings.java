@@ -2,7 +2,7 @@ package dev.cloche.linux;
 
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.linux.net.NetSettings;
-import java.io.File;
+import dev.cloche.linux.sys.HostProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -40,7 +40,8 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
         if (!runtime.equals("runc") && !runtime.equals("crun")) {
             throw new InvalidRequestException("runtime must be runc or crun: " + runtime);
         }
-        Path runtimePath = s.containsKey("runtimePath") ? Path.of(s.get("runtimePath")) : onPath(runtime);
+        Path runtimePath = s.containsKey("runtimePath") ? Path.of(s.get("runtimePath"))
+                : HostProgram.byCommand(runtime).flatMap(HostProgram::locate).orElse(Path.of(runtime));
         String parent = s.getOrDefault("cgroupParent", "cloche");
         if (!parent.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
             throw new InvalidRequestException("cgroupParent must be a plain name: " + parent);
@@ -65,15 +66,5 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
                 Path.of(s.getOrDefault("processRoot", depot.resolve("processes").toString())),
                 tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs), NetSettings.from(s));
-    }
-
-    private static Path onPath(String name) {
-        String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/local/sbin:/usr/sbin:/sbin";
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) continue;
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p)) return p;
-        }
-        return Path.of(name);
     }
 }

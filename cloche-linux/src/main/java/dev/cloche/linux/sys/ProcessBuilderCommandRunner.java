@@ -25,6 +25,7 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
      */
     @Override
     public CommandResult run(List<String> argv) {
+        HostProgram.requireDeclared(argv);
         Path out = null;
         Path err = null;
         try {
@@ -57,6 +58,7 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
 
     @Override
     public CommandResult runPiped(List<String> argv) {
+        HostProgram.requireDeclared(argv);
         if (argv.getFirst().startsWith("/")) {
             // every process start comes here (cloche-monitor): spawned directly, without jspawnhelper
             try {
@@ -94,6 +96,7 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
 
     @Override
     public java.lang.Process start(List<String> argv) {
+        HostProgram.requireDeclared(argv);
         try {
             return new ProcessBuilder(argv).start();
         } catch (IOException e) {
