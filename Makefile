@@ -48,10 +48,11 @@ run: build rootfs native
 	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 $(ARGS); \
 	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 $(ARGS); fi
 
-# Unit, wire, integration (root, real runc) and end-to-end tests.
+# Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
+# a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.
 # Not quiet: Surefire's per-suite lines are the record of what ran; the last line sums them up.
 test: deps jdk rootfs native
-	./mvnw -B -ntp clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT); rc=$$?; scripts/test-summary.sh; exit $$rc
+	./mvnw -B -ntp --fail-at-end clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT); rc=$$?; scripts/test-summary.sh; exit $$rc
 
 clean:
 	$(MVN) clean

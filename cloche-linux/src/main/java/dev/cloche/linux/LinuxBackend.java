@@ -61,7 +61,8 @@ final class LinuxBackend implements ContainerBackend {
 
     /** Everything a container needs from its backend. */
     record Parts(Settings settings, CommandRunner runner, Mounts mounts, OciRuntime runtime, Cgroups cgroups,
-                 Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher) {
+                 Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher,
+                 LimitedStart limitedStart) {
         Volumizer volumizer(boolean privileged) {
             return privileged ? privilegedVolumes : unprivilegedVolumes;
         }
@@ -79,9 +80,11 @@ final class LinuxBackend implements ContainerBackend {
 
     LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
-        this.parts = new Parts(settings, runner, mounts, runtime, CgroupFs.detect(cgroupRoot),
+        Cgroups cgroups = CgroupFs.detect(cgroupRoot);
+        this.parts = new Parts(settings, runner, mounts, runtime, cgroups,
                 Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
-                ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK));
+                ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK),
+                LimitedStart.of(cgroups, settings.pidLimitRetry()));
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
         this.containersDir = settings.depot().resolve("containers");
         this.networker = Networkers.of(settings.net(), runner);

@@ -131,34 +131,39 @@ final class LinuxContainer implements BackendContainer {
                 processes.remove(spec.id());
                 discard(existing);
             }
-            // short names: the monitor's console socket lives in this directory and sun_path holds 107 bytes
-            Path pdir = processDir().resolve(Long.toString(processSeq.incrementAndGet()));
-            if (console.isPresent() && pdir.resolve("console.sock").toString().length() > MAX_SOCKET_PATH) {
-                throw GardenError.internal("depot path too long for a TTY console socket: " + pdir
-                        + " (use a depot path shorter by " + (pdir.resolve("console.sock").toString().length() - MAX_SOCKET_PATH) + " bytes)");
-            }
+            MonitoredProcess p = parts.limitedStart().start(group, "process " + spec.id() + " in " + meta.handle(),
+                    () -> startMonitored(spec.id(), process, console));
+            processes.put(spec.id(), p);
+            return p;
+        }
+    }
+
+    /** One attempt: a fresh process directory and its monitor; nothing of it is left when the start fails. */
+    private MonitoredProcess startMonitored(String id, OciProcess process, Optional<OciProcess.ConsoleSize> console) {
+        // short names: the monitor's console socket lives in this directory and sun_path holds 107 bytes
+        Path pdir = processDir().resolve(Long.toString(processSeq.incrementAndGet()));
+        if (console.isPresent() && pdir.resolve("console.sock").toString().length() > MAX_SOCKET_PATH) {
+            throw GardenError.internal("depot path too long for a TTY console socket: " + pdir
+                    + " (use a depot path shorter by " + (pdir.resolve("console.sock").toString().length() - MAX_SOCKET_PATH) + " bytes)");
+        }
+        try {
+            Files.createDirectories(pdir);
+            Path json = pdir.resolve("process.json");
+            Files.writeString(json, BundleJson.process(process));
+            List<String> argv = new ArrayList<>();
+            argv.add(parts.settings().monitorBinary().toString());
+            console.ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
+            argv.addAll(List.of(pdir.toString(), "--"));
+            argv.addAll(parts.runtime().execDetachedArgv(meta.id(), json, pdir.resolve("pid"), pdir.resolve("runtime.log"), console.isPresent()));
             try {
-                Files.createDirectories(pdir);
-                Path json = pdir.resolve("process.json");
-                Files.writeString(json, BundleJson.process(process));
-                List<String> argv = new ArrayList<>();
-                argv.add(parts.settings().monitorBinary().toString());
-                console.ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
-                argv.addAll(List.of(pdir.toString(), "--"));
-                argv.addAll(parts.runtime().execDetachedArgv(meta.id(), json, pdir.resolve("pid"), pdir.resolve("runtime.log"), console.isPresent()));
-                MonitoredProcess p;
-                try {
-                    p = MonitoredProcess.start(spec.id(), pdir, console.isPresent(), argv, parts.runner(), parts.watcher());
-                } catch (RuntimeException | IOException e) {
-                    killStrayStart(pdir);
-                    Trees.deleteRecursively(pdir);
-                    throw e;
-                }
-                processes.put(spec.id(), p);
-                return p;
-            } catch (IOException e) {
-                throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
+                return MonitoredProcess.start(id, pdir, console.isPresent(), argv, parts.runner(), parts.watcher());
+            } catch (RuntimeException | IOException e) {
+                killStrayStart(pdir);
+                Trees.deleteRecursively(pdir);
+                throw e;
             }
+        } catch (IOException e) {
+            throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
         }
     }
 

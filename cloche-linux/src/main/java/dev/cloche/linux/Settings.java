@@ -14,15 +14,18 @@ import java.util.Set;
  * @param toolBinary a static busybox bind-mounted into every container for stream in/out
  * @param monitorBinary {@code cloche-monitor}, the per-process monitor (docs/process-monitor.md)
  * @param processRoot where process directories live, {@code <processRoot>/<container id>/<n>}
+ * @param pidLimitRetry how long a process start refused by the container's pid limit is retried before it fails
+ *                      with ResourceExhausted
  * @param processTmpfs the size of the tmpfs mounted on {@code processRoot} ({@code mount -o size=}, e.g. {@code 25%}
  *                     or {@code 4g}), or empty to use the directory as it is
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
                 Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, Path processRoot,
-                java.util.Optional<String> processTmpfs, NetSettings net) {
+                java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, NetSettings net) {
 
     static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
-            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs"),
+            "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs",
+            "pidLimitRetry"),
             NetSettings.KEYS);
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -65,6 +68,17 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 // beside the init by default: `make native` builds both into one directory
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
                 Path.of(s.getOrDefault("processRoot", depot.resolve("processes").toString())),
-                tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs), NetSettings.from(s));
+                tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs),
+                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), NetSettings.from(s));
+    }
+
+    /** A duration as {@code 250ms}, {@code 3s} or {@code 0}. */
+    private static java.time.Duration millis(String key, String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s)?").matcher(text.strip());
+        if (!m.matches() || (m.group(2) == null && !m.group(1).equals("0"))) {
+            throw new InvalidRequestException(key + " must be a duration such as 500ms or 3s: " + text);
+        }
+        long n = Long.parseLong(m.group(1));
+        return "s".equals(m.group(2)) ? java.time.Duration.ofSeconds(n) : java.time.Duration.ofMillis(n);
     }
 }

@@ -10,6 +10,7 @@ import dev.cloche.api.Signal;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
+import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendProcess;
 import dev.cloche.spi.BackendSpec;
@@ -40,8 +41,8 @@ class LinuxBackendCrunIT {
         while (!Files.exists(repo.resolve("scripts/make-rootfs.sh"))) repo = repo.getParent();
         depot = Files.createTempDirectory("cloche-crun-it");
         Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
-        SH.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
-        SH.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
+        TestShell.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
+        TestShell.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
         backend = new LinuxBackend(Settings.from(Map.of("depot", depot.toString(), "runtime", "crun",
                 "runtimeRoot", depot.resolve("runtime").toString(), "cgroupParent", PARENT,
                 "networkPool", "10.253.8.0/24", "networkPrefix", "clcr", "portPool", "41100-41199")), SH, Path.of("/sys/fs/cgroup"));
@@ -55,7 +56,7 @@ class LinuxBackendCrunIT {
             for (String id : SH.run(List.of("crun", "--root", root.toString(), "list", "-q")).stdout().lines().toList()) {
                 SH.run(List.of("crun", "--root", root.toString(), "delete", "--force", id.strip()));
             }
-            SH.run(List.of("sh", "-c", "grep -o ' " + depot + "[^ ]*' /proc/self/mounts | xargs -r -n1 umount -l; "
+            TestShell.run(List.of("sh", "-c", "grep -o ' " + depot + "[^ ]*' /proc/self/mounts | xargs -r -n1 umount -l; "
                     + "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
             Trees.deleteRecursively(depot);
         }

@@ -17,6 +17,7 @@ import dev.cloche.api.Limits;
 import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.PidLimits;
 import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.api.Signal;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
@@ -25,6 +26,7 @@ import dev.cloche.linux.Runs.Result;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
+import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendProcess;
 import dev.cloche.spi.BackendSpec;
@@ -68,10 +70,12 @@ class LinuxBackendIT {
         // the user namespace's root must be able to reach the bundle and rootfs
         Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
         runtimeRoot = depot.resolve("runtime");
-        SH.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
-        SH.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
+        TestShell.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
+        TestShell.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
         settings = Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(), "cgroupParent", PARENT,
-                "networkPool", "10.253.4.0/24", "networkPrefix", "clbi", "portPool", "41000-41099");
+                "networkPool", "10.253.4.0/24", "networkPrefix", "clbi", "portPool", "41000-41099",
+                // long enough that a test releasing pids after the first refusal never races the deadline
+                "pidLimitRetry", "60s");
         backend = open();
     }
 
@@ -101,7 +105,7 @@ class LinuxBackendIT {
             for (String m : mounts()) {
                 if (m.startsWith(depot.toString())) SH.run(List.of("umount", "-l", m));
             }
-            SH.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
+            TestShell.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
             Trees.deleteRecursively(depot);
         }
         assertThat(failures).isEmpty();
@@ -179,8 +183,92 @@ class LinuxBackendIT {
         destroy(c);
     }
 
+    /** Sleeps that outlive their shell hold every pid but one: too few for a runtime to start a process. */
+    private static long fillPids(BackendContainer c) {
+        Result r = run(c, ProcessSpec.of("sh", "-c", "for i in $(seq 20); do sleep 1000 </dev/null >/dev/null 2>&1 & done"));
+        assertThat(r.stderr()).contains("can't fork");
+        return pidLimitHits(c);
+    }
+
+    private static Path pidsGroup(BackendContainer c) {
+        return CGROUP.resolve("pids/" + PARENT + "/" + LinuxBackend.runtimeId(c.handle()));
+    }
+
+    /** The kernel's count of forks the container's pid limit refused. */
+    private static long pidLimitHits(BackendContainer c) {
+        try {
+            return Files.readAllLines(pidsGroup(c).resolve("pids.events")).stream().filter(l -> l.startsWith("max "))
+                    .mapToLong(l -> Long.parseLong(l.substring(4).strip())).findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void killSleeps(BackendContainer c) throws IOException {
+        for (String pid : Files.readAllLines(pidsGroup(c).resolve("cgroup.procs"))) {
+            Path comm = Path.of("/proc", pid.strip(), "comm");
+            if (Files.exists(comm) && Files.readString(comm).strip().equals("sleep")) TestShell.run("kill", "-9", pid.strip());
+        }
+    }
+
+    /*
+     * runc moves a new process into the container's cgroup only after forking it, and the kernel charges a move
+     * beyond the pid limit: a start races its own Go threads against that move, so it can slip past a full limit.
+     * Each test below therefore fills the pids again, a bounded number of rounds, until a start has met the limit;
+     * every round must end as the test says, never with the runtime's own words.
+     */
+    private static final int ROUNDS = 5;
+
     @Test
-    void theKernelEnforcesMemoryPidAndDiskLimits() throws Exception {
+    void aStartThatMeetsAFullPidLimitWaitsUntilPidsComeBack() throws Exception {
+        BackendContainer c = create(ContainerSpec.withHandle(handle("pids")).withLimits(Limits.NONE.withPid(new PidLimits(10))));
+        boolean metTheLimit = false;
+        for (int round = 0; round < ROUNDS && !metTheLimit; round++) {
+            long refused = fillPids(c);
+            java.util.concurrent.CompletableFuture<Result> echo = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> run(c, ProcessSpec.of("echo", "still usable")));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!echo.isDone() && pidLimitHits(c) == refused && System.nanoTime() < deadline) Thread.sleep(5);
+            metTheLimit = pidLimitHits(c) > refused;
+            killSleeps(c);
+            assertThat(echo.get(60, java.util.concurrent.TimeUnit.SECONDS).stdout()).isEqualTo("still usable\n");
+        }
+        assertThat(metTheLimit).as("a start met the full pid limit in %d rounds", ROUNDS).isTrue();
+        destroy(c);
+    }
+
+    @Test
+    void aStartRefusedByAFullPidLimitIsResourceExhaustedAndTheContainerStaysUsable() throws Exception {
+        Map<String, String> strict = new java.util.HashMap<>(settings);
+        strict.putAll(Map.of("pidLimitRetry", "0", "networkPool", "none", "processRoot", depot.resolve("strict").toString(),
+                "processTmpfs", "none"));
+        LinuxBackend noRetry = new LinuxBackend(Settings.from(strict), SH, CGROUP);
+        try {
+            BackendContainer c = noRetry.create(new BackendSpec(ContainerSpec.withHandle(handle("pids-strict"))
+                    .withLimits(Limits.NONE.withPid(new PidLimits(10)))));
+            CREATED.add(c);
+            boolean refused = false;
+            for (int round = 0; round < ROUNDS && !refused; round++) {
+                fillPids(c);
+                try {
+                    assertThat(run(c, ProcessSpec.of("echo", "slipped past")).stdout()).isEqualTo("slipped past\n");
+                } catch (ResourceExhaustedException e) {
+                    assertThat(e).hasMessageMatching("pid limit of the container reached \\(\\d+ of 10\\): cannot start"
+                            + " process run-\\d+ in pids-strict-.*").hasMessageNotContaining("init-p");
+                    refused = true;
+                }
+                killSleeps(c);
+                assertThat(run(c, ProcessSpec.of("echo", "still usable")).stdout()).isEqualTo("still usable\n");
+            }
+            assertThat(refused).as("a start was refused in %d rounds", ROUNDS).isTrue();
+            destroy(c);
+        } finally {
+            noRetry.close();
+        }
+    }
+
+    @Test
+    void theKernelEnforcesMemoryAndDiskLimits() throws Exception {
         BackendContainer mem = create(ContainerSpec.withHandle(handle("oom")).withLimits(Limits.NONE.withMemory(new MemoryLimits(64L << 20))));
         assertThat(mem.info().events()).isEmpty();
         // the pause lets runc finish its start handshake first: an OOM kill during it is reported by runc as a
@@ -189,13 +277,6 @@ class LinuxBackendIT {
         assertThat(oom.exit()).as("dd killed: %s", oom).isEqualTo(137);
         assertThat(mem.info().events()).containsExactly("oom");
         destroy(mem);
-
-        BackendContainer pids = create(ContainerSpec.withHandle(handle("pids")).withLimits(Limits.NONE.withPid(new PidLimits(10))));
-        // as above: exhausting the pids during runc's handshake can fail the start itself (docs/process-monitor.md §7)
-        Result forks = run(pids, ProcessSpec.of("sh", "-c", "sleep 0.3; for i in $(seq 20); do sleep 2 & done; wait"));
-        assertThat(forks.stderr()).contains("can't fork");
-        assertThat(run(pids, ProcessSpec.of("echo", "still usable")).stdout()).isEqualTo("still usable\n");
-        destroy(pids);
 
         DiskLimits tenMiB = new DiskLimits(0, 0, 0, 10L << 20, DiskLimits.DiskLimitScope.EXCLUSIVE);
         BackendContainer disk = create(ContainerSpec.withHandle(handle("disk")).withLimits(Limits.NONE.withDisk(tenMiB)));
@@ -214,6 +295,21 @@ class LinuxBackendIT {
         assertThat(touch.stderr()).contains("No space left on device");
         destroy(inodes);
         destroy(disk);
+    }
+
+    @Test
+    void aStartKilledByTheMemoryLimitIsResourceExhaustedNamingIt() {
+        BackendContainer mem = create(ContainerSpec.withHandle(handle("shm")).withLimits(Limits.NONE.withMemory(new MemoryLimits(64L << 20))));
+        // /dev/shm's pages count toward the limit and cannot be reclaimed without swap. dd writes in 4 KiB blocks
+        // until the OOM killer ends it, so what its death frees is far less than a runtime start needs
+        Result fill = run(mem, ProcessSpec.of("dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=4k"));
+        assertThat(fill.exit()).as("dd killed: %s", fill).isEqualTo(137);
+        assertThatThrownBy(() -> run(mem, ProcessSpec.of("rm", "-f", "/dev/shm/fill")))
+                .isInstanceOf(ResourceExhaustedException.class)
+                .hasMessageStartingWith("memory limit of the container reached (64 MiB)").hasMessageNotContaining("init-p");
+        mem.updateLimits(mem.limits().withMemory(new MemoryLimits(256L << 20)));
+        assertThat(run(mem, ProcessSpec.of("rm", "/dev/shm/fill")).exit()).isZero();
+        destroy(mem);
     }
 
     @Test
@@ -286,7 +382,7 @@ class LinuxBackendIT {
         assertThat(p.exit().get(30, TimeUnit.SECONDS)).isZero();
         assertThat(all.length).isGreaterThan(60 << 20);
         Path stdout = processDir(c, "big").resolve("stdout");
-        long allocated = Long.parseLong(SH.check(List.of("stat", "-c", "%b", stdout.toString())).stdout().strip()) * 512;
+        long allocated = Long.parseLong(TestShell.check(List.of("stat", "-c", "%b", stdout.toString())).stdout().strip()) * 512;
         assertThat(allocated).as("bytes still stored after one reader consumed everything")
                 .isLessThanOrEqualTo(MonitoredProcess.KEEP + MonitoredProcess.RELEASE_STEP + 4096);
 
@@ -305,7 +401,7 @@ class LinuxBackendIT {
             assertThat(slow.read()).isEqualTo('1');
         }
         Path held = processDir(c, "held").resolve("stdout");
-        assertThat(Long.parseLong(SH.check(List.of("stat", "-c", "%b", held.toString())).stdout().strip()) * 512)
+        assertThat(Long.parseLong(TestShell.check(List.of("stat", "-c", "%b", held.toString())).stdout().strip()) * 512)
                 .as("nothing released while a reader was at the start").isGreaterThan(30L << 20);
         destroy(c);
     }
@@ -401,7 +497,7 @@ class LinuxBackendIT {
         assertThat(((MonitoredProcess) done).awaitMonitorGone(Duration.ofSeconds(10))).isTrue();
         Path legacy = depot.resolve("containers").resolve(LinuxBackend.runtimeId(c.handle())).resolve(LinuxContainer.LEGACY_PROCESSES);
         Files.createDirectories(legacy);
-        SH.check(List.of("mv", dir.toString(), legacy.resolve(dir.getFileName()).toString()));
+        TestShell.check(List.of("mv", dir.toString(), legacy.resolve(dir.getFileName()).toString()));
         try (LinuxBackend second = open()) {
             BackendContainer r = second.restore().stream().filter(x -> x.handle().equals(c.handle())).findFirst()
                     .flatMap(RestoredContainer::container).orElseThrow();

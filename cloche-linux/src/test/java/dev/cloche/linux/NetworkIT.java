@@ -21,6 +21,7 @@ import dev.cloche.linux.Runs.Result;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
+import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendSpec;
@@ -97,12 +98,12 @@ class NetworkIT {
             }
         }
         if (backend != null) backend.close();
-        SH.run(List.of("ip", "netns", "pids", TEST_NS)).stdout().lines().forEach(pid -> SH.run(List.of("kill", "-9", pid.strip())));
+        SH.run(List.of("ip", "netns", "pids", TEST_NS)).stdout().lines().forEach(pid -> TestShell.run(List.of("kill", "-9", pid.strip())));
         SH.run(List.of("ip", "netns", "del", TEST_NS));
         SH.run(List.of("ip", "link", "del", "clnt-th0"));
         SH.run(List.of("nft", "delete", "table", "inet", "cloche-" + PREFIX));
         if (depot != null) {
-            SH.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
+            TestShell.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
             Trees.deleteRecursively(depot);
         }
         assertThat(failures).isEmpty();
@@ -145,7 +146,7 @@ class NetworkIT {
         assertThat(run(c, "cat", "/etc/hosts").stdout()).contains("127.0.0.1 localhost").contains(info.containerIp() + " " + c.handle());
         assertThat(run(c, "sh", "-c", "echo '10.0.0.9 extra' >> /etc/hosts && echo nameserver 10.0.0.9 >> /etc/resolv.conf").exit()).isZero();
         // the host reaches the container, and the container its gateway (ICMP to the host side is denied by default)
-        assertThat(SH.run(List.of("busybox", "ping", "-c", "1", "-W", "2", info.containerIp())).exitCode()).isZero();
+        assertThat(TestShell.run(List.of("busybox", "ping", "-c", "1", "-W", "2", info.containerIp())).exitCode()).isZero();
         assertThat(c.metrics().network()).hasValueSatisfying(n -> assertThat(n.rxBytes()).isPositive());
         destroy(c);
     }

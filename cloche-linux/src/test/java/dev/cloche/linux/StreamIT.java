@@ -16,6 +16,7 @@ import dev.cloche.linux.fs.Tars;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
+import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendProcess;
 import dev.cloche.spi.BackendSpec;
@@ -58,8 +59,8 @@ class StreamIT {
         depot = Files.createTempDirectory("cloche-it-stream");
         Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
         runtimeRoot = depot.resolve("runtime");
-        SH.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
-        SH.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
+        TestShell.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
+        TestShell.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
         backend = new LinuxBackend(Settings.from(Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(),
                 "cgroupParent", PARENT)), SH, CGROUP);
     }
@@ -87,7 +88,7 @@ class StreamIT {
             for (String m : mounts()) {
                 if (m.startsWith(depot.toString())) SH.run(List.of("umount", "-l", m));
             }
-            SH.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
+            TestShell.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
             Trees.deleteRecursively(depot);
         }
         Trees.deleteRecursively(TARGET);

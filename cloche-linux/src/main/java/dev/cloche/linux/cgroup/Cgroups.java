@@ -32,4 +32,7 @@ public interface Cgroups {
 
     /** How many processes of the group the kernel's OOM killer has killed (0 when unknown). */
     long oomKills(String group);
+
+    /** How many forks the group's pid limit has refused ({@code pids.events: max N}; 0 when unknown). */
+    long pidLimitHits(String group);
 }

@@ -231,6 +231,18 @@ final class HybridCgroups implements Cgroups {
         return 0;
     }
 
+    @Override
+    public long pidLimitHits(String group) {
+        try {
+            for (String line : Files.readAllLines(controller("pids").resolve(rel(group)).resolve("pids.events"))) {
+                if (line.startsWith("max ")) return parse(line.substring(4).strip());
+            }
+        } catch (IOException e) {
+            // no pids group: no limit to hit
+        }
+        return 0;
+    }
+
     private static long readLong(Path p) throws IOException {
         return parse(Files.readString(p).strip());
     }

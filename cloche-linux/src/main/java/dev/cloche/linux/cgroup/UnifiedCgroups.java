@@ -155,6 +155,15 @@ final class UnifiedCgroups implements Cgroups {
         }
     }
 
+    @Override
+    public long pidLimitHits(String group) {
+        try {
+            return keyValues(dir(group).resolve("pids.events")).getOrDefault("max", 0L);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     private static Map<String, Long> keyValues(Path file) throws IOException {
         Map<String, Long> m = new HashMap<>();
         for (String line : Files.readAllLines(file)) {

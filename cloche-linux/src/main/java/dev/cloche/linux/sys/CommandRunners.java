@@ -8,6 +8,6 @@ public final class CommandRunners {
 
     /** Forks with {@link ProcessBuilder}; {@code timeout} bounds every {@link CommandRunner#run}. */
     public static CommandRunner processBuilder(Duration timeout) {
-        return new ProcessBuilderCommandRunner(timeout);
+        return new ProcessBuilderCommandRunner(timeout, true);
     }
 }

@@ -17,14 +17,14 @@ class RecordingCommandRunnerTest {
 
     @Test
     void realRunnerCapturesOutputAndExitCode() {
-        CommandResult r = CommandRunners.processBuilder(Duration.ofSeconds(10)).run(List.of("sh", "-c", "echo out; echo err >&2; exit 4"));
+        CommandResult r = TestShell.run(List.of("sh", "-c", "echo out; echo err >&2; exit 4"));
         assertThat(r).isEqualTo(new CommandResult(4, "out\n", "err\n"));
     }
 
     @Test
     void realRunnerReturnsWhenAGrandchildKeepsTheOutputOpen() {
         long t0 = System.nanoTime();
-        CommandResult r = CommandRunners.processBuilder(Duration.ofSeconds(10)).run(List.of("sh", "-c", "sleep 3 & echo started"));
+        CommandResult r = TestShell.run(List.of("sh", "-c", "sleep 3 & echo started"));
         assertThat(r.stdout()).isEqualTo("started\n");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
     }
