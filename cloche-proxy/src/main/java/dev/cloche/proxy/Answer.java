@@ -1,5 +1,7 @@
 package dev.cloche.proxy;
 
+import dev.cloche.api.GardenException;
+import dev.cloche.wire.ErrorCodec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +29,14 @@ record Answer(int status, String contentType, String body, Map<String, String> h
 
     static Answer noContent() {
         return new Answer(204, "text/plain", "", Map.of());
+    }
+
+    /**
+     * An error of the core: the status {@link ErrorCodec} gives its kind, the kind in {@link ErrorCodec#KIND_HEADER}
+     * (as the Garden server sends it), and {@code message} as text, since the proxy's API speaks text, not Garden's JSON.
+     */
+    static Answer error(GardenException e, String message) {
+        return text(ErrorCodec.status(e.kind()), message).with(ErrorCodec.KIND_HEADER, e.kind().name());
     }
 
     /** An id that is not live: {@code 410} if it ended (or is remembered as ended), {@code 404} if it never was. */

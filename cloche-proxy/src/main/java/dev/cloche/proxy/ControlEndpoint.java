@@ -1,5 +1,7 @@
 package dev.cloche.proxy;
 
+import dev.cloche.api.GardenError;
+import dev.cloche.api.GardenException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -7,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The proxy's own API (docs/proxy.md): one {@link ProxyRoute.Control} in, one call into {@link Environments}, one
- * {@link Answer} out. No Netty: the connection decodes and writes. Errors are answered in one place here, with
- * the status of their {@link ProxyError}. Blocking (it creates and destroys containers): never call it on an event loop.
+ * {@link Answer} out. No Netty: the connection decodes and writes. Errors are answered in one place here: the
+ * proxy's own refusals ({@link ProxyError}) with their status, everything from the core through ErrorCodec.
+ * Blocking (it creates and destroys containers): never call it on an event loop.
  */
 final class ControlEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(ControlEndpoint.class);
@@ -32,9 +35,11 @@ final class ControlEndpoint {
             };
         } catch (ProxyError e) {
             return Answer.text(e.status(), e.getMessage());
+        } catch (GardenException e) {
+            return Answer.error(e, failed(route) + ": " + e.getMessage());
         } catch (RuntimeException e) {
-            LOG.warn("{} failed", failed(route), e);
-            return Answer.text(500, "internal error: " + e.getMessage());
+            LOG.warn("{}: unexpected failure", failed(route), e);
+            return Answer.error(GardenError.internal(String.valueOf(e.getMessage()), e), "internal error: " + e.getMessage());
         }
     }
 
