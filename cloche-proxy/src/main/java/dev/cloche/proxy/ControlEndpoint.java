@@ -26,7 +26,8 @@ final class ControlEndpoint {
     Answer handle(ProxyRoute.Control route, String base) {
         try {
             return switch (route) {
-                case ProxyRoute.Create(var template, boolean redirect) -> created(envs.create(template.orElse(envs.defaultTemplate())), redirect, base);
+                case ProxyRoute.Create(var template, boolean redirect) ->
+                        created(envs.create(template.orElse(envs.defaultTemplate())), redirect, base);
                 case ProxyRoute.ListAll() -> Answer.json(200, envs.list().stream().map(e -> describe(e, base)).toList());
                 case ProxyRoute.Describe(String id) -> envs.lookup(id) instanceof Environments.Lookup.Live(Environment e)
                         ? Answer.json(200, describe(e, base)) : Answer.missing(id, envs.lookup(id));
