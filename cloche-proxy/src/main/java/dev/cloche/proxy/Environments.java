@@ -4,7 +4,6 @@ import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
-import dev.cloche.api.GardenException;
 import dev.cloche.api.ImageRef;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
@@ -112,7 +111,10 @@ final class Environments implements AutoCloseable {
         schedule(env);
     }
 
-    /** Creates an environment and returns once its server accepts connections. */
+    /**
+     * Creates an environment and returns once its server accepts connections. Throws {@link ProxyError} for the
+     * proxy's own refusals and the core's {@link dev.cloche.api.GardenException} as it came.
+     */
     Environment create(String templateName) {
         Template t = config.templates().get(templateName);
         if (t == null) throw new ProxyError(404, "unknown template: " + templateName + " (known: " + config.templates().keySet() + ")");
@@ -144,12 +146,10 @@ final class Environments implements AutoCloseable {
             schedule(env);
             LOG.info("created environment id={} template={} ip={} expires={}", id, t.name(), ip, expires);
             return env;
-        } catch (ProxyError e) {
+        } catch (RuntimeException e) {
+            // a container that never served is no environment; the error stays what it was (the endpoint answers it)
             if (made) destroyQuietly(handle);
             throw e;
-        } catch (GardenException e) {
-            if (made) destroyQuietly(handle);
-            throw new ProxyError(503, "cannot create environment: " + e.getMessage());
         } finally {
             release(t);
         }

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.cloche.api.GardenClient;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.CoreConfig;
 import dev.cloche.testkit.FakeBackend;
+import dev.cloche.wire.ErrorCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ProxyServerTest {
     @TempDir
     Path tmp;
+    private final FakeBackend backend = new FakeBackend();
     private GardenClient garden;
     private ProxyConfig config;
     private Environments envs;
@@ -44,7 +48,7 @@ class ProxyServerTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        garden = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS);
+        garden = ContainerManager.start(backend, CoreConfig.DEFAULTS);
         config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(Template.DEFAULT));
         envs = new Environments(garden, config, (h, p) -> true, Clock.systemUTC());
         proxy = new ProxyServer(envs, config);
@@ -129,6 +133,27 @@ class ProxyServerTest {
         envs.end("dead", "test");
         assertThat(http.send(HttpRequest.newBuilder(URI.create(url("/demo/dead/"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(410);
+    }
+
+    @Test
+    void anErrorOfTheCoreIsAnsweredWithTheStatusErrorCodecGivesItsKind() throws Exception {
+        backend.failNextCreate(new ResourceExhaustedException("no subnet left"));
+        HttpResponse<String> exhausted = http.send(HttpRequest.newBuilder(URI.create(url("/demo/new"))).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(exhausted.statusCode()).isEqualTo(503);
+        assertThat(exhausted.headers().firstValue(ErrorCodec.KIND_HEADER)).contains("RESOURCE_EXHAUSTED");
+        assertThat(exhausted.body()).isEqualTo("cannot create environment: no subnet left\n");
+        backend.failNextCreate(new InvalidRequestException("bad limits"));
+        HttpResponse<String> invalid = http.send(HttpRequest.newBuilder(URI.create(url("/demo/new"))).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(invalid.statusCode()).isEqualTo(400);
+        assertThat(invalid.headers().firstValue(ErrorCodec.KIND_HEADER)).contains("INVALID_REQUEST");
+        // the proxy's own refusals keep their statuses, without a kind
+        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(url("/demo/new?template=nope")))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue(ErrorCodec.KIND_HEADER)).isEmpty();
+        assertThat(unknown.body()).startsWith("unknown template: nope");
     }
 
     @Test
