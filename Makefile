@@ -1,5 +1,6 @@
 # Cloche — quick start: `make run` (daemon in the foreground) and `make test` (whole suite). Both work on a fresh
-# Debian machine as root: they install what is missing, check the JDK, build, and create the default rootfs.
+# Debian machine as root: they install what is missing, check the JDK, build, and create the default rootfs (whose
+# busybox is built from Debian's source package the first time, about 2-3 minutes, then cached in /var/cache/cloche).
 SHELL := /bin/bash
 JAVA_HOME ?= /usr/lib/jvm/temurin-25-jdk-amd64
 export JAVA_HOME
@@ -8,9 +9,11 @@ MVN := ./mvnw -B -q
 DEPOT ?= /var/lib/cloche
 ROOTFS := $(DEPOT)/rootfs
 INIT := $(DEPOT)/bin/cloche-init
-# Debian packages Cloche needs at run and test time; `deps` installs only when one is missing.
-PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps wget unzip curl tar nats-server openssh-client sshpass tmux
-COMMANDS := runc crun busybox gcc ip ps wget unzip curl tar nats-server ssh sshpass tmux
+# Debian packages Cloche needs at run and test time; `deps` installs only when one is missing. busybox-static is the
+# host's tool for stream in/out (and gives the version of Debian's busybox source that the rootfs's busybox is built
+# from); make, patch, bzip2 and xz-utils build that busybox (scripts/build-busybox.sh).
+PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps wget unzip curl tar nats-server openssh-client sshpass tmux
+COMMANDS := runc crun busybox gcc make patch bzip2 xz ip ps wget unzip curl tar nats-server ssh sshpass tmux
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 
