@@ -7,13 +7,16 @@
 # security update is followed; BUSYBOX_VERSION overrides it), fetched with the ordinary apt client from the deb-src
 # twins of the machine's own apt sources, through a private apt configuration: the system's sources are never edited.
 # Debian's patches (debian/patches/series) are applied, then upstream's `make defconfig` with the overrides in SET.
-# Nothing in defconfig had to be disabled to link statically against glibc; glibc's warnings about getaddrinfo,
-# gethostbyname and getservbyname in static programs are the ones Debian's busybox-static has too (name lookups
-# other than /etc/hosts need glibc's NSS modules, which the rootfs does not have).
+# Nothing in defconfig had to be disabled to link statically against glibc. The linker's warnings that getaddrinfo,
+# gethostbyname and getservbyname in static programs need glibc's shared NSS modules are the ones Debian's
+# busybox-static has too; /etc/hosts and DNS lookups work without them (glibc has those two built in), only other
+# NSS sources would not.
 #
 # Cached: the binary is kept in $BUSYBOX_CACHE/busybox-<version>/ (default /var/cache/cloche) with the settings it
 # was built with; a later run with the same version and settings only prints its path.
-# Measured on the 2-core dev VM: first build 2 min 10 s (download 3 s, compile 2 min), cached run 0.02 s.
+# Measured on the 2-core dev VM: first build 2 min 6 s to 3 min (download 3 s, the rest compiling; 3 min with other
+# builds running beside it, and 10 min under a load average of 14), cached run 0.02-0.1 s. make-rootfs.sh then
+# takes 2 s to lay out a rootfs, and 0.1 s when the rootfs is current.
 set -eu
 CACHE_ROOT=${BUSYBOX_CACHE:-/var/cache/cloche}
 VERSION=${BUSYBOX_VERSION:-$(dpkg-query -W -f='${source:Version}' busybox-static 2>/dev/null || true)}
@@ -48,7 +51,7 @@ if cached; then
   echo "$OUT/busybox"
   exit 0
 fi
-echo "building busybox $VERSION from Debian's source package into $OUT (about 2 minutes on 2 cores, once)" >&2
+echo "building busybox $VERSION from Debian's source package into $OUT (2-3 minutes on 2 quiet cores, once)" >&2
 WORK=$(mktemp -d "$CACHE_ROOT/busybox-build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 chmod 0755 "$WORK"  # apt downloads as _apt
