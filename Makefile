@@ -1,5 +1,6 @@
 # Cloche — quick start: `make run` (daemon in the foreground) and `make test` (whole suite). Both work on a fresh
-# Debian machine as root: they install what is missing, check the JDK, build, and create the default rootfs.
+# Debian machine as root: they install what is missing, check the JDK, build, and create the default rootfs (whose
+# busybox is built from Debian's source package the first time, about 2-3 minutes, then cached in /var/cache/cloche).
 SHELL := /bin/bash
 JAVA_HOME ?= /usr/lib/jvm/temurin-25-jdk-amd64
 export JAVA_HOME
@@ -10,11 +11,13 @@ ROOTFS := $(DEPOT)/rootfs
 INIT := $(DEPOT)/bin/cloche-init
 # Debian packages Cloche needs at run and test time; `deps` installs them all when one command is missing. Every
 # program the Linux backend runs is declared in dev.cloche.linux.sys.HostProgram, and HostProgramTest fails unless
-# its package is in PACKAGES and its command in COMMANDS.
-PACKAGES := runc crun busybox-static gcc libc6-dev iproute2 procps nftables e2fsprogs util-linux mount coreutils findutils \
-  wget unzip curl tar nats-server openssh-client sshpass tmux
-COMMANDS := runc crun busybox gcc ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp chown chgrp truncate find \
-  ps wget unzip curl tar nats-server ssh sshpass tmux
+# its package is in PACKAGES and its command in COMMANDS. busybox-static is the host's tool for stream in/out (and
+# gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
+# xz-utils build that busybox (scripts/build-busybox.sh).
+PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
+  util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux
+COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
+  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 

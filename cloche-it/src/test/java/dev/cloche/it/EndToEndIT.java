@@ -76,6 +76,40 @@ class EndToEndIT {
         }
     }
 
+    /** Garden clients run {@code id -u alice || adduser -D alice} in every container, then processes as that user. */
+    @Test
+    void theDefaultRootfsAddsUsersAndRunsProcessesAsThemByName() {
+        try (GardenClient client = daemon.unixClient(); Container c = client.create(ContainerSpec.withHandle("e2e-users"))) {
+            Output list = run(c, "busybox", "--list");
+            assertThat(list.exit()).isZero();
+            assertThat(list.stdout().lines()).contains("adduser", "addgroup", "deluser", "passwd", "su", "nc", "ping", "stty",
+                    "ps", "hostname", "id", "whoami");
+            assertThat(run(c, "id", "-u", "alice").exit()).isNotZero();
+            assertThat(run(c, "adduser", "-D", "alice")).isEqualTo(new Output(0, "", ""));
+            assertThat(run(c, "id", "-u", "alice").exit()).isZero();
+
+            assertThat(runAs(c, "alice", "whoami")).isEqualTo(new Output(0, "alice\n", ""));
+            Output uid = runAs(c, "alice", "id", "-u");
+            assertThat(uid.exit()).isZero();
+            assertThat(Long.parseLong(uid.stdout().strip())).isPositive();
+            assertThat(runAs(c, "alice", "sh", "-c", "cd && pwd && touch mine && ls -n mine | awk '{print $3}'"))
+                    .isEqualTo(new Output(0, "/home/alice\n" + uid.stdout(), ""));
+
+            assertThat(run(c, "su", "alice", "-c", "whoami")).isEqualTo(new Output(0, "alice\n", ""));
+            assertThat(run(c, "sh", "-c", "addgroup crew && addgroup alice crew").exit()).isZero();
+            assertThat(run(c, "su", "alice", "-c", "id -Gn").stdout().split("\\s+")).contains("alice", "crew");
+            assertThat(run(c, "passwd", "-d", "alice").exit()).isZero();
+            assertThat(run(c, "sh", "-c", "deluser alice && ! id -u alice").exit()).isZero();
+        }
+    }
+
+    static Output runAs(Container c, String user, String path, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = c.run(ProcessSpec.of(path, args).withUser(user), ProcessIO.output(out, err)).await();
+        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void netInOverTheWireReachesHttpdInTheContainerWithARealHttpClient() throws Exception {
         try (GardenClient client = daemon.tcpClient(); Container c = client.create(ContainerSpec.withHandle("e2e-netin"))) {

@@ -77,4 +77,30 @@ class OverlayVolumizerTest {
         assertThat(r.calls().get(2)).containsSubsequence("find", "-gid", "0", "chgrp", "-h", "4294967294");
         assertThat(cache.lowerFor(Path.of("/rootfs"), true)).isEqualTo(Path.of("/rootfs"));
     }
+
+    @Test
+    void anImageReplacedAtTheSamePathGetsANewShiftedCopy() throws Exception {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> {
+            if (argv.getFirst().equals("cp")) {
+                try {
+                    java.nio.file.Files.createDirectories(Path.of(argv.get(3)));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return dev.cloche.linux.sys.CommandResult.ok("");
+        });
+        ImageCache cache = Volumizers.shiftingCache(r, dir.resolve("images"), 4294967294L);
+        Path image = java.nio.file.Files.createDirectories(dir.resolve("rootfs"));
+        Path first = cache.lowerFor(image, false);
+        assertThat(cache.lowerFor(image, false)).isEqualTo(first);
+        // what make-rootfs.sh does: a new tree is built beside the image and renamed into its place
+        Path rebuilt = java.nio.file.Files.createDirectories(dir.resolve("rootfs.tmp"));
+        java.nio.file.Files.move(image, dir.resolve("rootfs.old"));
+        java.nio.file.Files.move(rebuilt, image);
+        Path second = cache.lowerFor(image, false);
+        assertThat(second).isNotEqualTo(first).isDirectory();
+        assertThat(first).isDirectory();
+        assertThat(r.calls().stream().filter(c -> c.getFirst().equals("cp"))).hasSize(2);
+    }
 }
