@@ -9,6 +9,7 @@ import dev.cloche.spi.RestoredContainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,6 +25,8 @@ public final class FakeBackend implements ContainerBackend {
     private final AtomicInteger destroys = new AtomicInteger();
     private volatile RuntimeException nextCreateFailure;
     private final List<RestoredContainer> restorable = new ArrayList<>();
+    private final Map<String, byte[]> seededFiles = new ConcurrentHashMap<>();
+    private final Map<String, RuntimeException> runFailures = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     @Override
@@ -61,6 +64,24 @@ public final class FakeBackend implements ContainerBackend {
         nextCreateFailure = failure;
     }
 
+    /** A tar every container streams out at {@code path} as long as nothing was streamed in at that path. */
+    public void seedFile(String path, byte[] tar) {
+        seededFiles.put(path, tar.clone());
+    }
+
+    /**
+     * Makes every run of {@code path}, in any container, throw {@code failure}; checked before the container's
+     * state, as a backend that looks the executable up first would.
+     */
+    public void failRuns(String path, RuntimeException failure) {
+        runFailures.put(path, failure);
+    }
+
+    /** Output readers of every live container's processes not closed yet (see {@link FakeProcess#openOutputReaders}). */
+    public int openOutputReaders() {
+        return containers.values().stream().mapToInt(FakeContainer::openOutputReaders).sum();
+    }
+
     /** Containers {@link #restore()} will report, to test start-up recovery. */
     public void addRestorable(RestoredContainer c) {
         restorable.add(c);
@@ -89,6 +110,14 @@ public final class FakeBackend implements ContainerBackend {
             throw new ContainerNotFoundException(handle);
         }
         return c;
+    }
+
+    Optional<byte[]> seededFile(String path) {
+        return Optional.ofNullable(seededFiles.get(path));
+    }
+
+    Optional<RuntimeException> runFailure(String path) {
+        return Optional.ofNullable(runFailures.get(path));
     }
 
     void destroyed(String handle) {
