@@ -49,7 +49,7 @@ public final class FakeContainer implements BackendContainer {
     FakeContainer(ContainerSpec spec, FakeBackend backend) {
         this.spec = spec;
         this.backend = backend;
-        this.limits = spec.limits();
+        this.limits = backend.appliedLimits(spec.limits());
     }
 
     @Override

@@ -86,6 +86,23 @@ class FakeBackendTest {
     }
 
     @Test
+    void reportedCapacityReplacesTheDefault() {
+        assertThat(backend.capacity().maxContainers()).isEqualTo(256);
+        backend.reportCapacity(new dev.cloche.api.Capacity(1, 2, 0, 3));
+        assertThat(backend.capacity()).isEqualTo(new dev.cloche.api.Capacity(1, 2, 0, 3));
+    }
+
+    @Test
+    void appliedLimitsAreWhatNewContainersReport() {
+        dev.cloche.api.Limits asked = dev.cloche.api.Limits.NONE.withBandwidth(new dev.cloche.api.BandwidthLimits(100, 200))
+                .withMemory(new dev.cloche.api.MemoryLimits(64L << 20));
+        backend.applyLimits(l -> l.withBandwidth(dev.cloche.api.BandwidthLimits.NONE));
+        BackendContainer limited = backend.create(new BackendSpec(ContainerSpec.withHandle("l").withLimits(asked)));
+        assertThat(limited.limits()).isEqualTo(asked.withBandwidth(dev.cloche.api.BandwidthLimits.NONE));
+        assertThat(c.limits()).isEqualTo(dev.cloche.api.Limits.NONE); // made before
+    }
+
+    @Test
     void allocatedHostPortsStartAt61001() {
         assertThat(c.netIn(0, 8080).hostPort()).isEqualTo(61001);
         assertThat(c.netIn(0, 0).hostPort()).isEqualTo(61002);
