@@ -2,6 +2,9 @@ package dev.cloche.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloche.core.ContainerManager;
+import dev.cloche.core.CoreConfig;
+import dev.cloche.testkit.FakeBackend;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,16 +17,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Edge cases of the HTTP edge that the captures do not cover. */
+/** Edge cases of the HTTP edge that the captures do not cover, over the real core and the fake backend. */
 @Timeout(20)
 class GardenServerTest {
-    private final FakeGarden fake = new FakeGarden();
+    private final FakeBackend backend = new FakeBackend();
+    private final ContainerManager core = ContainerManager.start(backend, CoreConfig.DEFAULTS);
     private GardenServer server;
     private InetSocketAddress addr;
 
     @BeforeEach
     void start() {
-        server = GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty());
+        server = GardenServer.start(core, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty());
         addr = new InetSocketAddress("127.0.0.1", server.tcpPort().orElseThrow());
     }
 
@@ -31,6 +35,7 @@ class GardenServerTest {
     void stop() {
         server.close();
         server.close(); // idempotent
+        core.close();
     }
 
     private String call(String request) {
@@ -91,7 +96,7 @@ class GardenServerTest {
     @Test
     void pipelinedRunDeliversStdinSentWithTheRequest() {
         call(req("POST", "/containers", "{\"handle\":\"p\"}"));
-        String spec = "{\"id\":\"cat1\",\"path\":\"cat\",\"env\":[\"EXIT=7\"],\"rlimits\":{},\"image\":{}}\n";
+        String spec = "{\"id\":\"cat1\",\"path\":\"sh\",\"args\":[\"-c\",\"cat; exit 7\"],\"rlimits\":{},\"image\":{}}\n";
         try (RawConn a = RawConn.open(addr)) {
             a.send("POST /containers/p/processes HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: "
                     + spec.length() + "\r\n\r\n" + spec
@@ -114,7 +119,7 @@ class GardenServerTest {
     @Test
     void runErrorsAreTypedWithContentLengthAndNoConnectionClose() {
         call(req("POST", "/containers", "{\"handle\":\"e\"}"));
-        String spec = "{\"path\":\"/no/such/bin\",\"rlimits\":{},\"image\":{}}\n";
+        String spec = "{\"path\":\"/no/such/missing-bin\",\"rlimits\":{},\"image\":{}}\n";
         try (RawConn a = RawConn.open(addr)) {
             a.send("POST /containers/e/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n" + spec);
             RawConn.Head head = a.readHead();
@@ -158,7 +163,7 @@ class GardenServerTest {
     void unixSocketIsWorldWritableAndRemovedAtClose(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("g.sock");
         Files.writeString(sock, "stale");
-        try (GardenServer s = GardenServer.unix(fake, sock)) {
+        try (GardenServer s = GardenServer.unix(core, sock)) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock))).isEqualTo("rwxrwxrwx");
             assertThat(s.tcpPort()).isEmpty();
             try (RawConn c = RawConn.open(java.net.UnixDomainSocketAddress.of(sock))) {
@@ -187,10 +192,10 @@ class GardenServerTest {
 
     @Test
     void unclaimedStreamsBlockTheCoreUntilTheLingerTimeThenDiscard() {
-        try (GardenServer quick = GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)),
+        try (GardenServer quick = GardenServer.start(core, Optional.of(new InetSocketAddress("127.0.0.1", 0)),
                 Optional.empty(), java.time.Duration.ofSeconds(1))) {
             InetSocketAddress q = new InetSocketAddress("127.0.0.1", quick.tcpPort().orElseThrow());
-            int before = FakeGarden.activePumps();
+            int before = backend.openOutputReaders(); // a core pump holds its reader until it has delivered
             try (RawConn c = RawConn.open(q)) {
                 c.send(req("POST", "/containers", "{\"handle\":\"l\"}"));
                 c.readToEof();
@@ -204,9 +209,9 @@ class GardenServerTest {
                 assertThat(a.readLine()).contains("\"exit_status\":0");
             }
             // nobody asked for stdout: the core's pump is held (lossless) until the linger time, then released
-            assertThat(FakeGarden.activePumps()).isGreaterThan(before);
+            assertThat(backend.openOutputReaders()).isGreaterThan(before);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                    .until(() -> FakeGarden.activePumps() == before);
+                    .until(() -> backend.openOutputReaders() == before);
         }
     }
 }
