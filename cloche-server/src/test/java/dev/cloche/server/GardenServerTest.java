@@ -39,7 +39,7 @@ class GardenServerTest {
     }
 
     private String call(String request) {
-        try (RawConn c = RawConn.open(addr)) {
+        try (RawSocket c = RawSocket.open(addr)) {
             c.send(request);
             return new String(c.readToEof(), StandardCharsets.UTF_8);
         }
@@ -82,12 +82,12 @@ class GardenServerTest {
 
     @Test
     void keepAliveServesSeveralRequestsOnOneConnection() {
-        try (RawConn c = RawConn.open(addr)) {
+        try (RawSocket c = RawSocket.open(addr)) {
             c.send("GET /ping HTTP/1.1\r\nHost: api\r\n\r\nGET /capacity HTTP/1.1\r\nHost: api\r\n\r\n");
-            RawConn.Head first = c.readHead();
+            RawSocket.Head first = c.readHead();
             assertThat(first.header("connection")).isNull();
             assertThat(new String(c.readBody(Integer.parseInt(first.header("content-length"))), StandardCharsets.UTF_8)).isEqualTo("{}\n");
-            RawConn.Head second = c.readHead();
+            RawSocket.Head second = c.readHead();
             assertThat(new String(c.readBody(Integer.parseInt(second.header("content-length"))), StandardCharsets.UTF_8))
                     .contains("max_containers");
         }
@@ -97,16 +97,16 @@ class GardenServerTest {
     void pipelinedRunDeliversStdinSentWithTheRequest() {
         call(req("POST", "/containers", "{\"handle\":\"p\"}"));
         String spec = "{\"id\":\"cat1\",\"path\":\"sh\",\"args\":[\"-c\",\"cat; exit 7\"],\"rlimits\":{},\"image\":{}}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/p/processes HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: "
                     + spec.length() + "\r\n\r\n" + spec
                     + "{\"process_id\":\"cat1\",\"source\":0,\"data\":\"a\\u003cb\\n\"}\n{\"process_id\":\"cat1\",\"source\":0}\n");
-            RawConn.Head head = a.readHead();
+            RawSocket.Head head = a.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 201 Created");
             assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
             assertThat(head.header("connection")).isNull();
             assertThat(a.readLine()).isEqualTo("{\"process_id\":\"cat1\",\"stream_id\":\"1\"}");
-            try (RawConn b = RawConn.open(addr)) {
+            try (RawSocket b = RawSocket.open(addr)) {
                 b.send("GET /containers/p/processes/cat1/attaches/1/stdout HTTP/1.1\r\nHost: api\r\n\r\n");
                 assertThat(b.readHead().statusLine()).isEqualTo("HTTP/1.1 200 OK");
                 assertThat(new String(b.readToEof(), StandardCharsets.UTF_8)).isEqualTo("a<b\n");
@@ -120,9 +120,9 @@ class GardenServerTest {
     void runErrorsAreTypedWithContentLengthAndNoConnectionClose() {
         call(req("POST", "/containers", "{\"handle\":\"e\"}"));
         String spec = "{\"path\":\"/no/such/missing-bin\",\"rlimits\":{},\"image\":{}}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/e/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n" + spec);
-            RawConn.Head head = a.readHead();
+            RawSocket.Head head = a.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 500 Internal Server Error");
             assertThat(head.header("connection")).isNull();
             String body = new String(a.readBody(Integer.parseInt(head.header("content-length"))), StandardCharsets.UTF_8);
@@ -132,9 +132,9 @@ class GardenServerTest {
 
     @Test
     void unknownStreamIdIs200ThenClose() {
-        try (RawConn b = RawConn.open(addr)) {
+        try (RawSocket b = RawSocket.open(addr)) {
             b.send("GET /containers/x/processes/p/attaches/999/stdout HTTP/1.1\r\nHost: api\r\n\r\n");
-            RawConn.Head head = b.readHead();
+            RawSocket.Head head = b.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 200 OK");
             assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
             assertThat(b.readToEof()).isEmpty();
@@ -145,12 +145,12 @@ class GardenServerTest {
     void detachKeepsTheProcessAndAttachGetsTheExitStatus() {
         call(req("POST", "/containers", "{\"handle\":\"d\"}"));
         String spec = "{\"id\":\"s\",\"path\":\"sleep\",\"rlimits\":{},\"image\":{}}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/d/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n" + spec);
             a.readHead();
             a.readLine();
         } // client goes away: detach only
-        try (RawConn a2 = RawConn.open(addr)) {
+        try (RawSocket a2 = RawSocket.open(addr)) {
             a2.send("GET /containers/d/processes/s HTTP/1.1\r\nHost: api\r\n\r\n");
             assertThat(a2.readHead().statusLine()).isEqualTo("HTTP/1.1 200 OK");
             assertThat(a2.readLine()).isEqualTo("{\"process_id\":\"s\",\"stream_id\":\"2\"}");
@@ -166,7 +166,7 @@ class GardenServerTest {
         try (GardenServer s = GardenServer.unix(core, sock)) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock))).isEqualTo("rwxrwxrwx");
             assertThat(s.tcpPort()).isEmpty();
-            try (RawConn c = RawConn.open(java.net.UnixDomainSocketAddress.of(sock))) {
+            try (RawSocket c = RawSocket.open(java.net.UnixDomainSocketAddress.of(sock))) {
                 c.send(req("GET", "/ping", ""));
                 assertThat(new String(c.readToEof(), StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200 OK");
             }
@@ -178,10 +178,10 @@ class GardenServerTest {
     void malformedRunSpecIs400WithoutConnectionCloseAndPipelinedBytesAreNotParsedAsHttp() {
         call(req("POST", "/containers", "{\"handle\":\"m\"}"));
         String spec = "{\"path\": 5}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/m/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n"
                     + spec + "{\"process_id\":\"x\",\"source\":0}\n");
-            RawConn.Head head = a.readHead();
+            RawSocket.Head head = a.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
             assertThat(head.header("connection")).isNull();
             assertThat(new String(a.readBody(Integer.parseInt(head.header("content-length"))), StandardCharsets.UTF_8))
@@ -196,12 +196,12 @@ class GardenServerTest {
                 Optional.empty(), java.time.Duration.ofSeconds(1))) {
             InetSocketAddress q = new InetSocketAddress("127.0.0.1", quick.tcpPort().orElseThrow());
             int before = backend.openOutputReaders(); // a core pump holds its reader until it has delivered
-            try (RawConn c = RawConn.open(q)) {
+            try (RawSocket c = RawSocket.open(q)) {
                 c.send(req("POST", "/containers", "{\"handle\":\"l\"}"));
                 c.readToEof();
             }
             String spec = "{\"path\":\"echo\",\"args\":[\"unread\"],\"rlimits\":{},\"image\":{}}\n";
-            try (RawConn a = RawConn.open(q)) {
+            try (RawSocket a = RawSocket.open(q)) {
                 a.send("POST /containers/l/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length()
                         + "\r\n\r\n" + spec);
                 a.readHead();

@@ -146,7 +146,7 @@ class GoldenReplayTest {
             if (c.method().equals("GET") && c.requestPath().endsWith("/files") && c.status() == 200) {
                 String source = java.net.URLDecoder.decode(c.requestQuery().replaceAll(".*source=([^&]*).*", "$1"),
                         StandardCharsets.UTF_8);
-                backend.seedFile(source, RawConn.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)));
+                backend.seedFile(source, RawSocket.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)));
             }
         }
     }
@@ -173,10 +173,10 @@ class GoldenReplayTest {
         boolean hijackedA = expected.startLine().split(" ")[1].startsWith("2") && (c.method().equals("POST") && route.endsWith("/processes")
                 || c.method().equals("GET") && c.requestPath().matches("/containers/[^/]+/processes/[^/]+"));
         boolean stream = c.requestPath().matches(".*/attaches/[^/]+/std(out|err)");
-        try (RawConn conn = RawConn.open(addr)) {
+        try (RawSocket conn = RawSocket.open(addr)) {
             Iterator<byte[]> it = client.iterator();
             conn.send(rewriteRequestLine(it.next(), rewrite));
-            RawConn.Head head = conn.readHead();
+            RawSocket.Head head = conn.readHead();
             assertThat(head.statusLine()).as(c + " status")
                     .isEqualTo(KNOWN_STATUS_DEVIATIONS.getOrDefault(c.toString(), expected.startLine()));
             for (String h : FRAMING) {
@@ -205,11 +205,11 @@ class GoldenReplayTest {
             byte[] body = head.header("content-length") != null
                     ? conn.readBody(Integer.parseInt(head.header("content-length"))) : conn.readToEof();
             if (!stream && "chunked".equals(head.header("transfer-encoding"))) {
-                body = RawConn.dechunk(body);
+                body = RawSocket.dechunk(body);
             }
             byte[] theirs = expected.header("content-length").isPresent() ? expected.body().getBytes(StandardCharsets.UTF_8)
                     : stream ? c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)
-                    : RawConn.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1));
+                    : RawSocket.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1));
             compareBodies(c, body, theirs, expected, rewrite);
             started.complete(null);
         }
