@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerInfoEntry;
+import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.ExecutableNotFoundException;
@@ -18,8 +19,10 @@ import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.Signal;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
-import dev.cloche.server.FakeGarden;
+import dev.cloche.core.ContainerManager;
+import dev.cloche.core.CoreConfig;
 import dev.cloche.server.GardenServer;
+import dev.cloche.testkit.FakeBackend;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -40,16 +43,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** RemoteGardenClient against the real GardenServer in front of the in-memory fake core. */
+/** RemoteGardenClient against the real GardenServer in front of the real core over the fake backend. */
 @Timeout(30)
 class RemoteGardenClientTest {
-    private final FakeGarden fake = new FakeGarden();
+    private final FakeBackend backend = new FakeBackend();
+    private final ContainerManager core = ContainerManager.start(backend, CoreConfig.DEFAULTS);
     private GardenServer server;
     private GardenClient client;
 
     @BeforeEach
     void start() {
-        server = GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty());
+        server = GardenServer.start(core, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty());
         client = RemoteGardenClient.tcp("127.0.0.1", server.tcpPort().orElseThrow());
     }
 
@@ -57,6 +61,7 @@ class RemoteGardenClientTest {
     void stop() {
         client.close();
         server.close();
+        core.close();
     }
 
     private static ContainerSpec spec(String handle, Map<String, String> props) {
@@ -83,6 +88,9 @@ class RemoteGardenClientTest {
                 .hasMessage("property does not exist: a b");
         c.setGraceTime(Duration.ofSeconds(90));
         assertThat(c.netIn(0, 8080)).extracting(p -> p.hostPort(), p -> p.containerPort()).containsExactly(61001, 8080);
+        backend.container("life").reportMetrics(new ContainerMetrics(ContainerMetrics.MemoryStat.EMPTY,
+                ContainerMetrics.CpuStat.EMPTY, ContainerMetrics.DiskStat.EMPTY, Optional.empty(),
+                ContainerMetrics.PidStat.EMPTY, Duration.ofSeconds(5), 0));
         assertThat(c.metrics().age()).isEqualTo(Duration.ofSeconds(5));
         Map<String, ContainerInfoEntry> bulk = client.bulkInfo(List.of("life", "missing"));
         assertThat(bulk.get("life").info()).isPresent();
@@ -107,7 +115,7 @@ class RemoteGardenClientTest {
         Container dup = client.lookup("dup");
         assertThatThrownBy(() -> dup.attach("ghost", ProcessIO.NONE)).isInstanceOfSatisfying(ProcessNotFoundException.class,
                 e -> assertThat(e.processId()).isEqualTo("ghost"));
-        assertThatThrownBy(() -> dup.run(ProcessSpec.of("/no/such/bin"), ProcessIO.NONE))
+        assertThatThrownBy(() -> dup.run(ProcessSpec.of("/no/such/missing-bin"), ProcessIO.NONE))
                 .isInstanceOf(ExecutableNotFoundException.class);
     }
 
@@ -193,7 +201,7 @@ class RemoteGardenClientTest {
     @Test
     void worksOverAUnixSocket(@TempDir Path dir) {
         Path sock = dir.resolve("garden.sock");
-        try (GardenServer unixServer = GardenServer.unix(fake, sock);
+        try (GardenServer unixServer = GardenServer.unix(core, sock);
              GardenClient unixClient = RemoteGardenClient.unix(sock)) {
             Container c = unixClient.create(spec("uds", Map.of()));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -218,10 +226,6 @@ class RemoteGardenClientTest {
         assertThat(c.currentBandwidthLimits()).isEqualTo(dev.cloche.api.BandwidthLimits.NONE);
         c.netOut(dev.cloche.wire.GardenJson.decodeNetOutRule("{\"protocol\":1,\"ports\":[{\"start\":80,\"end\":443}]}"));
         c.bulkNetOut(dev.cloche.wire.GardenJson.decodeNetOutRules("[{\"protocol\":2},{\"protocol\":3,\"icmps\":{\"type\":8,\"code\":0}}]"));
-        assertThat(fakeNetOut("lim")).hasSize(3);
-    }
-
-    private List<dev.cloche.api.NetOutRule> fakeNetOut(String handle) {
-        return fake.netOutRules(handle);
+        assertThat(backend.container("lim").netOutRules()).hasSize(3);
     }
 }

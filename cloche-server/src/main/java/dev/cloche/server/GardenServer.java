@@ -31,6 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Garden's HTTP wire protocol in front of a {@link GardenClient}, on TCP and/or a unix socket. A thin edge: each
  * request is decoded, turned into one call on the core (on a virtual thread, never on the event loop) and encoded.
+ * Wiring: per connection an {@link HttpHandler} (pipelining, flow control) hands requests to the {@link Router}
+ * (Garden's routes through {@link GardenEndpoint}, the port layer's through {@link PortLayerEndpoint}); the
+ * {@link Hijacker} takes the connections that leave HTTP.
  */
 public final class GardenServer implements AutoCloseable {
     static final String GATE = "gate";
@@ -54,6 +57,9 @@ public final class GardenServer implements AutoCloseable {
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         StreamRegistry registry = new StreamRegistry(group.next(), linger);
         this.registry = registry;
+        GardenEndpoint garden = new GardenEndpoint(core);
+        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new));
+        Hijacker hijacker = new Hijacker(garden, registry, executor);
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -62,7 +68,7 @@ public final class GardenServer implements AutoCloseable {
                 ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
                 ch.pipeline().addLast(GATE, new Http.Writability())
                         .addLast(HTTP, new HttpServerCodec())
-                        .addLast("garden", new HttpHandler(core, portLayer.map(PortLayerEndpoint::new), executor, registry));
+                        .addLast("garden", new HttpHandler(router, hijacker, executor));
             }
         };
         try {

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -38,12 +39,14 @@ final class Http {
     }
 
     /** A complete answer with a real Content-Length, as raw bytes (errors on hijacked routes). */
-    static ByteBuf rawResponse(int status, String reason, String contentType, String extraHeaders, byte[] body) {
-        String head = "HTTP/1.1 " + status + " " + reason + "\r\n"
-                + "Content-Type: " + contentType + "\r\n"
-                + extraHeaders
-                + "Date: " + date() + "\r\n"
-                + "Content-Length: " + body.length + "\r\n\r\n";
+    static ByteBuf rawResponse(Answer answer) {
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(answer.status()).append(' ')
+                .append(HttpResponseStatus.valueOf(answer.status()).reasonPhrase()).append("\r\n")
+                .append("Content-Type: ").append(answer.contentType()).append("\r\n");
+        answer.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("Date: ").append(date()).append("\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\n\r\n");
         ByteBuf buf = Unpooled.buffer(head.length() + body.length);
         buf.writeCharSequence(head, StandardCharsets.US_ASCII);
         buf.writeBytes(body);

@@ -7,15 +7,12 @@ import dev.cloche.wire.PortLayerRoute;
 import java.util.Map;
 import java.util.Optional;
 
-/** The port layer's HTTP edge: decode, one {@link PortLayer} call, encode. Errors go through the one ErrorCodec. */
+/**
+ * The port layer's HTTP edge: decode, one {@link PortLayer} call, encode. Netty-free; an answer that shows a
+ * configuration version carries it as the ETag. Errors are thrown as they come; the caller turns them into answers
+ * ({@link Answer#error}).
+ */
 final class PortLayerEndpoint {
-    /** A JSON answer, with the configuration version it shows (sent as the ETag) if it shows one. */
-    record Answer(String body, Optional<Long> version) {
-        static Answer of(String body) {
-            return new Answer(body, Optional.empty());
-        }
-    }
-
     private final PortLayer portLayer;
 
     PortLayerEndpoint(PortLayer portLayer) {
@@ -28,17 +25,16 @@ final class PortLayerEndpoint {
         return switch (route) {
             case LIST -> {
                 String s = query.getOrDefault("state", "");
-                yield Answer.of(PortLayerJson.encodeIds(portLayer.containers(
+                yield Answer.json(PortLayerJson.encodeIds(portLayer.containers(
                         s.isEmpty() ? Optional.empty() : Optional.of(PortLayerJson.runState(s)))));
             }
             case CONFIG -> {
                 PortLayer.Config c = portLayer.config(m.param("id"));
-                yield new Answer(PortLayerJson.encodeConfig(c), Optional.of(c.version()));
+                yield versioned(PortLayerJson.encodeConfig(c), c.version());
             }
             case HANDLE -> {
                 PortLayer.Handle h = portLayer.getHandle(m.param("id"));
-                yield new Answer(PortLayerJson.encodeCommitted(new PortLayer.Committed(h.id(), h.version())),
-                        Optional.of(h.version()));
+                yield versioned(PortLayerJson.encodeCommitted(new PortLayer.Committed(h.id(), h.version())), h.version());
             }
             case COMMIT -> {
                 long version;
@@ -51,22 +47,26 @@ final class PortLayerEndpoint {
                             + " If-None-Match: * to create one");
                 }
                 PortLayer.Committed c = portLayer.commit(PortLayerJson.decodeChanges(m.param("id"), version, body));
-                yield new Answer(PortLayerJson.encodeCommitted(c), Optional.of(c.version()));
+                yield versioned(PortLayerJson.encodeCommitted(c), c.version());
             }
             case DESTROY -> {
                 portLayer.destroyContainer(m.param("id"));
-                yield Answer.of(PortLayerJson.EMPTY);
+                yield Answer.json(PortLayerJson.EMPTY);
             }
-            case STATE -> Answer.of(PortLayerJson.encodeState(portLayer.state(m.param("id"))));
-            case COPY_OUT -> Answer.of(PortLayerJson.encodeFile(portLayer.copyOut(m.param("id"), query.getOrDefault("path", ""))));
+            case STATE -> Answer.json(PortLayerJson.encodeState(portLayer.state(m.param("id"))));
+            case COPY_OUT -> Answer.json(PortLayerJson.encodeFile(portLayer.copyOut(m.param("id"), query.getOrDefault("path", ""))));
             case EXEC -> {
                 PortLayer.EntryPoint ep = PortLayerJson.decodeExec(body);
-                yield Answer.of(PortLayerJson.encodeProcessId(portLayer.execProcess(m.param("id"), ep.dir(), ep.path(), ep.args())));
+                yield Answer.json(PortLayerJson.encodeProcessId(portLayer.execProcess(m.param("id"), ep.dir(), ep.path(), ep.args())));
             }
             case SIGNAL -> {
                 portLayer.signal(m.param("pid"), PortLayerJson.decodeSignal(body));
-                yield Answer.of(PortLayerJson.EMPTY);
+                yield Answer.json(PortLayerJson.EMPTY);
             }
         };
+    }
+
+    private static Answer versioned(String body, long version) {
+        return Answer.json(body, Map.of("ETag", PortLayerJson.etag(version)));
     }
 }

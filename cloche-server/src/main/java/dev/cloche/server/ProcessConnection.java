@@ -1,14 +1,9 @@
 package dev.cloche.server;
 
-import dev.cloche.api.Container;
-import dev.cloche.api.GardenClient;
-import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
-import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.Signal;
-import dev.cloche.wire.ErrorCodec;
 import dev.cloche.wire.ProcessPayload;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,7 +11,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -35,35 +29,22 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
     private static final int PAUSE_AT = 64;
     private static final int RESUME_AT = 16;
 
-    /** What to start: a Run with its spec, or an Attach to a process id. */
-    sealed interface Start permits Run, Attach {}
-
-    record Run(ProcessSpec spec) implements Start {}
-
-    record Attach(String processId) implements Start {}
-
-    private final GardenClient core;
-    private final String handle;
-    private final Start start;
+    private final GardenEndpoint garden;
+    private final GardenEndpoint.ProcessStart start;
     private final StreamRegistry registry;
-    private final String method;
-    private final String path;
-    private final long startNanos;
+    private final RequestLine line;
     /** Input lines in arrival order; empty = the connection ended. */
     private final LinkedBlockingQueue<Optional<String>> inbox = new LinkedBlockingQueue<>();
     private volatile Channel channel;
     /** Set once a payload stopped input processing (Go's rules): later lines are read and dropped. */
     private volatile boolean inputDone;
 
-    ProcessConnection(GardenClient core, String handle, Start start, StreamRegistry registry, String method,
-                      String path, long startNanos) {
-        this.core = core;
-        this.handle = handle;
+    ProcessConnection(GardenEndpoint garden, GardenEndpoint.ProcessStart start, StreamRegistry registry,
+                      RequestLine line) {
+        this.garden = garden;
         this.start = start;
         this.registry = registry;
-        this.method = method;
-        this.path = path;
-        this.startNanos = startNanos;
+        this.line = line;
     }
 
     void begin(Channel ch, Executor executor) {
@@ -90,7 +71,7 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("process connection {} failed: {}", path, cause.toString());
+        LOG.debug("process connection {} failed: {}", line.path(), cause.toString());
         ctx.close();
     }
 
@@ -101,24 +82,16 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
         ProcessIO io = new ProcessIO(Optional.of(stdin), Optional.of(streams.stdout), Optional.of(streams.stderr));
         Process process;
         try {
-            Container c = core.lookup(handle);
-            process = switch (start) {
-                case Run r -> c.run(r.spec(), io);
-                case Attach a -> c.attach(a.processId(), io);
-            };
+            process = garden.start(start, io);
         } catch (RuntimeException e) {
             streams.drop();
-            GardenException ge = e instanceof GardenException g ? g : GardenError.internal(String.valueOf(e.getMessage()), e);
-            ErrorCodec.Encoded enc = ErrorCodec.encode(ge);
-            ch.writeAndFlush(Http.rawResponse(enc.status(), HttpResponseStatus.valueOf(enc.status()).reasonPhrase(),
-                            "application/json", ErrorCodec.KIND_HEADER + ": " + enc.kind() + "\r\n",
-                            enc.body().getBytes(StandardCharsets.UTF_8)))
-                    .addListener(ChannelFutureListener.CLOSE);
-            log(enc.status());
+            Answer error = Answer.error(e);
+            ch.writeAndFlush(Http.rawResponse(error)).addListener(ChannelFutureListener.CLOSE);
+            log(error.status());
             return;
         }
         String pid = process.id();
-        boolean run = start instanceof Run;
+        boolean run = start instanceof GardenEndpoint.Run;
         ByteBuf head = Http.hijackHead(run ? 201 : 200, run ? "Created" : "OK", true);
         head.writeCharSequence(ProcessPayload.hello(pid, streams.id).encode(), StandardCharsets.UTF_8);
         ch.writeAndFlush(head);
@@ -192,7 +165,7 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void log(int status) {
-        LOG.info("method={} path={} status={} durationMs={}", method, path, status,
-                (System.nanoTime() - startNanos) / 1_000_000);
+        LOG.info("method={} path={} status={} durationMs={}", line.method(), line.path(), status,
+                (System.nanoTime() - line.startNanos()) / 1_000_000);
     }
 }

@@ -2,6 +2,9 @@ package dev.cloche.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloche.core.ContainerManager;
+import dev.cloche.core.CoreConfig;
+import dev.cloche.testkit.FakeBackend;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,16 +17,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Edge cases of the HTTP edge that the captures do not cover. */
+/** Edge cases of the HTTP edge that the captures do not cover, over the real core and the fake backend. */
 @Timeout(20)
 class GardenServerTest {
-    private final FakeGarden fake = new FakeGarden();
+    private final FakeBackend backend = new FakeBackend();
+    private final ContainerManager core = ContainerManager.start(backend, CoreConfig.DEFAULTS);
     private GardenServer server;
     private InetSocketAddress addr;
 
     @BeforeEach
     void start() {
-        server = GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty());
+        server = GardenServer.start(core, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty());
         addr = new InetSocketAddress("127.0.0.1", server.tcpPort().orElseThrow());
     }
 
@@ -31,10 +35,11 @@ class GardenServerTest {
     void stop() {
         server.close();
         server.close(); // idempotent
+        core.close();
     }
 
     private String call(String request) {
-        try (RawConn c = RawConn.open(addr)) {
+        try (RawSocket c = RawSocket.open(addr)) {
             c.send(request);
             return new String(c.readToEof(), StandardCharsets.UTF_8);
         }
@@ -77,12 +82,12 @@ class GardenServerTest {
 
     @Test
     void keepAliveServesSeveralRequestsOnOneConnection() {
-        try (RawConn c = RawConn.open(addr)) {
+        try (RawSocket c = RawSocket.open(addr)) {
             c.send("GET /ping HTTP/1.1\r\nHost: api\r\n\r\nGET /capacity HTTP/1.1\r\nHost: api\r\n\r\n");
-            RawConn.Head first = c.readHead();
+            RawSocket.Head first = c.readHead();
             assertThat(first.header("connection")).isNull();
             assertThat(new String(c.readBody(Integer.parseInt(first.header("content-length"))), StandardCharsets.UTF_8)).isEqualTo("{}\n");
-            RawConn.Head second = c.readHead();
+            RawSocket.Head second = c.readHead();
             assertThat(new String(c.readBody(Integer.parseInt(second.header("content-length"))), StandardCharsets.UTF_8))
                     .contains("max_containers");
         }
@@ -91,17 +96,17 @@ class GardenServerTest {
     @Test
     void pipelinedRunDeliversStdinSentWithTheRequest() {
         call(req("POST", "/containers", "{\"handle\":\"p\"}"));
-        String spec = "{\"id\":\"cat1\",\"path\":\"cat\",\"env\":[\"EXIT=7\"],\"rlimits\":{},\"image\":{}}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        String spec = "{\"id\":\"cat1\",\"path\":\"sh\",\"args\":[\"-c\",\"cat; exit 7\"],\"rlimits\":{},\"image\":{}}\n";
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/p/processes HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\nContent-Length: "
                     + spec.length() + "\r\n\r\n" + spec
                     + "{\"process_id\":\"cat1\",\"source\":0,\"data\":\"a\\u003cb\\n\"}\n{\"process_id\":\"cat1\",\"source\":0}\n");
-            RawConn.Head head = a.readHead();
+            RawSocket.Head head = a.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 201 Created");
             assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
             assertThat(head.header("connection")).isNull();
             assertThat(a.readLine()).isEqualTo("{\"process_id\":\"cat1\",\"stream_id\":\"1\"}");
-            try (RawConn b = RawConn.open(addr)) {
+            try (RawSocket b = RawSocket.open(addr)) {
                 b.send("GET /containers/p/processes/cat1/attaches/1/stdout HTTP/1.1\r\nHost: api\r\n\r\n");
                 assertThat(b.readHead().statusLine()).isEqualTo("HTTP/1.1 200 OK");
                 assertThat(new String(b.readToEof(), StandardCharsets.UTF_8)).isEqualTo("a<b\n");
@@ -114,10 +119,10 @@ class GardenServerTest {
     @Test
     void runErrorsAreTypedWithContentLengthAndNoConnectionClose() {
         call(req("POST", "/containers", "{\"handle\":\"e\"}"));
-        String spec = "{\"path\":\"/no/such/bin\",\"rlimits\":{},\"image\":{}}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        String spec = "{\"path\":\"/no/such/missing-bin\",\"rlimits\":{},\"image\":{}}\n";
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/e/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n" + spec);
-            RawConn.Head head = a.readHead();
+            RawSocket.Head head = a.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 500 Internal Server Error");
             assertThat(head.header("connection")).isNull();
             String body = new String(a.readBody(Integer.parseInt(head.header("content-length"))), StandardCharsets.UTF_8);
@@ -127,9 +132,9 @@ class GardenServerTest {
 
     @Test
     void unknownStreamIdIs200ThenClose() {
-        try (RawConn b = RawConn.open(addr)) {
+        try (RawSocket b = RawSocket.open(addr)) {
             b.send("GET /containers/x/processes/p/attaches/999/stdout HTTP/1.1\r\nHost: api\r\n\r\n");
-            RawConn.Head head = b.readHead();
+            RawSocket.Head head = b.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 200 OK");
             assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
             assertThat(b.readToEof()).isEmpty();
@@ -140,12 +145,12 @@ class GardenServerTest {
     void detachKeepsTheProcessAndAttachGetsTheExitStatus() {
         call(req("POST", "/containers", "{\"handle\":\"d\"}"));
         String spec = "{\"id\":\"s\",\"path\":\"sleep\",\"rlimits\":{},\"image\":{}}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/d/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n" + spec);
             a.readHead();
             a.readLine();
         } // client goes away: detach only
-        try (RawConn a2 = RawConn.open(addr)) {
+        try (RawSocket a2 = RawSocket.open(addr)) {
             a2.send("GET /containers/d/processes/s HTTP/1.1\r\nHost: api\r\n\r\n");
             assertThat(a2.readHead().statusLine()).isEqualTo("HTTP/1.1 200 OK");
             assertThat(a2.readLine()).isEqualTo("{\"process_id\":\"s\",\"stream_id\":\"2\"}");
@@ -158,10 +163,10 @@ class GardenServerTest {
     void unixSocketIsWorldWritableAndRemovedAtClose(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("g.sock");
         Files.writeString(sock, "stale");
-        try (GardenServer s = GardenServer.unix(fake, sock)) {
+        try (GardenServer s = GardenServer.unix(core, sock)) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock))).isEqualTo("rwxrwxrwx");
             assertThat(s.tcpPort()).isEmpty();
-            try (RawConn c = RawConn.open(java.net.UnixDomainSocketAddress.of(sock))) {
+            try (RawSocket c = RawSocket.open(java.net.UnixDomainSocketAddress.of(sock))) {
                 c.send(req("GET", "/ping", ""));
                 assertThat(new String(c.readToEof(), StandardCharsets.UTF_8)).startsWith("HTTP/1.1 200 OK");
             }
@@ -173,10 +178,10 @@ class GardenServerTest {
     void malformedRunSpecIs400WithoutConnectionCloseAndPipelinedBytesAreNotParsedAsHttp() {
         call(req("POST", "/containers", "{\"handle\":\"m\"}"));
         String spec = "{\"path\": 5}\n";
-        try (RawConn a = RawConn.open(addr)) {
+        try (RawSocket a = RawSocket.open(addr)) {
             a.send("POST /containers/m/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length() + "\r\n\r\n"
                     + spec + "{\"process_id\":\"x\",\"source\":0}\n");
-            RawConn.Head head = a.readHead();
+            RawSocket.Head head = a.readHead();
             assertThat(head.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
             assertThat(head.header("connection")).isNull();
             assertThat(new String(a.readBody(Integer.parseInt(head.header("content-length"))), StandardCharsets.UTF_8))
@@ -187,16 +192,16 @@ class GardenServerTest {
 
     @Test
     void unclaimedStreamsBlockTheCoreUntilTheLingerTimeThenDiscard() {
-        try (GardenServer quick = GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)),
+        try (GardenServer quick = GardenServer.start(core, Optional.of(new InetSocketAddress("127.0.0.1", 0)),
                 Optional.empty(), java.time.Duration.ofSeconds(1))) {
             InetSocketAddress q = new InetSocketAddress("127.0.0.1", quick.tcpPort().orElseThrow());
-            int before = FakeGarden.activePumps();
-            try (RawConn c = RawConn.open(q)) {
+            int before = backend.openOutputReaders(); // a core pump holds its reader until it has delivered
+            try (RawSocket c = RawSocket.open(q)) {
                 c.send(req("POST", "/containers", "{\"handle\":\"l\"}"));
                 c.readToEof();
             }
             String spec = "{\"path\":\"echo\",\"args\":[\"unread\"],\"rlimits\":{},\"image\":{}}\n";
-            try (RawConn a = RawConn.open(q)) {
+            try (RawSocket a = RawSocket.open(q)) {
                 a.send("POST /containers/l/processes HTTP/1.1\r\nHost: api\r\nContent-Length: " + spec.length()
                         + "\r\n\r\n" + spec);
                 a.readHead();
@@ -204,9 +209,9 @@ class GardenServerTest {
                 assertThat(a.readLine()).contains("\"exit_status\":0");
             }
             // nobody asked for stdout: the core's pump is held (lossless) until the linger time, then released
-            assertThat(FakeGarden.activePumps()).isGreaterThan(before);
+            assertThat(backend.openOutputReaders()).isGreaterThan(before);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                    .until(() -> FakeGarden.activePumps() == before);
+                    .until(() -> backend.openOutputReaders() == before);
         }
     }
 }

@@ -2,7 +2,13 @@ package dev.cloche.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloche.api.Limits;
+import dev.cloche.core.ContainerManager;
+import dev.cloche.core.CoreConfig;
+import dev.cloche.testkit.FakeBackend;
 import dev.cloche.wire.Capture;
+import dev.cloche.wire.ErrorCodec;
+import dev.cloche.wire.GardenJson;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -20,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +37,23 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Replays every recorded Go-client connection against the real server (fake core) over TCP and over a unix
- * socket, connection by connection in recorded order, and compares status lines, framing headers and bodies:
- * exact bytes for errors, 404 text, process output and tar; JSON shape (keys, types, nulls) elsewhere.
- * Per-run values (generated handles, process and stream ids) are learned from our answers and rewritten.
+ * Replays every recorded Go-client connection against the real server and the real core (over the fake backend)
+ * over TCP and over a unix socket, connection by connection in recorded order, and compares status lines, framing
+ * headers and bodies: exact bytes for errors, 404 text, process output and tar; JSON shape (keys, types, nulls)
+ * elsewhere. Per-run values (generated handles, process and stream ids) are learned from our answers and rewritten.
  */
 class GoldenReplayTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final List<String> FRAMING = List.of("content-type", "transfer-encoding", "connection");
+
+    /**
+     * Captures the core answers with another status line than the Go server did (the body must still match
+     * exactly), with the status line we expect instead. Each entry is a known difference from Guardian.
+     */
+    private static final Map<String, String> KNOWN_STATUS_DEVIATIONS = Map.of(
+            // Guardian answers Property of a missing key with a generic 500 (garden-protocol.md, Properties); the
+            // core throws InvalidRequestException, which ErrorCodec sends as 400 with the same body
+            "wire2/conn-010.txt", "HTTP/1.1 400 Bad Request");
 
     @TempDir
     Path tmp;
@@ -61,12 +77,16 @@ class GoldenReplayTest {
         try (Stream<Path> files = Files.list(Capture.ROOT.resolve(folder))) {
             captures = files.filter(f -> f.getFileName().toString().startsWith("conn-")).sorted().map(Capture::load).toList();
         }
-        FakeGarden fake = new FakeGarden();
-        seedStreamOutFiles(fake, captures);
+        FakeBackend backend = new FakeBackend();
+        seedCapacity(backend, captures);
+        seedAppliedLimits(backend, captures);
+        seedStreamOutFiles(backend, captures);
+        seedRunFailures(backend, captures);
         Path sock = tmp.resolve("garden.sock");
-        try (GardenServer server = transport.equals("tcp")
-                ? GardenServer.start(fake, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty())
-                : GardenServer.start(fake, Optional.empty(), Optional.of(sock));
+        try (ContainerManager core = ContainerManager.start(backend, CoreConfig.DEFAULTS);
+             GardenServer server = transport.equals("tcp")
+                ? GardenServer.start(core, Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty())
+                : GardenServer.start(core, Optional.empty(), Optional.of(sock));
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             SocketAddress addr = transport.equals("tcp")
                     ? new InetSocketAddress("127.0.0.1", server.tcpPort().orElseThrow()) : UnixDomainSocketAddress.of(sock);
@@ -90,13 +110,57 @@ class GoldenReplayTest {
         }
     }
 
+    /** The capacity the Go fake reported (it has no schedulable disk, so that key is omitted). */
+    private static void seedCapacity(FakeBackend backend, List<Capture> captures) {
+        captures.stream().filter(c -> c.requestPath().equals("/capacity") && c.status() == 200).findFirst()
+                .ifPresent(c -> backend.reportCapacity(GardenJson.decodeCapacity(c.response().body())));
+    }
+
+    /** The limits GETs answer what the Go fake applied (no bandwidth limit at all): ours applies the same. */
+    private static void seedAppliedLimits(FakeBackend backend, List<Capture> captures) {
+        List<UnaryOperator<Limits>> applied = new ArrayList<>();
+        for (Capture c : captures) {
+            if (c.method().equals("GET") && c.status() == 200 && c.requestPath().matches("/containers/[^/]+/limits/\\w+")) {
+                String body = c.response().body();
+                applied.add(switch (c.requestPath().substring(c.requestPath().lastIndexOf('/') + 1)) {
+                    case "bandwidth" -> l -> l.withBandwidth(GardenJson.decodeBandwidthLimits(body));
+                    case "cpu" -> l -> l.withCpu(GardenJson.decodeCpuLimits(body));
+                    case "disk" -> l -> l.withDisk(GardenJson.decodeDiskLimits(body));
+                    case "memory" -> l -> l.withMemory(GardenJson.decodeMemoryLimits(body));
+                    default -> throw new IllegalStateException("unknown limits route in " + c);
+                });
+            }
+        }
+        backend.applyLimits(asked -> {
+            Limits l = asked;
+            for (UnaryOperator<Limits> a : applied) {
+                l = a.apply(l);
+            }
+            return l;
+        });
+    }
+
     /** StreamOut captures read files the Go fake had: give our fake the same tar bytes at the same path. */
-    private static void seedStreamOutFiles(FakeGarden fake, List<Capture> captures) {
+    private static void seedStreamOutFiles(FakeBackend backend, List<Capture> captures) {
         for (Capture c : captures) {
             if (c.method().equals("GET") && c.requestPath().endsWith("/files") && c.status() == 200) {
                 String source = java.net.URLDecoder.decode(c.requestQuery().replaceAll(".*source=([^&]*).*", "$1"),
                         StandardCharsets.UTF_8);
-                fake.seedFile(source, RawConn.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)));
+                backend.seedFile(source, RawSocket.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)));
+            }
+        }
+    }
+
+    /**
+     * Runs the Go fake refused (an executable it did not have, even in a stopped container): our fake refuses runs
+     * of the same path with the error the capture carries, so the replay checks how the server sends it.
+     */
+    private static void seedRunFailures(FakeBackend backend, List<Capture> captures) {
+        for (Capture c : captures) {
+            if (c.method().equals("POST") && c.requestPath().endsWith("/processes") && c.status() >= 400) {
+                Capture.Http answer = c.response();
+                backend.failRuns(JSON.readTree(c.request().body()).get("path").asString(),
+                        ErrorCodec.decode(c.status(), answer.header(ErrorCodec.KIND_HEADER), answer.body()));
             }
         }
     }
@@ -109,11 +173,12 @@ class GoldenReplayTest {
         boolean hijackedA = expected.startLine().split(" ")[1].startsWith("2") && (c.method().equals("POST") && route.endsWith("/processes")
                 || c.method().equals("GET") && c.requestPath().matches("/containers/[^/]+/processes/[^/]+"));
         boolean stream = c.requestPath().matches(".*/attaches/[^/]+/std(out|err)");
-        try (RawConn conn = RawConn.open(addr)) {
+        try (RawSocket conn = RawSocket.open(addr)) {
             Iterator<byte[]> it = client.iterator();
             conn.send(rewriteRequestLine(it.next(), rewrite));
-            RawConn.Head head = conn.readHead();
-            assertThat(head.statusLine()).as(c + " status").isEqualTo(expected.startLine());
+            RawSocket.Head head = conn.readHead();
+            assertThat(head.statusLine()).as(c + " status")
+                    .isEqualTo(KNOWN_STATUS_DEVIATIONS.getOrDefault(c.toString(), expected.startLine()));
             for (String h : FRAMING) {
                 assertThat(Optional.ofNullable(head.header(h))).as(c + " header " + h).isEqualTo(expected.header(h));
             }
@@ -140,11 +205,11 @@ class GoldenReplayTest {
             byte[] body = head.header("content-length") != null
                     ? conn.readBody(Integer.parseInt(head.header("content-length"))) : conn.readToEof();
             if (!stream && "chunked".equals(head.header("transfer-encoding"))) {
-                body = RawConn.dechunk(body);
+                body = RawSocket.dechunk(body);
             }
             byte[] theirs = expected.header("content-length").isPresent() ? expected.body().getBytes(StandardCharsets.UTF_8)
                     : stream ? c.serverRaw().getBytes(StandardCharsets.ISO_8859_1)
-                    : RawConn.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1));
+                    : RawSocket.dechunk(c.serverRaw().getBytes(StandardCharsets.ISO_8859_1));
             compareBodies(c, body, theirs, expected, rewrite);
             started.complete(null);
         }

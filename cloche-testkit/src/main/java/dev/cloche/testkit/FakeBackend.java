@@ -2,6 +2,7 @@ package dev.cloche.testkit;
 
 import dev.cloche.api.Capacity;
 import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.Limits;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
@@ -9,8 +10,10 @@ import dev.cloche.spi.RestoredContainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * An in-memory {@link ContainerBackend} for unit tests of the layers above the SPI. Its processes are scripted
@@ -24,6 +27,10 @@ public final class FakeBackend implements ContainerBackend {
     private final AtomicInteger destroys = new AtomicInteger();
     private volatile RuntimeException nextCreateFailure;
     private final List<RestoredContainer> restorable = new ArrayList<>();
+    private final Map<String, byte[]> seededFiles = new ConcurrentHashMap<>();
+    private final Map<String, RuntimeException> runFailures = new ConcurrentHashMap<>();
+    private volatile Capacity capacity = new Capacity(8L << 30, 100L << 30, 100L << 30, 256);
+    private volatile UnaryOperator<Limits> appliedLimits = UnaryOperator.identity();
     private volatile boolean closed;
 
     @Override
@@ -48,7 +55,12 @@ public final class FakeBackend implements ContainerBackend {
 
     @Override
     public Capacity capacity() {
-        return new Capacity(8L << 30, 100L << 30, 100L << 30, 256);
+        return capacity;
+    }
+
+    /** Makes {@link #capacity} answer {@code c} from now on; the core reads max_containers when it starts. */
+    public void reportCapacity(Capacity c) {
+        capacity = c;
     }
 
     @Override
@@ -59,6 +71,32 @@ public final class FakeBackend implements ContainerBackend {
     /** Makes the next {@link #create} throw this. */
     public void failNextCreate(RuntimeException failure) {
         nextCreateFailure = failure;
+    }
+
+    /**
+     * What a new container's limits become, given its spec's: a backend that enforces less than it is asked (the
+     * Go backend behind the wire captures has no bandwidth limits) reports less. The spec's limits by default.
+     */
+    public void applyLimits(UnaryOperator<Limits> applied) {
+        appliedLimits = applied;
+    }
+
+    /** A tar every container streams out at {@code path} as long as nothing was streamed in at that path. */
+    public void seedFile(String path, byte[] tar) {
+        seededFiles.put(path, tar.clone());
+    }
+
+    /**
+     * Makes every run of {@code path}, in any container, throw {@code failure}; checked before the container's
+     * state, as a backend that looks the executable up first would.
+     */
+    public void failRuns(String path, RuntimeException failure) {
+        runFailures.put(path, failure);
+    }
+
+    /** Output readers of every live container's processes not closed yet (see {@link FakeProcess#openOutputReaders}). */
+    public int openOutputReaders() {
+        return containers.values().stream().mapToInt(FakeContainer::openOutputReaders).sum();
     }
 
     /** Containers {@link #restore()} will report, to test start-up recovery. */
@@ -89,6 +127,18 @@ public final class FakeBackend implements ContainerBackend {
             throw new ContainerNotFoundException(handle);
         }
         return c;
+    }
+
+    Limits appliedLimits(Limits asked) {
+        return appliedLimits.apply(asked);
+    }
+
+    Optional<byte[]> seededFile(String path) {
+        return Optional.ofNullable(seededFiles.get(path));
+    }
+
+    Optional<RuntimeException> runFailure(String path) {
+        return Optional.ofNullable(runFailures.get(path));
     }
 
     void destroyed(String handle) {

@@ -44,11 +44,12 @@ public final class FakeContainer implements BackendContainer {
     private volatile Limits limits;
     private volatile RuntimeException nextStreamInFailure;
     private volatile RuntimeException nextUpdateLimitsFailure;
+    private volatile Optional<ContainerMetrics> reportedMetrics = Optional.empty();
 
     FakeContainer(ContainerSpec spec, FakeBackend backend) {
         this.spec = spec;
         this.backend = backend;
-        this.limits = spec.limits();
+        this.limits = backend.appliedLimits(spec.limits());
     }
 
     @Override
@@ -63,6 +64,10 @@ public final class FakeContainer implements BackendContainer {
     @Override
     public BackendProcess run(ProcessSpec p) {
         live();
+        Optional<RuntimeException> failure = backend.runFailure(p.path());
+        if (failure.isPresent()) {
+            throw failure.get();
+        }
         if (stopped) {
             throw new ConflictException("container " + handle() + " is stopped");
         }
@@ -141,13 +146,18 @@ public final class FakeContainer implements BackendContainer {
         return FakeTar.read(tar).stream().findFirst().map(FakeTar.Entry::content);
     }
 
+    /** Makes {@link #metrics} answer {@code m} from now on (instead of zeros and the real age). */
+    public void reportMetrics(ContainerMetrics m) {
+        reportedMetrics = Optional.of(m);
+    }
+
     @Override
     public ContainerMetrics metrics() {
         live();
-        return new ContainerMetrics(ContainerMetrics.MemoryStat.EMPTY, ContainerMetrics.CpuStat.EMPTY,
+        return reportedMetrics.orElseGet(() -> new ContainerMetrics(ContainerMetrics.MemoryStat.EMPTY, ContainerMetrics.CpuStat.EMPTY,
                 ContainerMetrics.DiskStat.EMPTY, Optional.empty(),
                 new ContainerMetrics.PidStat(processes.size(), spec.limits().pid().max()),
-                Duration.between(created, Instant.now()), 0);
+                Duration.between(created, Instant.now()), 0));
     }
 
     @Override
@@ -175,17 +185,15 @@ public final class FakeContainer implements BackendContainer {
     @Override
     public InputStream streamOut(StreamOutSpec s) {
         live();
-        byte[] b = files.get(s.path());
-        if (b == null) {
-            throw GardenError.internal("no such file: " + s.path());
-        }
+        byte[] b = Optional.ofNullable(files.get(s.path())).or(() -> backend.seededFile(s.path()))
+                .orElseThrow(() -> GardenError.internal("no such file: " + s.path()));
         return new ByteArrayInputStream(b);
     }
 
     @Override
     public PortMapping netIn(int hostPort, int containerPort) {
         live();
-        int h = hostPort == 0 ? 61000 + netIn.size() : hostPort;
+        int h = hostPort == 0 ? 61001 + netIn.size() : hostPort; // 61001: the Go backend behind the wire captures
         PortMapping m = new PortMapping(h, containerPort == 0 ? h : containerPort);
         netIn.add(m);
         return m;
@@ -209,6 +217,10 @@ public final class FakeContainer implements BackendContainer {
         destroyed = true;
         processes.values().forEach(p -> p.signal(Signal.KILL));
         backend.destroyed(handle());
+    }
+
+    int openOutputReaders() {
+        return processes.values().stream().mapToInt(FakeProcess::openOutputReaders).sum();
     }
 
     public boolean isDestroyed() {

@@ -8,6 +8,8 @@ import dev.cloche.spi.BackendProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,6 +20,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@code echo a b} — prints "a b\n", exits 0</li>
  *   <li>{@code emit OUT ERR CODE} — prints OUT to stdout, ERR to stderr, exits CODE</li>
  *   <li>{@code cat} — copies stdin to stdout until stdin is closed, exits 0</li>
+ *   <li>{@code sh -c SCRIPT} — a toy shell: {@code ;}-separated {@code cat}, {@code echo WORDS},
+ *       {@code echo WORDS >&2} and {@code exit CODE}; exits 0 at the end of the script. Garden's recorded Go
+ *       traffic runs {@code sh -c 'cat; echo err >&2; exit 3'}, so the fake must understand that much.</li>
  *   <li>{@code sleep} — runs until signalled: 128+signo</li>
  *   <li>{@code trap} — like sleep, but TERM makes it exit 42 (a shell trap)</li>
  *   <li>a path containing {@code missing} — {@link ExecutableNotFoundException}</li>
@@ -32,6 +37,9 @@ public final class FakeProcess implements BackendProcess {
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final List<TtySpec> resizes = new CopyOnWriteArrayList<>();
     private final StringBuilder stdinBytes = new StringBuilder();
+    /** The script commands not run yet; a running {@code cat} waits for stdin's end before the next one. */
+    private final Deque<String> script = new ArrayDeque<>();
+    private boolean copyingStdin;
     private final OutputStream stdin = new OutputStream() {
         @Override
         public void write(int b) {
@@ -47,15 +55,20 @@ public final class FakeProcess implements BackendProcess {
             synchronized (stdinBytes) {
                 stdinBytes.append(new String(chunk, StandardCharsets.UTF_8));
             }
-            if (path.equals("cat")) {
-                stdout.append(chunk);
+            synchronized (script) {
+                if (copyingStdin) {
+                    stdout.append(chunk);
+                }
             }
         }
 
         @Override
         public void close() {
-            if (path.equals("cat")) {
-                finish(0);
+            synchronized (script) {
+                if (copyingStdin && !exit.isDone()) {
+                    copyingStdin = false;
+                    runScript();
+                }
             }
         }
     };
@@ -81,10 +94,43 @@ public final class FakeProcess implements BackendProcess {
                 p.stderr.append(args.get(1).getBytes(StandardCharsets.UTF_8));
                 p.finish(Integer.parseInt(args.get(2)));
             }
-            case "cat", "sleep", "trap" -> { }
+            case "cat" -> p.startScript(List.of("cat"));
+            case "sh" -> p.startScript(List.of((args.size() > 1 ? args.get(1) : "").split(";")));
+            case "sleep", "trap" -> { }
             default -> p.finish(0);
         }
         return p;
+    }
+
+    private void startScript(List<String> commands) {
+        synchronized (script) {
+            for (String c : commands.stream().map(String::strip).filter(c -> !c.isEmpty()).toList()) {
+                if (!c.equals("cat") && !c.startsWith("echo ") && !c.matches("exit \\d+")) {
+                    throw new IllegalArgumentException("the fake sh knows cat, echo and exit, not: " + c);
+                }
+                script.add(c);
+            }
+            runScript();
+        }
+    }
+
+    /** Runs commands until a {@code cat} (resumed when stdin closes), an {@code exit} or the end. Holds {@code script}. */
+    private void runScript() {
+        while (!script.isEmpty()) {
+            String c = script.poll();
+            if (c.equals("cat")) {
+                copyingStdin = true;
+                return;
+            } else if (c.startsWith("echo ")) {
+                boolean toStderr = c.endsWith(">&2");
+                String words = (toStderr ? c.substring(0, c.length() - 3) : c).substring(5).strip();
+                (toStderr ? stderr : stdout).append((words + "\n").getBytes(StandardCharsets.UTF_8));
+            } else {
+                finish(Integer.parseInt(c.substring(5)));
+                return;
+            }
+        }
+        finish(0);
     }
 
     private void finish(int code) {
@@ -133,6 +179,11 @@ public final class FakeProcess implements BackendProcess {
 
     public List<TtySpec> resizes() {
         return List.copyOf(resizes);
+    }
+
+    /** Output readers ({@link #openStdout}, {@link #openStderr}) not closed yet. */
+    public int openOutputReaders() {
+        return stdout.openReaders() + stderr.openReaders();
     }
 
     /** Everything written to stdin so far, as text. */

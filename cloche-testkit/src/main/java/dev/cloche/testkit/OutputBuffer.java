@@ -8,6 +8,7 @@ import java.util.Arrays;
 final class OutputBuffer {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private boolean closed;
+    private int openReaders;
 
     synchronized void append(byte[] b) {
         if (closed) {
@@ -22,7 +23,13 @@ final class OutputBuffer {
         notifyAll();
     }
 
-    InputStream reader() {
+    /** Readers not closed yet: a pump that still holds one has not finished delivering. */
+    synchronized int openReaders() {
+        return openReaders;
+    }
+
+    synchronized InputStream reader() {
+        openReaders++;
         return new InputStream() {
             private int pos;
             private boolean readerClosed;
@@ -59,6 +66,9 @@ final class OutputBuffer {
             @Override
             public void close() {
                 synchronized (OutputBuffer.this) {
+                    if (!readerClosed) {
+                        openReaders--;
+                    }
                     readerClosed = true;
                     OutputBuffer.this.notifyAll();
                 }

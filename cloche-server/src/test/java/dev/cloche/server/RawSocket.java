@@ -13,23 +13,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A raw client socket (TCP or unix) for replaying wire bytes: write anything, read heads, lines and to EOF. */
-final class RawConn implements AutoCloseable {
+final class RawSocket implements AutoCloseable {
     private final SocketChannel ch;
     private byte[] buf = new byte[0];
 
-    private RawConn(SocketChannel ch) {
+    private RawSocket(SocketChannel ch) {
         this.ch = ch;
     }
 
-    static RawConn open(SocketAddress addr) {
+    static RawSocket open(SocketAddress addr) {
         try {
-            return new RawConn(SocketChannel.open(addr));
+            return new RawSocket(SocketChannel.open(addr));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    RawConn send(byte[] bytes) {
+    RawSocket send(byte[] bytes) {
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
@@ -41,7 +41,7 @@ final class RawConn implements AutoCloseable {
         }
     }
 
-    RawConn send(String s) {
+    RawSocket send(String s) {
         return send(s.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -1,0 +1,18 @@
+package dev.cloche.server;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A request as the access log names it; {@code route} is the matched route's name, or "-". */
+record RequestLine(String method, String path, String route, long startNanos) {
+    // the access log keeps the logger it has always had, so log configurations that name it still apply
+    private static final Logger LOG = LoggerFactory.getLogger(HttpHandler.class);
+
+    static final String NO_ROUTE = "-";
+
+    /** Logs the request with the status of its answer (or of the head of a hijacked connection). */
+    void answered(int status) {
+        LOG.info("method={} path={} route={} status={} durationMs={}", method, path, route, status,
+                (System.nanoTime() - startNanos) / 1_000_000);
+    }
+}
