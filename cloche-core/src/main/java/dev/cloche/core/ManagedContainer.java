@@ -29,7 +29,6 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.ArrayDeque;
@@ -134,25 +133,8 @@ final class ManagedContainer implements Container {
             BackendContainer b = backend();
             BackendInfo i = b.info();
             return new ContainerInfo(i.state(), i.events(), i.hostIp(), i.containerIp(), "", i.externalIp(),
-                    i.containerPath(), b.processIds(), withNetworkProperties(properties, i), i.mappedPorts());
+                    i.containerPath(), b.processIds(), NetworkProperties.with(properties, i), i.mappedPorts());
         });
-    }
-
-    /** Guardian mirrors the network facts into Info's properties as {@code garden.network.*} (GATS reads them there). */
-    static Map<String, String> withNetworkProperties(Map<String, String> properties, BackendInfo i) {
-        Map<String, String> out = new TreeMap<>(properties);
-        if (!i.containerIp().isEmpty()) {
-            out.put("garden.network.host-ip", i.hostIp());
-            out.put("garden.network.container-ip", i.containerIp());
-            out.put("garden.network.external-ip", i.externalIp());
-            StringBuilder ports = new StringBuilder("[");
-            for (PortMapping p : i.mappedPorts()) {
-                if (ports.length() > 1) ports.append(',');
-                ports.append("{\"HostPort\":").append(p.hostPort()).append(",\"ContainerPort\":").append(p.containerPort()).append('}');
-            }
-            out.put("garden.network.mapped-ports", ports.append(']').toString());
-        }
-        return out;
     }
 
     @Override
