@@ -141,6 +141,53 @@ class VersionedConfigTest {
     }
 
     @Test
+    void aChangeWhoseSaveFailsChangesNothing() {
+        FailingStore store = new FailingStore();
+        try (ContainerManager m = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS, store)) {
+            m.create(ContainerSpec.withHandle("s").withProperties(Map.of("a", "1")));
+            m.lookup("s").setGraceTime(Duration.ofMinutes(1));
+            store.failing = true;
+            assertThatThrownBy(() -> m.lookup("s").setProperty("b", "2")).hasMessageContaining("disk full");
+            assertThatThrownBy(() -> m.lookup("s").removeProperty("a")).hasMessageContaining("disk full");
+            assertThatThrownBy(() -> m.lookup("s").setGraceTime(Duration.ofMinutes(2))).hasMessageContaining("disk full");
+            List<String> undone = new ArrayList<>();
+            assertThatThrownBy(() -> m.commit("s", 2, tx -> {
+                tx.setProperty("c", "3");
+                tx.onRollback(() -> undone.add("undo"));
+            })).hasMessageContaining("disk full");
+            assertThat(undone).containsExactly("undo");
+            store.failing = false;
+            assertThat(m.version("s")).isEqualTo(2);
+            assertThat(m.lookup("s").properties()).isEqualTo(Map.of("a", "1"));
+            m.lookup("s").setProperty("d", "4");
+            assertThat(store.last).isEqualTo(new ContainerStore.Saved(Map.of("a", "1", "d", "4"), Duration.ofMinutes(1), 3));
+        }
+    }
+
+    /** Keeps the last save; fails every save while {@code failing}. */
+    private static final class FailingStore implements ContainerStore {
+        volatile boolean failing;
+        volatile Saved last;
+
+        @Override
+        public void save(String handle, Saved saved) {
+            if (failing) {
+                throw GardenError.internal("cannot save state of container " + handle + ": disk full");
+            }
+            last = saved;
+        }
+
+        @Override
+        public java.util.Optional<Saved> load(String handle) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public void delete(String handle) {
+        }
+    }
+
+    @Test
     void theVersionSurvivesARestart(@TempDir Path dir) {
         FileContainerStore store = new FileContainerStore(dir);
         FakeBackend b = new FakeBackend();
