@@ -1,6 +1,5 @@
 package dev.cloche.core;
 
-import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.BandwidthLimits;
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.Container;
@@ -28,7 +27,6 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -53,6 +51,7 @@ final class ManagedContainer implements Container {
     private final GraceTimer timer;
     /** Where this container's handle is held; it releases the handle when its destroy succeeded. */
     private final ContainerRegistry registry;
+    private final ProcessStarts starts = new ProcessStarts();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
@@ -177,25 +176,10 @@ final class ManagedContainer implements Container {
 
     @Override
     public Process run(ProcessSpec spec, ProcessIO io) {
-        if (!spec.image().uri().isEmpty()) {
-            throw new InvalidRequestException("running a process in its own image is not supported yet: " + spec.image().uri());
-        }
-        if (!spec.bindMounts().isEmpty()) {
-            throw new InvalidRequestException("bind mounts are only allowed for processes that run in their own image");
-        }
-        if (spec.path().isEmpty()) {
-            throw new InvalidRequestException("process spec has no path");
-        }
+        ProcessStarts.validate(spec);
         return held("run", () -> {
-            BackendContainer b = backend();
-            String id = spec.id().isEmpty() ? UUID.randomUUID().toString() : spec.id();
-            b.process(id).ifPresent(existing -> {
-                if (!existing.exit().isDone()) {
-                    throw new AlreadyExistsException("process id '" + id + "' already in use");
-                }
-            });
-            BackendProcess p = b.run(spec.withId(id));
-            log.debug("started process handle={} id={} path={}", handle, id, spec.path());
+            BackendProcess p = starts.start(backend(), spec);
+            log.debug("started process handle={} id={} path={}", handle, p.id(), spec.path());
             return new AttachedProcess(p, io, timer);
         });
     }
