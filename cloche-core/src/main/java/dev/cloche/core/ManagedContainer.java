@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * A container as the core sees it: its lifecycle and locking over the backend's container, its configuration
  * ({@link ContainerConfig}) and its grace timer. Every per-container call holds the grace timer while it runs
  * (Garden's reaper semantics). Destroy takes the write lock; every other call the read lock, so no call runs against
- * a half-destroyed container, and nothing but destroy is serialised here (see {@link dev.cloche.spi.BackendContainer}
- * for what that gives a backend).
+ * a half-destroyed container. Nothing else is serialised here: configuration changes are ordered by the
+ * {@link ContainerConfig}, process starts per id by {@link ProcessStarts}; {@link dev.cloche.spi.BackendContainer}
+ * states what that gives a backend.
  */
 final class ManagedContainer implements Container {
     private static final Logger log = LoggerFactory.getLogger(ManagedContainer.class);

@@ -16,6 +16,7 @@ import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
 import dev.cloche.testkit.FakeBackend;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,11 +38,23 @@ final class RecordingBackend implements ContainerBackend {
     private final FakeBackend fake = new FakeBackend();
     /** Calls in progress, by handle (a call name may appear several times). */
     private final Map<String, List<String>> inFlight = new HashMap<>();
-    /** "handle: a + b" for every two calls that ran at the same time on one handle, names sorted. */
+    /**
+     * "handle: a + b" for every two calls that ran at the same time on one handle, names sorted; "handle: run + run
+     * of one id" when two runs with the same process id did.
+     */
     private final Set<String> overlaps = new TreeSet<>();
     /** Calls started so far, by "handle: name". */
     private final Map<String, Integer> started = new HashMap<>();
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
+    /** "handle/process id" of runs in progress. */
+    private final Set<String> runningIds = new java.util.HashSet<>();
+
+    /** How long every recorded call takes at least, so that calls under load really are in flight together. */
+    private volatile Duration slowness = Duration.ZERO;
+
+    void slowEveryCallBy(Duration d) {
+        slowness = d;
+    }
 
     /** Holds the next call named {@code call} (e.g. "run", "destroy") at its start until {@link Gate#open()}. */
     Gate hold(String call) {
@@ -110,6 +123,13 @@ final class RecordingBackend implements ContainerBackend {
             if (g != null) {
                 g.pass();
             }
+            if (!slowness.isZero()) {
+                try {
+                    Thread.sleep(slowness);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return body.get();
         } finally {
             synchronized (this) {
@@ -160,7 +180,19 @@ final class RecordingBackend implements ContainerBackend {
 
         @Override
         public BackendProcess run(ProcessSpec spec) {
-            return record(handle(), "run", () -> c.run(spec));
+            String key = handle() + "/" + spec.id();
+            synchronized (RecordingBackend.this) {
+                if (!runningIds.add(key)) {
+                    overlaps.add(handle() + ": run + run of one id");
+                }
+            }
+            try {
+                return record(handle(), "run", () -> c.run(spec));
+            } finally {
+                synchronized (RecordingBackend.this) {
+                    runningIds.remove(key);
+                }
+            }
         }
 
         @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloche.api.ConflictException;
+import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.CpuLimits;
@@ -16,9 +17,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -142,7 +146,7 @@ class VersionedConfigTest {
 
     @Test
     void aChangeWhoseSaveFailsChangesNothing() {
-        FailingStore store = new FailingStore();
+        TestStore store = new TestStore();
         try (ContainerManager m = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS, store)) {
             m.create(ContainerSpec.withHandle("s").withProperties(Map.of("a", "1")));
             m.lookup("s").setGraceTime(Duration.ofMinutes(1));
@@ -164,26 +168,43 @@ class VersionedConfigTest {
         }
     }
 
-    /** Keeps the last save; fails every save while {@code failing}. */
-    private static final class FailingStore implements ContainerStore {
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Keeps saves in memory; fails every save while {@code failing}; runs {@code beforeNextSave} once. */
+    private static final class TestStore implements ContainerStore {
+        final Map<String, Saved> saved = new ConcurrentHashMap<>();
         volatile boolean failing;
         volatile Saved last;
+        volatile Runnable beforeNextSave;
 
         @Override
-        public void save(String handle, Saved saved) {
+        public void save(String handle, Saved s) {
+            Runnable before = beforeNextSave;
+            beforeNextSave = null;
+            if (before != null) {
+                before.run();
+            }
             if (failing) {
                 throw GardenError.internal("cannot save state of container " + handle + ": disk full");
             }
-            last = saved;
+            saved.put(handle, s);
+            last = s;
         }
 
         @Override
-        public java.util.Optional<Saved> load(String handle) {
-            return java.util.Optional.empty();
+        public Optional<Saved> load(String handle) {
+            return Optional.ofNullable(saved.get(handle));
         }
 
         @Override
         public void delete(String handle) {
+            saved.remove(handle);
         }
     }
 
