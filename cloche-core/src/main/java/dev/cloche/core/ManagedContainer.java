@@ -202,13 +202,17 @@ final class ManagedContainer implements Container {
         return read("metrics", () -> backend().metrics());
     }
 
+    /**
+     * Under the read lock like every other change, so a destroy cannot delete the saved state while this saves it;
+     * no hold: setting the grace time restarts the countdown in full anyway.
+     */
     @Override
     public void setGraceTime(Duration graceTime) {
         ContainerConfig.checkGraceTime(graceTime);
-        if (!listed()) {
-            throw new ContainerNotFoundException(handle);
-        }
-        config.setGraceTime(graceTime);
+        read("set grace time", () -> {
+            config.setGraceTime(graceTime);
+            return null;
+        });
     }
 
     /** The configuration version (see {@link VersionedContainers}). */

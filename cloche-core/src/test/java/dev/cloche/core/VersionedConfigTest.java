@@ -168,6 +168,33 @@ class VersionedConfigTest {
         }
     }
 
+    @Test
+    void aDestroyWaitsForAGraceTimeChangeBeingSavedSoTheSavedStateIsNotLeftBehind() throws Exception {
+        TestStore store = new TestStore();
+        try (ContainerManager m = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS, store);
+                var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Container c = m.create(ContainerSpec.withHandle("g"));
+            CountDownLatch saving = new CountDownLatch(1);
+            CountDownLatch letSave = new CountDownLatch(1);
+            store.beforeNextSave = () -> {
+                saving.countDown();
+                await(letSave);
+            };
+            Future<?> setting = threads.submit(() -> c.setGraceTime(Duration.ofMinutes(1)));
+            await(saving);
+            Future<?> destroying = threads.submit(c::destroy);
+            try {
+                Thread.sleep(300);
+                assertThat(destroying).as("destroy ran while the grace time was being saved").isNotDone();
+            } finally {
+                letSave.countDown();
+            }
+            setting.get(10, TimeUnit.SECONDS);
+            destroying.get(10, TimeUnit.SECONDS);
+            assertThat(store.saved).doesNotContainKey("g");
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
