@@ -112,8 +112,9 @@ public final class ContainerManager implements GardenClient, VersionedContainers
             registry.checkCapacity(handle);
             BackendContainer created = backend.create(new BackendSpec(spec.withHandleValue(handle)));
             try {
-                reserved.created(created);
+                // saved before it is listed: if saving fails, nothing else has seen it while it is destroyed again
                 reserved.config().persist();
+                reserved.created(created);
             } catch (RuntimeException e) {
                 try {
                     created.destroy();

@@ -169,6 +169,30 @@ class VersionedConfigTest {
     }
 
     @Test
+    void aCreateWhoseStateCannotBeSavedIsUndoneBeforeAnyoneSeesIt() {
+        TestStore store = new TestStore();
+        FakeBackend b = new FakeBackend();
+        try (ContainerManager m = ContainerManager.start(b, CoreConfig.DEFAULTS, store)) {
+            List<String> seenWhileSaving = new ArrayList<>();
+            store.failing = true;
+            store.beforeNextSave = () -> {
+                m.containers(Map.of()).forEach(c -> seenWhileSaving.add(c.handle()));
+                try {
+                    seenWhileSaving.add(m.lookup("n").handle());
+                } catch (ContainerNotFoundException expected) {
+                    // not listed until saved
+                }
+            };
+            assertThatThrownBy(() -> m.create(ContainerSpec.withHandle("n"))).hasMessageContaining("disk full");
+            assertThat(seenWhileSaving).isEmpty();
+            assertThat(b.createCalls()).isEqualTo(1);
+            assertThat(b.destroyCalls()).isEqualTo(1);
+            store.failing = false;
+            assertThat(m.create(ContainerSpec.withHandle("n")).handle()).isEqualTo("n");
+        }
+    }
+
+    @Test
     void aDestroyWaitsForAGraceTimeChangeBeingSavedSoTheSavedStateIsNotLeftBehind() throws Exception {
         TestStore store = new TestStore();
         try (ContainerManager m = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS, store);

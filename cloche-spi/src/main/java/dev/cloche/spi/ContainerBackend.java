@@ -16,7 +16,8 @@ import java.util.List;
  *
  * <p><b>Concurrency</b>, exactly as the core calls: {@link #capacity()} at any time; {@link #restore()} once, at
  * the core's start, before any create; {@code create} concurrently for different handles, never twice at once for
- * one handle, and no call reaches a container before its {@code create} returned. Calls on containers follow
+ * one handle, and no call reaches a container before its {@code create} returned (should the core fail to save
+ * the new container's state, its only call is {@link BackendContainer#destroy()}). Calls on containers follow
  * {@link BackendContainer}. The core never calls {@link #close()}: whoever built the backend closes it after the core.
  */
 public interface ContainerBackend extends AutoCloseable {
