@@ -1,16 +1,12 @@
 package dev.cloche.core;
 
-import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.Capacity;
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerInfoEntry;
 import dev.cloche.api.ContainerMetricsEntry;
-import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
-import dev.cloche.api.InvalidRequestException;
-import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.api.VersionedContainers;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
@@ -23,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -42,8 +36,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     private final CoreConfig config;
     private final ContainerStore store;
     private final ScheduledExecutorService scheduler;
-    private final ConcurrentMap<String, ManagedContainer> containers = new ConcurrentHashMap<>();
-    private final long maxContainers;
+    private final ContainerRegistry registry;
 
     private ContainerManager(ContainerBackend backend, CoreConfig config, ContainerStore store) {
         this.backend = backend;
@@ -54,7 +47,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
             t.setDaemon(true);
             return t;
         });
-        this.maxContainers = backend.capacity().maxContainers();
+        this.registry = new ContainerRegistry(backend.capacity().maxContainers());
     }
 
     /** A core that keeps properties and grace times in memory only. */
@@ -76,16 +69,18 @@ public final class ContainerManager implements GardenClient, VersionedContainers
                 log.error("saved state unreadable handle={} error={}", r.handle(), e.getMessage());
             }
             Duration grace = saved.map(ContainerStore.Saved::graceTime).orElse(config.defaultGraceTime());
-            ManagedContainer c = new ManagedContainer(r.handle(), m, m.newTimer(r.handle(), grace));
+            // A broken container gets its saved grace time only: it starts with no properties at version 1.
+            Optional<ContainerStore.Saved> kept = saved.filter(s -> r.container().isPresent());
+            ManagedContainer c = m.newContainer(r.handle(), grace, kept.map(ContainerStore.Saved::properties).orElse(Map.of()),
+                    kept.map(ContainerStore.Saved::version).orElse(1L));
             if (r.container().isPresent()) {
-                c.restored(r.container().get(), saved.map(ContainerStore.Saved::properties).orElse(Map.of()),
-                        saved.map(ContainerStore.Saved::version).orElse(1L));
+                c.created(r.container().get());
                 log.info("restored container handle={}", r.handle());
             } else {
                 c.broken(r.error().orElse("unknown reason"));
                 log.error("container could not be restored handle={} reason={}", r.handle(), r.error().orElse(""));
             }
-            m.containers.put(r.handle(), c);
+            m.registry.add(c);
             c.timer().arm();
         }
         return m;
@@ -108,22 +103,18 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     @Override
     public Container create(ContainerSpec spec) {
         String handle = spec.handle().isEmpty() ? UUID.randomUUID().toString() : spec.handle();
-        validateHandle(handle);
+        ContainerRegistry.validateHandle(handle);
         Duration grace = spec.graceTime().isZero() ? config.defaultGraceTime() : spec.graceTime();
-        ManagedContainer reserved = new ManagedContainer(handle, this, newTimer(handle, grace));
-        if (containers.putIfAbsent(handle, reserved) != null) {
-            throw new AlreadyExistsException("Handle '" + handle + "' already in use");
-        }
+        ManagedContainer reserved = newContainer(handle, grace, spec.properties(), 1);
+        registry.reserve(reserved);
         long started = System.nanoTime();
         try {
-            if (containers.size() > maxContainers) {
-                throw new ResourceExhaustedException("cannot create container " + handle + ": the maximum of "
-                        + maxContainers + " containers is reached");
-            }
+            registry.checkCapacity(handle);
             BackendContainer created = backend.create(new BackendSpec(spec.withHandleValue(handle)));
             try {
-                reserved.created(created, spec.properties());
-                reserved.persist();
+                // saved before it is listed: if saving fails, nothing else has seen it while it is destroyed again
+                reserved.config().persist();
+                reserved.created(created);
             } catch (RuntimeException e) {
                 try {
                     created.destroy();
@@ -133,7 +124,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
                 throw e;
             }
         } catch (RuntimeException e) {
-            containers.remove(handle, reserved);
+            registry.release(reserved);
             log.warn("create failed handle={} error={}", handle, e.toString());
             throw Errors.wrap("create " + handle, e);
         }
@@ -145,18 +136,12 @@ public final class ContainerManager implements GardenClient, VersionedContainers
 
     @Override
     public void destroy(String handle) {
-        find(handle).destroy();
+        registry.find(handle).destroy();
     }
 
     @Override
     public List<Container> containers(Map<String, String> properties) {
-        List<Container> out = new ArrayList<>();
-        for (ManagedContainer c : containers.values()) {
-            if (c.listed() && c.matches(properties)) {
-                out.add(c);
-            }
-        }
-        return out;
+        return new ArrayList<>(registry.listed(properties));
     }
 
     @Override
@@ -164,7 +149,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
         Map<String, ContainerInfoEntry> out = new LinkedHashMap<>();
         for (String h : handles) {
             try {
-                out.put(h, ContainerInfoEntry.of(find(h).infoUnheld()));
+                out.put(h, ContainerInfoEntry.of(registry.find(h).infoUnheld()));
             } catch (GardenException e) {
                 out.put(h, ContainerInfoEntry.failed(e));
             }
@@ -177,7 +162,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
         Map<String, ContainerMetricsEntry> out = new LinkedHashMap<>();
         for (String h : handles) {
             try {
-                out.put(h, ContainerMetricsEntry.of(find(h).metricsUnheld()));
+                out.put(h, ContainerMetricsEntry.of(registry.find(h).metricsUnheld()));
             } catch (GardenException e) {
                 out.put(h, ContainerMetricsEntry.failed(e));
             }
@@ -187,17 +172,17 @@ public final class ContainerManager implements GardenClient, VersionedContainers
 
     @Override
     public Container lookup(String handle) {
-        return find(handle);
+        return registry.find(handle);
     }
 
     @Override
     public long version(String handle) {
-        return find(handle).version();
+        return registry.find(handle).version();
     }
 
     @Override
     public long commit(String handle, long expectedVersion, ConfigChange change) {
-        return find(handle).commit(expectedVersion, change);
+        return registry.find(handle).commit(expectedVersion, change);
     }
 
     /** Stops the reaper. Containers and their processes keep running: they outlive the daemon. */
@@ -206,33 +191,14 @@ public final class ContainerManager implements GardenClient, VersionedContainers
         scheduler.shutdownNow();
     }
 
-    void forget(String handle, ManagedContainer c) {
-        containers.remove(handle, c);
-        try {
-            store.delete(handle);
-        } catch (GardenException e) {
-            log.warn("cannot delete saved state handle={} error={}", handle, e.getMessage());
-        }
-    }
-
-    ContainerStore store() {
-        return store;
-    }
-
-    private ManagedContainer find(String handle) {
-        ManagedContainer c = containers.get(handle);
-        if (c == null || !c.listed()) {
-            throw new ContainerNotFoundException(handle);
-        }
-        return c;
-    }
-
-    private GraceTimer newTimer(String handle, Duration grace) {
-        return new GraceTimer(scheduler, grace, () -> reap(handle));
+    /** A container with its configuration and grace timer, not yet registered nor backed. */
+    private ManagedContainer newContainer(String handle, Duration grace, Map<String, String> properties, long version) {
+        GraceTimer timer = new GraceTimer(scheduler, grace, () -> reap(handle));
+        return new ManagedContainer(handle, new ContainerConfig(handle, store, timer, properties, version), timer, registry);
     }
 
     private void reap(String handle) {
-        ManagedContainer c = containers.get(handle);
+        ManagedContainer c = registry.get(handle).orElse(null);
         if (c == null || !c.timer().idle()) {
             return;
         }
@@ -245,21 +211,5 @@ public final class ContainerManager implements GardenClient, VersionedContainers
                 log.warn("reaping failed handle={} error={}", handle, e.getMessage());
             }
         });
-    }
-
-    /**
-     * Garden handles travel as one URL path segment; a {@code /} could never be addressed again, and control
-     * characters would corrupt logs and file names.
-     */
-    private static void validateHandle(String handle) {
-        if (handle.isBlank() || handle.length() > 255) {
-            throw new InvalidRequestException("invalid handle '" + handle + "': must be 1 to 255 characters");
-        }
-        for (int i = 0; i < handle.length(); i++) {
-            char ch = handle.charAt(i);
-            if (ch == '/' || ch < 0x20 || ch == 0x7f) {
-                throw new InvalidRequestException("invalid handle '" + handle + "': must not contain '/' or control characters");
-            }
-        }
     }
 }

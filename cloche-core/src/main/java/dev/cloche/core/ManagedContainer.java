@@ -1,6 +1,5 @@
 package dev.cloche.core;
 
-import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.BandwidthLimits;
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.Container;
@@ -11,8 +10,6 @@ import dev.cloche.api.CpuLimits;
 import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.InvalidRequestException;
-import dev.cloche.api.Limits;
-import dev.cloche.api.VersionedContainers;
 import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
@@ -22,6 +19,7 @@ import dev.cloche.api.ProcessNotFoundException;
 import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
+import dev.cloche.api.VersionedContainers;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendProcess;
@@ -29,23 +27,19 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A container as the core sees it: the backend's container plus handle, properties and grace timer. Every
- * per-container call holds the grace timer while it runs (Garden's reaper semantics). Lifecycle changes (destroy)
- * take the write lock; everything else the read lock, so no call runs against a half-destroyed container.
+ * A container as the core sees it: its lifecycle and locking over the backend's container, its configuration
+ * ({@link ContainerConfig}) and its grace timer. Every per-container call holds the grace timer while it runs
+ * (Garden's reaper semantics). Destroy takes the write lock; every other call the read lock, so no call runs against
+ * a half-destroyed container. Nothing else is serialised here: configuration changes are ordered by the
+ * {@link ContainerConfig}, process starts per id by {@link ProcessStarts}; {@link dev.cloche.spi.BackendContainer}
+ * states what that gives a backend.
  */
 final class ManagedContainer implements Container {
     private static final Logger log = LoggerFactory.getLogger(ManagedContainer.class);
@@ -54,40 +48,37 @@ final class ManagedContainer implements Container {
     enum State { CREATING, ACTIVE, BROKEN, DESTROYING, DESTROYED }
 
     private final String handle;
-    private final ContainerManager manager;
+    private final ContainerConfig config;
     private final GraceTimer timer;
-    private final Map<String, String> properties = new ConcurrentHashMap<>();
+    /** Where this container's handle is held; it releases the handle when its destroy succeeded. */
+    private final ContainerRegistry registry;
+    private final ProcessStarts starts = new ProcessStarts();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    /**
-     * Serialises configuration changes (Garden's single changes and multi-change commits) and guards
-     * {@code version}; every change saves properties, grace time and version together, in change order.
-     */
-    private final ReentrantLock configLock = new ReentrantLock();
-    private long version = 1;
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
     private volatile String brokenReason = "";
 
-    ManagedContainer(String handle, ContainerManager manager, GraceTimer timer) {
+    ManagedContainer(String handle, ContainerConfig config, GraceTimer timer, ContainerRegistry registry) {
         this.handle = handle;
-        this.manager = manager;
+        this.config = config;
         this.timer = timer;
+        this.registry = registry;
     }
 
-    void created(BackendContainer b, Map<String, String> props) {
+    /** The backend built it (create) or found it again (restore). */
+    void created(BackendContainer b) {
         this.backend = b;
-        properties.putAll(props);
         state = State.ACTIVE;
     }
 
-    void restored(BackendContainer b, Map<String, String> props, long savedVersion) {
-        created(b, props);
-        version = savedVersion;
-    }
-
+    /** The backend found it but could not restore it. */
     void broken(String reason) {
         brokenReason = reason;
         state = State.BROKEN;
+    }
+
+    ContainerConfig config() {
+        return config;
     }
 
     GraceTimer timer() {
@@ -100,12 +91,7 @@ final class ManagedContainer implements Container {
     }
 
     boolean matches(Map<String, String> filter) {
-        for (Map.Entry<String, String> e : filter.entrySet()) {
-            if (!e.getValue().equals(properties.get(e.getKey()))) {
-                return false;
-            }
-        }
-        return true;
+        return config.matches(filter);
     }
 
     @Override
@@ -134,25 +120,8 @@ final class ManagedContainer implements Container {
             BackendContainer b = backend();
             BackendInfo i = b.info();
             return new ContainerInfo(i.state(), i.events(), i.hostIp(), i.containerIp(), "", i.externalIp(),
-                    i.containerPath(), b.processIds(), withNetworkProperties(properties, i), i.mappedPorts());
+                    i.containerPath(), b.processIds(), NetworkProperties.with(config.properties(), i), i.mappedPorts());
         });
-    }
-
-    /** Guardian mirrors the network facts into Info's properties as {@code garden.network.*} (GATS reads them there). */
-    static Map<String, String> withNetworkProperties(Map<String, String> properties, BackendInfo i) {
-        Map<String, String> out = new TreeMap<>(properties);
-        if (!i.containerIp().isEmpty()) {
-            out.put("garden.network.host-ip", i.hostIp());
-            out.put("garden.network.container-ip", i.containerIp());
-            out.put("garden.network.external-ip", i.externalIp());
-            StringBuilder ports = new StringBuilder("[");
-            for (PortMapping p : i.mappedPorts()) {
-                if (ports.length() > 1) ports.append(',');
-                ports.append("{\"HostPort\":").append(p.hostPort()).append(",\"ContainerPort\":").append(p.containerPort()).append('}');
-            }
-            out.put("garden.network.mapped-ports", ports.append(']').toString());
-        }
-        return out;
     }
 
     @Override
@@ -208,25 +177,10 @@ final class ManagedContainer implements Container {
 
     @Override
     public Process run(ProcessSpec spec, ProcessIO io) {
-        if (!spec.image().uri().isEmpty()) {
-            throw new InvalidRequestException("running a process in its own image is not supported yet: " + spec.image().uri());
-        }
-        if (!spec.bindMounts().isEmpty()) {
-            throw new InvalidRequestException("bind mounts are only allowed for processes that run in their own image");
-        }
-        if (spec.path().isEmpty()) {
-            throw new InvalidRequestException("process spec has no path");
-        }
+        ProcessStarts.validate(spec);
         return held("run", () -> {
-            BackendContainer b = backend();
-            String id = spec.id().isEmpty() ? UUID.randomUUID().toString() : spec.id();
-            b.process(id).ifPresent(existing -> {
-                if (!existing.exit().isDone()) {
-                    throw new AlreadyExistsException("process id '" + id + "' already in use");
-                }
-            });
-            BackendProcess p = b.run(spec.withId(id));
-            log.debug("started process handle={} id={} path={}", handle, id, spec.path());
+            BackendProcess p = starts.start(backend(), spec);
+            log.debug("started process handle={} id={} path={}", handle, p.id(), spec.path());
             return new AttachedProcess(p, io, timer);
         });
     }
@@ -248,178 +202,45 @@ final class ManagedContainer implements Container {
         return read("metrics", () -> backend().metrics());
     }
 
+    /**
+     * Under the read lock like every other change, so a destroy cannot delete the saved state while this saves it;
+     * no hold: setting the grace time restarts the countdown in full anyway.
+     */
     @Override
     public void setGraceTime(Duration graceTime) {
-        if (graceTime.isNegative()) {
-            throw new InvalidRequestException("grace time must not be negative: " + graceTime);
-        }
-        live();
-        configLock.lock();
-        try {
-            Duration old = timer.graceTime();
-            timer.set(graceTime);
-            try {
-                save(properties, version + 1);
-            } catch (RuntimeException e) {
-                timer.set(old);
-                throw e;
-            }
-            version++;
-        } finally {
-            configLock.unlock();
-        }
-    }
-
-    /** Saves the state of a new container (version 1). */
-    void persist() {
-        configLock.lock();
-        try {
-            save(properties, version);
-        } finally {
-            configLock.unlock();
-        }
-    }
-
-    /** Saves properties, grace time and version in one write; callers hold {@code configLock}. */
-    private void save(Map<String, String> props, long v) {
-        manager.store().save(handle, new ContainerStore.Saved(Map.copyOf(props), timer.graceTime(), v));
+        ContainerConfig.checkGraceTime(graceTime);
+        read("set grace time", () -> {
+            config.setGraceTime(graceTime);
+            return null;
+        });
     }
 
     /** The configuration version (see {@link VersionedContainers}). */
     long version() {
-        return read("version", () -> {
-            configLock.lock();
-            try {
-                return version;
-            } finally {
-                configLock.unlock();
-            }
-        });
+        return read("version", config::version);
     }
 
     /** One multi-change commit, all or nothing, if the version is still {@code expected}. */
     long commit(long expected, VersionedContainers.ConfigChange change) {
-        return held("commit", () -> {
-            configLock.lock();
-            try {
-                if (version != expected) {
-                    throw new ConflictException("version conflict on container " + handle + ": the change was prepared"
-                            + " against version " + expected + " but the current version is " + version
-                            + "; read it again and retry");
-                }
-                Transaction tx = new Transaction(expected);
-                try {
-                    change.apply(tx);
-                    save(tx.staged, version + 1);
-                } catch (RuntimeException e) {
-                    tx.rollback(e);
-                    throw e;
-                }
-                properties.clear();
-                properties.putAll(tx.staged);
-                return ++version;
-            } finally {
-                configLock.unlock();
-            }
-        });
-    }
-
-    /** A commit in progress; confined to the committing thread, which holds {@code configLock}. */
-    private final class Transaction implements VersionedContainers.ConfigTransaction {
-        private final long base;
-        private final Map<String, String> staged = new HashMap<>(properties);
-        private final Deque<Runnable> undo = new ArrayDeque<>();
-
-        Transaction(long base) {
-            this.base = base;
-        }
-
-        @Override
-        public Container container() {
-            return ManagedContainer.this;
-        }
-
-        @Override
-        public long baseVersion() {
-            return base;
-        }
-
-        @Override
-        public Map<String, String> properties() {
-            return Map.copyOf(staged);
-        }
-
-        @Override
-        public void setProperty(String name, String value) {
-            if (name.isEmpty()) {
-                throw new InvalidRequestException("property name must not be empty");
-            }
-            staged.put(name, value);
-        }
-
-        @Override
-        public void removeProperty(String name) {
-            staged.remove(name);
-        }
-
-        @Override
-        public void updateLimits(java.util.function.UnaryOperator<Limits> change) {
-            BackendContainer b = backend();
-            Limits old = b.limits();
-            b.updateLimits(change.apply(old));
-            undo.push(() -> b.updateLimits(old));
-        }
-
-        @Override
-        public void onRollback(Runnable action) {
-            undo.push(action);
-        }
-
-        /** Undoes in reverse order; every undo runs, and their failures are attached to the cause. */
-        void rollback(RuntimeException cause) {
-            while (!undo.isEmpty()) {
-                try {
-                    undo.pop().run();
-                } catch (RuntimeException e) {
-                    log.error("commit rollback step failed handle={} error={}", handle, e.toString());
-                    cause.addSuppressed(e);
-                }
-            }
-        }
+        return held("commit", () -> config.commit(expected, change, this, this::backend));
     }
 
     @Override
     public Map<String, String> properties() {
-        return held("properties", () -> Map.copyOf(properties));
+        return held("properties", config::properties);
     }
 
     @Override
     public String property(String name) {
-        return held("property", () -> {
-            String v = properties.get(name);
-            if (v == null) {
-                throw new InvalidRequestException("property does not exist: " + name);
-            }
-            return v;
-        });
+        return held("property", () -> config.property(name)
+                .orElseThrow(() -> new InvalidRequestException("property does not exist: " + name)));
     }
 
     @Override
     public void setProperty(String name, String value) {
-        if (name.isEmpty()) {
-            throw new InvalidRequestException("property name must not be empty");
-        }
+        ContainerConfig.checkPropertyName(name);
         held("set property", () -> {
-            configLock.lock();
-            try {
-                Map<String, String> next = new HashMap<>(properties);
-                next.put(name, value);
-                save(next, version + 1);
-                properties.put(name, value);
-                version++;
-            } finally {
-                configLock.unlock();
-            }
+            config.setProperty(name, value);
             return null;
         });
     }
@@ -427,18 +248,7 @@ final class ManagedContainer implements Container {
     @Override
     public void removeProperty(String name) {
         held("remove property", () -> {
-            configLock.lock();
-            try {
-                if (properties.containsKey(name)) {
-                    Map<String, String> next = new HashMap<>(properties);
-                    next.remove(name);
-                    save(next, version + 1);
-                    properties.remove(name);
-                    version++;
-                }
-            } finally {
-                configLock.unlock();
-            }
+            config.removeProperty(name);
             return null;
         });
     }
@@ -460,7 +270,8 @@ final class ManagedContainer implements Container {
                 backend.destroy();
             }
             state = State.DESTROYED;
-            manager.forget(handle, this);
+            registry.release(this);
+            config.forget();
             log.info("destroyed container handle={} duration_ms={}", handle, (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {
             // Keep it listed so the user sees it and can destroy again; the backend's destroy is idempotent.
@@ -480,12 +291,6 @@ final class ManagedContainer implements Container {
         return backend;
     }
 
-    private void live() {
-        if (!listed()) {
-            throw new ContainerNotFoundException(handle);
-        }
-    }
-
     /** Runs a call under the read lock while holding the grace timer. */
     private <T> T held(String what, Supplier<T> call) {
         timer.hold();
@@ -496,10 +301,13 @@ final class ManagedContainer implements Container {
         }
     }
 
+    /** Runs a call under the read lock, on a listed container, with only {@code GardenException}s leaving it. */
     private <T> T read(String what, Supplier<T> call) {
         lock.readLock().lock();
         try {
-            live();
+            if (!listed()) {
+                throw new ContainerNotFoundException(handle);
+            }
             return call.get();
         } catch (RuntimeException e) {
             throw Errors.wrap(what + " " + handle, e);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloche.api.ConflictException;
+import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.CpuLimits;
@@ -16,9 +17,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +142,121 @@ class VersionedConfigTest {
         assertThat(won).hasValue(1);
         assertThat(conflicts).hasValue(n - 1);
         assertThat(manager.version("race")).isEqualTo(2);
+    }
+
+    @Test
+    void aChangeWhoseSaveFailsChangesNothing() {
+        TestStore store = new TestStore();
+        try (ContainerManager m = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS, store)) {
+            m.create(ContainerSpec.withHandle("s").withProperties(Map.of("a", "1")));
+            m.lookup("s").setGraceTime(Duration.ofMinutes(1));
+            store.failing = true;
+            assertThatThrownBy(() -> m.lookup("s").setProperty("b", "2")).hasMessageContaining("disk full");
+            assertThatThrownBy(() -> m.lookup("s").removeProperty("a")).hasMessageContaining("disk full");
+            assertThatThrownBy(() -> m.lookup("s").setGraceTime(Duration.ofMinutes(2))).hasMessageContaining("disk full");
+            List<String> undone = new ArrayList<>();
+            assertThatThrownBy(() -> m.commit("s", 2, tx -> {
+                tx.setProperty("c", "3");
+                tx.onRollback(() -> undone.add("undo"));
+            })).hasMessageContaining("disk full");
+            assertThat(undone).containsExactly("undo");
+            store.failing = false;
+            assertThat(m.version("s")).isEqualTo(2);
+            assertThat(m.lookup("s").properties()).isEqualTo(Map.of("a", "1"));
+            m.lookup("s").setProperty("d", "4");
+            assertThat(store.last).isEqualTo(new ContainerStore.Saved(Map.of("a", "1", "d", "4"), Duration.ofMinutes(1), 3));
+        }
+    }
+
+    @Test
+    void aCreateWhoseStateCannotBeSavedIsUndoneBeforeAnyoneSeesIt() {
+        TestStore store = new TestStore();
+        FakeBackend b = new FakeBackend();
+        try (ContainerManager m = ContainerManager.start(b, CoreConfig.DEFAULTS, store)) {
+            List<String> seenWhileSaving = new ArrayList<>();
+            store.failing = true;
+            store.beforeNextSave = () -> {
+                m.containers(Map.of()).forEach(c -> seenWhileSaving.add(c.handle()));
+                try {
+                    seenWhileSaving.add(m.lookup("n").handle());
+                } catch (ContainerNotFoundException expected) {
+                    // not listed until saved
+                }
+            };
+            assertThatThrownBy(() -> m.create(ContainerSpec.withHandle("n"))).hasMessageContaining("disk full");
+            assertThat(seenWhileSaving).isEmpty();
+            assertThat(b.createCalls()).isEqualTo(1);
+            assertThat(b.destroyCalls()).isEqualTo(1);
+            store.failing = false;
+            assertThat(m.create(ContainerSpec.withHandle("n")).handle()).isEqualTo("n");
+        }
+    }
+
+    @Test
+    void aDestroyWaitsForAGraceTimeChangeBeingSavedSoTheSavedStateIsNotLeftBehind() throws Exception {
+        TestStore store = new TestStore();
+        try (ContainerManager m = ContainerManager.start(new FakeBackend(), CoreConfig.DEFAULTS, store);
+                var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Container c = m.create(ContainerSpec.withHandle("g"));
+            CountDownLatch saving = new CountDownLatch(1);
+            CountDownLatch letSave = new CountDownLatch(1);
+            store.beforeNextSave = () -> {
+                saving.countDown();
+                await(letSave);
+            };
+            Future<?> setting = threads.submit(() -> c.setGraceTime(Duration.ofMinutes(1)));
+            await(saving);
+            Future<?> destroying = threads.submit(c::destroy);
+            try {
+                Thread.sleep(300);
+                assertThat(destroying).as("destroy ran while the grace time was being saved").isNotDone();
+            } finally {
+                letSave.countDown();
+            }
+            setting.get(10, TimeUnit.SECONDS);
+            destroying.get(10, TimeUnit.SECONDS);
+            assertThat(store.saved).doesNotContainKey("g");
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Keeps saves in memory; fails every save while {@code failing}; runs {@code beforeNextSave} once. */
+    private static final class TestStore implements ContainerStore {
+        final Map<String, Saved> saved = new ConcurrentHashMap<>();
+        volatile boolean failing;
+        volatile Saved last;
+        volatile Runnable beforeNextSave;
+
+        @Override
+        public void save(String handle, Saved s) {
+            Runnable before = beforeNextSave;
+            beforeNextSave = null;
+            if (before != null) {
+                before.run();
+            }
+            if (failing) {
+                throw GardenError.internal("cannot save state of container " + handle + ": disk full");
+            }
+            saved.put(handle, s);
+            last = s;
+        }
+
+        @Override
+        public Optional<Saved> load(String handle) {
+            return Optional.ofNullable(saved.get(handle));
+        }
+
+        @Override
+        public void delete(String handle) {
+            saved.remove(handle);
+        }
     }
 
     @Test

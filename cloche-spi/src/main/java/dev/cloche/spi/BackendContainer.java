@@ -12,16 +12,35 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One container of a backend. The core serialises state-changing calls per handle; reads may run concurrently.
- * After {@link #destroy()} every other method may throw {@link dev.cloche.api.ContainerNotFoundException}.
+ * One container of a backend.
+ *
+ * <p><b>Concurrency</b>: the core does <em>not</em> serialise calls on a container, except these:
+ * <ul>
+ *   <li>{@link #destroy()} runs alone: when it starts no other call on this container is in progress, none starts
+ *       before it returns, and two destroys never overlap. After a successful destroy the core makes no further
+ *       call on the container; after a failed one the container is used as before and may be destroyed again.</li>
+ *   <li>{@link #updateLimits} is called only inside a configuration commit, and commits on one container are
+ *       serialised, so two updateLimits never overlap (each may overlap any call but destroy, {@link #limits()}
+ *       included).</li>
+ *   <li>{@link #run} is never called twice at once with the same process id.</li>
+ * </ul>
+ * Every other pair may run at the same time on one container, including a call with itself: two runs (different
+ * ids), run and streamIn, run and stop (a run may start while a stop is in progress), streamIn and streamOut, info
+ * and any call but destroy. The core's lock covers a call only until it returns: the {@link BackendProcess}es and
+ * the stream from {@link #streamOut} it handed out are used afterwards, concurrently with every call here,
+ * {@link #destroy()} included (and may fail once the container is destroyed).
  */
 public interface BackendContainer {
 
     String handle();
 
     /**
-     * Starts a process. {@code spec.id()} is set by the core and unique among this container's live processes.
-     * Output is captured from the first byte, so attachers opened later miss nothing.
+     * Starts a process. Output is captured from the first byte, so attachers opened later miss nothing.
+     *
+     * <p>The core has checked the spec, and the backend does not check it again: {@code spec.id()} is set (never
+     * empty), no live process of this container has it ({@link #process} finds none, or one that has exited, which
+     * this run replaces) and no other run with it is in progress; {@code spec.path()} is not empty; the spec has no
+     * image and no bind mounts (the core refuses both until processes can run in their own image).
      *
      * @throws dev.cloche.api.ExecutableNotFoundException when the executable does not exist in the container
      */

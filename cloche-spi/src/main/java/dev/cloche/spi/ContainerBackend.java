@@ -5,14 +5,26 @@ import java.util.List;
 
 /**
  * The mechanics of containers on one kind of engine (Linux/runc, later Docker engine, Kubernetes). The core
- * ({@code ContainerManager}) owns handles, locking, properties, grace time and events; it calls a backend for one
- * container at a time and never concurrently for the same handle.
+ * ({@code ContainerManager}) owns handles, locking, properties, grace time, process ids and events, and checks
+ * requests before a backend sees them; a backend does not check those policies again. It may still refuse what only
+ * it can know (its own on-disk or kernel state), with an error that says so.
+ *
+ * <p><b>What the core has checked before {@link #create}</b>: the handle is valid (1 to 255 characters, no
+ * {@code /}, no control characters) and reserved: no container the core holds has it (being created, live, broken
+ * or being destroyed), and no other create for it runs. Counting this one, the core holds at most
+ * {@link Capacity#maxContainers()} containers (as the backend reported at the core's start).
+ *
+ * <p><b>Concurrency</b>, exactly as the core calls: {@link #capacity()} at any time; {@link #restore()} once, at
+ * the core's start, before any create; {@code create} concurrently for different handles, never twice at once for
+ * one handle, and no call reaches a container before its {@code create} returned (should the core fail to save
+ * the new container's state, its only call is {@link BackendContainer#destroy()}). Calls on containers follow
+ * {@link BackendContainer}. The core never calls {@link #close()}: whoever built the backend closes it after the core.
  */
 public interface ContainerBackend extends AutoCloseable {
 
     /**
-     * Builds and starts a container whose handle the core has already chosen and reserved. On failure the backend
-     * has undone everything it did (no mount, cgroup, runtime state or depot entry is left) and throws a
+     * Builds and starts a container whose handle the core has already chosen and reserved (see above). On failure the
+     * backend has undone everything it did (no mount, cgroup, runtime state or depot entry is left) and throws a
      * {@link dev.cloche.api.GardenException}.
      */
     BackendContainer create(BackendSpec spec);
