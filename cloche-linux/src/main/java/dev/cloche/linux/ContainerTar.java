@@ -4,7 +4,7 @@ import dev.cloche.api.GardenError;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.OciProcess;
-import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.linux.sys.ProcessTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -131,7 +131,7 @@ final class ContainerTar {
                 parts.runtime().kill(oneShot.get(), "KILL", true);
             } else {
                 // runc exec is the tar's parent and reaps it, so its pid is stable while runc lives
-                readPid().filter(pid -> child.isAlive()).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+                readPid().filter(pid -> child.isAlive()).flatMap(parts.processes()::find).ifPresent(ProcessTable.Handle::kill);
             }
             try {
                 child.getOutputStream().close();
@@ -169,7 +169,7 @@ final class ContainerTar {
                 if (parts.runtime().state(runId).isPresent()) {
                     parts.runtime().kill(runId, "KILL", true);
                     parts.runtime().state(runId).filter(s -> s.pid() > 0)
-                            .ifPresent(s -> ProcFs.awaitGone(List.of(s.pid()), KILL_WAIT));
+                            .ifPresent(s -> parts.processes().awaitGone(List.of(s.pid()), KILL_WAIT));
                     parts.runtime().delete(runId);
                 }
             });

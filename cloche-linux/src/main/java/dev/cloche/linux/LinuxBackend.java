@@ -29,6 +29,7 @@ import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.linux.sys.ProcessTable;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
@@ -62,7 +63,7 @@ final class LinuxBackend implements ContainerBackend {
     /** Everything a container needs from its backend. */
     record Parts(Settings settings, CommandRunner runner, Mounts mounts, OciRuntime runtime, Cgroups cgroups,
                  Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher,
-                 LimitedStart limitedStart) {
+                 LimitedStart limitedStart, ProcessTable processes) {
         Volumizer volumizer(boolean privileged) {
             return privileged ? privilegedVolumes : unprivilegedVolumes;
         }
@@ -84,7 +85,7 @@ final class LinuxBackend implements ContainerBackend {
         this.parts = new Parts(settings, runner, mounts, runtime, cgroups,
                 Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
                 ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK),
-                LimitedStart.of(cgroups, settings.pidLimitRetry()));
+                LimitedStart.of(cgroups, settings.pidLimitRetry()), ProcessTable.procfs());
         this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
         this.containersDir = settings.depot().resolve("containers");
         this.networker = Networkers.of(settings.net(), runner);

@@ -25,7 +25,7 @@ import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
-import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.linux.sys.ProcessTable;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendProcess;
@@ -156,7 +156,7 @@ final class LinuxContainer implements BackendContainer {
             argv.addAll(List.of(pdir.toString(), "--"));
             argv.addAll(parts.runtime().execDetachedArgv(meta.id(), json, pdir.resolve("pid"), pdir.resolve("runtime.log"), console.isPresent()));
             try {
-                return MonitoredProcess.start(id, pdir, console.isPresent(), argv, parts.runner(), parts.watcher());
+                return MonitoredProcess.start(id, pdir, console.isPresent(), argv, parts.runner(), parts.watcher(), parts.processes());
             } catch (RuntimeException | IOException e) {
                 killStrayStart(pdir);
                 Trees.deleteRecursively(pdir);
@@ -235,14 +235,14 @@ final class LinuxContainer implements BackendContainer {
         if (!kill) {
             // TERM everything but the init first: the init exits on TERM, and with it the kernel would KILL the rest
             for (long pid : parts.cgroups().pids(group)) {
-                if (pid != init) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+                if (pid != init) parts.processes().find(pid).ifPresent(ProcessTable.Handle::terminate);
             }
-            ProcFs.awaitGone(parts.cgroups().pids(group).stream().filter(p -> p != init).toList(), STOP_GRACE);
+            parts.processes().awaitGone(parts.cgroups().pids(group).stream().filter(p -> p != init).toList(), STOP_GRACE);
         }
         parts.runtime().kill(meta.id(), "KILL", true);
         List<Long> left = new ArrayList<>(parts.cgroups().pids(group));
         if (init > 0) left.add(init);
-        if (!ProcFs.awaitGone(left, KILL_WAIT)) {
+        if (!parts.processes().awaitGone(left, KILL_WAIT)) {
             throw GardenError.internal("processes of " + meta.handle() + " survived SIGKILL");
         }
         awaitProcessExits();
@@ -289,7 +289,7 @@ final class LinuxContainer implements BackendContainer {
         for (Path pdir : dirs) {
             processSeq.set(Math.max(processSeq.get(), Long.parseLong(pdir.getFileName().toString())));
             try {
-                switch (MonitoredProcess.restore(pdir, parts.watcher())) {
+                switch (MonitoredProcess.restore(pdir, parts.watcher(), parts.processes())) {
                     case MonitoredProcess.Found.Restored(MonitoredProcess p) -> {
                         p.orphan().ifPresent(this::killOrphan);
                         synchronized (processes) {
@@ -348,7 +348,7 @@ final class LinuxContainer implements BackendContainer {
     private void killOrphan(long pid, String why) {
         if (parts.cgroups().pids(group).contains(pid)) {
             LOG.warn("killing process {} of {}: {}", pid, meta.handle(), why);
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            parts.processes().find(pid).ifPresent(ProcessTable.Handle::kill);
         }
     }
 
@@ -479,7 +479,7 @@ final class LinuxContainer implements BackendContainer {
     private Optional<Path> xattrRoot() {
         if (state == State.STOPPED) return Optional.of(rootfs());
         long init = initPid();
-        return init > 0 ? Optional.of(Path.of("/proc/" + init + "/root")) : Optional.empty();
+        return init > 0 ? Optional.of(parts.processes().root(init)) : Optional.empty();
     }
 
     @Override
@@ -676,13 +676,7 @@ final class LinuxContainer implements BackendContainer {
      * not be done: the caller falls back to the runtime.
      */
     private boolean killInit(long init) {
-        if (init <= 0) return false;
-        Optional<dev.cloche.linux.sys.Pidfd> fd = dev.cloche.linux.sys.Pidfd.open(init);
-        if (fd.isEmpty()) return false;
-        try (dev.cloche.linux.sys.Pidfd p = fd.get()) {
-            if (!parts.cgroups().pids(group).contains(init)) return false;
-            return p.signal(9) && p.awaitExit(KILL_WAIT);
-        }
+        return parts.processes().killPinned(init, () -> parts.cgroups().pids(group).contains(init), KILL_WAIT);
     }
 
     /**
@@ -697,7 +691,7 @@ final class LinuxContainer implements BackendContainer {
         }
         List<Long> pids = new ArrayList<>(parts.cgroups().pids(group));
         if (init > 0) pids.add(init);
-        if (!ProcFs.awaitGone(pids, KILL_WAIT)) {
+        if (!parts.processes().awaitGone(pids, KILL_WAIT)) {
             failures.add(GardenError.internal("processes " + pids + " survived SIGKILL"));
         }
         try {

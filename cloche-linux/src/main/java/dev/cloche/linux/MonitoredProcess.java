@@ -7,15 +7,14 @@ import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.Fifo;
-import dev.cloche.linux.sys.Holes;
-import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.linux.sys.ProcessTable;
+import dev.cloche.linux.sys.SparseFiles;
 import dev.cloche.spi.BackendProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -63,7 +62,8 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     private long changes;
     private volatile long pid = -1;
     private volatile long monitorPid = -1;
-    private volatile Optional<ProcessHandle> monitor = Optional.empty();
+    private final ProcessTable table;
+    private volatile Optional<ProcessTable.Handle> monitor = Optional.empty();
     private volatile boolean adopted;
     private volatile AutoCloseable watch = () -> {};
     private volatile boolean closed;
@@ -72,7 +72,8 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     private final java.util.Set<Tail> tails = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Map<Path, Long> released = new java.util.HashMap<>();
 
-    private MonitoredProcess(String id, Path dir, boolean tty) {
+    private MonitoredProcess(String id, Path dir, boolean tty, ProcessTable table) {
+        this.table = table;
         this.id = id;
         this.dir = dir;
         this.tty = tty;
@@ -85,10 +86,10 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
      * {@code process.json} and our own files.
      */
     static MonitoredProcess start(String id, Path dir, boolean tty, List<String> monitorArgv, CommandRunner runner,
-                                  DirectoryWatcher watcher) throws IOException {
+                                  DirectoryWatcher watcher, ProcessTable table) throws IOException {
         Files.writeString(dir.resolve(ID_FILE), id);
         if (tty) Files.writeString(dir.resolve(TTY_FILE), "");
-        MonitoredProcess p = new MonitoredProcess(id, dir, tty);
+        MonitoredProcess p = new MonitoredProcess(id, dir, tty, table);
         // watching before the start: a process that exits at once must not slip past us
         p.watch = watcher.watch(dir, p::onChange);
         try {
@@ -118,14 +119,14 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         record NeverStarted(Path dir, String reason) implements Found {}
     }
 
-    static Found restore(Path dir, DirectoryWatcher watcher) throws IOException {
+    static Found restore(Path dir, DirectoryWatcher watcher, ProcessTable table) throws IOException {
         String id;
         try {
             id = Files.readString(dir.resolve(ID_FILE));
         } catch (NoSuchFileException e) {
             return new Found.NeverStarted(dir, "no process id recorded");
         }
-        MonitoredProcess p = new MonitoredProcess(id, dir, Files.exists(dir.resolve(TTY_FILE)));
+        MonitoredProcess p = new MonitoredProcess(id, dir, Files.exists(dir.resolve(TTY_FILE)), table);
         p.pid = readLong(dir.resolve("pid"));
         p.adoptMonitor();
         Optional<Integer> code = readExit(dir);
@@ -133,7 +134,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
             p.exit.complete(code.get());
             return new Found.Restored(p);
         }
-        boolean live = p.monitor.filter(ProcessHandle::isAlive).isPresent() && monitorRuns(p.monitorPid, dir);
+        boolean live = p.monitor.filter(ProcessTable.Handle::isAlive).isPresent() && p.monitorRuns();
         if (live) {
             p.watch = watcher.watch(dir, p::onChange);
             p.onChange(); // the exit may have landed between the checks and the watch
@@ -152,21 +153,16 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     }
 
     /** The monitor is who we think it is: /proc/PID/cmdline names cloche-monitor and this directory (pid reuse). */
-    private static boolean monitorRuns(long pid, Path dir) {
-        try {
-            String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.ISO_8859_1);
-            List<String> args = List.of(cmdline.split("\0"));
-            return !args.isEmpty() && args.getFirst().endsWith("cloche-monitor") && args.contains(dir.toString());
-        } catch (IOException e) {
-            return false;
-        }
+    private boolean monitorRuns() {
+        List<String> args = table.commandLine(monitorPid);
+        return !args.isEmpty() && args.getFirst().endsWith("cloche-monitor") && args.contains(dir.toString());
     }
 
     private void adoptMonitor() {
         long m = readLong(dir.resolve("monitor.pid"));
         monitorPid = m;
         // a handle remembers the start time, so isAlive() is false for a recycled pid
-        monitor = m > 0 ? ProcessHandle.of(m) : Optional.empty();
+        monitor = m > 0 ? table.find(m) : Optional.empty();
         adopted = true;
     }
 
@@ -225,7 +221,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
 
     /** Only a monitor we have adopted can be gone: during the start its pid is not known yet. */
     private boolean monitorGone() {
-        return adopted && monitor.map(h -> !h.isAlive() || ProcFs.goneOrZombie(h.pid())).orElse(true);
+        return adopted && monitor.map(h -> !h.isAlive() || table.goneOrZombie(h.pid())).orElse(true);
     }
 
     private void closeWatch() {
@@ -282,10 +278,10 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         pid = p;
         // pid-safe: the monitor reaps the process before it records the exit, so while the process is the
         // monitor's child its pid cannot have been reused; the handle's start time guards the rest
-        ProcessHandle.of(p).ifPresent(h -> {
-            if (h.parent().map(ProcessHandle::pid).orElse(-1L) != monitorPid) return;
-            if (signal == Signal.KILL) h.destroyForcibly();
-            else h.destroy();
+        table.find(p).ifPresent(h -> {
+            if (h.parentPid() != monitorPid) return;
+            if (signal == Signal.KILL) h.kill();
+            else h.terminate();
         });
     }
 
@@ -304,7 +300,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
 
     /** Waits (bounded) until the monitor has exited, so its directory can be deleted without racing its last writes. */
     boolean awaitMonitorGone(Duration timeout) {
-        return monitorPid <= 0 || ProcFs.awaitGone(List.of(monitorPid), timeout);
+        return monitorPid <= 0 || table.awaitGone(List.of(monitorPid), timeout);
     }
 
     /**
@@ -349,7 +345,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
             if (slowest == Long.MAX_VALUE || end - from < RELEASE_STEP) return;
             released.put(file, end);
             try {
-                Holes.punch(file, from, end - from);
+                SparseFiles.punchHole(file, from, end - from);
             } catch (IOException e) {
                 // the filesystem cannot (or the file is gone): the output simply stays
                 LOG.debug("cannot release consumed output of {}: {}", file, e.toString());
@@ -392,7 +388,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
                     try {
                         channel = FileChannel.open(file, StandardOpenOption.READ);
                         synchronized (released) {
-                            position = Holes.dataStart(file);
+                            position = SparseFiles.dataStart(file);
                         }
                     } catch (NoSuchFileException e) {
                         if (channel != null) channel.close();
