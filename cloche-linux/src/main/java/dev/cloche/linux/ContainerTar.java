@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,14 +28,14 @@ final class ContainerTar {
 
     private final LinuxBackend.Parts parts;
     private final String id;
-    private final Path dir;
+    private final Depot.Entry entry;
     private final String group;
     private final AtomicLong seq;
 
-    ContainerTar(LinuxBackend.Parts parts, String id, Path dir, String group, AtomicLong seq) {
+    ContainerTar(LinuxBackend.Parts parts, String id, Depot.Entry entry, String group, AtomicLong seq) {
         this.parts = parts;
         this.id = id;
-        this.dir = dir;
+        this.entry = entry;
         this.group = group;
         this.seq = seq;
     }
@@ -44,32 +43,31 @@ final class ContainerTar {
     /** Starts {@code p} with piped stdio; stderr is collected for the error message. */
     Helper start(OciProcess p, boolean stopped) {
         long n = seq.incrementAndGet();
-        Path files = dir.resolve("helpers").resolve("t" + n);
+        Depot.TarFiles files = entry.tar(n);
         try {
-            Files.createDirectories(files);
+            Files.createDirectories(files.dir());
             java.lang.Process child;
             Optional<String> oneShot;
             if (stopped) {
                 String runId = id + "-t" + n;
-                Files.writeString(files.resolve("config.json"), oneShotConfig(p, group + "/tar-" + n));
-                child = parts.runtime().run(runId, files);
+                Files.writeString(files.config(), oneShotConfig(p, group + "/tar-" + n));
+                child = parts.runtime().run(runId, files.dir());
                 oneShot = Optional.of(runId);
             } else {
-                Path json = files.resolve("process.json");
-                Files.writeString(json, BundleJson.process(p));
-                child = parts.runtime().exec(id, json, files.resolve("pid"));
+                Files.writeString(files.processJson(), BundleJson.process(p));
+                child = parts.runtime().exec(id, files.processJson(), files.pid());
                 oneShot = Optional.empty();
             }
             return new Helper(child, files, oneShot);
         } catch (IOException | RuntimeException e) {
-            Trees.deleteRecursively(files);
+            Trees.deleteRecursively(files.dir());
             throw GardenError.internal("cannot start tar in container " + id + ": " + e.getMessage(), e);
         }
     }
 
     @SuppressWarnings("unchecked")
     private String oneShotConfig(OciProcess p, String cgroup) throws IOException {
-        Map<String, Object> config = LinuxBackend.JSON.readValue(Files.readString(dir.resolve("config.json")), Map.class);
+        Map<String, Object> config = LinuxBackend.JSON.readValue(Files.readString(entry.config()), Map.class);
         config.put("process", LinuxBackend.JSON.readValue(BundleJson.process(p), Map.class));
         ((Map<String, Object>) config.get("linux")).put("cgroupsPath", cgroup);
         return LinuxBackend.JSON.writeValueAsString(config);
@@ -78,13 +76,13 @@ final class ContainerTar {
     /** One running tar. {@link #close()} kills it if still running and removes everything it left. */
     final class Helper implements AutoCloseable {
         private final java.lang.Process child;
-        private final Path files;
+        private final Depot.TarFiles files;
         private final Optional<String> oneShot;
         private final ByteArrayOutputStream err = new ByteArrayOutputStream();
         private final Thread errPump;
         private boolean closed;
 
-        private Helper(java.lang.Process child, Path files, Optional<String> oneShot) {
+        private Helper(java.lang.Process child, Depot.TarFiles files, Optional<String> oneShot) {
             this.child = child;
             this.files = files;
             this.oneShot = oneShot;
@@ -148,7 +146,7 @@ final class ContainerTar {
 
         private Optional<Long> readPid() {
             try {
-                return Optional.of(Long.parseLong(Files.readString(files.resolve("pid")).strip()));
+                return Optional.of(Long.parseLong(Files.readString(files.pid()).strip()));
             } catch (IOException | NumberFormatException e) {
                 return Optional.empty();
             }
@@ -173,7 +171,7 @@ final class ContainerTar {
                     parts.runtime().delete(runId);
                 }
             });
-            Trees.deleteRecursively(files);
+            Trees.deleteRecursively(files.dir());
         }
     }
 }

@@ -49,9 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /** One runc/crun container with its overlay, cgroups and depot entry {@code <depot>/containers/<id>}. */
 final class LinuxContainer implements BackendContainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LinuxContainer.class);
-    static final String INIT_PID = "init.pid";
     /** Where process directories were kept before they moved to the process root (restored, never created). */
-    static final String LEGACY_PROCESSES = "p";
+    static final String LEGACY_PROCESSES = Depot.Entry.LEGACY_PROCESSES;
     private static final int MAX_SOCKET_PATH = 107;
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
@@ -60,7 +59,7 @@ final class LinuxContainer implements BackendContainer {
 
     private final LinuxBackend.Parts parts;
     private volatile DepotMeta meta;
-    private final Path dir;
+    private final Depot.Entry entry;
     private final String group;
     private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
     private final AtomicLong helperSeq = new AtomicLong();
@@ -68,10 +67,10 @@ final class LinuxContainer implements BackendContainer {
     private volatile State state = State.ACTIVE;
     private volatile ContainerNet net = ContainerNet.none();
 
-    LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Path dir) {
+    LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Depot.Entry entry) {
         this.parts = parts;
         this.meta = meta;
-        this.dir = dir;
+        this.entry = entry;
         this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
     }
 
@@ -86,7 +85,7 @@ final class LinuxContainer implements BackendContainer {
     }
 
     private Path rootfs() {
-        return parts.volumizer(meta.privileged()).rootfs(dir);
+        return entry.volume().merged();
     }
 
     private void requireExists() {
@@ -140,26 +139,26 @@ final class LinuxContainer implements BackendContainer {
 
     /** One attempt: a fresh process directory and its monitor; nothing of it is left when the start fails. */
     private MonitoredProcess startMonitored(String id, OciProcess process, Optional<OciProcess.ConsoleSize> console) {
-        // short names: the monitor's console socket lives in this directory and sun_path holds 107 bytes
-        Path pdir = processDir().resolve(Long.toString(processSeq.incrementAndGet()));
-        if (console.isPresent() && pdir.resolve("console.sock").toString().length() > MAX_SOCKET_PATH) {
-            throw GardenError.internal("depot path too long for a TTY console socket: " + pdir
-                    + " (use a depot path shorter by " + (pdir.resolve("console.sock").toString().length() - MAX_SOCKET_PATH) + " bytes)");
+        // the monitor's console socket lives in this directory and sun_path holds 107 bytes
+        Depot.ProcessDir pdir = entry.process(processSeq.incrementAndGet());
+        String socket = pdir.consoleSocket().toString();
+        if (console.isPresent() && socket.length() > MAX_SOCKET_PATH) {
+            throw GardenError.internal("depot path too long for a TTY console socket: " + pdir.dir()
+                    + " (use a depot path shorter by " + (socket.length() - MAX_SOCKET_PATH) + " bytes)");
         }
         try {
-            Files.createDirectories(pdir);
-            Path json = pdir.resolve("process.json");
-            Files.writeString(json, BundleJson.process(process));
+            Files.createDirectories(pdir.dir());
+            Files.writeString(pdir.processJson(), BundleJson.process(process));
             List<String> argv = new ArrayList<>();
             argv.add(parts.settings().monitorBinary().toString());
             console.ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
-            argv.addAll(List.of(pdir.toString(), "--"));
-            argv.addAll(parts.runtime().execDetachedArgv(meta.id(), json, pdir.resolve("pid"), pdir.resolve("runtime.log"), console.isPresent()));
+            argv.addAll(List.of(pdir.dir().toString(), "--"));
+            argv.addAll(parts.runtime().execDetachedArgv(meta.id(), pdir.processJson(), pdir.pid(), pdir.runtimeLog(), console.isPresent()));
             try {
                 return MonitoredProcess.start(id, pdir, console.isPresent(), argv, parts.runner(), parts.watcher(), parts.processes());
             } catch (RuntimeException | IOException e) {
                 killStrayStart(pdir);
-                Trees.deleteRecursively(pdir);
+                Trees.deleteRecursively(pdir.dir());
                 throw e;
             }
         } catch (IOException e) {
@@ -171,7 +170,7 @@ final class LinuxContainer implements BackendContainer {
     private void discard(MonitoredProcess p) {
         p.close();
         if (p.awaitMonitorGone(Duration.ofSeconds(2))) {
-            Trees.deleteRecursively(p.dir());
+            Trees.deleteRecursively(p.dir().dir());
         }
     }
 
@@ -284,10 +283,8 @@ final class LinuxContainer implements BackendContainer {
      * {@link MonitoredProcess#LOST_EXIT}. Directories of starts that never completed are removed.
      */
     void restoreProcesses() {
-        List<Path> dirs = new ArrayList<>(processDirs(dir.resolve(LEGACY_PROCESSES)));
-        dirs.addAll(processDirs(processDir()));
-        for (Path pdir : dirs) {
-            processSeq.set(Math.max(processSeq.get(), Long.parseLong(pdir.getFileName().toString())));
+        for (Depot.ProcessDir pdir : entry.processDirs()) {
+            processSeq.set(Math.max(processSeq.get(), pdir.seq()));
             try {
                 switch (MonitoredProcess.restore(pdir, parts.watcher(), parts.processes())) {
                     case MonitoredProcess.Found.Restored(MonitoredProcess p) -> {
@@ -297,32 +294,20 @@ final class LinuxContainer implements BackendContainer {
                             if (older != null) older.close(); // a reused id: the later start wins, as before the restart
                         }
                     }
-                    case MonitoredProcess.Found.NeverStarted(Path d, String why) -> {
-                        LOG.warn("removing process directory {} of {}: {}", d, meta.handle(), why);
-                        Trees.deleteRecursively(d);
+                    case MonitoredProcess.Found.NeverStarted(Depot.ProcessDir d, String why) -> {
+                        LOG.warn("removing process directory {} of {}: {}", d.dir(), meta.handle(), why);
+                        Trees.deleteRecursively(d.dir());
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.error("cannot restore process directory {} of {}: {}", pdir, meta.handle(), e.toString());
+                LOG.error("cannot restore process directory {} of {}: {}", pdir.dir(), meta.handle(), e.toString());
             }
         }
     }
 
     /** Per-process directories (docs/process-monitor.md §2), named by a sequence number in start order. */
     Path processDir() {
-        return parts.settings().processRoot().resolve(meta.id());
-    }
-
-    private List<Path> processDirs(Path root) {
-        try (var st = Files.list(root)) {
-            return st.filter(d -> d.getFileName().toString().matches("\\d+"))
-                    .sorted(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString()))).toList();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            LOG.error("cannot list the processes of {} in {}: {}", meta.handle(), root, e.toString());
-            return List.of();
-        }
+        return entry.processes();
     }
 
     /**
@@ -331,9 +316,13 @@ final class LinuxContainer implements BackendContainer {
      * ever see its output or exit, so it is killed if the runtime recorded its pid and that pid is in this container.
      */
     void killStrayStart(Path pdir) {
+        killStrayStart(new Depot.ProcessDir(pdir));
+    }
+
+    private void killStrayStart(Depot.ProcessDir pdir) {
         long pid;
         try {
-            pid = Long.parseLong(Files.readString(pdir.resolve("pid")).strip());
+            pid = Long.parseLong(Files.readString(pdir.pid()).strip());
         } catch (IOException | NumberFormatException e) {
             return; // no pid recorded: the runtime never started it
         }
@@ -354,7 +343,7 @@ final class LinuxContainer implements BackendContainer {
 
     private long initPid() {
         try {
-            return Long.parseLong(Files.readString(dir.resolve(INIT_PID)).strip());
+            return Long.parseLong(Files.readString(entry.initPid()).strip());
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
@@ -367,7 +356,7 @@ final class LinuxContainer implements BackendContainer {
         // Garden's event for an OOM kill in the container; the kernel keeps the count in the memory cgroup
         List<String> events = parts.cgroups().oomKills(group) > 0 ? List.of("oom") : List.of();
         ContainerNet n = net;
-        return new BackendInfo(s, events, n.hostIp(), n.containerIp(), n.externalIp(), dir.toString(), n.mappedPorts());
+        return new BackendInfo(s, events, n.hostIp(), n.containerIp(), n.externalIp(), entry.dir().toString(), n.mappedPorts());
     }
 
     @Override
@@ -388,10 +377,7 @@ final class LinuxContainer implements BackendContainer {
         DepotMeta updated = DepotMeta.of(meta.handle(), meta.id(), meta.privileged(), meta.env(), meta.createdAtMillis(), limits,
                 new DepotMeta.ImageSize(meta.imageBytes(), meta.imageInodes()));
         try {
-            Path tmp = dir.resolve("meta.json.tmp");
-            Files.writeString(tmp, LinuxBackend.JSON.writeValueAsString(updated));
-            Files.move(tmp, dir.resolve("meta.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            entry.writeMeta(updated);
         } catch (IOException e) {
             parts.cgroups().setLimits(group, current.memory().limitInBytes(), current.cpu().effectiveShares());
             throw GardenError.internal("cannot record new limits of " + meta.handle() + ": " + e.getMessage(), e);
@@ -403,7 +389,7 @@ final class LinuxContainer implements BackendContainer {
     public ContainerMetrics metrics() {
         requireExists();
         Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - meta.createdAtMillis()));
-        Volumizer.Usage written = parts.volumizer(meta.privileged()).usage(dir);
+        Volumizer.Usage written = parts.volumizer(meta.privileged()).usage(entry.volume());
         ContainerMetrics.DiskStat disk = new ContainerMetrics.DiskStat(written.bytes() + meta.imageBytes(),
                 written.inodes() + meta.imageInodes(), written.bytes(), written.inodes());
         return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
@@ -472,7 +458,7 @@ final class LinuxContainer implements BackendContainer {
         if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
         OciProcess p = new OciProcess(args, processEnv(List.of(), user), "/", user.uid(), user.gid(),
                 BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, List.of());
-        return new ContainerTar(parts, meta.id(), dir, group, helperSeq).start(p, state == State.STOPPED);
+        return new ContainerTar(parts, meta.id(), entry, group, helperSeq).start(p, state == State.STOPPED);
     }
 
     /** The container's root as its processes see it (with their mounts); the rootfs itself when stopped. */
@@ -570,12 +556,11 @@ final class LinuxContainer implements BackendContainer {
         List<String> env = processEnv(List.of(), user);
         OciProcess p = new OciProcess(args, env, "/", user.uid(), user.gid(), BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()),
                 user.uid() == 0, List.of());
-        Path hdir = dir.resolve("helpers");
         try {
-            Files.createDirectories(hdir);
-            long n = helperSeq.incrementAndGet();
-            Path json = hdir.resolve(n + ".json");
-            Path pid = hdir.resolve(n + ".pid");
+            Depot.ExecFiles files = entry.exec(helperSeq.incrementAndGet());
+            Files.createDirectories(files.helpers());
+            Path json = files.processJson();
+            Path pid = files.pid();
             Files.writeString(json, BundleJson.process(p));
             java.lang.Process child = parts.runtime().exec(meta.id(), json, pid);
             // the runtime has read the spec once it exits; until then both files must stay
@@ -647,14 +632,14 @@ final class LinuxContainer implements BackendContainer {
         }
         boolean unmounted = false;
         try {
-            parts.volumizer(meta.privileged()).destroy(dir);
+            parts.volumizer(meta.privileged()).destroy(entry.volume());
             unmounted = true;
         } catch (RuntimeException e) {
             failures.add(e);
         }
         if (unmounted) {
             try {
-                Trees.deleteRecursively(dir);
+                entry.delete();
             } catch (RuntimeException e) {
                 failures.add(e);
             }

@@ -41,8 +41,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     /** Reported when the monitor died without recording the exit status (it was SIGKILLed): the status is gone. */
     static final int LOST_EXIT = 255;
     /** Files of the process directory that are ours, not the monitor's. */
-    static final String ID_FILE = "id";
-    static final String TTY_FILE = "tty";
+    static final String ID_FILE = Depot.ProcessDir.ID_FILE;
     private static final Duration READ_WAIT = Duration.ofMillis(250);
     /**
      * Output every reader has consumed is released from its file in steps of {@code RELEASE_STEP}, always keeping
@@ -53,7 +52,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     static final long RELEASE_STEP = 4 << 20;
 
     private final String id;
-    private final Path dir;
+    private final Depot.ProcessDir dir;
     private final boolean tty;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -72,7 +71,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     private final java.util.Set<Tail> tails = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Map<Path, Long> released = new java.util.HashMap<>();
 
-    private MonitoredProcess(String id, Path dir, boolean tty, ProcessTable table) {
+    private MonitoredProcess(String id, Depot.ProcessDir dir, boolean tty, ProcessTable table) {
         this.table = table;
         this.id = id;
         this.dir = dir;
@@ -85,13 +84,13 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
      * {@code error: <runtime's message>}. Returns once the process runs; the directory must hold only
      * {@code process.json} and our own files.
      */
-    static MonitoredProcess start(String id, Path dir, boolean tty, List<String> monitorArgv, CommandRunner runner,
+    static MonitoredProcess start(String id, Depot.ProcessDir dir, boolean tty, List<String> monitorArgv, CommandRunner runner,
                                   DirectoryWatcher watcher, ProcessTable table) throws IOException {
-        Files.writeString(dir.resolve(ID_FILE), id);
-        if (tty) Files.writeString(dir.resolve(TTY_FILE), "");
+        Files.writeString(dir.id(), id);
+        if (tty) Files.writeString(dir.tty(), "");
         MonitoredProcess p = new MonitoredProcess(id, dir, tty, table);
         // watching before the start: a process that exits at once must not slip past us
-        p.watch = watcher.watch(dir, p::onChange);
+        p.watch = watcher.watch(dir.dir(), p::onChange);
         try {
             CommandResult r = runner.runPiped(monitorArgv);
             String line = r.stdout().strip();
@@ -116,18 +115,18 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         record Restored(MonitoredProcess process) implements Found {}
 
         /** The start never completed and no monitor is left: nothing to attach. */
-        record NeverStarted(Path dir, String reason) implements Found {}
+        record NeverStarted(Depot.ProcessDir dir, String reason) implements Found {}
     }
 
-    static Found restore(Path dir, DirectoryWatcher watcher, ProcessTable table) throws IOException {
+    static Found restore(Depot.ProcessDir dir, DirectoryWatcher watcher, ProcessTable table) throws IOException {
         String id;
         try {
-            id = Files.readString(dir.resolve(ID_FILE));
+            id = Files.readString(dir.id());
         } catch (NoSuchFileException e) {
             return new Found.NeverStarted(dir, "no process id recorded");
         }
-        MonitoredProcess p = new MonitoredProcess(id, dir, Files.exists(dir.resolve(TTY_FILE)), table);
-        p.pid = readLong(dir.resolve("pid"));
+        MonitoredProcess p = new MonitoredProcess(id, dir, Files.exists(dir.tty()), table);
+        p.pid = readLong(dir.pid());
         p.adoptMonitor();
         Optional<Integer> code = readExit(dir);
         if (code.isPresent()) {
@@ -136,7 +135,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         }
         boolean live = p.monitor.filter(ProcessTable.Handle::isAlive).isPresent() && p.monitorRuns();
         if (live) {
-            p.watch = watcher.watch(dir, p::onChange);
+            p.watch = watcher.watch(dir.dir(), p::onChange);
             p.onChange(); // the exit may have landed between the checks and the watch
             return new Found.Restored(p);
         }
@@ -155,11 +154,11 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     /** The monitor is who we think it is: /proc/PID/cmdline names cloche-monitor and this directory (pid reuse). */
     private boolean monitorRuns() {
         List<String> args = table.commandLine(monitorPid);
-        return !args.isEmpty() && args.getFirst().endsWith("cloche-monitor") && args.contains(dir.toString());
+        return !args.isEmpty() && args.getFirst().endsWith("cloche-monitor") && args.contains(dir.dir().toString());
     }
 
     private void adoptMonitor() {
-        long m = readLong(dir.resolve("monitor.pid"));
+        long m = readLong(dir.monitorPid());
         monitorPid = m;
         // a handle remembers the start time, so isAlive() is false for a recycled pid
         monitor = m > 0 ? table.find(m) : Optional.empty();
@@ -175,14 +174,14 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         }
     }
 
-    private static Optional<Integer> readExit(Path dir) {
+    private static Optional<Integer> readExit(Depot.ProcessDir dir) {
         try {
-            return Optional.of(Integer.parseInt(Files.readString(dir.resolve("exit")).strip()));
+            return Optional.of(Integer.parseInt(Files.readString(dir.exit()).strip()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | NumberFormatException e) {
             // written by rename, so a present file is complete; anything else is not ours
-            LOG.warn("unreadable exit file in {}: {}", dir, e.toString());
+            LOG.warn("unreadable exit file in {}: {}", dir.dir(), e.toString());
             return Optional.of(LOST_EXIT);
         }
     }
@@ -237,7 +236,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         return id;
     }
 
-    Path dir() {
+    Depot.ProcessDir dir() {
         return dir;
     }
 
@@ -256,13 +255,13 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
 
     @Override
     public InputStream openStdout() {
-        return tail(dir.resolve("stdout"));
+        return tail(dir.stdout());
     }
 
     @Override
     public InputStream openStderr() {
         // under a TTY stderr is merged into stdout by the terminal
-        return tty ? InputStream.nullInputStream() : tail(dir.resolve("stderr"));
+        return tty ? InputStream.nullInputStream() : tail(dir.stderr());
     }
 
     @Override
@@ -273,7 +272,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     @Override
     public void signal(Signal signal) {
         if (exit.isDone()) return;
-        long p = pid > 0 ? pid : readLong(dir.resolve("pid"));
+        long p = pid > 0 ? pid : readLong(dir.pid());
         if (p <= 0) throw GardenError.internal("process " + id + " has no pid yet");
         pid = p;
         // pid-safe: the monitor reaps the process before it records the exit, so while the process is the
@@ -291,7 +290,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         TtySpec.WindowSize w = LinuxContainer.window(size);
         try {
             // the monitor applies TIOCSWINSZ to the master; the kernel sends SIGWINCH to the foreground group
-            Fifo.writeLine(dir.resolve("ctl"), "resize " + w.rows() + " " + w.columns());
+            Fifo.writeLine(dir.ctl(), "resize " + w.rows() + " " + w.columns());
         } catch (IOException e) {
             if (exit.isDone()) return;
             throw GardenError.internal("cannot resize the terminal of " + id + ": " + e.getMessage(), e);
@@ -470,7 +469,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
             if (gone || eof || len == 0) return;
             try {
                 if (fifo == null) {
-                    Optional<Fifo> f = Fifo.openWriter(dir.resolve("stdin"));
+                    Optional<Fifo> f = Fifo.openWriter(dir.stdin());
                     if (f.isEmpty()) {
                         gone = true; // nobody reads any more
                         return;
@@ -491,7 +490,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
             release();
             if (exit.isDone()) return;
             try {
-                Fifo.writeLine(dir.resolve("ctl"), "close-stdin");
+                Fifo.writeLine(dir.ctl(), "close-stdin");
             } catch (IOException e) {
                 // the monitor is gone, and with it the process's stdin
             }

@@ -126,9 +126,10 @@ class LinuxBackendTest {
                 ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}") : new CommandResult(1, "", "does not exist"));
         LinuxBackend b = backend(r);
         for (String id : List.of("alive", "dead")) {
-            Path dir = Files.createDirectories(depot.resolve("containers").resolve(id));
-            Files.writeString(dir.resolve("meta.json"), LinuxBackend.JSON.writeValueAsString(
-                    DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE, new DepotMeta.ImageSize(0, 0))));
+            Depot.Entry entry = new Depot(depot, depot.resolve("processes")).entry(id);
+            entry.create();
+            entry.writeMeta(DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE,
+                    new DepotMeta.ImageSize(0, 0)));
         }
         Files.createDirectories(depot.resolve("containers/garbage"));
         var restored = b.restore();

@@ -226,7 +226,7 @@ final class VethNetworker implements Networker {
                     Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
             if (a.newBridge()) {
                 try {
-                    createBridge(req.stateDir(), bridge, a.subnet());
+                    createBridge(req.files(), bridge, a.subnet());
                     subnets.get(a.subnet()).bridgeUp = true;
                 } catch (RuntimeException e) {
                     mapped.forEach(m -> ports.remove(m.hostPort()));
@@ -235,7 +235,7 @@ final class VethNetworker implements Networker {
                 }
             }
         }
-        VethNet net = new VethNet(st, req.stateDir());
+        VethNet net = new VethNet(st, req.files());
         try {
             writeEtcFiles(req, st);
             plumb(req, st);
@@ -282,8 +282,8 @@ final class VethNetworker implements Networker {
         }
     }
 
-    private void createBridge(Path dir, String bridge, Ipv4.Subnet sub) {
-        Path batch = dir.resolve("net-bridge.ip");
+    private void createBridge(NetFiles files, String bridge, Ipv4.Subnet sub) {
+        Path batch = files.bridgeBatch();
         write(batch, "link add " + bridge + " type bridge\n"
                 + "addr add " + Ipv4.format(sub.gateway()) + "/" + sub.prefixLength() + " dev " + bridge + "\n"
                 + "link set " + bridge + " up\n");
@@ -303,7 +303,7 @@ final class VethNetworker implements Networker {
     private void plumb(NetRequest req, NetState st) {
         Ipv4.Subnet sub = st.subnetValue();
         long pid = req.initPid();
-        Path host = req.stateDir().resolve("net-host.ip");
+        Path host = req.files().hostBatch();
         write(host, "link add " + st.hostVeth() + " type veth peer name " + st.containerVeth() + " netns " + pid + "\n"
                 + "link set " + st.hostVeth() + " master " + st.bridge() + " up\n");
         CommandResult r = runner.run(List.of("ip", "-batch", host.toString()));
@@ -313,7 +313,7 @@ final class VethNetworker implements Networker {
         }
         delete(host);
         if (r.exitCode() != 0) throw GardenError.internal("creating veth " + st.hostVeth() + " failed: " + r.stderr().strip());
-        Path inside = req.stateDir().resolve("net-container.ip");
+        Path inside = req.files().containerBatch();
         write(inside, "link set lo up\n"
                 + "addr add " + st.containerIp() + "/" + sub.prefixLength() + " dev " + st.containerVeth() + "\n"
                 + "link set " + st.containerVeth() + " up\n"
@@ -414,8 +414,8 @@ final class VethNetworker implements Networker {
     // ---------------------------------------------------------------- restore
 
     @Override
-    public ContainerNet adopt(Path stateDir) {
-        Path f = stateDir.resolve(NetState.FILE);
+    public ContainerNet adopt(NetFiles files) {
+        Path f = files.state();
         if (!Files.exists(f)) return ContainerNet.none();
         NetState st;
         try {
@@ -432,7 +432,7 @@ final class VethNetworker implements Networker {
             ips.put(st.ip(), new CompletableFuture<>());
             st.ports().forEach(p -> ports.add(p.hostPort()));
         }
-        VethNet adopted = new VethNet(st, stateDir);
+        VethNet adopted = new VethNet(st, files);
         live.add(adopted);
         return adopted;
     }
@@ -486,7 +486,7 @@ final class VethNetworker implements Networker {
         synchronized (lock) {
             // running containers outlive the daemon and keep their rules; with none left the table goes too
             // a container destroyed through another backend on this depot is gone from the depot, not from `live`
-            if (live.stream().noneMatch(n -> java.nio.file.Files.isDirectory(n.stateDir))) {
+            if (live.stream().noneMatch(n -> java.nio.file.Files.isDirectory(n.files.entry()))) {
                 runner.run(List.of("nft", "delete", "table", "inet", settings.table()));
             }
         }
@@ -496,19 +496,18 @@ final class VethNetworker implements Networker {
 
     private final class VethNet implements ContainerNet {
         private volatile NetState state;
-        private final Path stateDir;
+        private final NetFiles files;
         private boolean released;
 
-        VethNet(NetState state, Path stateDir) {
+        VethNet(NetState state, NetFiles files) {
             this.state = state;
-            this.stateDir = stateDir;
+            this.files = files;
         }
 
         void persist() {
             try {
-                Path tmp = stateDir.resolve(NetState.FILE + ".tmp");
-                Files.writeString(tmp, JSON.writeValueAsString(state));
-                Files.move(tmp, stateDir.resolve(NetState.FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.writeString(files.stateTmp(), JSON.writeValueAsString(state));
+                Files.move(files.stateTmp(), files.state(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw GardenError.internal("cannot save network state: " + e.getMessage(), e);
             }
