@@ -11,10 +11,8 @@ import dev.cloche.api.Limits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
 import dev.cloche.api.ProcessSpec;
-import dev.cloche.api.ResourceLimits;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
-import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.fs.RootedXattrs;
 import dev.cloche.linux.fs.TarGuard;
@@ -61,6 +59,7 @@ final class LinuxContainer implements BackendContainer {
     private volatile DepotMeta meta;
     private final Depot.Entry entry;
     private final String group;
+    private final OciProcessBuilder processBuilder;
     private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
     private final AtomicLong helperSeq = new AtomicLong();
     private final AtomicLong processSeq = new AtomicLong();
@@ -72,6 +71,7 @@ final class LinuxContainer implements BackendContainer {
         this.meta = meta;
         this.entry = entry;
         this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
+        this.processBuilder = OciProcessBuilder.of(meta, parts.hostCapabilities());
     }
 
     /** Network hook: the create recipe (or restore) hands over the container's network. */
@@ -101,26 +101,13 @@ final class LinuxContainer implements BackendContainer {
         }
         ContainerFiles files = new ContainerFiles(rootfs());
         ContainerFiles.User user = files.user(spec.user());
-        List<String> env = processEnv(spec.env(), user);
-        String cwd = spec.dir().isEmpty() ? user.home() : absolute(spec.dir(), user);
-        String pathVar = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst().orElse("");
-        if (files.resolve(cwd).isEmpty()) {
-            createWorkingDir(cwd, user);
+        OciProcess process = processBuilder.process(spec, user);
+        if (files.resolve(process.cwd()).isEmpty()) {
+            createWorkingDir(process.cwd(), user);
         }
-        if (files.findExecutable(spec.path(), cwd, pathVar).isEmpty()) {
+        if (files.findExecutable(spec.path(), process.cwd(), OciProcessBuilder.path(process.env())).isEmpty()) {
             throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
         }
-        List<String> args = new ArrayList<>();
-        args.add(spec.path());
-        args.addAll(spec.args());
-        List<OciProcess.Rlimit> rlimits = new ArrayList<>();
-        for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
-            rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
-        }
-        Optional<OciProcess.ConsoleSize> console = spec.tty().map(LinuxContainer::window)
-                .map(w -> new OciProcess.ConsoleSize(w.rows(), w.columns()));
-        OciProcess process = new OciProcess(args, env, cwd, user.uid(), user.gid(),
-                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits, console);
         synchronized (processes) {
             MonitoredProcess existing = processes.get(spec.id());
             if (existing != null && !existing.exit().isDone()) {
@@ -131,14 +118,15 @@ final class LinuxContainer implements BackendContainer {
                 discard(existing);
             }
             MonitoredProcess p = parts.limitedStart().start(group, "process " + spec.id() + " in " + meta.handle(),
-                    () -> startMonitored(spec.id(), process, console));
+                    () -> startMonitored(spec.id(), process));
             processes.put(spec.id(), p);
             return p;
         }
     }
 
     /** One attempt: a fresh process directory and its monitor; nothing of it is left when the start fails. */
-    private MonitoredProcess startMonitored(String id, OciProcess process, Optional<OciProcess.ConsoleSize> console) {
+    private MonitoredProcess startMonitored(String id, OciProcess process) {
+        Optional<OciProcess.ConsoleSize> console = process.console();
         // the monitor's console socket lives in this directory and sun_path holds 107 bytes
         Depot.ProcessDir pdir = entry.process(processSeq.incrementAndGet());
         String socket = pdir.consoleSocket().toString();
@@ -174,11 +162,6 @@ final class LinuxContainer implements BackendContainer {
         }
     }
 
-    /** Garden's default window is 80x24; a size with a zero dimension counts as absent. */
-    static TtySpec.WindowSize window(TtySpec tty) {
-        return tty.windowSize().filter(w -> w.columns() > 0 && w.rows() > 0).orElse(new TtySpec.WindowSize(80, 24));
-    }
-
     /**
      * Guardian creates a missing working directory (e.g. a home that does not exist) owned by the user. It is made
      * inside the container's mount namespace, so symlinks in the path cannot point it at the host.
@@ -198,19 +181,6 @@ final class LinuxContainer implements BackendContainer {
         if (waitHelper(child, errPump, outPump) != 0) {
             throw GardenError.internal("cannot create working directory " + cwd + ": " + err.toString(StandardCharsets.UTF_8).strip());
         }
-    }
-
-    /** Container env, then the spec's, then defaults (PATH, HOME, USER) for what neither set. */
-    private List<String> processEnv(List<String> specEnv, ContainerFiles.User user) {
-        List<String> layered = new ArrayList<>(BundleRules.layerEnv(meta.env(), specEnv));
-        if (layered.stream().noneMatch(e -> e.startsWith("HOME="))) layered.add("HOME=" + user.home());
-        if (layered.stream().noneMatch(e -> e.startsWith("USER="))) layered.add("USER=" + user.name());
-        return layered;
-    }
-
-    private static String absolute(String path, ContainerFiles.User user) {
-        if (path.startsWith("/")) return path;
-        return (user.home().endsWith("/") ? user.home() : user.home() + "/") + path;
     }
 
     @Override
@@ -400,7 +370,7 @@ final class LinuxContainer implements BackendContainer {
     public void streamIn(StreamInSpec spec) {
         requireExists();
         ContainerFiles.User user = streamUser(spec.user(), "error streaming in: ");
-        String dest = absolute(spec.path(), user);
+        String dest = OciProcessBuilder.absolute(spec.path(), user);
         String tool = BundleRules.TOOL_PATH;
         // mkdir and tar run inside the container's mount namespace as the user, so ".." and symlinks cannot
         // escape; TarGuard refuses hostile archives outright instead (docs/files.md)
@@ -456,8 +426,7 @@ final class LinuxContainer implements BackendContainer {
 
     private ContainerTar.Helper streamTar(ContainerFiles.User user, List<String> args) {
         if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
-        OciProcess p = new OciProcess(args, processEnv(List.of(), user), "/", user.uid(), user.gid(),
-                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, List.of());
+        OciProcess p = processBuilder.command(args, user);
         return new ContainerTar(parts, meta.id(), entry, group, helperSeq).start(p, state == State.STOPPED);
     }
 
@@ -472,7 +441,7 @@ final class LinuxContainer implements BackendContainer {
     public InputStream streamOut(StreamOutSpec spec) {
         requireExists();
         ContainerFiles.User user = streamUser(spec.user(), "error streaming out: ");
-        String source = absolute(spec.path(), user);
+        String source = OciProcessBuilder.absolute(spec.path(), user);
         List<String> args = new ArrayList<>(List.of(BundleRules.TOOL_PATH, "tar", "-c", "-f", "-", "-C"));
         String base;
         if (source.endsWith("/")) {
@@ -553,9 +522,7 @@ final class LinuxContainer implements BackendContainer {
     /** Runs a helper (tar) inside the container as {@code user} through the runtime, with piped stdio. */
     private java.lang.Process helper(ContainerFiles.User user, List<String> args) {
         if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
-        List<String> env = processEnv(List.of(), user);
-        OciProcess p = new OciProcess(args, env, "/", user.uid(), user.gid(), BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()),
-                user.uid() == 0, List.of());
+        OciProcess p = processBuilder.command(args, user);
         try {
             Depot.ExecFiles files = entry.exec(helperSeq.incrementAndGet());
             Files.createDirectories(files.helpers());

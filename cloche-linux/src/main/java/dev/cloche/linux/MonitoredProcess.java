@@ -287,7 +287,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     @Override
     public void resize(TtySpec size) {
         if (!tty || exit.isDone()) return; // without a terminal there is no window
-        TtySpec.WindowSize w = LinuxContainer.window(size);
+        TtySpec.WindowSize w = OciProcessBuilder.window(size);
         try {
             // the monitor applies TIOCSWINSZ to the master; the kernel sends SIGWINCH to the foreground group
             Fifo.writeLine(dir.ctl(), "resize " + w.rows() + " " + w.columns());
