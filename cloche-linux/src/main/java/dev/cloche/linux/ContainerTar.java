@@ -2,7 +2,9 @@ package dev.cloche.linux;
 
 import dev.cloche.api.GardenError;
 import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.oci.Bundle;
 import dev.cloche.linux.oci.BundleJson;
+import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.linux.sys.ProcessTable;
 import java.io.ByteArrayOutputStream;
@@ -13,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -50,7 +51,9 @@ final class ContainerTar {
             Optional<String> oneShot;
             if (stopped) {
                 String runId = id + "-t" + n;
-                Files.writeString(files.config(), oneShotConfig(p, group + "/tar-" + n));
+                Bundle container = BundleJson.read(Files.readString(entry.config()));
+                Files.writeString(files.config(), BundleJson.config(BundleRules.oneShot(container,
+                        new BundleRules.OneShot(p, group + "/tar-" + n))));
                 child = parts.runtime().run(runId, files.dir());
                 oneShot = Optional.of(runId);
             } else {
@@ -63,14 +66,6 @@ final class ContainerTar {
             Trees.deleteRecursively(files.dir());
             throw GardenError.internal("cannot start tar in container " + id + ": " + e.getMessage(), e);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private String oneShotConfig(OciProcess p, String cgroup) throws IOException {
-        Map<String, Object> config = LinuxBackend.JSON.readValue(Files.readString(entry.config()), Map.class);
-        config.put("process", LinuxBackend.JSON.readValue(BundleJson.process(p), Map.class));
-        ((Map<String, Object>) config.get("linux")).put("cgroupsPath", cgroup);
-        return LinuxBackend.JSON.writeValueAsString(config);
     }
 
     /** One running tar. {@link #close()} kills it if still running and removes everything it left. */

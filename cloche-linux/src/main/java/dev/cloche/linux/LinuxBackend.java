@@ -47,14 +47,11 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Containers on runc/crun with an overlay root, cgroup v1 limits and (unprivileged) a Guardian-style user namespace. */
 final class LinuxBackend implements ContainerBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LinuxBackend.class);
     private static final Pattern RUNTIME_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    static final ObjectMapper JSON = JsonMapper.builder().build();
     /** Safety net under inotify for process directories: the longest a missed event can delay output or an exit. */
     private static final java.time.Duration WATCH_TICK = java.time.Duration.ofSeconds(1);
 
