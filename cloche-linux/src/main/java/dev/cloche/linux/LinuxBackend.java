@@ -58,7 +58,7 @@ final class LinuxBackend implements ContainerBackend {
     /** Everything a container needs from its backend. */
     record Parts(Settings settings, CommandRunner runner, Mounts mounts, OciRuntime runtime, Cgroups cgroups,
                  Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher,
-                 LimitedStart limitedStart, ProcessTable processes) {
+                 LimitedStart limitedStart, ProcessTable processes, MonitorLauncher launcher) {
         Volumizer volumizer(boolean privileged) {
             return privileged ? privilegedVolumes : unprivilegedVolumes;
         }
@@ -77,10 +77,12 @@ final class LinuxBackend implements ContainerBackend {
     LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
         Cgroups cgroups = CgroupFs.detect(cgroupRoot);
+        DirectoryWatcher watcher = new DirectoryWatcher(WATCH_TICK);
         this.parts = new Parts(settings, runner, mounts, runtime, cgroups,
                 Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
-                ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK),
-                LimitedStart.of(cgroups, settings.pidLimitRetry()), ProcessTable.procfs());
+                ProcFs.boundingCapabilities(), watcher,
+                LimitedStart.of(cgroups, settings.pidLimitRetry()), ProcessTable.procfs(),
+                new MonitorLauncher(settings.monitorBinary(), runtime, runner, watcher, ProcessTable.procfs()));
         this.depot = new Depot(settings.depot(), settings.processRoot());
         this.images = Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID);
         this.networker = Networkers.of(settings.net(), runner);

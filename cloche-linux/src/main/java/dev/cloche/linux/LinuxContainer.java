@@ -17,7 +17,6 @@ import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.fs.RootedXattrs;
 import dev.cloche.linux.fs.TarGuard;
 import dev.cloche.linux.fs.TarXattrs;
-import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.BundleJson;
@@ -37,11 +36,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** One runc/crun container with its overlay, cgroups and depot entry {@code <depot>/containers/<id>}. */
@@ -49,7 +45,6 @@ final class LinuxContainer implements BackendContainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LinuxContainer.class);
     /** Where process directories were kept before they moved to the process root (restored, never created). */
     static final String LEGACY_PROCESSES = Depot.Entry.LEGACY_PROCESSES;
-    private static final int MAX_SOCKET_PATH = 107;
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
@@ -60,9 +55,9 @@ final class LinuxContainer implements BackendContainer {
     private final Depot.Entry entry;
     private final String group;
     private final OciProcessBuilder processBuilder;
-    private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
+    private final ProcessSupervisor processes;
+    private final StrayProcesses strays;
     private final AtomicLong helperSeq = new AtomicLong();
-    private final AtomicLong processSeq = new AtomicLong();
     private volatile State state = State.ACTIVE;
     private volatile ContainerNet net = ContainerNet.none();
 
@@ -72,6 +67,9 @@ final class LinuxContainer implements BackendContainer {
         this.entry = entry;
         this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
         this.processBuilder = OciProcessBuilder.of(meta, parts.hostCapabilities());
+        ContainerIdentity identity = ContainerIdentity.of(meta, parts.settings().cgroupParent());
+        this.strays = new StrayProcesses(identity, parts.cgroups(), parts.processes());
+        this.processes = new MonitorSupervisor(identity, entry, parts.launcher(), parts.limitedStart(), strays);
     }
 
     /** Network hook: the create recipe (or restore) hands over the container's network. */
@@ -108,58 +106,7 @@ final class LinuxContainer implements BackendContainer {
         if (files.findExecutable(spec.path(), process.cwd(), OciProcessBuilder.path(process.env())).isEmpty()) {
             throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
         }
-        synchronized (processes) {
-            MonitoredProcess existing = processes.get(spec.id());
-            if (existing != null && !existing.exit().isDone()) {
-                throw GardenError.of(GardenException.Kind.ALREADY_EXISTS, "process id already in use: " + spec.id());
-            }
-            if (existing != null) {
-                processes.remove(spec.id());
-                discard(existing);
-            }
-            MonitoredProcess p = parts.limitedStart().start(group, "process " + spec.id() + " in " + meta.handle(),
-                    () -> startMonitored(spec.id(), process));
-            processes.put(spec.id(), p);
-            return p;
-        }
-    }
-
-    /** One attempt: a fresh process directory and its monitor; nothing of it is left when the start fails. */
-    private MonitoredProcess startMonitored(String id, OciProcess process) {
-        Optional<OciProcess.ConsoleSize> console = process.console();
-        // the monitor's console socket lives in this directory and sun_path holds 107 bytes
-        Depot.ProcessDir pdir = entry.process(processSeq.incrementAndGet());
-        String socket = pdir.consoleSocket().toString();
-        if (console.isPresent() && socket.length() > MAX_SOCKET_PATH) {
-            throw GardenError.internal("depot path too long for a TTY console socket: " + pdir.dir()
-                    + " (use a depot path shorter by " + (socket.length() - MAX_SOCKET_PATH) + " bytes)");
-        }
-        try {
-            Files.createDirectories(pdir.dir());
-            Files.writeString(pdir.processJson(), BundleJson.process(process));
-            List<String> argv = new ArrayList<>();
-            argv.add(parts.settings().monitorBinary().toString());
-            console.ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
-            argv.addAll(List.of(pdir.dir().toString(), "--"));
-            argv.addAll(parts.runtime().execDetachedArgv(meta.id(), pdir.processJson(), pdir.pid(), pdir.runtimeLog(), console.isPresent()));
-            try {
-                return MonitoredProcess.start(id, pdir, console.isPresent(), argv, parts.runner(), parts.watcher(), parts.processes());
-            } catch (RuntimeException | IOException e) {
-                killStrayStart(pdir);
-                Trees.deleteRecursively(pdir.dir());
-                throw e;
-            }
-        } catch (IOException e) {
-            throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Forgets an exited process whose id is reused: its directory goes once its monitor has gone. */
-    private void discard(MonitoredProcess p) {
-        p.close();
-        if (p.awaitMonitorGone(Duration.ofSeconds(2))) {
-            Trees.deleteRecursively(p.dir().dir());
-        }
+        return processes.start(spec.id(), process);
     }
 
     /**
@@ -185,16 +132,12 @@ final class LinuxContainer implements BackendContainer {
 
     @Override
     public Optional<BackendProcess> process(String processId) {
-        synchronized (processes) {
-            return Optional.ofNullable(processes.get(processId));
-        }
+        return processes.find(processId);
     }
 
     @Override
     public List<String> processIds() {
-        synchronized (processes) {
-            return List.copyOf(processes.keySet());
-        }
+        return processes.ids();
     }
 
     @Override
@@ -214,101 +157,23 @@ final class LinuxContainer implements BackendContainer {
         if (!parts.processes().awaitGone(left, KILL_WAIT)) {
             throw GardenError.internal("processes of " + meta.handle() + " survived SIGKILL");
         }
-        awaitProcessExits();
+        processes.awaitExits(KILL_WAIT);
         state = State.STOPPED;
     }
 
-    private void awaitProcessExits() {
-        List<MonitoredProcess> ps;
-        synchronized (processes) {
-            ps = List.copyOf(processes.values());
-        }
-        for (MonitoredProcess p : ps) {
-            try {
-                p.exit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                // no exit recorded in time (the monitor is gone or stuck): closing reports it lost and ends readers
-                p.close();
-            }
-        }
-    }
-
-    /** Lets go of every process and waits for the monitors to exit, so none outlives its container or its files. */
-    private void releaseProcesses(List<RuntimeException> failures) {
-        List<MonitoredProcess> ps;
-        synchronized (processes) {
-            ps = List.copyOf(processes.values());
-        }
-        for (MonitoredProcess p : ps) {
-            p.close();
-            if (!p.awaitMonitorGone(KILL_WAIT)) {
-                failures.add(GardenError.internal("the monitor of process " + p.id() + " did not exit"));
-            }
-        }
-    }
-
-    /**
-     * Rebuilds the processes from their directories after a restart (docs/process-monitor.md §5): running ones are
-     * followed again, exited ones report their recorded status, one whose monitor was killed reports
-     * {@link MonitoredProcess#LOST_EXIT}. Directories of starts that never completed are removed.
-     */
+    /** After a restart: the processes are found again in their directories (docs/process-monitor.md §5). */
     void restoreProcesses() {
-        for (Depot.ProcessDir pdir : entry.processDirs()) {
-            processSeq.set(Math.max(processSeq.get(), pdir.seq()));
-            try {
-                switch (MonitoredProcess.restore(pdir, parts.watcher(), parts.processes())) {
-                    case MonitoredProcess.Found.Restored(MonitoredProcess p) -> {
-                        p.orphan().ifPresent(this::killOrphan);
-                        synchronized (processes) {
-                            MonitoredProcess older = processes.put(p.id(), p);
-                            if (older != null) older.close(); // a reused id: the later start wins, as before the restart
-                        }
-                    }
-                    case MonitoredProcess.Found.NeverStarted(Depot.ProcessDir d, String why) -> {
-                        LOG.warn("removing process directory {} of {}: {}", d.dir(), meta.handle(), why);
-                        Trees.deleteRecursively(d.dir());
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.error("cannot restore process directory {} of {}: {}", pdir.dir(), meta.handle(), e.toString());
-            }
-        }
+        processes.restore();
     }
 
-    /** Per-process directories (docs/process-monitor.md §2), named by a sequence number in start order. */
+    /** Where this container's process directories are. */
     Path processDir() {
         return entry.processes();
     }
 
-    /**
-     * A start reported as failed may have left its process running: runc 1.1.5 can fail an exec whose process already
-     * runs when it exhausts the container's memory or pids limit at once (docs/process-monitor.md §7). Nobody could
-     * ever see its output or exit, so it is killed if the runtime recorded its pid and that pid is in this container.
-     */
-    void killStrayStart(Path pdir) {
-        killStrayStart(new Depot.ProcessDir(pdir));
-    }
-
-    private void killStrayStart(Depot.ProcessDir pdir) {
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pdir.pid()).strip());
-        } catch (IOException | NumberFormatException e) {
-            return; // no pid recorded: the runtime never started it
-        }
-        killOrphan(pid, "its start was reported as failed");
-    }
-
-    /** A process nobody can observe any more is killed, but only while its pid is still in this container's cgroup. */
-    private void killOrphan(long pid) {
-        killOrphan(pid, "its monitor is gone, so its exit could never be reported");
-    }
-
-    private void killOrphan(long pid, String why) {
-        if (parts.cgroups().pids(group).contains(pid)) {
-            LOG.warn("killing process {} of {}: {}", pid, meta.handle(), why);
-            parts.processes().find(pid).ifPresent(ProcessTable.Handle::kill);
-        }
+    /** Kills what a failed start in {@code processDir} may have left running (docs/process-monitor.md §7). */
+    void killStrayStart(Path processDir) {
+        strays.killStrayStart(new Depot.ProcessDir(processDir));
     }
 
     private long initPid() {
@@ -585,13 +450,8 @@ final class LinuxContainer implements BackendContainer {
         } catch (RuntimeException e) {
             failures.add(e);
         }
-        awaitProcessExits();
-        releaseProcesses(failures);
-        try {
-            Trees.deleteRecursively(processDir());
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
+        processes.awaitExits(KILL_WAIT);
+        failures.addAll(processes.release(KILL_WAIT));
         try {
             net.release();
         } catch (RuntimeException e) {
