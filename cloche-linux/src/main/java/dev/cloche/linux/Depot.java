@@ -151,6 +151,15 @@ final class Depot {
             return dir.resolve("init.pid");
         }
 
+        /** The pid of the container's init as the runtime recorded it, -1 when there is none. */
+        long readInitPid() {
+            try {
+                return Long.parseLong(Files.readString(initPid()).strip());
+            } catch (IOException | NumberFormatException e) {
+                return -1;
+            }
+        }
+
         DepotMeta readMeta() throws IOException {
             return JSON.readValue(Files.readString(dir.resolve("meta.json")), DepotMeta.class);
         }
