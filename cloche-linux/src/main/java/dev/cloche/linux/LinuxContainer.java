@@ -12,14 +12,12 @@ import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.linux.fs.ContainerFiles;
-import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.linux.sys.ProcessTable;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendProcess;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +34,7 @@ final class LinuxContainer implements BackendContainer {
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private final LinuxBackend.Parts parts;
-    private volatile DepotMeta meta;
+    private final DepotMeta meta;
     private final Depot.Entry entry;
     private final String group;
     private final OciProcessBuilder processBuilder;
@@ -45,6 +43,7 @@ final class LinuxContainer implements BackendContainer {
     private final ContainerStatus status;
     private final ContainerCommands commands;
     private final TarStreams streams;
+    private final ContainerResources resources;
     private volatile ContainerNet net = ContainerNet.none();
 
     LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Depot.Entry entry) {
@@ -59,6 +58,8 @@ final class LinuxContainer implements BackendContainer {
         this.status = new ContainerStatus(meta.handle());
         this.commands = new ContainerCommands(identity, entry, status, processBuilder, parts.runtime(), parts.processes());
         this.streams = new TarStreams(identity, entry, status, commands, parts.processes());
+        this.resources = new ContainerResources(identity, entry, meta, status, parts.cgroups(),
+                parts.volumizer(meta.privileged()), System::currentTimeMillis);
     }
 
     /** Network hook: the create recipe (or restore) hands over the container's network. */
@@ -153,46 +154,24 @@ final class LinuxContainer implements BackendContainer {
         requireExists();
         String s = status.describe();
         // Garden's event for an OOM kill in the container; the kernel keeps the count in the memory cgroup
-        List<String> events = parts.cgroups().oomKills(group) > 0 ? List.of("oom") : List.of();
+        List<String> events = resources.events();
         ContainerNet n = net;
         return new BackendInfo(s, events, n.hostIp(), n.containerIp(), n.externalIp(), entry.dir().toString(), n.mappedPorts());
     }
 
     @Override
     public Limits limits() {
-        requireExists();
-        return meta.limits();
+        return resources.limits();
     }
 
     @Override
-    public synchronized void updateLimits(Limits limits) {
-        requireExists();
-        Limits current = meta.limits();
-        if (!limits.bandwidth().equals(current.bandwidth()) || !limits.disk().equals(current.disk())
-                || !limits.pid().equals(current.pid())) {
-            throw new InvalidRequestException("only memory and cpu limits can change on a live container");
-        }
-        parts.cgroups().setLimits(group, limits.memory().limitInBytes(), limits.cpu().effectiveShares());
-        DepotMeta updated = DepotMeta.of(meta.handle(), meta.id(), meta.privileged(), meta.env(), meta.createdAtMillis(), limits,
-                new DepotMeta.ImageSize(meta.imageBytes(), meta.imageInodes()));
-        try {
-            entry.writeMeta(updated);
-        } catch (IOException e) {
-            parts.cgroups().setLimits(group, current.memory().limitInBytes(), current.cpu().effectiveShares());
-            throw GardenError.internal("cannot record new limits of " + meta.handle() + ": " + e.getMessage(), e);
-        }
-        meta = updated;
+    public void updateLimits(Limits limits) {
+        resources.updateLimits(limits);
     }
 
     @Override
     public ContainerMetrics metrics() {
-        requireExists();
-        Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - meta.createdAtMillis()));
-        Volumizer.Usage written = parts.volumizer(meta.privileged()).usage(entry.volume());
-        ContainerMetrics.DiskStat disk = new ContainerMetrics.DiskStat(written.bytes() + meta.imageBytes(),
-                written.inodes() + meta.imageInodes(), written.bytes(), written.inodes());
-        return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
-                disk, net.stats(), parts.cgroups().pidStat(group), age, 0);
+        return resources.metrics(net);
     }
 
     @Override
