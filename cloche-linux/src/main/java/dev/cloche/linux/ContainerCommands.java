@@ -193,7 +193,7 @@ final class ContainerCommands {
                 runtime.kill(oneShot.get(), "KILL", true);
             } else {
                 // runc exec is the tar's parent and reaps it, so its pid is stable while runc lives
-                long pid = MonitoredProcess.readLong(files.pid());
+                long pid = Depot.readPid(files.pid());
                 if (pid > 0 && child.isAlive()) table.find(pid).ifPresent(ProcessTable.Handle::kill);
             }
             try {

@@ -92,6 +92,16 @@ final class Depot {
         return processRoot;
     }
 
+    /** A pid as the runtime or the monitor recorded it in {@code file}; -1 when there is none or it is unreadable. */
+    static long readPid(Path file) {
+        try {
+            String s = Files.readString(file).strip();
+            return s.isEmpty() ? -1 : Long.parseLong(s);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     Entry entry(String id) {
         return new Entry(containers.resolve(id), processRoot.resolve(id));
     }
@@ -153,11 +163,7 @@ final class Depot {
 
         /** The pid of the container's init as the runtime recorded it, -1 when there is none. */
         long readInitPid() {
-            try {
-                return Long.parseLong(Files.readString(initPid()).strip());
-            } catch (IOException | NumberFormatException e) {
-                return -1;
-            }
+            return readPid(initPid());
         }
 
         DepotMeta readMeta() throws IOException {

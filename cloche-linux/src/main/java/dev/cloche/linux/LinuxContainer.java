@@ -3,7 +3,6 @@ package dev.cloche.linux;
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.ExecutableNotFoundException;
-import dev.cloche.api.GardenError;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Limits;
 import dev.cloche.api.NetOutRule;
@@ -14,52 +13,47 @@ import dev.cloche.api.StreamOutSpec;
 import dev.cloche.linux.fs.ContainerFiles;
 import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.OciProcess;
-import dev.cloche.linux.sys.ProcessTable;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendProcess;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** One runc/crun container with its overlay, cgroups and depot entry {@code <depot>/containers/<id>}. */
+/**
+ * One runc/crun container with its overlay, cgroups and depot entry: Garden's verbs, each handed to the role that
+ * does it (processes, files, resources, lifecycle). Made by {@link ContainerAssembler}.
+ */
 final class LinuxContainer implements BackendContainer {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LinuxContainer.class);
     /** Where process directories were kept before they moved to the process root (restored, never created). */
     static final String LEGACY_PROCESSES = Depot.Entry.LEGACY_PROCESSES;
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
-    private final LinuxBackend.Parts parts;
-    private final DepotMeta meta;
+    private final ContainerIdentity identity;
     private final Depot.Entry entry;
-    private final String group;
+    private final ContainerStatus status;
     private final OciProcessBuilder processBuilder;
     private final ProcessSupervisor processes;
     private final StrayProcesses strays;
-    private final ContainerStatus status;
     private final ContainerCommands commands;
     private final TarStreams streams;
     private final ContainerResources resources;
+    private final ContainerLifecycle lifecycle;
     private volatile ContainerNet net = ContainerNet.none();
 
-    LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Depot.Entry entry) {
-        this.parts = parts;
-        this.meta = meta;
+    LinuxContainer(ContainerIdentity identity, Depot.Entry entry, ContainerStatus status, OciProcessBuilder processBuilder,
+                   ProcessSupervisor processes, StrayProcesses strays, ContainerCommands commands, TarStreams streams,
+                   ContainerResources resources, ContainerLifecycle lifecycle) {
+        this.identity = identity;
         this.entry = entry;
-        this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
-        this.processBuilder = OciProcessBuilder.of(meta, parts.hostCapabilities());
-        ContainerIdentity identity = ContainerIdentity.of(meta, parts.settings().cgroupParent());
-        this.strays = new StrayProcesses(identity, parts.cgroups(), parts.processes());
-        this.processes = new MonitorSupervisor(identity, entry, parts.launcher(), parts.limitedStart(), strays);
-        this.status = new ContainerStatus(meta.handle());
-        this.commands = new ContainerCommands(identity, entry, status, processBuilder, parts.runtime(), parts.processes());
-        this.streams = new TarStreams(identity, entry, status, commands, parts.processes());
-        this.resources = new ContainerResources(identity, entry, meta, status, parts.cgroups(),
-                parts.volumizer(meta.privileged()), System::currentTimeMillis);
+        this.status = status;
+        this.processBuilder = processBuilder;
+        this.processes = processes;
+        this.strays = strays;
+        this.commands = commands;
+        this.streams = streams;
+        this.resources = resources;
+        this.lifecycle = lifecycle;
     }
 
     /** Network hook: the create recipe (or restore) hands over the container's network. */
@@ -69,25 +63,21 @@ final class LinuxContainer implements BackendContainer {
 
     @Override
     public String handle() {
-        return meta.handle();
+        return identity.handle();
     }
 
-    private Path rootfs() {
-        return entry.volume().merged();
-    }
-
-    private void requireExists() {
-        status.requireExists();
-    }
-
+    /**
+     * Checks what Garden checks before a process starts (a known user, an executable, a working directory, made if
+     * missing) and hands it to the supervisor.
+     */
     @Override
     public BackendProcess run(ProcessSpec spec) {
-        requireExists();
-        if (status.stopped()) throw new ConflictException("container " + meta.handle() + " is stopped");
+        status.requireExists();
+        if (status.stopped()) throw new ConflictException("container " + identity.handle() + " is stopped");
         if (!spec.bindMounts().isEmpty()) {
             throw new InvalidRequestException("bind mounts are only supported for processes with their own image");
         }
-        ContainerFiles files = new ContainerFiles(rootfs());
+        ContainerFiles files = new ContainerFiles(entry.volume().merged());
         ContainerFiles.User user = files.user(spec.user());
         OciProcess process = processBuilder.process(spec, user);
         if (files.resolve(process.cwd()).isEmpty()) {
@@ -111,23 +101,7 @@ final class LinuxContainer implements BackendContainer {
 
     @Override
     public void stop(boolean kill) {
-        requireExists();
-        long init = initPid();
-        if (!kill) {
-            // TERM everything but the init first: the init exits on TERM, and with it the kernel would KILL the rest
-            for (long pid : parts.cgroups().pids(group)) {
-                if (pid != init) parts.processes().find(pid).ifPresent(ProcessTable.Handle::terminate);
-            }
-            parts.processes().awaitGone(parts.cgroups().pids(group).stream().filter(p -> p != init).toList(), STOP_GRACE);
-        }
-        parts.runtime().kill(meta.id(), "KILL", true);
-        List<Long> left = new ArrayList<>(parts.cgroups().pids(group));
-        if (init > 0) left.add(init);
-        if (!parts.processes().awaitGone(left, KILL_WAIT)) {
-            throw GardenError.internal("processes of " + meta.handle() + " survived SIGKILL");
-        }
-        processes.awaitExits(KILL_WAIT);
-        status.markStopped();
+        lifecycle.stop(kill);
     }
 
     /** After a restart: the processes are found again in their directories (docs/process-monitor.md §5). */
@@ -145,18 +119,12 @@ final class LinuxContainer implements BackendContainer {
         strays.killStrayStart(new Depot.ProcessDir(processDir));
     }
 
-    private long initPid() {
-        return entry.readInitPid();
-    }
-
     @Override
     public BackendInfo info() {
-        requireExists();
-        String s = status.describe();
-        // Garden's event for an OOM kill in the container; the kernel keeps the count in the memory cgroup
-        List<String> events = resources.events();
+        status.requireExists();
         ContainerNet n = net;
-        return new BackendInfo(s, events, n.hostIp(), n.containerIp(), n.externalIp(), entry.dir().toString(), n.mappedPorts());
+        return new BackendInfo(status.describe(), resources.events(), n.hostIp(), n.containerIp(), n.externalIp(),
+                entry.dir().toString(), n.mappedPorts());
     }
 
     @Override
@@ -186,94 +154,23 @@ final class LinuxContainer implements BackendContainer {
 
     @Override
     public PortMapping netIn(int hostPort, int containerPort) {
-        requireExists();
+        status.requireExists();
         return net.netIn(hostPort, containerPort);
     }
 
     @Override
     public void netOut(List<NetOutRule> rules) {
-        requireExists();
+        status.requireExists();
         net.netOut(rules);
     }
 
     @Override
     public void destroy() {
-        List<RuntimeException> failures = new ArrayList<>();
-        try {
-            removeRuntime();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        processes.awaitExits(KILL_WAIT);
-        failures.addAll(processes.release(KILL_WAIT));
-        try {
-            net.release();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        boolean unmounted = false;
-        try {
-            parts.volumizer(meta.privileged()).destroy(entry.volume());
-            unmounted = true;
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        if (unmounted) {
-            try {
-                entry.delete();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        status.markDestroyed();
-        if (!failures.isEmpty()) {
-            GardenError error = GardenError.internal("destroying " + meta.handle() + " left: "
-                    + failures.stream().map(Throwable::getMessage).toList());
-            failures.forEach(error::addSuppressed);
-            throw error;
-        }
+        lifecycle.destroy(net);
     }
 
-    /**
-     * SIGKILL to the init through a pidfd, which takes every process of the container's pid namespace with it, and
-     * a wait for its exit without polling: about 10 ms less per destroy than {@code runtime kill --all} and a /proc
-     * poll (docs/benchmarks.md, lifecycle). The pid is the init's only while it is in the container's cgroup (a
-     * recycled pid would be elsewhere), checked after opening the pidfd, which pins the process. False when it could
-     * not be done: the caller falls back to the runtime.
-     */
-    private boolean killInit(long init) {
-        return parts.processes().killPinned(init, () -> parts.cgroups().pids(group).contains(init), KILL_WAIT);
-    }
-
-    /**
-     * Kill, wait for the init to exit (a zombie counts: it is not our child), delete, then the cgroup dirs the
-     * runtime may leave. Avoids {@code delete --force}, which polls for 100 ms steps in runc.
-     */
+    /** Removes the runtime's container and cgroups: the create recipe's undo once the runtime was asked to run it. */
     void removeRuntime() {
-        List<RuntimeException> failures = new ArrayList<>();
-        long init = initPid();
-        if (!killInit(init)) {
-            parts.runtime().kill(meta.id(), "KILL", true);
-        }
-        List<Long> pids = new ArrayList<>(parts.cgroups().pids(group));
-        if (init > 0) pids.add(init);
-        if (!parts.processes().awaitGone(pids, KILL_WAIT)) {
-            failures.add(GardenError.internal("processes " + pids + " survived SIGKILL"));
-        }
-        try {
-            parts.runtime().delete(meta.id());
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        try {
-            parts.cgroups().remove(group);
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        if (!failures.isEmpty()) {
-            RuntimeException first = failures.getFirst();
-            failures.stream().skip(1).forEach(first::addSuppressed);
-            throw first;
-        }
+        lifecycle.removeRuntime();
     }
 }

@@ -107,7 +107,7 @@ final class MonitorLauncher {
             return new Found.NeverStarted(dir, "no process id recorded");
         }
         boolean tty = Files.exists(dir.tty());
-        long pid = MonitoredProcess.readLong(dir.pid());
+        long pid = Depot.readPid(dir.pid());
         Monitor monitor = MonitoredProcess.monitorOf(dir, table);
         OptionalInt code = MonitoredProcess.recordedExit(dir);
         if (code.isPresent()) {

@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -76,7 +75,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
 
     /** The monitor that wrote {@code monitor.pid}, pinned; {@link Monitor#NONE} when it wrote none. */
     static Monitor monitorOf(Depot.ProcessDir dir, ProcessTable table) {
-        long m = readLong(dir.monitorPid());
+        long m = Depot.readPid(dir.monitorPid());
         return new Monitor(m, m > 0 ? table.find(m) : Optional.empty());
     }
 
@@ -181,7 +180,7 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     public void signal(Signal signal) {
         ProcessState s = state.get();
         if (s.ended()) return;
-        long p = s instanceof Running(long pid, Monitor m) && pid > 0 ? pid : readLong(dir.pid());
+        long p = s instanceof Running(long pid, Monitor m) && pid > 0 ? pid : Depot.readPid(dir.pid());
         if (p <= 0) throw GardenError.internal("process " + id + " has no pid yet");
         state.updateAndGet(st -> st.withPid(p));
         long monitorPid = s.monitor().pid();
@@ -222,15 +221,6 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
         closeWatch();
         transition(s -> s.closed(s.ended() ? OptionalInt.empty() : recordedExit(dir)));
         output.changed();
-    }
-
-    static long readLong(Path file) {
-        try {
-            String s = Files.readString(file).strip();
-            return s.isEmpty() ? -1 : Long.parseLong(s);
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
     }
 
     /** The status the monitor recorded in {@code exit}, if it has. */

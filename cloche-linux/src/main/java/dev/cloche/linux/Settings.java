@@ -3,7 +3,6 @@ package dev.cloche.linux;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.linux.net.NetSettings;
 import dev.cloche.linux.sys.HostProgram;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;

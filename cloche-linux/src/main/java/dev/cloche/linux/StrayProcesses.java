@@ -28,7 +28,7 @@ final class StrayProcesses {
      * ever see its output or exit, so it is killed if the runtime recorded its pid.
      */
     void killStrayStart(Depot.ProcessDir dir) {
-        long pid = MonitoredProcess.readLong(dir.pid());
+        long pid = Depot.readPid(dir.pid());
         if (pid <= 0) return; // no pid recorded: the runtime never started it
         kill(pid, "its start was reported as failed");
     }

@@ -79,12 +79,12 @@ class LinuxBackendTest {
     void diskLimitsOfScopeTotalIncludeTheImageAndExclusiveOnesDoNot() {
         DepotMeta.ImageSize image = new DepotMeta.ImageSize(4_000_000, 400);
         var total = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
-        assertThat(LinuxBackend.quota(total, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(6_000_000, 600));
+        assertThat(ContainerRecipes.quota(total, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(6_000_000, 600));
         var exclusive = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.EXCLUSIVE);
-        assertThat(LinuxBackend.quota(exclusive, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(10_000_000, 1000));
-        assertThat(LinuxBackend.quota(dev.cloche.api.DiskLimits.NONE, image).limited()).isFalse();
+        assertThat(ContainerRecipes.quota(exclusive, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(10_000_000, 1000));
+        assertThat(ContainerRecipes.quota(dev.cloche.api.DiskLimits.NONE, image).limited()).isFalse();
         var tooSmall = new dev.cloche.api.DiskLimits(0, 0, 0, 1_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
-        assertThatThrownBy(() -> LinuxBackend.quota(tooSmall, image)).isInstanceOf(InvalidRequestException.class)
+        assertThatThrownBy(() -> ContainerRecipes.quota(tooSmall, image)).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("smaller than the image");
     }
 
