@@ -18,14 +18,14 @@ import java.util.concurrent.CompletableFuture;
 final class AddressPool {
     private final NetSettings settings;
     /** Live members per subnet, and whether its bridge exists. */
-    private final Map<Ipv4.Subnet, Sub> subnets = new HashMap<>();
+    private final Map<Ipv4.Subnet, SubnetUse> subnets = new HashMap<>();
     /** Addresses in use, including those whose host veth is still being deleted; each completes when it is free. */
     private final Map<Integer, CompletableFuture<Void>> ips = new HashMap<>();
     private final Set<Integer> ports = new HashSet<>();
     private int poolCursor;
     private int portCursor;
 
-    private static final class Sub {
+    private static final class SubnetUse {
         int members;
         boolean bridgeUp;
     }
@@ -35,10 +35,10 @@ final class AddressPool {
     }
 
     /** An address handed out, in {@code subnet}, whose bridge must be made first when {@code newBridge}. */
-    record Alloc(Ipv4.Subnet subnet, int ip, boolean newBridge) {}
+    record Allocation(Ipv4.Subnet subnet, int ip, boolean newBridge) {}
 
     /** Chooses subnet and address for {@code network} (empty: the pool's next free /30) and takes them. */
-    Alloc allocate(String network) {
+    Allocation allocate(String network) {
         Ipv4.Subnet pool = settings.pool().orElseThrow();
         if (network.isEmpty()) {
             int count = (int) (pool.size() / 4);
@@ -46,7 +46,7 @@ final class AddressPool {
                 int n = (poolCursor + i) % count;
                 Ipv4.Subnet sub = new Ipv4.Subnet(pool.network() + 4 * n, 30);
                 int ip = sub.network() + 1;
-                Sub state = subnets.get(sub);
+                SubnetUse state = subnets.get(sub);
                 if ((state == null || state.members == 0 && !state.bridgeUp) && !ips.containsKey(ip)) {
                     poolCursor = (n + 1) % count;
                     return register(sub, ip);
@@ -60,7 +60,7 @@ final class AddressPool {
         if (sub.overlaps(pool)) {
             throw new InvalidRequestException("the network " + network + " overlaps the default network pool " + pool);
         }
-        for (Map.Entry<Ipv4.Subnet, Sub> e : subnets.entrySet()) {
+        for (Map.Entry<Ipv4.Subnet, SubnetUse> e : subnets.entrySet()) {
             if (e.getValue().members > 0 && !e.getKey().equals(sub) && e.getKey().overlaps(sub)) {
                 throw new InvalidRequestException("the network " + network + " overlaps the subnet " + e.getKey()
                         + " that containers already use");
@@ -80,11 +80,11 @@ final class AddressPool {
         return register(sub, ip);
     }
 
-    private Alloc register(Ipv4.Subnet sub, int ip) {
-        Sub state = subnets.computeIfAbsent(sub, k -> new Sub());
+    private Allocation register(Ipv4.Subnet sub, int ip) {
+        SubnetUse state = subnets.computeIfAbsent(sub, k -> new SubnetUse());
         state.members++;
         ips.put(ip, new CompletableFuture<>());
-        return new Alloc(sub, ip, !state.bridgeUp);
+        return new Allocation(sub, ip, !state.bridgeUp);
     }
 
     /** {@code hostPort}, or with 0 the port pool's next free one. */
@@ -120,7 +120,7 @@ final class AddressPool {
 
     /** Takes what a network found after a restart uses; its bridge exists. */
     void adopt(NetState st) {
-        Sub s = subnets.computeIfAbsent(st.subnetValue(), k -> new Sub());
+        SubnetUse s = subnets.computeIfAbsent(st.subnetValue(), k -> new SubnetUse());
         s.members++;
         s.bridgeUp = true;
         ips.put(st.ip(), new CompletableFuture<>());
@@ -131,7 +131,7 @@ final class AddressPool {
     void unregister(Ipv4.Subnet sub, int ip) {
         CompletableFuture<Void> f = ips.remove(ip);
         if (f != null) f.complete(null);
-        Sub s = subnets.get(sub);
+        SubnetUse s = subnets.get(sub);
         if (s != null) {
             s.members--;
             if (s.members <= 0 && !s.bridgeUp) subnets.remove(sub);
@@ -140,7 +140,7 @@ final class AddressPool {
 
     /** Whether the subnet's bridge exists although no container uses it any more: it is to be removed. */
     boolean bridgeUnused(Ipv4.Subnet sub) {
-        Sub s = subnets.get(sub);
+        SubnetUse s = subnets.get(sub);
         return s != null && s.members <= 0 && s.bridgeUp;
     }
 

@@ -124,7 +124,7 @@ final class VethNetworker implements Networker {
         awaitPendingRelease(req.network());
         NetState st;
         synchronized (pool) {
-            AddressPool.Alloc a = pool.allocate(req.network());
+            AddressPool.Allocation a = pool.allocate(req.network());
             String hex = Ipv4.hex(a.ip());
             String bridge = settings.prefix() + "br" + Ipv4.hex(a.subnet().network());
             List<PortMapping> mapped = new ArrayList<>();

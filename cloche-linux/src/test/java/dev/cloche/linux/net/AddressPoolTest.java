@@ -15,8 +15,8 @@ class AddressPoolTest {
 
     @Test
     void theDefaultPoolHandsOutA30PerContainerRoundRobinAndNeedsABridgeForEach() {
-        AddressPool.Alloc a = pool.allocate("");
-        assertThat(a).isEqualTo(new AddressPool.Alloc(Ipv4.Subnet.parse("10.9.0.0/30"), Ipv4.parse("10.9.0.1"), true));
+        AddressPool.Allocation a = pool.allocate("");
+        assertThat(a).isEqualTo(new AddressPool.Allocation(Ipv4.Subnet.parse("10.9.0.0/30"), Ipv4.parse("10.9.0.1"), true));
         pool.bridgeUp(a.subnet());
         assertThat(pool.allocate("").subnet()).isEqualTo(Ipv4.Subnet.parse("10.9.0.4/30"));
         assertThatThrownBy(() -> pool.allocate("")).isInstanceOf(ResourceExhaustedException.class);
@@ -29,7 +29,7 @@ class AddressPoolTest {
 
     @Test
     void anExactAddressIsTakenOnceAndAnAddressInUseIsPendingUntilFreed() {
-        AddressPool.Alloc a = pool.allocate("10.8.0.1/30");
+        AddressPool.Allocation a = pool.allocate("10.8.0.1/30");
         assertThat(a.ip()).isEqualTo(Ipv4.parse("10.8.0.1"));
         assertThatThrownBy(() -> pool.allocate("10.8.0.1/30")).isInstanceOf(AlreadyExistsException.class);
         assertThat(pool.pending(a.ip())).isPresent();
