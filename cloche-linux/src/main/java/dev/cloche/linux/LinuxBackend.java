@@ -1,27 +1,12 @@
 package dev.cloche.linux;
 
-import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.Capacity;
-import dev.cloche.api.ContainerSpec;
-import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenError;
-import dev.cloche.api.GardenException;
-import dev.cloche.api.InvalidRequestException;
-import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.linux.cgroup.CgroupFs;
 import dev.cloche.linux.cgroup.Cgroups;
-import dev.cloche.linux.fs.DiskQuota;
-import dev.cloche.linux.fs.ImageCache;
-import dev.cloche.linux.fs.Trees;
-import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.fs.Volumizers;
-import dev.cloche.linux.net.ContainerNet;
-import dev.cloche.linux.net.NetRequest;
 import dev.cloche.linux.net.Networker;
 import dev.cloche.linux.net.Networkers;
-import dev.cloche.linux.oci.Bundle;
-import dev.cloche.linux.oci.BundleInput;
-import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.oci.OciRuntimes;
@@ -29,71 +14,60 @@ import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
+import dev.cloche.linux.sys.ProcessTable;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
+import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
-/** Containers on runc/crun with an overlay root, cgroup v1 limits and (unprivileged) a Guardian-style user namespace. */
+/**
+ * Containers on runc/crun with an overlay root, cgroup v1 limits and (unprivileged) a Guardian-style user namespace:
+ * the backend's shared parts, made once, and the host set-up they need (depot, process tmpfs, crun's cgroups).
+ */
 final class LinuxBackend implements ContainerBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LinuxBackend.class);
-    private static final Pattern RUNTIME_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    static final ObjectMapper JSON = JsonMapper.builder().build();
     /** Safety net under inotify for process directories: the longest a missed event can delay output or an exit. */
-    private static final java.time.Duration WATCH_TICK = java.time.Duration.ofSeconds(1);
+    private static final Duration WATCH_TICK = Duration.ofSeconds(1);
 
-    /** Everything a container needs from its backend. */
-    record Parts(Settings settings, CommandRunner runner, Mounts mounts, OciRuntime runtime, Cgroups cgroups,
-                 Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, long hostCapabilities, DirectoryWatcher watcher,
-                 LimitedStart limitedStart) {
-        Volumizer volumizer(boolean privileged) {
-            return privileged ? privilegedVolumes : unprivilegedVolumes;
-        }
-    }
-
-    private final Parts parts;
+    private final Settings settings;
+    private final CommandRunner runner;
+    private final Mounts mounts;
+    private final Cgroups cgroups;
+    private final DirectoryWatcher watcher;
     private final Networker networker;
-    private final ImageCache images;
-    private final Path containersDir;
-    private final java.util.Map<Path, DepotMeta.ImageSize> imageSizes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ContainerRecipes recipes;
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         this(settings, runner, Mounts.syscalls(), cgroupRoot);
     }
 
     LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
+        this.settings = settings;
+        this.runner = runner;
+        this.mounts = mounts;
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
-        Cgroups cgroups = CgroupFs.detect(cgroupRoot);
-        this.parts = new Parts(settings, runner, mounts, runtime, cgroups,
-                Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
-                ProcFs.boundingCapabilities(), new DirectoryWatcher(WATCH_TICK),
-                LimitedStart.of(cgroups, settings.pidLimitRetry()));
-        this.images = Volumizers.shiftingCache(runner, settings.depot().resolve("images"), BundleRules.MAX_UID);
-        this.containersDir = settings.depot().resolve("containers");
+        this.cgroups = CgroupFs.detect(cgroupRoot);
+        this.watcher = new DirectoryWatcher(WATCH_TICK);
+        ProcessTable table = ProcessTable.procfs();
+        Depot depot = new Depot(settings.depot(), settings.processRoot());
         this.networker = Networkers.of(settings.net(), runner);
+        ContainerAssembler assembler = new ContainerAssembler(settings.cgroupParent(), ProcFs.boundingCapabilities(), runtime,
+                cgroups, table, Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
+                new MonitorLauncher(settings.monitorBinary(), runtime, runner, watcher, table),
+                LimitedStart.of(cgroups, settings.pidLimitRetry()));
+        this.recipes = new ContainerRecipes(settings, depot, runner, runtime,
+                Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID), networker, assembler);
         try {
-            Files.createDirectories(containersDir);
+            depot.prepare();
             Files.createDirectories(settings.runtimeRoot());
-            ensureTraversable(settings.depot());
-            ensureTraversable(containersDir);
-            requireTraversableAncestors(settings.depot());
         } catch (IOException e) {
             throw GardenError.internal("cannot create depot " + settings.depot(), e);
         }
@@ -108,34 +82,14 @@ final class LinuxBackend implements ContainerBackend {
     }
 
     /**
-     * An unprivileged container's root is an unmapped host uid (4294967294): the kernel checks its search permission
-     * on every directory down to the rootfs, so the depot must be traversable by "others" (x only, never r).
-     */
-    private static void requireTraversableAncestors(Path depot) throws IOException {
-        for (Path p = depot.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new dev.cloche.api.InvalidRequestException("depot " + depot + " is not reachable by unprivileged"
-                        + " containers: " + p + " lacks search permission for others (chmod o+x " + p + ")");
-            }
-        }
-    }
-
-    private static void ensureTraversable(Path dir) throws IOException {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-        if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-            Files.setPosixFilePermissions(dir, perms);
-        }
-    }
-
-    /**
      * Mounts the process tmpfs unless it is there already (processes outlive the daemon, and so does the mount). A
      * directory that already holds process directories is used as it is: a mount would hide them.
      */
     private void prepareProcessRoot() {
-        Path root = parts.settings().processRoot();
+        Path root = settings.processRoot();
         try {
             Files.createDirectories(root);
-            if (parts.settings().processTmpfs().isEmpty() || ProcFs.isMounted(root)) return;
+            if (settings.processTmpfs().isEmpty() || ProcFs.isMounted(root)) return;
             try (var entries = Files.list(root)) {
                 if (entries.findAny().isPresent()) {
                     LOG.warn("process root {} is not empty: using it as it is, without a tmpfs", root);
@@ -145,20 +99,20 @@ final class LinuxBackend implements ContainerBackend {
         } catch (IOException e) {
             throw GardenError.internal("cannot create process root " + root, e);
         }
-        parts.mounts().mount("cloche-processes", root, "tmpfs", Mounts.NOSUID | Mounts.NODEV | Mounts.NOEXEC,
-                "size=" + parts.settings().processTmpfs().get() + ",mode=0700");
+        mounts.mount("cloche-processes", root, "tmpfs", Mounts.NOSUID | Mounts.NODEV | Mounts.NOEXEC,
+                "size=" + settings.processTmpfs().get() + ",mode=0700");
     }
 
     /** The process tmpfs goes with the daemon only when no container has processes in it: they outlive the daemon. */
     private void releaseProcessRoot() {
-        Path root = parts.settings().processRoot();
+        Path root = settings.processRoot();
         try (var entries = Files.list(root)) {
-            if (entries.findAny().isPresent() || parts.settings().processTmpfs().isEmpty() || !ProcFs.isMounted(root)) return;
+            if (entries.findAny().isPresent() || settings.processTmpfs().isEmpty() || !ProcFs.isMounted(root)) return;
         } catch (IOException e) {
             return;
         }
         try {
-            parts.mounts().unmount(root);
+            mounts.unmount(root);
         } catch (RuntimeException e) {
             LOG.warn("cannot unmount the process tmpfs {}: {}", root, e.getMessage());
         }
@@ -173,199 +127,32 @@ final class LinuxBackend implements ContainerBackend {
             return;
         }
         Path hugetlb = cgroupRoot.resolve("hugetlb");
-        parts.runner().check(List.of("mkdir", "-p", hugetlb.toString()));
+        runner.check(List.of("mkdir", "-p", hugetlb.toString()));
         if (!ProcFs.isMounted(hugetlb)) {
-            parts.runner().check(List.of("mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", hugetlb.toString()));
+            runner.check(List.of("mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", hugetlb.toString()));
         }
     }
 
-    /** The runtime id: the handle where runtimes accept it, else a stable hash of it. */
+    /** The runtime id of a handle (also its depot entry's name): see {@link ContainerIdentity#runtimeId}. */
     static String runtimeId(String handle) {
-        if (RUNTIME_ID.matcher(handle).matches()) return handle;
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(handle.getBytes(StandardCharsets.UTF_8));
-            return "h-" + HexFormat.of().formatHex(d, 0, 20);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ContainerIdentity.runtimeId(handle);
     }
 
     @Override
-    public BackendContainer create(BackendSpec backendSpec) {
-        ContainerSpec spec = backendSpec.spec();
-        String handle = backendSpec.handle();
-        Settings s = parts.settings();
-        Path image = image(spec);
-        String id = runtimeId(handle);
-        Path dir = containersDir.resolve(id);
-        if (Files.exists(dir)) {
-            throw new AlreadyExistsException("Handle '" + handle + "' already in use");
-        }
-        if (depotEntryCount() >= s.maxContainers()) {
-            throw new ResourceExhaustedException("max containers reached: " + s.maxContainers());
-        }
-        long now = System.currentTimeMillis();
-        Rollback rollback = new Rollback();
-        try {
-            Files.createDirectory(dir);
-            rollback.add("depot entry", () -> Trees.deleteRecursively(dir));
-            DepotMeta.ImageSize imageSize = imageSize(image);
-            DiskQuota quota = quota(spec.limits().disk(), imageSize);
-            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), imageSize);
-            Files.writeString(dir.resolve("meta.json"), JSON.writeValueAsString(meta));
-
-            Path lower = images.lowerFor(image, spec.privileged());
-            Volumizer volumizer = parts.volumizer(spec.privileged());
-            rollback.add("overlay", () -> volumizer.destroy(dir));
-            Path rootfs = volumizer.create(lower, dir, quota);
-
-            Bundle bundle = BundleRules.build(new BundleInput(id, spec, rootfs, s.initBinary(), s.toolBinary(), s.cgroupParent(),
-                    parts.hostCapabilities()));
-            Files.writeString(dir.resolve("config.json"), BundleJson.config(bundle));
-
-            LinuxContainer container = new LinuxContainer(parts, meta, dir);
-            // registered before create: runtimes leave state and cgroup dirs behind when create fails part-way
-            rollback.add("runtime container", container::removeRuntime);
-            // One runtime call instead of create + start (about 9 ms less per container, docs/benchmarks.md): the
-            // init only waits for signals, so the network can join it after it started, and no Garden process can
-            // run in the container before this method returns.
-            parts.runtime().runDetached(id, dir, dir.resolve(LinuxContainer.INIT_PID));
-            attachNetwork(container, spec, id, dir, rootfs, rollback);
-            return container;
-        } catch (GardenException e) {
-            throw rollback.unwind(e);
-        } catch (IOException | RuntimeException e) {
-            throw rollback.unwind(GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e));
-        }
-    }
-
-    /**
-     * Garden's disk limits as a quota on the writable layer. Only hard limits can be enforced (a filesystem of that
-     * size); soft limits are recorded and reported but, as in Guardian, not enforced. Scope "total" counts the image
-     * too, so the writable layer gets the limit minus the image; "exclusive" counts only what the container writes.
-     */
-    static DiskQuota quota(DiskLimits disk, DepotMeta.ImageSize image) {
-        boolean total = disk.scope() == DiskLimits.DiskLimitScope.TOTAL;
-        long bytes = disk.byteHard();
-        long inodes = disk.inodeHard();
-        if (total && bytes > 0) {
-            bytes -= image.bytes();
-            if (bytes <= 0) {
-                throw new InvalidRequestException("disk limit of " + disk.byteHard() + " bytes is smaller than the image ("
-                        + image.bytes() + " bytes); use a larger limit or scope exclusive");
-            }
-        }
-        if (total && inodes > 0) {
-            inodes -= image.inodes();
-            if (inodes <= 0) {
-                throw new InvalidRequestException("inode limit of " + disk.inodeHard() + " is smaller than the image's "
-                        + image.inodes() + " inodes; use a larger limit or scope exclusive");
-            }
-        }
-        return new DiskQuota(bytes, inodes);
-    }
-
-    /** Allocated bytes and inodes of an image, measured once per image directory (images are read-only). */
-    private DepotMeta.ImageSize imageSize(Path image) {
-        return imageSizes.computeIfAbsent(image, i -> {
-            long bytes = firstNumber(parts.runner().check(List.of("du", "-s", "-B1", i.toString())).stdout());
-            long inodes = firstNumber(parts.runner().check(List.of("du", "-s", "--inodes", i.toString())).stdout());
-            return new DepotMeta.ImageSize(bytes, inodes);
-        });
-    }
-
-    private static long firstNumber(String s) {
-        try {
-            return Long.parseLong(s.strip().split("\\s+")[0]);
-        } catch (NumberFormatException e) {
-            throw GardenError.internal("unexpected du output: " + s);
-        }
-    }
-
-    /** Network step: plumbed for the created (not yet started) init, so the first process already has it. */
-    private void attachNetwork(LinuxContainer container, ContainerSpec spec, String id, Path dir, Path rootfs, Rollback rollback)
-            throws IOException {
-        ContainerNet net = networker.attach(new NetRequest(id, BundleRules.hostname(spec.handle()), spec.network(),
-                dir.resolve(LinuxContainer.INIT_PID), dir,
-                rootfs, spec.privileged() ? 0 : BundleRules.MAX_UID, spec.netIn(), spec.netOut(), spec.limits().bandwidth()));
-        rollback.add("network", net::release);
-        container.useNetwork(net);
-    }
-
-    private Path image(ContainerSpec spec) {
-        String uri = spec.imageUri();
-        if (uri.isEmpty()) {
-            Path def = parts.settings().defaultRootfs();
-            if (!Files.isDirectory(def)) {
-                throw new InvalidRequestException("no image given and the default root filesystem " + def
-                        + " does not exist (build it with `make rootfs`, or start the daemon with --rootfs DIR)");
-            }
-            return def;
-        }
-        String path = uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
-        if (uri.contains("://") && !uri.startsWith("file://") || !path.startsWith("/")) {
-            throw new InvalidRequestException("the linux backend takes images as host directories, not " + uri);
-        }
-        Path p = Path.of(path);
-        if (!Files.isDirectory(p)) {
-            throw new InvalidRequestException("image directory does not exist: " + path);
-        }
-        return p;
-    }
-
-    /** Only a count: a stat and a sort per entry on every create cost O(N) at a thousand containers. */
-    private long depotEntryCount() {
-        try (Stream<Path> st = Files.list(containersDir)) {
-            return st.count();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    private List<Path> depotEntries() {
-        try (Stream<Path> st = Files.list(containersDir)) {
-            return st.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+    public BackendContainer create(BackendSpec spec) {
+        return recipes.create(spec);
     }
 
     @Override
     public List<RestoredContainer> restore() {
-        List<RestoredContainer> out = new ArrayList<>();
-        List<ContainerNet> adopted = new ArrayList<>();
-        for (Path dir : depotEntries()) {
-            DepotMeta meta;
-            try {
-                meta = JSON.readValue(Files.readString(dir.resolve("meta.json")), DepotMeta.class);
-            } catch (IOException | RuntimeException e) {
-                out.add(new RestoredContainer(dir.getFileName().toString(), Optional.empty(),
-                        Optional.of("unreadable depot entry " + dir + ": " + e.getMessage())));
-                continue;
-            }
-            Optional<OciRuntime.State> state = parts.runtime().state(meta.id());
-            if (state.isPresent() && state.get().status().equals("running")) {
-                LinuxContainer container = new LinuxContainer(parts, meta, dir);
-                ContainerNet net = networker.adopt(dir);
-                container.useNetwork(net);
-                adopted.add(net);
-                container.restoreProcesses();
-                out.add(new RestoredContainer(meta.handle(), Optional.of(container), Optional.empty()));
-            } else {
-                String why = state.map(st -> "container " + meta.id() + " is " + st.status())
-                        .orElse("container " + meta.id() + " is unknown to " + parts.settings().runtime());
-                out.add(new RestoredContainer(meta.handle(), Optional.empty(), Optional.of(why)));
-            }
-        }
-        networker.reconcile(adopted);
-        return out;
+        return recipes.restore();
     }
 
     @Override
     public Capacity capacity() {
         try {
-            FileStore store = Files.getFileStore(parts.settings().depot());
-            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), parts.settings().maxContainers());
+            FileStore store = Files.getFileStore(settings.depot());
+            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), settings.maxContainers());
         } catch (IOException e) {
             throw GardenError.internal("cannot read depot filesystem", e);
         }
@@ -375,8 +162,8 @@ final class LinuxBackend implements ContainerBackend {
     public void close() {
         // containers outlive the daemon: only the shared parent group goes, and only if no container uses it
         networker.close();
-        parts.cgroups().removeIfEmpty("/" + parts.settings().cgroupParent());
-        parts.watcher().close();
+        cgroups.removeIfEmpty("/" + settings.cgroupParent());
+        watcher.close();
         releaseProcessRoot();
         LOG.debug("linux backend closed");
     }

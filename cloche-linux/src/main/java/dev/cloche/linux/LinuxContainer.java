@@ -2,77 +2,58 @@ package dev.cloche.linux;
 
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.ContainerMetrics;
-import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ExecutableNotFoundException;
-import dev.cloche.api.GardenError;
-import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Limits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
 import dev.cloche.api.ProcessSpec;
-import dev.cloche.api.ResourceLimits;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
-import dev.cloche.api.TtySpec;
 import dev.cloche.linux.fs.ContainerFiles;
-import dev.cloche.linux.fs.RootedXattrs;
-import dev.cloche.linux.fs.TarGuard;
-import dev.cloche.linux.fs.TarXattrs;
-import dev.cloche.linux.fs.Trees;
-import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.net.ContainerNet;
-import dev.cloche.linux.oci.BundleJson;
-import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
-import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendProcess;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
-/** One runc/crun container with its overlay, cgroups and depot entry {@code <depot>/containers/<id>}. */
+/**
+ * One runc/crun container with its overlay, cgroups and depot entry: Garden's verbs, each handed to the role that
+ * does it (processes, files, resources, lifecycle). Made by {@link ContainerAssembler}.
+ */
 final class LinuxContainer implements BackendContainer {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LinuxContainer.class);
-    static final String INIT_PID = "init.pid";
     /** Where process directories were kept before they moved to the process root (restored, never created). */
-    static final String LEGACY_PROCESSES = "p";
-    private static final int MAX_SOCKET_PATH = 107;
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    static final String LEGACY_PROCESSES = Depot.Entry.LEGACY_PROCESSES;
 
-    private enum State { ACTIVE, STOPPED, DESTROYED }
-
-    private final LinuxBackend.Parts parts;
-    private volatile DepotMeta meta;
-    private final Path dir;
-    private final String group;
-    private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
-    private final AtomicLong helperSeq = new AtomicLong();
-    private final AtomicLong processSeq = new AtomicLong();
-    private volatile State state = State.ACTIVE;
+    private final ContainerIdentity identity;
+    private final Depot.Entry entry;
+    private final ContainerStatus status;
+    private final OciProcessBuilder processBuilder;
+    private final ProcessSupervisor processes;
+    private final StrayProcesses strays;
+    private final ContainerCommands commands;
+    private final TarStreams streams;
+    private final ContainerResources resources;
+    private final ContainerLifecycle lifecycle;
     private volatile ContainerNet net = ContainerNet.none();
 
-    LinuxContainer(LinuxBackend.Parts parts, DepotMeta meta, Path dir) {
-        this.parts = parts;
-        this.meta = meta;
-        this.dir = dir;
-        this.group = "/" + parts.settings().cgroupParent() + "/" + meta.id();
+    LinuxContainer(ContainerIdentity identity, Depot.Entry entry, ContainerStatus status, OciProcessBuilder processBuilder,
+                   ProcessSupervisor processes, StrayProcesses strays, ContainerCommands commands, TarStreams streams,
+                   ContainerResources resources, ContainerLifecycle lifecycle) {
+        this.identity = identity;
+        this.entry = entry;
+        this.status = status;
+        this.processBuilder = processBuilder;
+        this.processes = processes;
+        this.strays = strays;
+        this.commands = commands;
+        this.streams = streams;
+        this.resources = resources;
+        this.lifecycle = lifecycle;
     }
 
     /** Network hook: the create recipe (or restore) hands over the container's network. */
@@ -82,638 +63,114 @@ final class LinuxContainer implements BackendContainer {
 
     @Override
     public String handle() {
-        return meta.handle();
-    }
-
-    private Path rootfs() {
-        return parts.volumizer(meta.privileged()).rootfs(dir);
-    }
-
-    private void requireExists() {
-        if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
-    }
-
-    @Override
-    public BackendProcess run(ProcessSpec spec) {
-        requireExists();
-        if (state == State.STOPPED) throw new ConflictException("container " + meta.handle() + " is stopped");
-        if (!spec.bindMounts().isEmpty()) {
-            throw new InvalidRequestException("bind mounts are only supported for processes with their own image");
-        }
-        ContainerFiles files = new ContainerFiles(rootfs());
-        ContainerFiles.User user = files.user(spec.user());
-        List<String> env = processEnv(spec.env(), user);
-        String cwd = spec.dir().isEmpty() ? user.home() : absolute(spec.dir(), user);
-        String pathVar = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst().orElse("");
-        if (files.resolve(cwd).isEmpty()) {
-            createWorkingDir(cwd, user);
-        }
-        if (files.findExecutable(spec.path(), cwd, pathVar).isEmpty()) {
-            throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
-        }
-        List<String> args = new ArrayList<>();
-        args.add(spec.path());
-        args.addAll(spec.args());
-        List<OciProcess.Rlimit> rlimits = new ArrayList<>();
-        for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
-            rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
-        }
-        Optional<OciProcess.ConsoleSize> console = spec.tty().map(LinuxContainer::window)
-                .map(w -> new OciProcess.ConsoleSize(w.rows(), w.columns()));
-        OciProcess process = new OciProcess(args, env, cwd, user.uid(), user.gid(),
-                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, rlimits, console);
-        synchronized (processes) {
-            MonitoredProcess existing = processes.get(spec.id());
-            if (existing != null && !existing.exit().isDone()) {
-                throw GardenError.of(GardenException.Kind.ALREADY_EXISTS, "process id already in use: " + spec.id());
-            }
-            if (existing != null) {
-                processes.remove(spec.id());
-                discard(existing);
-            }
-            MonitoredProcess p = parts.limitedStart().start(group, "process " + spec.id() + " in " + meta.handle(),
-                    () -> startMonitored(spec.id(), process, console));
-            processes.put(spec.id(), p);
-            return p;
-        }
-    }
-
-    /** One attempt: a fresh process directory and its monitor; nothing of it is left when the start fails. */
-    private MonitoredProcess startMonitored(String id, OciProcess process, Optional<OciProcess.ConsoleSize> console) {
-        // short names: the monitor's console socket lives in this directory and sun_path holds 107 bytes
-        Path pdir = processDir().resolve(Long.toString(processSeq.incrementAndGet()));
-        if (console.isPresent() && pdir.resolve("console.sock").toString().length() > MAX_SOCKET_PATH) {
-            throw GardenError.internal("depot path too long for a TTY console socket: " + pdir
-                    + " (use a depot path shorter by " + (pdir.resolve("console.sock").toString().length() - MAX_SOCKET_PATH) + " bytes)");
-        }
-        try {
-            Files.createDirectories(pdir);
-            Path json = pdir.resolve("process.json");
-            Files.writeString(json, BundleJson.process(process));
-            List<String> argv = new ArrayList<>();
-            argv.add(parts.settings().monitorBinary().toString());
-            console.ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
-            argv.addAll(List.of(pdir.toString(), "--"));
-            argv.addAll(parts.runtime().execDetachedArgv(meta.id(), json, pdir.resolve("pid"), pdir.resolve("runtime.log"), console.isPresent()));
-            try {
-                return MonitoredProcess.start(id, pdir, console.isPresent(), argv, parts.runner(), parts.watcher());
-            } catch (RuntimeException | IOException e) {
-                killStrayStart(pdir);
-                Trees.deleteRecursively(pdir);
-                throw e;
-            }
-        } catch (IOException e) {
-            throw GardenError.internal("cannot start process in " + meta.handle() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Forgets an exited process whose id is reused: its directory goes once its monitor has gone. */
-    private void discard(MonitoredProcess p) {
-        p.close();
-        if (p.awaitMonitorGone(Duration.ofSeconds(2))) {
-            Trees.deleteRecursively(p.dir());
-        }
-    }
-
-    /** Garden's default window is 80x24; a size with a zero dimension counts as absent. */
-    static TtySpec.WindowSize window(TtySpec tty) {
-        return tty.windowSize().filter(w -> w.columns() > 0 && w.rows() > 0).orElse(new TtySpec.WindowSize(80, 24));
+        return identity.handle();
     }
 
     /**
-     * Guardian creates a missing working directory (e.g. a home that does not exist) owned by the user. It is made
-     * inside the container's mount namespace, so symlinks in the path cannot point it at the host.
+     * Checks what Garden checks before a process starts (a known user, an executable, a working directory, made if
+     * missing) and hands it to the supervisor.
      */
-    private void createWorkingDir(String cwd, ContainerFiles.User user) {
-        String tool = BundleRules.TOOL_PATH;
-        java.lang.Process child = helper(new ContainerFiles.User("root", 0, 0, "/root"), List.of(tool, "sh", "-c",
-                tool + " mkdir -p \"$1\" && " + tool + " chown \"$2\" \"$1\"", "sh", cwd, user.uid() + ":" + user.gid()));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errPump = Thread.ofVirtual().start(() -> drain(child.getErrorStream(), err));
-        Thread outPump = Thread.ofVirtual().start(() -> drain(child.getInputStream(), OutputStream.nullOutputStream()));
-        try {
-            child.getOutputStream().close();
-        } catch (IOException e) {
-            // stdin unused
+    @Override
+    public BackendProcess run(ProcessSpec spec) {
+        status.requireExists();
+        if (status.stopped()) throw new ConflictException("container " + identity.handle() + " is stopped");
+        if (!spec.bindMounts().isEmpty()) {
+            throw new InvalidRequestException("bind mounts are only supported for processes with their own image");
         }
-        if (waitHelper(child, errPump, outPump) != 0) {
-            throw GardenError.internal("cannot create working directory " + cwd + ": " + err.toString(StandardCharsets.UTF_8).strip());
+        ContainerFiles files = new ContainerFiles(entry.volume().merged());
+        ContainerFiles.User user = files.user(spec.user());
+        OciProcess process = processBuilder.process(spec, user);
+        if (files.resolve(process.cwd()).isEmpty()) {
+            commands.createWorkingDir(process.cwd(), user);
         }
-    }
-
-    /** Container env, then the spec's, then defaults (PATH, HOME, USER) for what neither set. */
-    private List<String> processEnv(List<String> specEnv, ContainerFiles.User user) {
-        List<String> layered = new ArrayList<>(BundleRules.layerEnv(meta.env(), specEnv));
-        if (layered.stream().noneMatch(e -> e.startsWith("HOME="))) layered.add("HOME=" + user.home());
-        if (layered.stream().noneMatch(e -> e.startsWith("USER="))) layered.add("USER=" + user.name());
-        return layered;
-    }
-
-    private static String absolute(String path, ContainerFiles.User user) {
-        if (path.startsWith("/")) return path;
-        return (user.home().endsWith("/") ? user.home() : user.home() + "/") + path;
+        if (files.findExecutable(spec.path(), process.cwd(), OciProcessBuilder.path(process.env())).isEmpty()) {
+            throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
+        }
+        return processes.start(spec.id(), process);
     }
 
     @Override
     public Optional<BackendProcess> process(String processId) {
-        synchronized (processes) {
-            return Optional.ofNullable(processes.get(processId));
-        }
+        return processes.find(processId);
     }
 
     @Override
     public List<String> processIds() {
-        synchronized (processes) {
-            return List.copyOf(processes.keySet());
-        }
+        return processes.ids();
     }
 
     @Override
     public void stop(boolean kill) {
-        requireExists();
-        long init = initPid();
-        if (!kill) {
-            // TERM everything but the init first: the init exits on TERM, and with it the kernel would KILL the rest
-            for (long pid : parts.cgroups().pids(group)) {
-                if (pid != init) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-            }
-            ProcFs.awaitGone(parts.cgroups().pids(group).stream().filter(p -> p != init).toList(), STOP_GRACE);
-        }
-        parts.runtime().kill(meta.id(), "KILL", true);
-        List<Long> left = new ArrayList<>(parts.cgroups().pids(group));
-        if (init > 0) left.add(init);
-        if (!ProcFs.awaitGone(left, KILL_WAIT)) {
-            throw GardenError.internal("processes of " + meta.handle() + " survived SIGKILL");
-        }
-        awaitProcessExits();
-        state = State.STOPPED;
+        lifecycle.stop(kill);
     }
 
-    private void awaitProcessExits() {
-        List<MonitoredProcess> ps;
-        synchronized (processes) {
-            ps = List.copyOf(processes.values());
-        }
-        for (MonitoredProcess p : ps) {
-            try {
-                p.exit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                // no exit recorded in time (the monitor is gone or stuck): closing reports it lost and ends readers
-                p.close();
-            }
-        }
-    }
-
-    /** Lets go of every process and waits for the monitors to exit, so none outlives its container or its files. */
-    private void releaseProcesses(List<RuntimeException> failures) {
-        List<MonitoredProcess> ps;
-        synchronized (processes) {
-            ps = List.copyOf(processes.values());
-        }
-        for (MonitoredProcess p : ps) {
-            p.close();
-            if (!p.awaitMonitorGone(KILL_WAIT)) {
-                failures.add(GardenError.internal("the monitor of process " + p.id() + " did not exit"));
-            }
-        }
-    }
-
-    /**
-     * Rebuilds the processes from their directories after a restart (docs/process-monitor.md §5): running ones are
-     * followed again, exited ones report their recorded status, one whose monitor was killed reports
-     * {@link MonitoredProcess#LOST_EXIT}. Directories of starts that never completed are removed.
-     */
+    /** After a restart: the processes are found again in their directories (docs/process-monitor.md §5). */
     void restoreProcesses() {
-        List<Path> dirs = new ArrayList<>(processDirs(dir.resolve(LEGACY_PROCESSES)));
-        dirs.addAll(processDirs(processDir()));
-        for (Path pdir : dirs) {
-            processSeq.set(Math.max(processSeq.get(), Long.parseLong(pdir.getFileName().toString())));
-            try {
-                switch (MonitoredProcess.restore(pdir, parts.watcher())) {
-                    case MonitoredProcess.Found.Restored(MonitoredProcess p) -> {
-                        p.orphan().ifPresent(this::killOrphan);
-                        synchronized (processes) {
-                            MonitoredProcess older = processes.put(p.id(), p);
-                            if (older != null) older.close(); // a reused id: the later start wins, as before the restart
-                        }
-                    }
-                    case MonitoredProcess.Found.NeverStarted(Path d, String why) -> {
-                        LOG.warn("removing process directory {} of {}: {}", d, meta.handle(), why);
-                        Trees.deleteRecursively(d);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.error("cannot restore process directory {} of {}: {}", pdir, meta.handle(), e.toString());
-            }
-        }
+        processes.restore();
     }
 
-    /** Per-process directories (docs/process-monitor.md §2), named by a sequence number in start order. */
+    /** Where this container's process directories are. */
     Path processDir() {
-        return parts.settings().processRoot().resolve(meta.id());
+        return entry.processes();
     }
 
-    private List<Path> processDirs(Path root) {
-        try (var st = Files.list(root)) {
-            return st.filter(d -> d.getFileName().toString().matches("\\d+"))
-                    .sorted(java.util.Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString()))).toList();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            LOG.error("cannot list the processes of {} in {}: {}", meta.handle(), root, e.toString());
-            return List.of();
-        }
-    }
-
-    /**
-     * A start reported as failed may have left its process running: runc 1.1.5 can fail an exec whose process already
-     * runs when it exhausts the container's memory or pids limit at once (docs/process-monitor.md §7). Nobody could
-     * ever see its output or exit, so it is killed if the runtime recorded its pid and that pid is in this container.
-     */
-    void killStrayStart(Path pdir) {
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pdir.resolve("pid")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return; // no pid recorded: the runtime never started it
-        }
-        killOrphan(pid, "its start was reported as failed");
-    }
-
-    /** A process nobody can observe any more is killed, but only while its pid is still in this container's cgroup. */
-    private void killOrphan(long pid) {
-        killOrphan(pid, "its monitor is gone, so its exit could never be reported");
-    }
-
-    private void killOrphan(long pid, String why) {
-        if (parts.cgroups().pids(group).contains(pid)) {
-            LOG.warn("killing process {} of {}: {}", pid, meta.handle(), why);
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        }
-    }
-
-    private long initPid() {
-        try {
-            return Long.parseLong(Files.readString(dir.resolve(INIT_PID)).strip());
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
+    /** Kills what a failed start in {@code processDir} may have left running (docs/process-monitor.md §7). */
+    void killStrayStart(Path processDir) {
+        strays.killStrayStart(new Depot.ProcessDir(processDir));
     }
 
     @Override
     public BackendInfo info() {
-        requireExists();
-        String s = state == State.STOPPED ? "stopped" : "active";
-        // Garden's event for an OOM kill in the container; the kernel keeps the count in the memory cgroup
-        List<String> events = parts.cgroups().oomKills(group) > 0 ? List.of("oom") : List.of();
+        status.requireExists();
         ContainerNet n = net;
-        return new BackendInfo(s, events, n.hostIp(), n.containerIp(), n.externalIp(), dir.toString(), n.mappedPorts());
+        return new BackendInfo(status.describe(), resources.events(), n.hostIp(), n.containerIp(), n.externalIp(),
+                entry.dir().toString(), n.mappedPorts());
     }
 
     @Override
     public Limits limits() {
-        requireExists();
-        return meta.limits();
+        return resources.limits();
     }
 
     @Override
-    public synchronized void updateLimits(Limits limits) {
-        requireExists();
-        Limits current = meta.limits();
-        if (!limits.bandwidth().equals(current.bandwidth()) || !limits.disk().equals(current.disk())
-                || !limits.pid().equals(current.pid())) {
-            throw new InvalidRequestException("only memory and cpu limits can change on a live container");
-        }
-        parts.cgroups().setLimits(group, limits.memory().limitInBytes(), limits.cpu().effectiveShares());
-        DepotMeta updated = DepotMeta.of(meta.handle(), meta.id(), meta.privileged(), meta.env(), meta.createdAtMillis(), limits,
-                new DepotMeta.ImageSize(meta.imageBytes(), meta.imageInodes()));
-        try {
-            Path tmp = dir.resolve("meta.json.tmp");
-            Files.writeString(tmp, LinuxBackend.JSON.writeValueAsString(updated));
-            Files.move(tmp, dir.resolve("meta.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            parts.cgroups().setLimits(group, current.memory().limitInBytes(), current.cpu().effectiveShares());
-            throw GardenError.internal("cannot record new limits of " + meta.handle() + ": " + e.getMessage(), e);
-        }
-        meta = updated;
+    public void updateLimits(Limits limits) {
+        resources.updateLimits(limits);
     }
 
     @Override
     public ContainerMetrics metrics() {
-        requireExists();
-        Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - meta.createdAtMillis()));
-        Volumizer.Usage written = parts.volumizer(meta.privileged()).usage(dir);
-        ContainerMetrics.DiskStat disk = new ContainerMetrics.DiskStat(written.bytes() + meta.imageBytes(),
-                written.inodes() + meta.imageInodes(), written.bytes(), written.inodes());
-        return new ContainerMetrics(parts.cgroups().memory(group), parts.cgroups().cpu(group),
-                disk, net.stats(), parts.cgroups().pidStat(group), age, 0);
+        return resources.metrics(net);
     }
 
     @Override
     public void streamIn(StreamInSpec spec) {
-        requireExists();
-        ContainerFiles.User user = streamUser(spec.user(), "error streaming in: ");
-        String dest = absolute(spec.path(), user);
-        String tool = BundleRules.TOOL_PATH;
-        // mkdir and tar run inside the container's mount namespace as the user, so ".." and symlinks cannot
-        // escape; TarGuard refuses hostile archives outright instead (docs/files.md)
-        try (ContainerTar.Helper tar = streamTar(user, List.of(tool, "sh", "-c",
-                tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest))) {
-            Optional<TarGuard.Summary> fed;
-            try (OutputStream in = tar.stdin()) {
-                fed = Optional.of(TarGuard.copy(spec.tarStream(), in, meta.privileged()));
-            } catch (TarGuard.RejectedException e) {
-                tar.kill();
-                throw new InvalidRequestException("error streaming in: " + e.getMessage());
-            } catch (TarGuard.SinkException e) {
-                fed = Optional.empty(); // tar stopped reading: its status and stderr say why
-            } catch (IOException e) {
-                tar.kill();
-                throw GardenError.internal("error streaming in: reading the archive failed: " + e.getMessage(), e);
-            }
-            int code = tar.await();
-            if (code != 0 || fed.isEmpty()) {
-                String why = tar.stderr();
-                throw GardenError.internal("error streaming in: " + (why.isEmpty() ? "tar exited with status " + code : why));
-            }
-            restoreXattrs(dest, user, fed.get());
-        }
-    }
-
-    /**
-     * busybox tar drops extended attributes: the {@code user.*} ones from PAX headers are set afterwards, resolved
-     * with openat2 under the container's root as its processes see it (docs/files.md §4).
-     */
-    private void restoreXattrs(String dest, ContainerFiles.User user, TarGuard.Summary summary) {
-        if (summary.xattrs().isEmpty()) return;
-        Path root = xattrRoot().orElseThrow(() -> GardenError.internal("error streaming in: the container's init is gone"));
-        try {
-            // uids 1.. map to themselves in both kinds of container; the container's root may set them on any file
-            List<String> failed = RootedXattrs.apply(root, dest, summary.xattrs(), user.uid(), user.uid() == 0);
-            if (!failed.isEmpty()) {
-                throw GardenError.internal("error streaming in: extended attributes not restored: " + String.join("; ", failed));
-            }
-        } catch (IOException e) {
-            throw GardenError.internal("error streaming in: extended attributes not restored: " + e.getMessage(), e);
-        }
-    }
-
-    /** The user a stream runs as; an unknown user fails with {@code prefix} (Garden clients match on it). */
-    private ContainerFiles.User streamUser(String name, String prefix) {
-        try {
-            return new ContainerFiles(rootfs()).user(name);
-        } catch (GardenException e) {
-            throw GardenError.of(e.kind(), prefix + e.getMessage());
-        }
-    }
-
-    private ContainerTar.Helper streamTar(ContainerFiles.User user, List<String> args) {
-        if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
-        OciProcess p = new OciProcess(args, processEnv(List.of(), user), "/", user.uid(), user.gid(),
-                BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()), user.uid() == 0, List.of());
-        return new ContainerTar(parts, meta.id(), dir, group, helperSeq).start(p, state == State.STOPPED);
-    }
-
-    /** The container's root as its processes see it (with their mounts); the rootfs itself when stopped. */
-    private Optional<Path> xattrRoot() {
-        if (state == State.STOPPED) return Optional.of(rootfs());
-        long init = initPid();
-        return init > 0 ? Optional.of(Path.of("/proc/" + init + "/root")) : Optional.empty();
+        streams.streamIn(spec);
     }
 
     @Override
     public InputStream streamOut(StreamOutSpec spec) {
-        requireExists();
-        ContainerFiles.User user = streamUser(spec.user(), "error streaming out: ");
-        String source = absolute(spec.path(), user);
-        List<String> args = new ArrayList<>(List.of(BundleRules.TOOL_PATH, "tar", "-c", "-f", "-", "-C"));
-        String base;
-        if (source.endsWith("/")) {
-            base = source;
-            args.addAll(List.of(source, "."));
-        } else {
-            Path p = Path.of(source);
-            Path parent = p.getParent() == null ? Path.of("/") : p.getParent();
-            base = parent.toString();
-            args.addAll(List.of(parent.toString(), p.getFileName() == null ? "." : p.getFileName().toString()));
-        }
-        ContainerTar.Helper tar = streamTar(user, args);
-        try {
-            tar.stdin().close();
-        } catch (IOException e) {
-            // stdin unused
-        }
-        int readAhead = 65536;
-        BufferedInputStream out = new BufferedInputStream(tar.stdout(), readAhead);
-        try {
-            // read ahead: a tar that fails at once (a missing source still yields an end-of-archive marker) or has
-            // nothing to send fails the call itself instead of the stream half-way
-            out.mark(readAhead);
-            int got = out.readNBytes(new byte[readAhead], 0, readAhead);
-            if (got < readAhead) {
-                int code = tar.await();
-                if (code != 0 || got == 0) {
-                    String why = code == 0 ? "empty archive" : tar.stderr();
-                    tar.close();
-                    throw GardenError.internal("error streaming out: " + why);
-                }
-            }
-            out.reset();
-        } catch (IOException e) {
-            tar.close();
-            throw GardenError.internal("error streaming out: " + e.getMessage(), e);
-        }
-        // busybox tar writes no xattrs: user.* ones are added as PAX headers, read under the container's root
-        Optional<RootedXattrs.Reader> attrs = xattrRoot().flatMap(root -> {
-            try {
-                return Optional.of(RootedXattrs.reader(root));
-            } catch (IOException e) {
-                LOG.warn("stream-out of {} without xattrs: {}", meta.handle(), e.getMessage());
-                return Optional.empty();
-            }
-        });
-        InputStream withAttrs = attrs.<InputStream>map(r -> new TarXattrs(out, name -> r.read(base + "/" + name))).orElse(out);
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                int b = withAttrs.read();
-                if (b < 0) checkExit();
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = withAttrs.read(b, off, len);
-                if (n < 0) checkExit();
-                return n;
-            }
-
-            /** A tar that failed half-way must not look like a complete archive. */
-            private void checkExit() throws IOException {
-                int code = tar.await();
-                if (code != 0) throw new IOException("error streaming out: tar failed: " + tar.stderr());
-            }
-
-            @Override
-            public void close() throws IOException {
-                out.close();
-                tar.close();
-                attrs.ifPresent(RootedXattrs.Reader::close);
-            }
-        };
-    }
-
-    /** Runs a helper (tar) inside the container as {@code user} through the runtime, with piped stdio. */
-    private java.lang.Process helper(ContainerFiles.User user, List<String> args) {
-        if (state == State.DESTROYED) throw new ContainerNotFoundException(meta.handle());
-        List<String> env = processEnv(List.of(), user);
-        OciProcess p = new OciProcess(args, env, "/", user.uid(), user.gid(), BundleRules.capabilities(meta.privileged(), parts.hostCapabilities()),
-                user.uid() == 0, List.of());
-        Path hdir = dir.resolve("helpers");
-        try {
-            Files.createDirectories(hdir);
-            long n = helperSeq.incrementAndGet();
-            Path json = hdir.resolve(n + ".json");
-            Path pid = hdir.resolve(n + ".pid");
-            Files.writeString(json, BundleJson.process(p));
-            java.lang.Process child = parts.runtime().exec(meta.id(), json, pid);
-            // the runtime has read the spec once it exits; until then both files must stay
-            child.onExit().thenRun(() -> {
-                try {
-                    Files.deleteIfExists(json);
-                    Files.deleteIfExists(pid);
-                } catch (IOException e) {
-                    // removed with the depot entry at the latest
-                }
-            });
-            return child;
-        } catch (IOException e) {
-            throw GardenError.internal("cannot start helper in " + meta.handle(), e);
-        }
-    }
-
-    private static int waitHelper(java.lang.Process child, Thread... pumps) {
-        try {
-            int code = child.waitFor();
-            for (Thread t : pumps) t.join();
-            return code;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            child.destroyForcibly();
-            throw GardenError.internal("interrupted while streaming");
-        }
-    }
-
-    private static void drain(InputStream in, OutputStream out) {
-        try (in) {
-            in.transferTo(out);
-        } catch (IOException e) {
-            // the helper ended
-        }
+        return streams.streamOut(spec);
     }
 
     @Override
     public PortMapping netIn(int hostPort, int containerPort) {
-        requireExists();
+        status.requireExists();
         return net.netIn(hostPort, containerPort);
     }
 
     @Override
     public void netOut(List<NetOutRule> rules) {
-        requireExists();
+        status.requireExists();
         net.netOut(rules);
     }
 
     @Override
     public void destroy() {
-        List<RuntimeException> failures = new ArrayList<>();
-        try {
-            removeRuntime();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        awaitProcessExits();
-        releaseProcesses(failures);
-        try {
-            Trees.deleteRecursively(processDir());
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        try {
-            net.release();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        boolean unmounted = false;
-        try {
-            parts.volumizer(meta.privileged()).destroy(dir);
-            unmounted = true;
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        if (unmounted) {
-            try {
-                Trees.deleteRecursively(dir);
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        state = State.DESTROYED;
-        if (!failures.isEmpty()) {
-            GardenError error = GardenError.internal("destroying " + meta.handle() + " left: "
-                    + failures.stream().map(Throwable::getMessage).toList());
-            failures.forEach(error::addSuppressed);
-            throw error;
-        }
+        lifecycle.destroy(net);
     }
 
-    /**
-     * SIGKILL to the init through a pidfd, which takes every process of the container's pid namespace with it, and
-     * a wait for its exit without polling: about 10 ms less per destroy than {@code runtime kill --all} and a /proc
-     * poll (docs/benchmarks.md, lifecycle). The pid is the init's only while it is in the container's cgroup (a
-     * recycled pid would be elsewhere), checked after opening the pidfd, which pins the process. False when it could
-     * not be done: the caller falls back to the runtime.
-     */
-    private boolean killInit(long init) {
-        if (init <= 0) return false;
-        Optional<dev.cloche.linux.sys.Pidfd> fd = dev.cloche.linux.sys.Pidfd.open(init);
-        if (fd.isEmpty()) return false;
-        try (dev.cloche.linux.sys.Pidfd p = fd.get()) {
-            if (!parts.cgroups().pids(group).contains(init)) return false;
-            return p.signal(9) && p.awaitExit(KILL_WAIT);
-        }
-    }
-
-    /**
-     * Kill, wait for the init to exit (a zombie counts: it is not our child), delete, then the cgroup dirs the
-     * runtime may leave. Avoids {@code delete --force}, which polls for 100 ms steps in runc.
-     */
+    /** Removes the runtime's container and cgroups: the create recipe's undo once the runtime was asked to run it. */
     void removeRuntime() {
-        List<RuntimeException> failures = new ArrayList<>();
-        long init = initPid();
-        if (!killInit(init)) {
-            parts.runtime().kill(meta.id(), "KILL", true);
-        }
-        List<Long> pids = new ArrayList<>(parts.cgroups().pids(group));
-        if (init > 0) pids.add(init);
-        if (!ProcFs.awaitGone(pids, KILL_WAIT)) {
-            failures.add(GardenError.internal("processes " + pids + " survived SIGKILL"));
-        }
-        try {
-            parts.runtime().delete(meta.id());
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        try {
-            parts.cgroups().remove(group);
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        if (!failures.isEmpty()) {
-            RuntimeException first = failures.getFirst();
-            failures.stream().skip(1).forEach(first::addSuppressed);
-            throw first;
-        }
+        lifecycle.removeRuntime();
     }
 }

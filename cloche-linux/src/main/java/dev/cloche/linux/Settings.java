@@ -3,7 +3,6 @@ package dev.cloche.linux;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.linux.net.NetSettings;
 import dev.cloche.linux.sys.HostProgram;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +54,7 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
         } catch (NumberFormatException e) {
             throw new InvalidRequestException("maxContainers must be a number: " + s.get("maxContainers"));
         }
-        Path init = Path.of(s.getOrDefault("initBinary", depot.resolve("bin/cloche-init").toString()));
+        Path init = Path.of(s.getOrDefault("initBinary", Depot.defaultInitBinary(depot).toString()));
         // a process directory is a dozen small files made per exec and output read back at once: on tmpfs, not
         // on a disk filesystem that journals and allocates for them (docs/benchmarks.md, exec and stream)
         String tmpfs = s.getOrDefault("processTmpfs", "25%");
@@ -63,11 +62,11 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
             throw new InvalidRequestException("processTmpfs must be a tmpfs size (e.g. 25% or 4g) or none: " + tmpfs);
         }
         return new Settings(depot, runtime, runtimePath, Path.of(s.getOrDefault("runtimeRoot", "/run/cloche/runtime")),
-                Path.of(s.getOrDefault("defaultRootfs", depot.resolve("rootfs").toString())), init,
+                Path.of(s.getOrDefault("defaultRootfs", Depot.defaultRootfs(depot).toString())), init,
                 Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")),
                 // beside the init by default: `make native` builds both into one directory
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
-                Path.of(s.getOrDefault("processRoot", depot.resolve("processes").toString())),
+                Path.of(s.getOrDefault("processRoot", Depot.defaultProcessRoot(depot).toString())),
                 tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs),
                 millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), NetSettings.from(s));
     }

@@ -79,12 +79,12 @@ class LinuxBackendTest {
     void diskLimitsOfScopeTotalIncludeTheImageAndExclusiveOnesDoNot() {
         DepotMeta.ImageSize image = new DepotMeta.ImageSize(4_000_000, 400);
         var total = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
-        assertThat(LinuxBackend.quota(total, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(6_000_000, 600));
+        assertThat(ContainerRecipes.quota(total, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(6_000_000, 600));
         var exclusive = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.EXCLUSIVE);
-        assertThat(LinuxBackend.quota(exclusive, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(10_000_000, 1000));
-        assertThat(LinuxBackend.quota(dev.cloche.api.DiskLimits.NONE, image).limited()).isFalse();
+        assertThat(ContainerRecipes.quota(exclusive, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(10_000_000, 1000));
+        assertThat(ContainerRecipes.quota(dev.cloche.api.DiskLimits.NONE, image).limited()).isFalse();
         var tooSmall = new dev.cloche.api.DiskLimits(0, 0, 0, 1_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
-        assertThatThrownBy(() -> LinuxBackend.quota(tooSmall, image)).isInstanceOf(InvalidRequestException.class)
+        assertThatThrownBy(() -> ContainerRecipes.quota(tooSmall, image)).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("smaller than the image");
     }
 
@@ -126,9 +126,10 @@ class LinuxBackendTest {
                 ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}") : new CommandResult(1, "", "does not exist"));
         LinuxBackend b = backend(r);
         for (String id : List.of("alive", "dead")) {
-            Path dir = Files.createDirectories(depot.resolve("containers").resolve(id));
-            Files.writeString(dir.resolve("meta.json"), LinuxBackend.JSON.writeValueAsString(
-                    DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE, new DepotMeta.ImageSize(0, 0))));
+            Depot.Entry entry = new Depot(depot, depot.resolve("processes")).entry(id);
+            entry.create();
+            entry.writeMeta(DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE,
+                    new DepotMeta.ImageSize(0, 0)));
         }
         Files.createDirectories(depot.resolve("containers/garbage"));
         var restored = b.restore();

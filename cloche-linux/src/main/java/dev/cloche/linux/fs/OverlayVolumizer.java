@@ -10,12 +10,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * overlayfs with upper/work/merged beside the bundle. Ownership of the upper dir's root decides the owner of the
+ * overlayfs with upper/work/merged beside the bundle ({@link VolumeLayout}). Ownership of the upper dir's root decides the owner of the
  * merged root, so unprivileged containers get it chowned to their mapped root.
  *
  * <p>Disk limits: this kernel has no quota support at all (XFS says "quota support not available in this kernel",
  * ext4 lacks CONFIG_QUOTA), so project quotas cannot work. A limited container's upper and work dirs live instead
- * on its own ext4 filesystem of exactly the limit, in a sparse file, loop-mounted at {@code disk/}: the kernel
+ * on its own ext4 filesystem of exactly the limit, in a sparse file, loop-mounted at {@code disk}: the kernel
  * answers ENOSPC past the byte limit and past the inode limit ({@code mkfs -N}). No journal and no reserved blocks,
  * so nearly all of the limit is usable; mkfs and mount take a few milliseconds.
  */
@@ -30,11 +30,6 @@ final class OverlayVolumizer implements Volumizer {
         this.upperOwner = upperOwner;
     }
 
-    @Override
-    public Path rootfs(Path containerDir) {
-        return containerDir.resolve("merged");
-    }
-
     /** Smallest filesystem mkfs.ext4 makes reliably; smaller limits get this size with an inode cap still exact. */
     static final long MIN_FS_BYTES = 1L << 20;
 
@@ -47,20 +42,18 @@ final class OverlayVolumizer implements Volumizer {
         return (size + 4095) / 4096 * 4096;
     }
 
-    /** Where the upper and work dirs of an existing volume live: on the limited filesystem when there is one. */
-    private static Path layers(Path containerDir) {
-        Path disk = containerDir.resolve("disk");
-        return Files.exists(containerDir.resolve("disk.img")) ? disk : containerDir;
+    /** The upper dir of an existing volume: on the limited filesystem when there is one. */
+    private static Path upper(VolumeLayout l) {
+        return Files.exists(l.diskImage()) ? l.diskUpper() : l.upper();
     }
 
     /** Creates the overlay; {@code image} must be the (possibly shifted) lower dir. */
     @Override
-    public Path create(Path image, Path containerDir, DiskQuota quota) {
-        if (quota.limited()) mountLimitedDisk(containerDir, quota);
-        Path layers = quota.limited() ? containerDir.resolve("disk") : containerDir;
-        Path upper = layers.resolve("upper");
-        Path work = layers.resolve("work");
-        Path merged = rootfs(containerDir);
+    public Path create(Path image, VolumeLayout l, DiskQuota quota) {
+        if (quota.limited()) mountLimitedDisk(l, quota);
+        Path upper = quota.limited() ? l.diskUpper() : l.upper();
+        Path work = quota.limited() ? l.diskWork() : l.work();
+        Path merged = l.merged();
         try {
             Files.createDirectories(upper);
             Files.createDirectories(work);
@@ -71,21 +64,21 @@ final class OverlayVolumizer implements Volumizer {
                 Files.setAttribute(upper, "unix:gid", (int) upperOwner, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             }
         } catch (IOException e) {
-            throw GardenError.internal("cannot create overlay dirs in " + containerDir, e);
+            throw GardenError.internal("cannot create overlay dirs in " + merged.getParent(), e);
         }
         mounts.mount("overlay", merged, "overlay", 0, "lowerdir=" + image + ",upperdir=" + upper + ",workdir=" + work);
         return merged;
     }
 
-    private void mountLimitedDisk(Path containerDir, DiskQuota quota) {
-        Path img = containerDir.resolve("disk.img");
-        Path disk = containerDir.resolve("disk");
+    private void mountLimitedDisk(VolumeLayout l, DiskQuota quota) {
+        Path img = l.diskImage();
+        Path disk = l.disk();
         long bytes = quota.bytes() > 0 ? fsBytes(Math.max(quota.bytes(), MIN_FS_BYTES)) : 1L << 40; // inode-only: sparse 1 TiB
         try {
             Files.createDirectories(disk);
             runner.check(List.of("truncate", "-s", Long.toString(bytes), img.toString()));
         } catch (IOException e) {
-            throw GardenError.internal("cannot create the disk of " + containerDir, e);
+            throw GardenError.internal("cannot create the disk of " + l.merged().getParent(), e);
         }
         // 4 KiB blocks and an inode per 16 KiB: mke2fs's "small" profile (1 KiB blocks, an inode per 4 KiB) would
         // spend a tenth of a small filesystem on inode tables
@@ -100,8 +93,8 @@ final class OverlayVolumizer implements Volumizer {
     }
 
     @Override
-    public Usage usage(Path containerDir) {
-        Path upper = layers(containerDir).resolve("upper");
+    public Usage usage(VolumeLayout l) {
+        Path upper = upper(l);
         // du: allocated bytes (what a quota counts), then inodes; the upper dir is all the container wrote
         long bytes = firstNumber(runner.run(List.of("du", "-s", "-B1", upper.toString())).stdout());
         long inodes = firstNumber(runner.run(List.of("du", "-s", "--inodes", upper.toString())).stdout());
@@ -117,15 +110,15 @@ final class OverlayVolumizer implements Volumizer {
     }
 
     @Override
-    public void destroy(Path containerDir) {
-        Path merged = rootfs(containerDir);
+    public void destroy(VolumeLayout l) {
+        Path merged = l.merged();
         if (ProcFs.isMounted(merged)) {
             mounts.unmount(merged);
         }
         if (ProcFs.isMounted(merged)) {
             throw GardenError.internal("overlay still mounted at " + merged);
         }
-        Path disk = containerDir.resolve("disk");
+        Path disk = l.disk();
         if (ProcFs.isMounted(disk)) {
             // the loop device was set up with autoclear by mount -o loop, so it goes with the unmount
             mounts.unmount(disk);
@@ -133,13 +126,13 @@ final class OverlayVolumizer implements Volumizer {
         if (ProcFs.isMounted(disk)) {
             throw GardenError.internal("container disk still mounted at " + disk);
         }
-        for (String part : List.of("merged", "work", "upper", "disk")) {
-            Trees.deleteRecursively(containerDir.resolve(part));
+        for (Path part : List.of(merged, l.work(), l.upper(), disk)) {
+            Trees.deleteRecursively(part);
         }
         try {
-            Files.deleteIfExists(containerDir.resolve("disk.img"));
+            Files.deleteIfExists(l.diskImage());
         } catch (IOException e) {
-            throw GardenError.internal("cannot remove the disk image of " + containerDir, e);
+            throw GardenError.internal("cannot remove the disk image of " + merged.getParent(), e);
         }
     }
 }

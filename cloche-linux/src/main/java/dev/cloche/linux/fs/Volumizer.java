@@ -6,23 +6,20 @@ import java.nio.file.Path;
 public interface Volumizer {
 
     /**
-     * Mounts the root filesystem for a container under {@code containerDir} and returns the mounted path; writes
-     * beyond {@code quota} fail with ENOSPC.
+     * Mounts the root filesystem for a container at {@code layout.merged()} and returns it; writes beyond
+     * {@code quota} fail with ENOSPC.
      */
-    Path create(Path image, Path containerDir, DiskQuota quota);
+    Path create(Path image, VolumeLayout layout, DiskQuota quota);
 
-    default Path create(Path image, Path containerDir) {
-        return create(image, containerDir, DiskQuota.NONE);
+    default Path create(Path image, VolumeLayout layout) {
+        return create(image, layout, DiskQuota.NONE);
     }
 
     /** What the container has written: bytes allocated and inodes used by its writable layer. */
-    Usage usage(Path containerDir);
+    Usage usage(VolumeLayout layout);
 
     record Usage(long bytes, long inodes) {}
 
     /** Unmounts and removes what {@link #create} made; missing parts count as removed. */
-    void destroy(Path containerDir);
-
-    /** The path {@link #create} mounts at. */
-    Path rootfs(Path containerDir);
+    void destroy(VolumeLayout layout);
 }

@@ -12,18 +12,18 @@ import java.util.Objects;
  *
  * @param network the spec's {@code network}: empty (a /30 from the pool), a subnet (an unused address in it) or an address
  * @param initPidFile where the runtime wrote the pid of the container's init
- * @param stateDir the container's depot entry: the network state is kept there for restarts
+ * @param files where the network's state is kept for restarts, and its scripts
  * @param rootfs the container's mounted root, where /etc/hosts and /etc/resolv.conf are written
  * @param rootUid the host uid of the container's root, which owns those files
  */
-public record NetRequest(String id, String hostname, String network, Path initPidFile, Path stateDir, Path rootfs, long rootUid,
+public record NetRequest(String id, String hostname, String network, Path initPidFile, NetFiles files, Path rootfs, long rootUid,
                          List<PortMapping> netIn, List<NetOutRule> netOut, BandwidthLimits bandwidth) {
     public NetRequest {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(initPidFile, "initPidFile");
-        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(files, "files");
         Objects.requireNonNull(rootfs, "rootfs");
         Objects.requireNonNull(bandwidth, "bandwidth");
         netIn = List.copyOf(netIn);

@@ -6,13 +6,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a container's network is made of, persisted in its depot entry ({@value #FILE}) so a restarted daemon can
+ * What a container's network is made of, persisted in its depot entry ({@link NetFiles#state()}) so a restarted daemon can
  * re-apply or remove it. {@code rules} are NetOut rules already rendered as nftables rule text.
  */
 record NetState(String id, String containerIp, String subnet, String hostVeth, String containerVeth, String bridge,
                 List<PortMapping> ports, List<String> rules, long rate, long burst) {
-    static final String FILE = "network.json";
-
     NetState {
         Objects.requireNonNull(id, "id");
         ports = List.copyOf(ports);

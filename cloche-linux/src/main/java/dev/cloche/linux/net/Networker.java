@@ -1,6 +1,5 @@
 package dev.cloche.linux.net;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /** Gives containers their network: addresses, port mappings in, egress rules, bandwidth limits. */
@@ -12,8 +11,8 @@ public interface Networker extends AutoCloseable {
      */
     ContainerNet attach(NetRequest request);
 
-    /** The network a container had before a daemon restart, from its depot entry ({@link ContainerNet#none()} if none). */
-    ContainerNet adopt(Path stateDir);
+    /** The network a container had before a daemon restart, from its files ({@link ContainerNet#none()} if none). */
+    ContainerNet adopt(NetFiles files);
 
     /**
      * After a restart: re-applies the rules of the {@code adopted} networks (still running containers) and removes

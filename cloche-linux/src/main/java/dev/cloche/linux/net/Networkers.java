@@ -30,7 +30,7 @@ public final class Networkers {
     public static Networker off() {
         return new Networker() {
             @Override public ContainerNet attach(NetRequest request) { return ContainerNet.none(); }
-            @Override public ContainerNet adopt(Path stateDir) { return ContainerNet.none(); }
+            @Override public ContainerNet adopt(NetFiles files) { return ContainerNet.none(); }
             @Override public void reconcile(List<ContainerNet> adopted) { }
             @Override public void close() { }
         };

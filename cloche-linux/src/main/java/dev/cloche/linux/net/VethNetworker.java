@@ -1,25 +1,20 @@
 package dev.cloche.linux.net;
 
-import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
-import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -54,31 +49,23 @@ final class VethNetworker implements Networker {
     /** Networks attached or adopted and not released: what a rebuilt table must contain. */
     private final Set<VethNet> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final String externalIp;
-    private final List<String> dns;
+    private final EtcFiles etcFiles;
+    private final IpLinks links;
     private final Pattern vethName;
     private final Pattern bridgeName;
 
-    private final Object lock = new Object();
-    /** Live members per subnet, and whether its bridge exists. */
-    private final Map<Ipv4.Subnet, Sub> subnets = new HashMap<>();
-    /** Addresses in use, including those whose host veth is still being deleted. */
-    private final Map<Integer, CompletableFuture<Void>> ips = new HashMap<>();
-    private final Set<Integer> ports = new HashSet<>();
-    private int poolCursor;
-    private int portCursor;
+    /** Guarded by its own monitor, which also orders bridges being made and removed against allocation. */
+    private final AddressPool pool;
     private final ExecutorService cleaner = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("cloche-net-cleaner").factory());
-
-    private static final class Sub {
-        int members;
-        boolean bridgeUp;
-    }
 
     VethNetworker(NetSettings settings, CommandRunner runner, List<String> hostNameservers) {
         this.settings = settings;
         this.runner = runner;
         this.externalIp = settings.externalIp().isEmpty() ? detectExternalIp(runner) : settings.externalIp();
-        this.dns = settings.dnsServers().orElse(hostNameservers.stream().filter(n -> !n.startsWith("127.")).toList());
+        this.etcFiles = new EtcFiles(settings.dnsServers().orElse(hostNameservers.stream().filter(n -> !n.startsWith("127.")).toList()));
+        this.pool = new AddressPool(settings);
+        this.links = new IpLinks(runner);
         this.nft = new NftRules(settings.table(), settings.denyNetworks(), externalIp);
         this.vethName = Pattern.compile(Pattern.quote(settings.prefix()) + "[0-9a-f]{8}-0");
         this.bridgeName = Pattern.compile(Pattern.quote(settings.prefix()) + "br[0-9a-f]{8}");
@@ -128,76 +115,6 @@ final class VethNetworker implements Networker {
         nft(String.join("\n", commands) + "\n");
     }
 
-    // ---------------------------------------------------------------- allocation
-
-    /** Chooses subnet and address for {@code network} and registers them; the caller holds the lock. */
-    private Alloc allocate(String network) {
-        Ipv4.Subnet pool = settings.pool().orElseThrow();
-        if (network.isEmpty()) {
-            int count = (int) (pool.size() / 4);
-            for (int i = 0; i < count; i++) {
-                int n = (poolCursor + i) % count;
-                Ipv4.Subnet sub = new Ipv4.Subnet(pool.network() + 4 * n, 30);
-                int ip = sub.network() + 1;
-                Sub state = subnets.get(sub);
-                if ((state == null || state.members == 0 && !state.bridgeUp) && !ips.containsKey(ip)) {
-                    poolCursor = (n + 1) % count;
-                    return register(sub, ip);
-                }
-            }
-            throw new ResourceExhaustedException("the network pool " + pool + " is exhausted");
-        }
-        Ipv4.Subnet sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
-        int ip = Ipv4.Subnet.parseAddress(network);
-        if (sub.prefixLength() > 30) throw new InvalidRequestException("network " + network + " is smaller than a /30");
-        if (sub.overlaps(pool)) {
-            throw new InvalidRequestException("the network " + network + " overlaps the default network pool " + pool);
-        }
-        for (Map.Entry<Ipv4.Subnet, Sub> e : subnets.entrySet()) {
-            if (e.getValue().members > 0 && !e.getKey().equals(sub) && e.getKey().overlaps(sub)) {
-                throw new InvalidRequestException("the network " + network + " overlaps the subnet " + e.getKey()
-                        + " that containers already use");
-            }
-        }
-        if (ip == sub.network()) {
-            for (long a = 1; a < sub.size() - 2; a++) {
-                if (!ips.containsKey(sub.network() + (int) a)) return register(sub, sub.network() + (int) a);
-            }
-            throw new ResourceExhaustedException("no free address in " + sub);
-        }
-        if (!sub.assignable(ip)) {
-            throw new InvalidRequestException("the address " + Ipv4.format(ip) + " is reserved in " + sub
-                    + " (subnet, gateway and broadcast addresses)");
-        }
-        if (ips.containsKey(ip)) throw new AlreadyExistsException("the IP address " + Ipv4.format(ip) + " is already in use");
-        return register(sub, ip);
-    }
-
-    private record Alloc(Ipv4.Subnet subnet, int ip, boolean newBridge) {}
-
-    private Alloc register(Ipv4.Subnet sub, int ip) {
-        Sub state = subnets.computeIfAbsent(sub, k -> new Sub());
-        state.members++;
-        ips.put(ip, new CompletableFuture<>());
-        return new Alloc(sub, ip, !state.bridgeUp);
-    }
-
-    private int allocatePort(int hostPort) {
-        if (hostPort != 0) {
-            if (!ports.add(hostPort)) throw new AlreadyExistsException("host port " + hostPort + " is already mapped");
-            return hostPort;
-        }
-        int size = settings.portLast() - settings.portFirst() + 1;
-        for (int i = 0; i < size; i++) {
-            int p = settings.portFirst() + (portCursor + i) % size;
-            if (ports.add(p)) {
-                portCursor = (portCursor + i + 1) % size;
-                return p;
-            }
-        }
-        throw new ResourceExhaustedException("the port pool " + settings.portFirst() + "-" + settings.portLast() + " is exhausted");
-    }
-
     // ---------------------------------------------------------------- attach
 
     @Override
@@ -206,19 +123,19 @@ final class VethNetworker implements Networker {
         for (NetOutRule r : req.netOut()) rules.add(NftRules.render(r, logPrefix(req.id())));
         awaitPendingRelease(req.network());
         NetState st;
-        synchronized (lock) {
-            Alloc a = allocate(req.network());
+        synchronized (pool) {
+            AddressPool.Allocation a = pool.allocate(req.network());
             String hex = Ipv4.hex(a.ip());
             String bridge = settings.prefix() + "br" + Ipv4.hex(a.subnet().network());
             List<PortMapping> mapped = new ArrayList<>();
             try {
                 for (PortMapping p : req.netIn()) {
-                    int host = allocatePort(p.hostPort());
+                    int host = pool.allocatePort(p.hostPort());
                     mapped.add(new PortMapping(host, p.containerPort() == 0 ? host : p.containerPort()));
                 }
             } catch (RuntimeException e) {
-                mapped.forEach(m -> ports.remove(m.hostPort()));
-                unregister(a.subnet(), a.ip());
+                mapped.forEach(m -> pool.releasePort(m.hostPort()));
+                pool.unregister(a.subnet(), a.ip());
                 throw e;
             }
             st = new NetState(req.id(), Ipv4.format(a.ip()), a.subnet().toString(), settings.prefix() + hex + "-0",
@@ -226,19 +143,19 @@ final class VethNetworker implements Networker {
                     Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
             if (a.newBridge()) {
                 try {
-                    createBridge(req.stateDir(), bridge, a.subnet());
-                    subnets.get(a.subnet()).bridgeUp = true;
+                    createBridge(req.files(), bridge, a.subnet());
+                    pool.bridgeUp(a.subnet());
                 } catch (RuntimeException e) {
-                    mapped.forEach(m -> ports.remove(m.hostPort()));
-                    unregister(a.subnet(), a.ip());
+                    mapped.forEach(m -> pool.releasePort(m.hostPort()));
+                    pool.unregister(a.subnet(), a.ip());
                     throw e;
                 }
             }
         }
-        VethNet net = new VethNet(st, req.stateDir());
+        VethNet net = new VethNet(st, req.files());
         try {
-            writeEtcFiles(req, st);
-            plumb(req, st);
+            etcFiles.write(req.rootfs(), req.hostname(), st.containerIp(), req.rootUid());
+            links.plumb(req, st);
             nft(nft.apply(st));
             if (st.rate() > 0) {
                 runner.check(List.of("tc", "qdisc", "replace", "dev", st.hostVeth(), "root", "tbf", "rate",
@@ -265,126 +182,30 @@ final class VethNetworker implements Networker {
     /** An exact address freed a moment ago may still have its host veth; wait for the cleaner instead of failing. */
     private void awaitPendingRelease(String network) {
         if (network.isEmpty()) return;
-        CompletableFuture<Void> pending;
+        Optional<CompletableFuture<Void>> pending;
         try {
             int ip = Ipv4.Subnet.parseAddress(network);
-            synchronized (lock) {
-                pending = ips.get(ip);
+            synchronized (pool) {
+                pending = pool.pending(ip);
             }
         } catch (InvalidRequestException e) {
             return; // allocate reports it
         }
-        if (pending == null) return;
+        if (pending.isEmpty()) return;
         try {
-            pending.get(5, TimeUnit.SECONDS);
+            pending.get().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             // still in use (by a live container) or slow: allocate decides
         }
     }
 
-    private void createBridge(Path dir, String bridge, Ipv4.Subnet sub) {
-        Path batch = dir.resolve("net-bridge.ip");
-        write(batch, "link add " + bridge + " type bridge\n"
-                + "addr add " + Ipv4.format(sub.gateway()) + "/" + sub.prefixLength() + " dev " + bridge + "\n"
-                + "link set " + bridge + " up\n");
-        CommandResult r = runner.run(List.of("ip", "-batch", batch.toString()));
-        if (r.exitCode() != 0 && r.stderr().contains("File exists")) {
-            // a bridge of a crashed run that reconcile did not see: take it over from scratch
-            runner.run(List.of("ip", "link", "del", bridge));
-            r = runner.run(List.of("ip", "-batch", batch.toString()));
-        }
-        delete(batch);
-        if (r.exitCode() != 0) throw GardenError.internal("creating bridge " + bridge + " failed: " + r.stderr().strip());
-        // loopback-sourced NetIn traffic (DNATed in the output hook) may leave through this bridge only
-        runner.check(List.of("sysctl", "-qw", "net.ipv4.conf." + bridge + ".route_localnet=1"));
+    /** A subnet's bridge, reachable from the host's loopback for NetIn, in the table's bridge set. */
+    private void createBridge(NetFiles files, String bridge, Ipv4.Subnet sub) {
+        links.createBridge(files.bridgeBatch(), bridge, sub);
         nft(nft.addBridge(bridge));
     }
 
-    private void plumb(NetRequest req, NetState st) {
-        Ipv4.Subnet sub = st.subnetValue();
-        long pid = req.initPid();
-        Path host = req.stateDir().resolve("net-host.ip");
-        write(host, "link add " + st.hostVeth() + " type veth peer name " + st.containerVeth() + " netns " + pid + "\n"
-                + "link set " + st.hostVeth() + " master " + st.bridge() + " up\n");
-        CommandResult r = runner.run(List.of("ip", "-batch", host.toString()));
-        if (r.exitCode() != 0 && r.stderr().contains("File exists")) {
-            runner.run(List.of("ip", "link", "del", st.hostVeth()));
-            r = runner.run(List.of("ip", "-batch", host.toString()));
-        }
-        delete(host);
-        if (r.exitCode() != 0) throw GardenError.internal("creating veth " + st.hostVeth() + " failed: " + r.stderr().strip());
-        Path inside = req.stateDir().resolve("net-container.ip");
-        write(inside, "link set lo up\n"
-                + "addr add " + st.containerIp() + "/" + sub.prefixLength() + " dev " + st.containerVeth() + "\n"
-                + "link set " + st.containerVeth() + " up\n"
-                + "route add default via " + Ipv4.format(sub.gateway()) + "\n");
-        try {
-            runner.check(List.of("nsenter", "-t", String.valueOf(pid), "-n", "ip", "-batch", inside.toString()));
-        } finally {
-            delete(inside);
-        }
-    }
-
-    /** /etc/hosts and /etc/resolv.conf, owned by the container's root; symlinks in the image are replaced, not followed. */
-    void writeEtcFiles(NetRequest req, NetState st) {
-        Path etc = req.rootfs().resolve("etc");
-        try {
-            if (Files.isSymbolicLink(etc)) {
-                throw new InvalidRequestException("the image's /etc is a symlink: cannot write /etc/hosts");
-            }
-            if (!Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(etc);
-                own(etc, req.rootUid(), "rwxr-xr-x");
-            }
-            StringBuilder resolv = new StringBuilder();
-            for (String d : dns) resolv.append("nameserver ").append(d).append('\n');
-            replace(etc.resolve("hosts"), "127.0.0.1 localhost\n" + st.containerIp() + " " + req.hostname() + "\n", req.rootUid());
-            replace(etc.resolve("resolv.conf"), resolv.toString(), req.rootUid());
-        } catch (IOException e) {
-            throw GardenError.internal("cannot write /etc/hosts or /etc/resolv.conf: " + e.getMessage(), e);
-        }
-    }
-
-    private static void replace(Path p, String content, long uid) throws IOException {
-        Files.deleteIfExists(p);
-        Files.writeString(p, content);
-        own(p, uid, "rw-r--r--");
-    }
-
-    private static void own(Path p, long uid, String perms) throws IOException {
-        // a uid above 2^31 (Guardian's unprivileged root) passes as its int bit pattern
-        Files.setAttribute(p, "unix:uid", (int) uid, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(p, "unix:gid", (int) uid, LinkOption.NOFOLLOW_LINKS);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
-    }
-
-    private static void write(Path p, String content) {
-        try {
-            Files.writeString(p, content);
-        } catch (IOException e) {
-            throw GardenError.internal("cannot write " + p + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void delete(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // removed with the depot entry
-        }
-    }
-
     // ---------------------------------------------------------------- release
-
-    private void unregister(Ipv4.Subnet sub, int ip) {
-        CompletableFuture<Void> f = ips.remove(ip);
-        if (f != null) f.complete(null);
-        Sub s = subnets.get(sub);
-        if (s != null) {
-            s.members--;
-            if (s.members <= 0 && !s.bridgeUp) subnets.remove(sub);
-        }
-    }
 
     /** On the cleaner thread: the host veth, then the address, then the bridge if that was its last member. */
     private void cleanUp(NetState st) {
@@ -395,18 +216,17 @@ final class VethNetworker implements Networker {
         } catch (RuntimeException e) {
             LOG.warn("removing {} failed: {}", st.hostVeth(), e.getMessage());
         }
-        synchronized (lock) {
+        synchronized (pool) {
             Ipv4.Subnet sub = st.subnetValue();
-            unregister(sub, st.ip());
-            Sub s = subnets.get(sub);
-            if (s != null && s.members <= 0 && s.bridgeUp) {
+            pool.unregister(sub, st.ip());
+            if (pool.bridgeUnused(sub)) {
                 try {
                     runner.run(List.of("ip", "link", "del", st.bridge()));
                     nft(nft.removeBridge(st.bridge()));
                 } catch (RuntimeException e) {
                     LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
                 }
-                subnets.remove(sub);
+                pool.forget(sub);
             }
         }
     }
@@ -414,8 +234,8 @@ final class VethNetworker implements Networker {
     // ---------------------------------------------------------------- restore
 
     @Override
-    public ContainerNet adopt(Path stateDir) {
-        Path f = stateDir.resolve(NetState.FILE);
+    public ContainerNet adopt(NetFiles files) {
+        Path f = files.state();
         if (!Files.exists(f)) return ContainerNet.none();
         NetState st;
         try {
@@ -424,15 +244,10 @@ final class VethNetworker implements Networker {
             LOG.warn("unreadable network state {}: {}", f, e.getMessage());
             return ContainerNet.none();
         }
-        synchronized (lock) {
-            Ipv4.Subnet sub = st.subnetValue();
-            Sub s = subnets.computeIfAbsent(sub, k -> new Sub());
-            s.members++;
-            s.bridgeUp = true;
-            ips.put(st.ip(), new CompletableFuture<>());
-            st.ports().forEach(p -> ports.add(p.hostPort()));
+        synchronized (pool) {
+            pool.adopt(st);
         }
-        VethNet adopted = new VethNet(st, stateDir);
+        VethNet adopted = new VethNet(st, files);
         live.add(adopted);
         return adopted;
     }
@@ -483,10 +298,10 @@ final class VethNetworker implements Networker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (lock) {
+        synchronized (pool) {
             // running containers outlive the daemon and keep their rules; with none left the table goes too
             // a container destroyed through another backend on this depot is gone from the depot, not from `live`
-            if (live.stream().noneMatch(n -> java.nio.file.Files.isDirectory(n.stateDir))) {
+            if (live.stream().noneMatch(n -> java.nio.file.Files.isDirectory(n.files.entry()))) {
                 runner.run(List.of("nft", "delete", "table", "inet", settings.table()));
             }
         }
@@ -496,19 +311,18 @@ final class VethNetworker implements Networker {
 
     private final class VethNet implements ContainerNet {
         private volatile NetState state;
-        private final Path stateDir;
+        private final NetFiles files;
         private boolean released;
 
-        VethNet(NetState state, Path stateDir) {
+        VethNet(NetState state, NetFiles files) {
             this.state = state;
-            this.stateDir = stateDir;
+            this.files = files;
         }
 
         void persist() {
             try {
-                Path tmp = stateDir.resolve(NetState.FILE + ".tmp");
-                Files.writeString(tmp, JSON.writeValueAsString(state));
-                Files.move(tmp, stateDir.resolve(NetState.FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.writeString(files.stateTmp(), JSON.writeValueAsString(state));
+                Files.move(files.stateTmp(), files.state(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw GardenError.internal("cannot save network state: " + e.getMessage(), e);
             }
@@ -523,8 +337,8 @@ final class VethNetworker implements Networker {
         public synchronized PortMapping netIn(int hostPort, int containerPort) {
             if (released) throw GardenError.internal("the network of " + state.id() + " is released");
             int host;
-            synchronized (lock) {
-                host = allocatePort(hostPort);
+            synchronized (pool) {
+                host = pool.allocatePort(hostPort);
             }
             PortMapping m = new PortMapping(host, containerPort == 0 ? host : containerPort);
             try {
@@ -533,8 +347,8 @@ final class VethNetworker implements Networker {
                 persist();
                 return m;
             } catch (RuntimeException e) {
-                synchronized (lock) {
-                    ports.remove(host);
+                synchronized (pool) {
+                    pool.releasePort(host);
                 }
                 throw e;
             }
@@ -576,8 +390,8 @@ final class VethNetworker implements Networker {
                 // idempotent: rules that are already gone (their table was deleted) count as removed
                 if (!String.valueOf(e.getMessage()).contains("No such file or directory")) failure = e;
             }
-            synchronized (lock) {
-                st.ports().forEach(p -> ports.remove(p.hostPort()));
+            synchronized (pool) {
+                st.ports().forEach(p -> pool.releasePort(p.hostPort()));
             }
             try {
                 cleaner.execute(() -> cleanUp(st));

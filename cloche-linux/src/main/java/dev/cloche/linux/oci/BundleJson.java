@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Writes {@link Bundle}s and {@link OciProcess}es as OCI runtime-spec JSON. */
+/** Writes {@link Bundle}s and {@link OciProcess}es as OCI runtime-spec JSON, and reads back the configs it wrote. */
 public final class BundleJson {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -19,6 +20,77 @@ public final class BundleJson {
 
     public static String process(OciProcess p) {
         return JSON.writeValueAsString(processTree(p));
+    }
+
+    /**
+     * The bundle of a config written by {@link #config} (a container's {@code config.json}, from which its one-shot
+     * containers are made): every field {@link #config} writes is read back, so {@code config(read(config(b)))} is
+     * {@code config(b)}.
+     */
+    public static Bundle read(String config) {
+        Map<String, Object> c = map(JSON.readValue(config, Map.class));
+        Map<String, Object> linux = map(c.get("linux"));
+        Map<String, Object> res = map(linux.get("resources"));
+        List<Bundle.Mount> mounts = list(c.get("mounts")).stream().map(BundleJson::map)
+                .map(m -> new Bundle.Mount(text(m.get("destination")), text(m.get("type")), text(m.get("source")),
+                        strings(m.get("options")))).toList();
+        boolean allDevices = list(res.get("devices")).stream().map(BundleJson::map)
+                .anyMatch(d -> Boolean.TRUE.equals(d.get("allow")));
+        Bundle.Resources resources = new Bundle.Resources(number(res, "memory", "limit"), number(res, "cpu", "shares"),
+                number(res, "pids", "limit"), allDevices);
+        return new Bundle(text(map(c.get("root")).get("path")), text(c.get("hostname")),
+                list(linux.get("namespaces")).stream().map(n -> text(map(n).get("type"))).toList(),
+                readMappings(linux.get("uidMappings")), readMappings(linux.get("gidMappings")), mounts,
+                text(linux.get("cgroupsPath")), resources, readProcess(map(c.get("process"))), strings(linux.get("maskedPaths")),
+                strings(linux.get("readonlyPaths")));
+    }
+
+    private static OciProcess readProcess(Map<String, Object> p) {
+        Map<String, Object> user = map(p.get("user"));
+        Map<String, Object> caps = map(p.get("capabilities"));
+        List<OciProcess.Rlimit> rlimits = list(p.get("rlimits")).stream().map(BundleJson::map)
+                .map(r -> new OciProcess.Rlimit(text(r.get("type")), longValue(r.get("hard")), longValue(r.get("soft")))).toList();
+        Optional<OciProcess.ConsoleSize> console = Optional.ofNullable(p.get("consoleSize")).map(BundleJson::map)
+                .map(s -> new OciProcess.ConsoleSize((int) longValue(s.get("height")), (int) longValue(s.get("width"))));
+        return new OciProcess(strings(p.get("args")), strings(p.get("env")), text(p.get("cwd")), longValue(user.get("uid")),
+                longValue(user.get("gid")), strings(caps.get("bounding")), !strings(caps.get("effective")).isEmpty(), rlimits,
+                console);
+    }
+
+    private static List<Bundle.IdMapping> readMappings(Object ms) {
+        return ms == null ? List.of() : list(ms).stream().map(BundleJson::map).map(m -> new Bundle.IdMapping(
+                longValue(m.get("containerID")), longValue(m.get("hostID")), longValue(m.get("size")))).toList();
+    }
+
+    /** {@code tree.group.key}, 0 when the group is absent (a limit that is not set). */
+    private static long number(Map<String, Object> tree, String group, String key) {
+        Object g = tree.get(group);
+        return g == null ? 0 : longValue(map(g).get(key));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        if (o instanceof Map<?, ?> m) return (Map<String, Object>) m;
+        throw new IllegalArgumentException("not an OCI config written by Cloche: expected an object, found " + o);
+    }
+
+    private static List<?> list(Object o) {
+        if (o instanceof List<?> l) return l;
+        throw new IllegalArgumentException("not an OCI config written by Cloche: expected an array, found " + o);
+    }
+
+    private static List<String> strings(Object o) {
+        return list(o).stream().map(BundleJson::text).toList();
+    }
+
+    private static String text(Object o) {
+        if (o instanceof String s) return s;
+        throw new IllegalArgumentException("not an OCI config written by Cloche: expected a string, found " + o);
+    }
+
+    private static long longValue(Object o) {
+        if (o instanceof Number n) return n.longValue();
+        throw new IllegalArgumentException("not an OCI config written by Cloche: expected a number, found " + o);
     }
 
     static Map<String, Object> configTree(Bundle b) {

@@ -1,7 +1,10 @@
 package dev.cloche.linux.oci;
 
-/** One small, separately tested step of building a container's OCI config. */
+/**
+ * One small, separately tested step of building an OCI config from {@code I}: a container's from its
+ * {@link BundleInput}, a one-shot container's from its {@link BundleRules.OneShot}.
+ */
 @FunctionalInterface
-public interface BundleRule {
-    Bundle apply(Bundle bundle, BundleInput input);
+public interface BundleRule<I> {
+    Bundle apply(Bundle bundle, I input);
 }

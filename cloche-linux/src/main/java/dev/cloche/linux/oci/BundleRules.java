@@ -45,15 +45,38 @@ public final class BundleRules {
     /** The host lacks CAP_SYS_RESOURCE above a hard limit of 20000; 1024 is what Guardian's init gets. */
     public static final OciProcess.Rlimit NOFILE = new OciProcess.Rlimit("RLIMIT_NOFILE", 1024, 1024);
 
-    /** The rules in the order they apply. */
-    public static List<BundleRule> standard() {
+    /** The rules of a container's bundle, in the order they apply. */
+    public static List<BundleRule<BundleInput>> standard() {
         return List.of(new RootfsRule(), new NamespacesRule(), new HostnameRule(), new MountsRule(), new CgroupRule(),
                 new InitProcessRule(), new MaskedPathsRule());
     }
 
     public static Bundle build(BundleInput input) {
-        Bundle b = Bundle.EMPTY;
-        for (BundleRule rule : standard()) {
+        return apply(Bundle.EMPTY, standard(), input);
+    }
+
+    /**
+     * What makes a one-shot container of a stopped container's bundle (docs/files.md §2): one process on the same
+     * root, mounts, user namespace and capabilities, in a cgroup of its own under the container's.
+     */
+    public record OneShot(OciProcess process, String cgroupsPath) {
+        public OneShot {
+            java.util.Objects.requireNonNull(process, "process");
+            java.util.Objects.requireNonNull(cgroupsPath, "cgroupsPath");
+        }
+    }
+
+    /** The rules of a one-shot container, applied to the container's own bundle. */
+    public static List<BundleRule<OneShot>> oneShot() {
+        return List.of(new OneShotRule());
+    }
+
+    public static Bundle oneShot(Bundle container, OneShot input) {
+        return apply(container, oneShot(), input);
+    }
+
+    private static <I> Bundle apply(Bundle b, List<BundleRule<I>> rules, I input) {
+        for (BundleRule<I> rule : rules) {
             b = rule.apply(b, input);
         }
         return b;
@@ -90,11 +113,11 @@ public final class BundleRules {
         return eq < 0 ? kv : kv.substring(0, eq);
     }
 
-    static final class RootfsRule implements BundleRule {
+    static final class RootfsRule implements BundleRule<BundleInput> {
         @Override public Bundle apply(Bundle b, BundleInput in) { return b.withRootPath(in.rootfs().toString()); }
     }
 
-    static final class NamespacesRule implements BundleRule {
+    static final class NamespacesRule implements BundleRule<BundleInput> {
         @Override
         public Bundle apply(Bundle b, BundleInput in) {
             List<String> ns = new ArrayList<>(List.of("pid", "mount", "uts", "ipc", "network"));
@@ -106,11 +129,11 @@ public final class BundleRules {
         }
     }
 
-    static final class HostnameRule implements BundleRule {
+    static final class HostnameRule implements BundleRule<BundleInput> {
         @Override public Bundle apply(Bundle b, BundleInput in) { return b.withHostname(hostname(in.spec().handle())); }
     }
 
-    static final class MountsRule implements BundleRule {
+    static final class MountsRule implements BundleRule<BundleInput> {
         @Override
         public Bundle apply(Bundle b, BundleInput in) {
             List<Bundle.Mount> m = new ArrayList<>();
@@ -144,7 +167,7 @@ public final class BundleRules {
         }
     }
 
-    static final class CgroupRule implements BundleRule {
+    static final class CgroupRule implements BundleRule<BundleInput> {
         @Override
         public Bundle apply(Bundle b, BundleInput in) {
             Limits l = in.spec().limits();
@@ -154,7 +177,7 @@ public final class BundleRules {
         }
     }
 
-    static final class InitProcessRule implements BundleRule {
+    static final class InitProcessRule implements BundleRule<BundleInput> {
         @Override
         public Bundle apply(Bundle b, BundleInput in) {
             ContainerSpec s = in.spec();
@@ -163,10 +186,18 @@ public final class BundleRules {
         }
     }
 
-    static final class MaskedPathsRule implements BundleRule {
+    static final class MaskedPathsRule implements BundleRule<BundleInput> {
         @Override
         public Bundle apply(Bundle b, BundleInput in) {
             return in.spec().privileged() ? b.withMaskedPaths(List.of(), List.of()) : b.withMaskedPaths(MASKED_PATHS, READONLY_PATHS);
+        }
+    }
+
+    /** The one-shot's process replaces the init, and its cgroup the container's; the limits stay the container's. */
+    static final class OneShotRule implements BundleRule<OneShot> {
+        @Override
+        public Bundle apply(Bundle b, OneShot in) {
+            return b.withProcess(in.process()).withCgroup(in.cgroupsPath(), b.resources());
         }
     }
 }

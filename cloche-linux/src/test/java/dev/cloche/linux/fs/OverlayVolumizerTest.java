@@ -12,10 +12,16 @@ import org.junit.jupiter.api.io.TempDir;
 class OverlayVolumizerTest {
     @TempDir Path dir;
 
+    /** The layout the depot gives a container entry. */
+    private VolumeLayout layout() {
+        return new VolumeLayout(dir.resolve("merged"), dir.resolve("upper"), dir.resolve("work"), dir.resolve("disk.img"),
+                dir.resolve("disk"), dir.resolve("disk/upper"), dir.resolve("disk/work"));
+    }
+
     @Test
     void unprivilegedOverlayChownsTheUpperRootThenMounts() throws java.io.IOException {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Path merged = Volumizers.overlay(r, Mounts.commands(r), 4294967294L).create(Path.of("/images/x-shifted"), dir);
+        Path merged = Volumizers.overlay(r, Mounts.commands(r), 4294967294L).create(Path.of("/images/x-shifted"), layout());
         assertThat(merged).isEqualTo(dir.resolve("merged")).isDirectory();
         assertThat(java.nio.file.Files.getAttribute(dir.resolve("upper"), "unix:uid")).as("uid 4294967294").isEqualTo(-2);
         assertThat(java.nio.file.Files.getAttribute(dir.resolve("upper"), "unix:gid")).isEqualTo(-2);
@@ -27,7 +33,7 @@ class OverlayVolumizerTest {
     @Test
     void privilegedOverlayDoesNotChown() {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Volumizers.overlay(r, Mounts.commands(r), -1).create(Path.of("/img"), dir);
+        Volumizers.overlay(r, Mounts.commands(r), -1).create(Path.of("/img"), layout());
         assertThat(r.calls()).hasSize(1).allMatch(c -> c.getFirst().equals("mount"));
     }
 
@@ -35,9 +41,9 @@ class OverlayVolumizerTest {
     void destroyOfAnUnmountedVolumeRemovesItsDirsWithoutUmount() {
         RecordingCommandRunner r = new RecordingCommandRunner();
         Volumizer v = Volumizers.overlay(r, Mounts.commands(r), -1);
-        v.create(Path.of("/img"), dir);
-        v.destroy(dir);
-        v.destroy(dir);
+        v.create(Path.of("/img"), layout());
+        v.destroy(layout());
+        v.destroy(layout());
         assertThat(r.calls()).noneMatch(c -> c.getFirst().equals("umount"));
         assertThat(dir.resolve("merged")).doesNotExist();
         assertThat(dir.resolve("upper")).doesNotExist();
@@ -46,7 +52,7 @@ class OverlayVolumizerTest {
     @Test
     void aDiskLimitPutsTheWritableLayerOnItsOwnFilesystemOfThatSize() {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        Volumizers.overlay(r, Mounts.commands(r), -1).create(Path.of("/img"), dir, new DiskQuota(10 << 20, 500));
+        Volumizers.overlay(r, Mounts.commands(r), -1).create(Path.of("/img"), layout(), new DiskQuota(10 << 20, 500));
         assertThat(r.calls()).extracting(c -> c.getFirst()).containsExactly("truncate", "mkfs.ext4", "mount", "mount");
         assertThat(r.calls().get(0)).containsExactly("truncate", "-s", Long.toString(OverlayVolumizer.fsBytes(10 << 20)), dir.resolve("disk.img").toString());
         assertThat(OverlayVolumizer.fsBytes(10 << 20)).isBetween(10L << 20, 11L << 20).isEqualTo(OverlayVolumizer.fsBytes(10 << 20) / 4096 * 4096);

@@ -77,7 +77,9 @@ class NetworkingTest {
         Path dir = Files.createDirectories(tmp.resolve(id));
         Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
         Files.writeString(dir.resolve("init.pid"), "4242\n");
-        return new NetRequest(id, "host-" + id, network, dir.resolve("init.pid"), dir, rootfs, Files.getAttribute(rootfs, "unix:uid") instanceof Integer i ? i : 0,
+        NetFiles files = new NetFiles(dir, dir.resolve("network.json"), dir.resolve("network.json.tmp"),
+                dir.resolve("net-bridge.ip"), dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
+        return new NetRequest(id, "host-" + id, network, dir.resolve("init.pid"), files, rootfs, Files.getAttribute(rootfs, "unix:uid") instanceof Integer i ? i : 0,
                 in, List.of(), new BandwidthLimits(1000, 0));
     }
 
@@ -95,7 +97,7 @@ class NetworkingTest {
         assertThat(a.mappedPorts()).containsExactly(new PortMapping(5000, 80), new PortMapping(5001, 5001));
         List<String> argv0 = r.calls().stream().map(c -> String.join(" ", c)).toList();
         assertThat(argv0).contains("sysctl -qw net.ipv4.conf.ctbr0a090000.route_localnet=1",
-                "nsenter -t 4242 -n ip -batch " + req.stateDir().resolve("net-container.ip"),
+                "nsenter -t 4242 -n ip -batch " + req.files().containerBatch(),
                 "tc qdisc replace dev ct0a090001-0 root tbf rate 1000bps burst 2048 latency 25ms");
         assertThat(argv0.stream().filter(c -> c.startsWith("nft add chain inet cloche-ct c-0a090001")).findFirst()).hasValueSatisfying(c ->
                 assertThat(c).contains("ip daddr != 10.9.0.2 ip daddr 10.9.0.0/30 accept",
@@ -105,7 +107,7 @@ class NetworkingTest {
                         "device \"ct0a090001-0\"", "limit rate over 1000 bytes/second burst 2048 bytes drop"));
         assertThat(req.rootfs().resolve("etc/hosts")).hasContent("127.0.0.1 localhost\n10.9.0.1 host-a");
         assertThat(req.rootfs().resolve("etc/resolv.conf")).hasContent("nameserver 192.0.2.53");
-        assertThat(req.stateDir().resolve("network.json")).content().contains("\"containerIp\":\"10.9.0.1\"");
+        assertThat(req.files().state()).content().contains("\"containerIp\":\"10.9.0.1\"");
         // the port pool is used up; the next /30 is the next one of the pool
         assertThatThrownBy(() -> a.netIn(0, 1)).hasMessageContaining("exhausted");
         assertThatThrownBy(() -> n.attach(request("b", "", List.of(new PortMapping(5000, 1))))).isInstanceOf(AlreadyExistsException.class);

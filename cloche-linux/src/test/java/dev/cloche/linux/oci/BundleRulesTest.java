@@ -25,7 +25,7 @@ class BundleRulesTest {
                 Path.of("/usr/bin/busybox"), "cloche", caps);
     }
 
-    private static Bundle apply(BundleRule rule, ContainerSpec spec) {
+    private static Bundle apply(BundleRule<BundleInput> rule, ContainerSpec spec) {
         return rule.apply(Bundle.EMPTY, input(spec, ALL));
     }
 
@@ -133,5 +133,44 @@ class BundleRulesTest {
         OciProcess tty = new OciProcess(List.of("sh"), List.of(), "/", 0, 0, List.of(), true, List.of(),
                 Optional.of(new OciProcess.ConsoleSize(30, 100)));
         assertThat(BundleJson.process(tty)).contains("\"terminal\":true", "\"consoleSize\":{\"height\":30,\"width\":100}");
+    }
+
+    private static ContainerSpec everything() {
+        return ContainerSpec.withHandle("h").withBindMounts(List.of(
+                new BindMount("/host/data", "/data", BindMount.Mode.RO, BindMount.Origin.HOST)))
+                .withLimits(Limits.NONE.withMemory(new MemoryLimits(64 << 20)).withCpu(new CpuLimits(0, 512)).withPid(new PidLimits(50)));
+    }
+
+    @Test
+    void aConfigReadsBackAsTheBundleItWasWrittenFrom() {
+        for (ContainerSpec spec : List.of(everything(), everything().withPrivileged(true), ContainerSpec.withHandle("plain"))) {
+            Bundle b = BundleRules.build(input(spec, NO_SYS_RESOURCE));
+            assertThat(BundleJson.read(BundleJson.config(b))).isEqualTo(b);
+        }
+        Bundle tty = BundleRules.build(input(everything(), ALL)).withProcess(new OciProcess(List.of("sh"), List.of("A=1"), "/x",
+                7, 8, List.of("CAP_KILL"), true, List.of(BundleRules.NOFILE), Optional.of(new OciProcess.ConsoleSize(30, 100))));
+        assertThat(BundleJson.read(BundleJson.config(tty))).isEqualTo(tty);
+        assertThatThrownBy(() -> BundleJson.read("{\"process\": 1}")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A one-shot container is the container's config with the process and the cgroup replaced, nothing else. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aOneShotContainerIsTheContainersConfigWithItsOwnProcessAndCgroup() throws Exception {
+        Bundle container = BundleRules.build(input(everything(), NO_SYS_RESOURCE));
+        OciProcess tar = new OciProcess(List.of(BundleRules.TOOL_PATH, "tar", "-c"), List.of("PATH=/bin"), "/", 1000, 1000,
+                List.of("CAP_KILL"), false, List.of());
+        Bundle oneShot = BundleRules.oneShot(container, new BundleRules.OneShot(tar, "/cloche/c1/tar-3"));
+        assertThat(oneShot.process()).isEqualTo(tar);
+        assertThat(oneShot.cgroupsPath()).isEqualTo("/cloche/c1/tar-3");
+        assertThat(oneShot.withProcess(container.process()).withCgroup(container.cgroupsPath(), container.resources()))
+                .isEqualTo(container);
+
+        // the same JSON as patching the config's tree in place, as the one-shot was made before it was a rule
+        var json = tools.jackson.databind.json.JsonMapper.builder().build();
+        java.util.Map<String, Object> patched = json.readValue(BundleJson.config(container), java.util.Map.class);
+        patched.put("process", json.readValue(BundleJson.process(tar), java.util.Map.class));
+        ((java.util.Map<String, Object>) patched.get("linux")).put("cgroupsPath", "/cloche/c1/tar-3");
+        assertThat(BundleJson.config(oneShot)).isEqualTo(json.writeValueAsString(patched));
     }
 }

@@ -13,12 +13,12 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
- * Sparse-file operations the JDK lacks, with FFM: releasing a file's consumed prefix ({@code fallocate} with
+ * Holes in files, the sparse-file operations the JDK lacks, with FFM: releasing a file's consumed prefix ({@code fallocate} with
  * {@code PUNCH_HOLE|KEEP_SIZE}) while another process still appends to it, and finding where its data starts again
  * ({@code lseek SEEK_DATA}). Process output files use them so that output every reader has consumed stops
  * occupying memory (tmpfs) or disk, while offsets stay valid for everyone.
  */
-public final class Holes {
+public final class SparseFiles {
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
@@ -35,10 +35,10 @@ public final class Holes {
     private static final MethodHandle LSEEK = Libc.fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), Libc.ERRNO);
     private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
-    private Holes() {}
+    private SparseFiles() {}
 
     /** Releases the storage of {@code [offset, offset+length)}; reads of it return zeros, the size is unchanged. */
-    public static void punch(Path file, long offset, long length) throws IOException {
+    public static void punchHole(Path file, long offset, long length) throws IOException {
         if (length <= 0) return;
         withFile(file, (st, fd) -> {
             while (true) {

@@ -1,0 +1,68 @@
+package dev.cloche.linux;
+
+import dev.cloche.linux.cgroup.Cgroups;
+import dev.cloche.linux.fs.Volumizer;
+import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.sys.ProcessTable;
+
+/**
+ * Puts one container together from the backend's shared parts: its identity and status, and each of its roles with
+ * exactly the collaborators that role uses.
+ */
+final class ContainerAssembler {
+    private final String cgroupParent;
+    private final long hostCapabilities;
+    private final OciRuntime runtime;
+    private final Cgroups cgroups;
+    private final ProcessTable table;
+    private final Volumizer privilegedVolumes;
+    private final Volumizer unprivilegedVolumes;
+    private final MonitorLauncher launcher;
+    private final LimitedStart limitedStart;
+
+    /**
+     * @param hostCapabilities the capabilities this host lets us grant, as a bit mask
+     * @param privilegedVolumes the volumizer of privileged containers
+     * @param unprivilegedVolumes the volumizer of unprivileged ones, whose writable layer belongs to their mapped root
+     */
+    ContainerAssembler(String cgroupParent, long hostCapabilities, OciRuntime runtime, Cgroups cgroups, ProcessTable table,
+                       Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, MonitorLauncher launcher,
+                       LimitedStart limitedStart) {
+        this.cgroupParent = cgroupParent;
+        this.hostCapabilities = hostCapabilities;
+        this.runtime = runtime;
+        this.cgroups = cgroups;
+        this.table = table;
+        this.privilegedVolumes = privilegedVolumes;
+        this.unprivilegedVolumes = unprivilegedVolumes;
+        this.launcher = launcher;
+        this.limitedStart = limitedStart;
+    }
+
+    Volumizer volumizer(boolean privileged) {
+        return privileged ? privilegedVolumes : unprivilegedVolumes;
+    }
+
+    long hostCapabilities() {
+        return hostCapabilities;
+    }
+
+    String cgroupParent() {
+        return cgroupParent;
+    }
+
+    /** The container recorded as {@code meta} in {@code entry}; nothing is read or started. */
+    LinuxContainer assemble(DepotMeta meta, Depot.Entry entry) {
+        ContainerIdentity identity = ContainerIdentity.of(meta, cgroupParent);
+        ContainerStatus status = new ContainerStatus(meta.handle());
+        OciProcessBuilder processBuilder = OciProcessBuilder.of(meta, hostCapabilities);
+        Volumizer volumizer = volumizer(meta.privileged());
+        StrayProcesses strays = new StrayProcesses(identity, cgroups, table);
+        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays);
+        ContainerCommands commands = new ContainerCommands(identity, entry, status, processBuilder, runtime, table);
+        return new LinuxContainer(identity, entry, status, processBuilder, processes, strays, commands,
+                new TarStreams(identity, entry, status, commands, table),
+                new ContainerResources(identity, entry, meta, status, cgroups, volumizer, System::currentTimeMillis),
+                new ContainerLifecycle(identity, entry, status, processes, runtime, cgroups, table, volumizer));
+    }
+}

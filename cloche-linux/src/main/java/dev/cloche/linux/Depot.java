@@ -1,0 +1,261 @@
+package dev.cloche.linux;
+
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.fs.VolumeLayout;
+import dev.cloche.linux.net.NetFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place that knows where things live on disk; everything else asks it for paths.
+ *
+ * <pre>
+ * &lt;depot&gt;/containers/&lt;id&gt;/   a container's entry: meta.json, config.json, init.pid, helpers/, its volume, its network's files
+ * &lt;depot&gt;/images/              uid-shifted copies of images for user-namespaced containers
+ * &lt;processRoot&gt;/&lt;id&gt;/&lt;n&gt;/     a process directory (docs/process-monitor.md §2), on a tmpfs of its own
+ * &lt;depot&gt;/containers/&lt;id&gt;/p/&lt;n&gt;/  process directories of the earlier layout: restored, never created
+ * </pre>
+ */
+final class Depot {
+    private static final Logger LOG = LoggerFactory.getLogger(Depot.class);
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final Path root;
+    private final Path containers;
+    private final Path processRoot;
+
+    Depot(Path root, Path processRoot) {
+        this.root = root;
+        this.containers = root.resolve("containers");
+        this.processRoot = processRoot;
+    }
+
+    /** The defaults of settings that live in the depot unless configured elsewhere. */
+    static Path defaultInitBinary(Path depot) {
+        return depot.resolve("bin/cloche-init");
+    }
+
+    static Path defaultRootfs(Path depot) {
+        return depot.resolve("rootfs");
+    }
+
+    static Path defaultProcessRoot(Path depot) {
+        return depot.resolve("processes");
+    }
+
+    /**
+     * Creates the containers directory. An unprivileged container's root is an unmapped host uid (4294967294): the
+     * kernel checks its search permission on every directory down to the rootfs, so the depot must be traversable by
+     * "others" (x only, never r).
+     */
+    void prepare() throws IOException {
+        Files.createDirectories(containers);
+        ensureTraversable(root);
+        ensureTraversable(containers);
+        for (Path p = root.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new InvalidRequestException("depot " + root + " is not reachable by unprivileged"
+                        + " containers: " + p + " lacks search permission for others (chmod o+x " + p + ")");
+            }
+        }
+    }
+
+    private static void ensureTraversable(Path dir) throws IOException {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+        if (perms.add(PosixFilePermission.OTHERS_EXECUTE)) {
+            Files.setPosixFilePermissions(dir, perms);
+        }
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path images() {
+        return root.resolve("images");
+    }
+
+    Path processRoot() {
+        return processRoot;
+    }
+
+    /** A pid as the runtime or the monitor recorded it in {@code file}; -1 when there is none or it is unreadable. */
+    static long readPid(Path file) {
+        try {
+            String s = Files.readString(file).strip();
+            return s.isEmpty() ? -1 : Long.parseLong(s);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    Entry entry(String id) {
+        return new Entry(containers.resolve(id), processRoot.resolve(id));
+    }
+
+    /** Only a count: a stat and a sort per entry on every create cost O(N) at a thousand containers. */
+    long entryCount() {
+        try (Stream<Path> st = Files.list(containers)) {
+            return st.count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Every container entry, in name order. */
+    List<Entry> entries() {
+        try (Stream<Path> st = Files.list(containers)) {
+            return st.filter(Files::isDirectory).sorted().map(d -> entry(d.getFileName().toString())).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * One container's entry and where its processes' directories are.
+     *
+     * @param dir the entry, {@code <depot>/containers/<id>}
+     * @param processes its process directories, {@code <processRoot>/<id>}
+     */
+    record Entry(Path dir, Path processes) {
+        /** Where process directories were kept before they moved to the process root. */
+        static final String LEGACY_PROCESSES = "p";
+
+        String id() {
+            return dir.getFileName().toString();
+        }
+
+        /** Makes the entry; fails if it exists. */
+        void create() throws IOException {
+            Files.createDirectory(dir);
+        }
+
+        boolean exists() {
+            return Files.exists(dir);
+        }
+
+        void delete() {
+            Trees.deleteRecursively(dir);
+        }
+
+        /** The bundle's OCI config, written once by the create recipe. */
+        Path config() {
+            return dir.resolve("config.json");
+        }
+
+        /** Where the runtime writes the pid of the container's init. */
+        Path initPid() {
+            return dir.resolve("init.pid");
+        }
+
+        /** The pid of the container's init as the runtime recorded it, -1 when there is none. */
+        long readInitPid() {
+            return readPid(initPid());
+        }
+
+        DepotMeta readMeta() throws IOException {
+            return JSON.readValue(Files.readString(dir.resolve("meta.json")), DepotMeta.class);
+        }
+
+        /** The only writer of {@code meta.json}: by rename, so a reader (a restart) never sees half of it. */
+        void writeMeta(DepotMeta meta) throws IOException {
+            Path tmp = dir.resolve("meta.json.tmp");
+            Files.writeString(tmp, JSON.writeValueAsString(meta));
+            Files.move(tmp, dir.resolve("meta.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        /** The files of the {@code n}th command run in the container with {@code runtime exec}. */
+        ExecFiles exec(long n) {
+            Path helpers = dir.resolve("helpers");
+            return new ExecFiles(helpers, helpers.resolve(n + ".json"), helpers.resolve(n + ".pid"));
+        }
+
+        /** The files of the {@code n}th stream-in/out tar, a directory of its own. */
+        TarFiles tar(long n) {
+            Path d = dir.resolve("helpers").resolve("t" + n);
+            return new TarFiles(d, d.resolve("config.json"), d.resolve("process.json"), d.resolve("pid"));
+        }
+
+        VolumeLayout volume() {
+            Path disk = dir.resolve("disk");
+            return new VolumeLayout(dir.resolve("merged"), dir.resolve("upper"), dir.resolve("work"), dir.resolve("disk.img"),
+                    disk, disk.resolve("upper"), disk.resolve("work"));
+        }
+
+        NetFiles network() {
+            return new NetFiles(dir, dir.resolve("network.json"), dir.resolve("network.json.tmp"),
+                    dir.resolve("net-bridge.ip"), dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
+        }
+
+        /** The directory of the process started {@code seq}th; short, since the console socket's path must fit 107 bytes. */
+        ProcessDir process(long seq) {
+            return new ProcessDir(processes.resolve(Long.toString(seq)));
+        }
+
+        /** Process directories in start order: those of the earlier layout first, as they are older. */
+        List<ProcessDir> processDirs() {
+            return Stream.concat(processDirs(legacyProcesses()).stream(), processDirs(processes).stream()).toList();
+        }
+
+        Path legacyProcesses() {
+            return dir.resolve(LEGACY_PROCESSES);
+        }
+
+        private static List<ProcessDir> processDirs(Path root) {
+            try (Stream<Path> st = Files.list(root)) {
+                return st.filter(d -> d.getFileName().toString().matches("\\d+"))
+                        .sorted(Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString())))
+                        .map(ProcessDir::new).toList();
+            } catch (NoSuchFileException e) {
+                return List.of();
+            } catch (IOException e) {
+                LOG.error("cannot list the process directories in {}: {}", root, e.toString());
+                return List.of();
+            }
+        }
+    }
+
+    /** A command run with {@code runtime exec}: its process spec and pid file, in {@code helpers}. */
+    record ExecFiles(Path helpers, Path processJson, Path pid) {}
+
+    /** A tar in its own directory: a one-shot bundle's config or an exec's process spec, and the pid file. */
+    record TarFiles(Path dir, Path config, Path processJson, Path pid) {}
+
+    /**
+     * One process directory (docs/process-monitor.md §2): the monitor's files, and two of ours, the Garden process id
+     * and a marker for a TTY.
+     */
+    record ProcessDir(Path dir) {
+        static final String ID_FILE = "id";
+
+        long seq() {
+            return Long.parseLong(dir.getFileName().toString());
+        }
+
+        Path id() { return dir.resolve(ID_FILE); }
+        Path tty() { return dir.resolve("tty"); }
+        Path processJson() { return dir.resolve("process.json"); }
+        Path pid() { return dir.resolve("pid"); }
+        Path monitorPid() { return dir.resolve("monitor.pid"); }
+        Path exit() { return dir.resolve("exit"); }
+        Path stdout() { return dir.resolve("stdout"); }
+        Path stderr() { return dir.resolve("stderr"); }
+        Path stdin() { return dir.resolve("stdin"); }
+        Path ctl() { return dir.resolve("ctl"); }
+        Path runtimeLog() { return dir.resolve("runtime.log"); }
+        Path consoleSocket() { return dir.resolve("console.sock"); }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.cloche.linux;
+
+import dev.cloche.api.ProcessSpec;
+import dev.cloche.api.ResourceLimits;
+import dev.cloche.api.TtySpec;
+import dev.cloche.linux.fs.ContainerFiles;
+import dev.cloche.linux.oci.BundleRules;
+import dev.cloche.linux.oci.OciProcess;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns a Garden process spec into the OCI process the runtime runs, for one container: a pure function of the spec,
+ * the user it runs as (looked up in the container's files beforehand), the container's env and capabilities. No I/O,
+ * so it costs an exec nothing beyond building the record.
+ *
+ * @param containerEnv the env every process of the container starts from (its spec's)
+ * @param capabilities the container's capability set; effective only for processes running as root
+ */
+record OciProcessBuilder(List<String> containerEnv, List<String> capabilities) {
+    /** Garden's window when a TTY asks for none. */
+    static final TtySpec.WindowSize DEFAULT_WINDOW = new TtySpec.WindowSize(80, 24);
+
+    OciProcessBuilder {
+        containerEnv = List.copyOf(containerEnv);
+        capabilities = List.copyOf(capabilities);
+    }
+
+    static OciProcessBuilder of(DepotMeta meta, long hostCapabilities) {
+        return new OciProcessBuilder(meta.env(), BundleRules.capabilities(meta.privileged(), hostCapabilities));
+    }
+
+    /** A Garden process: its argv, env, working directory (the user's home unless given), rlimits and terminal. */
+    OciProcess process(ProcessSpec spec, ContainerFiles.User user) {
+        List<String> args = new ArrayList<>();
+        args.add(spec.path());
+        args.addAll(spec.args());
+        String cwd = spec.dir().isEmpty() ? user.home() : absolute(spec.dir(), user);
+        List<OciProcess.Rlimit> rlimits = new ArrayList<>();
+        for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
+            rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));
+        }
+        Optional<OciProcess.ConsoleSize> console = spec.tty().map(OciProcessBuilder::window)
+                .map(w -> new OciProcess.ConsoleSize(w.rows(), w.columns()));
+        return new OciProcess(args, env(spec.env(), user), cwd, user.uid(), user.gid(), capabilities, user.uid() == 0,
+                rlimits, console);
+    }
+
+    /** A command of the backend's own (mkdir, tar) as {@code user} in {@code /}: the container's env, no terminal. */
+    OciProcess command(List<String> args, ContainerFiles.User user) {
+        return new OciProcess(args, env(List.of(), user), "/", user.uid(), user.gid(), capabilities, user.uid() == 0, List.of());
+    }
+
+    /** The container's env, then the spec's, then defaults (PATH, HOME, USER) for what neither set. */
+    List<String> env(List<String> specEnv, ContainerFiles.User user) {
+        List<String> layered = new ArrayList<>(BundleRules.layerEnv(containerEnv, specEnv));
+        if (layered.stream().noneMatch(e -> e.startsWith("HOME="))) layered.add("HOME=" + user.home());
+        if (layered.stream().noneMatch(e -> e.startsWith("USER="))) layered.add("USER=" + user.name());
+        return layered;
+    }
+
+    /** The value of PATH in {@code env}, empty when unset. */
+    static String path(List<String> env) {
+        return env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5)).findFirst().orElse("");
+    }
+
+    /** A path of the spec made absolute: relative paths are relative to the user's home. */
+    static String absolute(String path, ContainerFiles.User user) {
+        if (path.startsWith("/")) return path;
+        return (user.home().endsWith("/") ? user.home() : user.home() + "/") + path;
+    }
+
+    /** Garden's default window is 80x24; a size with a zero dimension counts as absent. */
+    static TtySpec.WindowSize window(TtySpec tty) {
+        return tty.windowSize().filter(w -> w.columns() > 0 && w.rows() > 0).orElse(DEFAULT_WINDOW);
+    }
+}
