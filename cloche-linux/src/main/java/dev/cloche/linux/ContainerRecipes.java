@@ -6,7 +6,6 @@ import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
-import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.linux.fs.DiskQuota;
 import dev.cloche.linux.fs.ImageCache;
 import dev.cloche.linux.fs.Volumizer;
@@ -62,11 +61,11 @@ final class ContainerRecipes {
         Path image = image(spec);
         String id = ContainerIdentity.runtimeId(handle);
         Depot.Entry entry = depot.entry(id);
+        // the core owns handles and the container count (ContainerBackend's contract); what only the depot can know
+        // is an entry the core does not hold, e.g. what a broken container left
         if (entry.exists()) {
-            throw new AlreadyExistsException("Handle '" + handle + "' already in use");
-        }
-        if (depot.entryCount() >= settings.maxContainers()) {
-            throw new ResourceExhaustedException("max containers reached: " + settings.maxContainers());
+            throw new AlreadyExistsException("the depot already holds an entry for handle '" + handle + "' (" + id
+                    + "), which no live container owns");
         }
         long now = System.currentTimeMillis();
         Rollback rollback = new Rollback();

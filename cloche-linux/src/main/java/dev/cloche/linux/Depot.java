@@ -106,15 +106,6 @@ final class Depot {
         return new Entry(containers.resolve(id), processRoot.resolve(id));
     }
 
-    /** Only a count: a stat and a sort per entry on every create cost O(N) at a thousand containers. */
-    long entryCount() {
-        try (Stream<Path> st = Files.list(containers)) {
-            return st.count();
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
     /** Every container entry, in name order. */
     List<Entry> entries() {
         try (Stream<Path> st = Files.list(containers)) {

@@ -3,7 +3,6 @@ package dev.cloche.linux;
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.ExecutableNotFoundException;
-import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Limits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
@@ -74,9 +73,6 @@ final class LinuxContainer implements BackendContainer {
     public BackendProcess run(ProcessSpec spec) {
         status.requireExists();
         if (status.stopped()) throw new ConflictException("container " + identity.handle() + " is stopped");
-        if (!spec.bindMounts().isEmpty()) {
-            throw new InvalidRequestException("bind mounts are only supported for processes with their own image");
-        }
         ContainerFiles files = new ContainerFiles(entry.volume().merged());
         ContainerFiles.User user = files.user(spec.user());
         OciProcess process = processBuilder.process(spec, user);

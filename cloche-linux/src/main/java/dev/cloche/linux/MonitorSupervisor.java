@@ -1,7 +1,6 @@
 package dev.cloche.linux;
 
 import dev.cloche.api.GardenError;
-import dev.cloche.api.GardenException;
 import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.spi.BackendProcess;
@@ -48,7 +47,8 @@ final class MonitorSupervisor implements ProcessSupervisor {
         synchronized (processes) {
             MonitoredProcess existing = processes.get(id);
             if (existing != null && !existing.exit().isDone()) {
-                throw GardenError.of(GardenException.Kind.ALREADY_EXISTS, "process id already in use: " + id);
+                // the core reserves process ids (BackendContainer.run's contract): this is a broken caller, not a user
+                throw new IllegalStateException("process id " + id + " of " + container.handle() + " is running");
             }
             if (existing != null) {
                 processes.remove(id);
