@@ -24,13 +24,13 @@ import dev.cloche.api.StreamOutSpec;
 import dev.cloche.api.TtySpec;
 import dev.cloche.linux.Runs.Result;
 import dev.cloche.linux.fs.Trees;
-import dev.cloche.linux.sys.CommandRunner;
-import dev.cloche.linux.sys.CommandRunners;
 import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendProcess;
 import dev.cloche.spi.BackendSpec;
+import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
+import dev.cloche.testkit.RootBackendExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,76 +39,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Linux backend for real: root, runc, overlayfs, cgroup v1. */
 class LinuxBackendIT {
-    private static final String PARENT = "cloche-it";
-    private static final Path CGROUP = Path.of("/sys/fs/cgroup");
-    private static final CommandRunner SH = CommandRunners.processBuilder(Duration.ofSeconds(120));
-    private static final AtomicInteger SEQ = new AtomicInteger();
-    private static final List<BackendContainer> CREATED = Collections.synchronizedList(new ArrayList<>());
-    private static Path depot;
-    private static Path runtimeRoot;
-    private static Map<String, String> settings;
-    private static LinuxBackend backend;
+    @RegisterExtension
+    static final RootBackendExtension ROOT = RootBackendExtension.builder().cgroupParent("cloche-it")
+            .network("clbi", "10.253.4.0/24", "41000-41099")
+            // long enough that a test releasing pids after the first refusal never races the deadline
+            .setting("pidLimitRetry", "60s").build();
 
-    @BeforeAll
-    static void setUp() throws IOException {
-        Path repo = Path.of("").toAbsolutePath();
-        while (!Files.exists(repo.resolve("scripts/make-rootfs.sh"))) repo = repo.getParent();
-        depot = Files.createTempDirectory("cloche-it-depot");
-        // the user namespace's root must be able to reach the bundle and rootfs
-        Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
-        runtimeRoot = depot.resolve("runtime");
-        TestShell.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
-        TestShell.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
-        settings = Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(), "cgroupParent", PARENT,
-                "networkPool", "10.253.4.0/24", "networkPrefix", "clbi", "portPool", "41000-41099",
-                // long enough that a test releasing pids after the first refusal never races the deadline
-                "pidLimitRetry", "60s");
-        backend = open();
+    private static BackendContainer create(ContainerSpec spec) {
+        return ROOT.create(spec);
     }
 
-    private static LinuxBackend open() {
-        return new LinuxBackend(Settings.from(settings), SH, CGROUP);
+    private static String handle(String prefix) {
+        return ROOT.handle(prefix);
     }
 
-    @AfterAll
-    static void tearDown() {
-        List<Throwable> failures = new ArrayList<>();
-        for (BackendContainer c : List.copyOf(CREATED)) {
-            try {
-                c.destroy();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        if (backend != null) backend.close();
-        // belt and braces for anything a failed test left: runtime state, overlay mounts, cgroups
-        if (runtimeRoot != null) {
-            for (String line : SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines().toList()) {
-                SH.run(List.of("runc", "--root", runtimeRoot.toString(), "kill", line.strip(), "KILL"));
-                SH.run(List.of("runc", "--root", runtimeRoot.toString(), "delete", "--force", line.strip()));
-            }
-        }
-        if (depot != null) {
-            for (String m : mounts()) {
-                if (m.startsWith(depot.toString())) SH.run(List.of("umount", "-l", m));
-            }
-            TestShell.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
-            Trees.deleteRecursively(depot);
-        }
-        assertThat(failures).isEmpty();
+    private static BackendContainer create(String prefix) {
+        return ROOT.create(prefix);
+    }
+
+    private static void destroy(BackendContainer c) {
+        ROOT.destroy(c);
     }
 
     private static List<String> mounts() {
@@ -119,23 +78,8 @@ class LinuxBackendIT {
         }
     }
 
-    private static BackendContainer create(ContainerSpec spec) {
-        BackendContainer c = backend.create(new BackendSpec(spec));
-        CREATED.add(c);
-        return c;
-    }
-
-    private static String handle(String prefix) {
-        return prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
-    }
-
-    private static BackendContainer create(String prefix) {
-        return create(ContainerSpec.withHandle(handle(prefix)));
-    }
-
-    private static void destroy(BackendContainer c) {
-        c.destroy();
-        CREATED.remove(c);
+    private static List<String> runtimeContainers() {
+        return TestShell.run(List.of("runc", "--root", ROOT.runtimeRoot().toString(), "list", "-q")).stdout().lines().toList();
     }
 
     @Test
@@ -173,10 +117,10 @@ class LinuxBackendIT {
     void limitsReachTheCgroupsAndAreEchoed() throws IOException {
         Limits limits = Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withCpu(new CpuLimits(512, 0)).withPid(new PidLimits(100));
         BackendContainer c = create(ContainerSpec.withHandle(handle("limits")).withLimits(limits));
-        String id = LinuxBackend.runtimeId(c.handle());
-        assertThat(Files.readString(CGROUP.resolve("memory/" + PARENT + "/" + id + "/memory.limit_in_bytes")).strip()).isEqualTo(Long.toString(64L << 20));
-        assertThat(Files.readString(CGROUP.resolve("cpu/" + PARENT + "/" + id + "/cpu.shares")).strip()).isEqualTo("512");
-        assertThat(Files.readString(CGROUP.resolve("pids/" + PARENT + "/" + id + "/pids.max")).strip()).isEqualTo("100");
+        String id = ROOT.idOf(c);
+        assertThat(Files.readString(ROOT.cgroup("memory", id).resolve("memory.limit_in_bytes")).strip()).isEqualTo(Long.toString(64L << 20));
+        assertThat(Files.readString(ROOT.cgroup("cpu", id).resolve("cpu.shares")).strip()).isEqualTo("512");
+        assertThat(Files.readString(ROOT.cgroup("pids", id).resolve("pids.max")).strip()).isEqualTo("100");
         assertThat(c.limits()).isEqualTo(limits);
         assertThat(c.metrics().pid().max()).isEqualTo(100);
         assertThat(c.metrics().memory().totalUsageTowardLimit()).isPositive();
@@ -191,7 +135,7 @@ class LinuxBackendIT {
     }
 
     private static Path pidsGroup(BackendContainer c) {
-        return CGROUP.resolve("pids/" + PARENT + "/" + LinuxBackend.runtimeId(c.handle()));
+        return ROOT.cgroup("pids", ROOT.idOf(c));
     }
 
     /** The kernel's count of forks the container's pid limit refused. */
@@ -239,14 +183,11 @@ class LinuxBackendIT {
 
     @Test
     void aStartRefusedByAFullPidLimitIsResourceExhaustedAndTheContainerStaysUsable() throws Exception {
-        Map<String, String> strict = new java.util.HashMap<>(settings);
-        strict.putAll(Map.of("pidLimitRetry", "0", "networkPool", "none", "processRoot", depot.resolve("strict").toString(),
-                "processTmpfs", "none"));
-        LinuxBackend noRetry = new LinuxBackend(Settings.from(strict), SH, CGROUP);
+        ContainerBackend noRetry = ROOT.open(Map.of("pidLimitRetry", "0", "networkPool", "none",
+                "processRoot", ROOT.depot().resolve("strict").toString(), "processTmpfs", "none"));
         try {
             BackendContainer c = noRetry.create(new BackendSpec(ContainerSpec.withHandle(handle("pids-strict"))
                     .withLimits(Limits.NONE.withPid(new PidLimits(10)))));
-            CREATED.add(c);
             boolean refused = false;
             for (int round = 0; round < ROUNDS && !refused; round++) {
                 fillPids(c);
@@ -467,11 +408,11 @@ class LinuxBackendIT {
     @Test
     void aFailedStartLeavesNoProcessRunning() throws Exception {
         BackendContainer c = create("stray");
-        Path fake = Files.createTempDirectory(depot, "stray");
+        Path fake = Files.createTempDirectory(ROOT.depot(), "stray");
         Files.writeString(fake.resolve("p.json"), "{\"args\":[\"sleep\",\"100\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
                 + "\"env\":[\"PATH=/bin:/usr/bin\"]}");
-        SH.check(List.of("runc", "--root", runtimeRoot.toString(), "exec", "--detach", "--pid-file", fake.resolve("pid").toString(),
-                "--process", fake.resolve("p.json").toString(), LinuxBackend.runtimeId(c.handle())));
+        TestShell.check(List.of("runc", "--root", ROOT.runtimeRoot().toString(), "exec", "--detach", "--pid-file", fake.resolve("pid").toString(),
+                "--process", fake.resolve("p.json").toString(), ROOT.idOf(c)));
         long pid = Long.parseLong(Files.readString(fake.resolve("pid")).strip());
         assertThat(ProcessHandle.of(pid)).isPresent();
         ((LinuxContainer) c).killStrayStart(fake);
@@ -495,14 +436,12 @@ class LinuxBackendIT {
         assertThat(done.exit().get(10, TimeUnit.SECONDS)).isEqualTo(4);
         Path dir = processDir(c, "old");
         assertThat(((MonitoredProcess) done).awaitMonitorGone(Duration.ofSeconds(10))).isTrue();
-        Path legacy = depot.resolve("containers").resolve(LinuxBackend.runtimeId(c.handle())).resolve(LinuxContainer.LEGACY_PROCESSES);
+        Path legacy = Path.of(c.info().containerPath()).resolve(LinuxContainer.LEGACY_PROCESSES);
         Files.createDirectories(legacy);
         TestShell.check(List.of("mv", dir.toString(), legacy.resolve(dir.getFileName()).toString()));
-        try (LinuxBackend second = open()) {
+        try (ContainerBackend second = ROOT.open()) {
             BackendContainer r = second.restore().stream().filter(x -> x.handle().equals(c.handle())).findFirst()
                     .flatMap(RestoredContainer::container).orElseThrow();
-            CREATED.remove(c);
-            CREATED.add(r);
             BackendProcess old = r.process("old").orElseThrow();
             assertThat(old.exit().get(1, TimeUnit.SECONDS)).isEqualTo(4);
             assertThat(readAll(old.openStdout())).isEqualTo("from-before\n");
@@ -538,13 +477,11 @@ class LinuxBackendIT {
         ProcessHandle.of(monitor).ifPresent(ProcessHandle::destroyForcibly);
         assertThat(dev.cloche.linux.sys.ProcFs.awaitGone(List.of(monitor), Duration.ofSeconds(10))).isTrue();
 
-        // a crashed daemon's stdin writer closes with it; in this JVM the first backend's must be let go explicitly
-        ((MonitoredProcess) cat).close();
-        try (LinuxBackend second = open()) {
+        // a crashed daemon's stdin writers close with it; in this JVM the first backend's must be let go explicitly
+        CrashedDaemon.letGo(c);
+        try (ContainerBackend second = ROOT.open()) {
             BackendContainer r = second.restore().stream().filter(x -> x.handle().equals(c.handle())).findFirst()
                     .flatMap(RestoredContainer::container).orElseThrow();
-            CREATED.remove(c);
-            CREATED.add(r);
             assertThat(r.processIds()).containsExactly("done", "cat", "tty", "doomed");
 
             BackendProcess rdone = r.process("done").orElseThrow();
@@ -628,23 +565,23 @@ class LinuxBackendIT {
         try (InputStream out = sleeper.openStdout()) {
             assertThat(new String(out.readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
         }
-        String id = LinuxBackend.runtimeId(c.handle());
+        String id = ROOT.idOf(c);
         Path dir = Path.of(c.info().containerPath());
         destroy(c);
         c.destroy();
         assertThat(sleeper.exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
         assertThatThrownBy(c::info).isInstanceOf(dev.cloche.api.ContainerNotFoundException.class);
-        assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()).doesNotContain(id);
+        assertThat(runtimeContainers()).doesNotContain(id);
         assertThat(mounts()).noneMatch(m -> m.startsWith(dir.toString()));
-        assertThat(CgroupDirs.of(PARENT + "/" + id)).isEmpty();
+        assertThat(ROOT.cgroupDirs(id)).isEmpty();
         assertThat(dir).doesNotExist();
     }
 
     @Test
     void bindMountsAreReadOnlyOrReadWriteAsAsked() throws IOException {
         // world-writable so the user-namespaced root (an unmapped host uid) may write through the RW mount
-        Path ro = Files.createTempDirectory(depot, "bind-ro");
-        Path rw = Files.createTempDirectory(depot, "bind-rw");
+        Path ro = Files.createTempDirectory(ROOT.depot(), "bind-ro");
+        Path rw = Files.createTempDirectory(ROOT.depot(), "bind-rw");
         for (Path d : List.of(ro, rw)) {
             Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         }
@@ -674,15 +611,15 @@ class LinuxBackendIT {
         assertThatThrownBy(() -> create(ContainerSpec.withHandle(h).withBindMounts(List.of(
                 new dev.cloche.api.BindMount("/no/such/source", "/mnt", dev.cloche.api.BindMount.Mode.RO, dev.cloche.api.BindMount.Origin.HOST)))));
         String id = LinuxBackend.runtimeId(h);
-        assertThat(depot.resolve("containers").resolve(id)).doesNotExist();
-        assertThat(CgroupDirs.of(PARENT + "/" + id)).isEmpty();
-        assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()).doesNotContain(id);
+        assertThat(ROOT.depot().resolve("containers").resolve(id)).doesNotExist();
+        assertThat(ROOT.cgroupDirs(id)).isEmpty();
+        assertThat(runtimeContainers()).doesNotContain(id);
     }
 
     @Test
     void restoreFindsRunningContainersAndCapacityIsReported() {
         BackendContainer c = create("restore");
-        try (LinuxBackend second = open()) {
+        try (ContainerBackend second = ROOT.open()) {
             List<RestoredContainer> found = second.restore();
             assertThat(found).anySatisfy(r -> {
                 assertThat(r.handle()).isEqualTo(c.handle());
@@ -719,17 +656,6 @@ class LinuxBackendIT {
         long[] s = v.clone();
         java.util.Arrays.sort(s);
         return s[s.length / 2] / 1e6;
-    }
-
-    /** cgroup dirs of a group in every hierarchy. */
-    static final class CgroupDirs {
-        static List<Path> of(String group) {
-            try (var s = Files.list(CGROUP)) {
-                return s.filter(h -> !Files.isSymbolicLink(h)).map(h -> h.resolve(group)).filter(Files::isDirectory).toList();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 
     @SuppressWarnings("unused")
