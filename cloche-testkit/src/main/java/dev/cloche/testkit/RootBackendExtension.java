@@ -95,7 +95,11 @@ public final class RootBackendExtension implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void afterAll(ExtensionContext context) {
-        if (footprint == null) return;
+        if (depot == null) return;
+        if (footprint == null) { // the set-up failed before any backend existed
+            deleteTree(depot);
+            return;
+        }
         List<Throwable> failures = new ArrayList<>();
         for (BackendContainer c : live()) {
             try {
