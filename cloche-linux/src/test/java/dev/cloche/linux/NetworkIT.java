@@ -18,14 +18,15 @@ import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PidLimits;
 import dev.cloche.api.PortMapping;
 import dev.cloche.linux.Runs.Result;
-import dev.cloche.linux.fs.Trees;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.CommandRunners;
 import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.BackendSpec;
+import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
+import dev.cloche.testkit.RootBackendExtension;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -34,10 +35,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,38 +44,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Container networking for real: veths, bridges, nftables, tc. Traffic only goes to addresses on this machine:
  * loopback, the bridges and veths the backend creates, and a test host in a network namespace this test creates.
  */
 class NetworkIT {
-    private static final String PARENT = "cloche-netit";
     /** Pool, prefix, ports and subnets of this test alone: other daemons and tests use others. */
     private static final String PREFIX = "clnt";
-    private static final String POOL = "10.252.0.0/22";
     private static final String SHARED = "10.252.8.0/29";
+    @RegisterExtension
+    static final RootBackendExtension ROOT = RootBackendExtension.builder().cgroupParent("cloche-netit")
+            .network(PREFIX, "10.252.0.0/22", "43000-43099").setting("denyNetworks", "0.0.0.0/0").build();
     private static final String TEST_NS = "clnt-testhost";
     private static final String TEST_HOST_SIDE = "10.252.12.1";
     private static final String TEST_HOST = "10.252.12.2";
     private static final CommandRunner SH = CommandRunners.processBuilder(Duration.ofSeconds(120));
     private static final AtomicInteger SEQ = new AtomicInteger();
-    private static final List<BackendContainer> CREATED = Collections.synchronizedList(new ArrayList<>());
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static Path depot;
-    private static Map<String, String> settings;
-    private static LinuxBackend backend;
 
+    /** A test host in its own namespace, routed through a veth of ours (inside the denied 0.0.0.0/0). */
     @BeforeAll
-    static void setUp() throws IOException {
-        depot = Files.createTempDirectory("cloche-net-it");
-        Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
-        settings = Map.of("depot", depot.toString(), "runtimeRoot", depot.resolve("runtime").toString(),
-                "cgroupParent", PARENT, "defaultRootfs", System.getProperty("cloche.rootfs", "/var/lib/cloche/rootfs"),
-                "initBinary", System.getProperty("cloche.init", "/var/lib/cloche/bin/cloche-init"),
-                "networkPool", POOL, "networkPrefix", PREFIX, "portPool", "43000-43099", "denyNetworks", "0.0.0.0/0");
-        backend = new LinuxBackend(Settings.from(settings), SH, Path.of("/sys/fs/cgroup"));
-        // a test host in its own namespace, routed through a veth of ours (inside the denied 0.0.0.0/0)
+    static void startTestHost() {
         SH.run(List.of("ip", "netns", "del", TEST_NS));
         SH.check(List.of("ip", "netns", "add", TEST_NS));
         SH.check(List.of("ip", "link", "add", "clnt-th0", "type", "veth", "peer", "name", "clnt-th1", "netns", TEST_NS));
@@ -88,25 +77,10 @@ class NetworkIT {
     }
 
     @AfterAll
-    static void tearDown() {
-        List<Throwable> failures = new ArrayList<>();
-        for (BackendContainer c : List.copyOf(CREATED)) {
-            try {
-                c.destroy();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        if (backend != null) backend.close();
+    static void stopTestHost() {
         SH.run(List.of("ip", "netns", "pids", TEST_NS)).stdout().lines().forEach(pid -> TestShell.run(List.of("kill", "-9", pid.strip())));
         SH.run(List.of("ip", "netns", "del", TEST_NS));
         SH.run(List.of("ip", "link", "del", "clnt-th0"));
-        SH.run(List.of("nft", "delete", "table", "inet", "cloche-" + PREFIX));
-        if (depot != null) {
-            TestShell.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
-            Trees.deleteRecursively(depot);
-        }
-        assertThat(failures).isEmpty();
     }
 
     private static ContainerSpec spec(String network, List<PortMapping> in, List<NetOutRule> out, BandwidthLimits bw) {
@@ -116,14 +90,11 @@ class NetworkIT {
     }
 
     private static BackendContainer create(ContainerSpec spec) {
-        BackendContainer c = backend.create(new BackendSpec(spec));
-        CREATED.add(c);
-        return c;
+        return ROOT.create(spec);
     }
 
     private static void destroy(BackendContainer c) {
-        c.destroy();
-        CREATED.remove(c);
+        ROOT.destroy(c);
     }
 
     private static NetOutRule tcp(String ip, int port) {
@@ -279,12 +250,8 @@ class NetworkIT {
         assertThat(run(c, "sh", "-c", "mkdir -p /www && echo again > /www/index.html && httpd -p 8080 -h /www").exit()).isZero();
         // a leftover of a crashed daemon: an interface with this prefix that no container owns
         SH.check(List.of("ip", "link", "add", PREFIX + "0afcffff-0", "type", "veth", "peer", "name", "clnt-stale"));
-        backend.close();
-        CREATED.remove(c);
-        backend = new LinuxBackend(Settings.from(settings), SH, Path.of("/sys/fs/cgroup"));
-        List<RestoredContainer> restored = backend.restore();
+        List<RestoredContainer> restored = ROOT.reopen().restore();
         BackendContainer again = restored.stream().filter(r -> r.handle().equals(c.handle())).findFirst().orElseThrow().container().orElseThrow();
-        CREATED.add(again);
         assertThat(Files.exists(Path.of("/sys/class/net/" + PREFIX + "0afcffff-0"))).isFalse();
         assertThat(again.info().mappedPorts()).containsExactly(new PortMapping(43095, 8080));
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:43095/index.html"))
@@ -311,16 +278,14 @@ class NetworkIT {
         }
         System.out.printf("networked create %.1f ms, destroy %.1f ms (mean of %d)%n", create / 1e6 / n, destroy / 1e6 / n, n);
         // the same without networking, for the record (docs/networking.md); not asserted
-        Map<String, String> off = new java.util.HashMap<>(settings);
-        off.put("networkPool", "none");
-        LinuxBackend plain = new LinuxBackend(Settings.from(off), SH, Path.of("/sys/fs/cgroup"));
+        ContainerBackend plain = ROOT.open(Map.of("networkPool", "none"));
         long plainCreate = 0;
         long plainDestroy = 0;
         for (int i = 0; i < 30; i++) {
             long t0 = System.nanoTime();
             BackendContainer c = plain.create(new BackendSpec(spec("", List.of(), List.of(), BandwidthLimits.NONE)));
             long t1 = System.nanoTime();
-            c.destroy();
+            ROOT.destroy(c);
             plainCreate += t1 - t0;
             plainDestroy += System.nanoTime() - t1;
         }
@@ -330,7 +295,7 @@ class NetworkIT {
         while (!before.containsAll(ourLinks()) && System.nanoTime() < deadline) Thread.sleep(100);
         assertThat(ourLinks()).isSubsetOf(before);
         String table = SH.check(List.of("nft", "list", "table", "inet", "cloche-" + PREFIX)).stdout();
-        long live = CREATED.size();
+        long live = ROOT.live().size();
         assertThat(table.lines().filter(l -> l.contains("chain c-")).count()).isEqualTo(live);
         assertThat(SH.run(List.of("nft", "list", "tables")).stdout()).doesNotContain("cloche-" + PREFIX + "-bw");
         assertThat(SH.run(List.of("tc", "qdisc", "show")).stdout()).doesNotContain("dev " + PREFIX + "0");

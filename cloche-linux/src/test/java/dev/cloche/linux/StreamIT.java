@@ -14,106 +14,44 @@ import dev.cloche.api.StreamOutSpec;
 import dev.cloche.linux.fs.HostileTars;
 import dev.cloche.linux.fs.Tars;
 import dev.cloche.linux.fs.Trees;
-import dev.cloche.linux.sys.CommandRunner;
-import dev.cloche.linux.sys.CommandRunners;
 import dev.cloche.linux.sys.TestShell;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendProcess;
-import dev.cloche.spi.BackendSpec;
+import dev.cloche.testkit.RootBackendExtension;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Stream in/out for real (docs/files.md): hostile archives, the normal cases, stopped containers. */
 class StreamIT {
-    private static final String PARENT = "cloche-it-stream";
-    private static final Path CGROUP = Path.of("/sys/fs/cgroup");
-    private static final CommandRunner SH = CommandRunners.processBuilder(Duration.ofSeconds(120));
-    private static final AtomicInteger SEQ = new AtomicInteger();
-    private static final List<BackendContainer> CREATED = Collections.synchronizedList(new ArrayList<>());
+    @RegisterExtension
+    static final RootBackendExtension ROOT = RootBackendExtension.builder().cgroupParent("cloche-it-stream")
+            .network("clst", "10.253.24.0/24", "41300-41399").build();
     /** Where the hostile archives aim on the host; it must never appear. */
     private static final Path TARGET = Path.of("/tmp/cloche-stream-escape-" + ProcessHandle.current().pid());
-    private static Path depot;
-    private static Path runtimeRoot;
-    private static LinuxBackend backend;
-
-    @BeforeAll
-    static void setUp() throws IOException {
-        Path repo = Path.of("").toAbsolutePath();
-        while (!Files.exists(repo.resolve("scripts/make-rootfs.sh"))) repo = repo.getParent();
-        depot = Files.createTempDirectory("cloche-it-stream");
-        Files.setPosixFilePermissions(depot, PosixFilePermissions.fromString("rwxr-xr-x"));
-        runtimeRoot = depot.resolve("runtime");
-        TestShell.check(List.of("sh", repo.resolve("scripts/make-rootfs.sh").toString(), depot.resolve("rootfs").toString()));
-        TestShell.check(List.of("sh", repo.resolve("scripts/build-native.sh").toString(), depot.resolve("bin").toString()));
-        backend = new LinuxBackend(Settings.from(Map.of("depot", depot.toString(), "runtimeRoot", runtimeRoot.toString(),
-                "cgroupParent", PARENT)), SH, CGROUP);
-    }
 
     @AfterAll
-    static void tearDown() {
-        List<Throwable> failures = new ArrayList<>();
-        for (BackendContainer c : List.copyOf(CREATED)) {
-            try {
-                c.destroy();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        if (backend != null) backend.close();
-        List<String> leftovers = List.of();
-        if (runtimeRoot != null) {
-            leftovers = SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines().toList();
-            for (String line : leftovers) {
-                SH.run(List.of("runc", "--root", runtimeRoot.toString(), "kill", line.strip(), "KILL"));
-                SH.run(List.of("runc", "--root", runtimeRoot.toString(), "delete", "--force", line.strip()));
-            }
-        }
-        if (depot != null) {
-            for (String m : mounts()) {
-                if (m.startsWith(depot.toString())) SH.run(List.of("umount", "-l", m));
-            }
-            TestShell.run(List.of("sh", "-c", "for d in /sys/fs/cgroup/*/" + PARENT + "; do [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} \\; ; done; true"));
-            Trees.deleteRecursively(depot);
-        }
+    static void removeTarget() {
         Trees.deleteRecursively(TARGET);
-        assertThat(failures).isEmpty();
-        assertThat(leftovers).as("runtime containers left behind").isEmpty();
-    }
-
-    private static List<String> mounts() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1]).toList();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static BackendContainer create(String prefix, boolean privileged) {
-        String h = prefix + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
-        BackendContainer c = backend.create(new BackendSpec(ContainerSpec.withHandle(h).withPrivileged(privileged)));
-        CREATED.add(c);
-        return c;
+        return ROOT.create(ContainerSpec.withHandle(ROOT.handle(prefix)).withPrivileged(privileged));
     }
 
     private static void destroy(BackendContainer c) {
-        c.destroy();
-        CREATED.remove(c);
+        ROOT.destroy(c);
     }
 
     private static void streamIn(BackendContainer c, String dest, String user, byte[] tar) {
@@ -310,8 +248,8 @@ class StreamIT {
             assertThatThrownBy(() -> streamOut(c, "/missing", "")).hasMessageContaining("error streaming out");
             Path upper = Path.of(c.info().containerPath(), "upper");
             assertThat(Files.readString(upper.resolve("after/g"))).isEqualTo("after");
-            String id = LinuxBackend.runtimeId(c.handle());
-            assertThat(SH.run(List.of("runc", "--root", runtimeRoot.toString(), "list", "-q")).stdout().lines()
+            String id = ROOT.idOf(c);
+            assertThat(TestShell.run(List.of("runc", "--root", ROOT.runtimeRoot().toString(), "list", "-q")).stdout().lines()
                     .filter(l -> l.startsWith(id)).toList()).containsExactly(id);
             try (Stream<Path> helpers = Files.list(Path.of(c.info().containerPath(), "helpers"))) {
                 assertThat(helpers.toList()).isEmpty();

@@ -154,7 +154,10 @@ public final class FakeContainer implements BackendContainer {
     @Override
     public ContainerMetrics metrics() {
         live();
-        return reportedMetrics.orElseGet(() -> new ContainerMetrics(ContainerMetrics.MemoryStat.EMPTY, ContainerMetrics.CpuStat.EMPTY,
+        long cpu = processes.values().stream().mapToLong(FakeProcess::cpuNanos).sum();
+        long memory = processes.values().stream().mapToLong(FakeProcess::memoryBytes).sum();
+        return reportedMetrics.orElseGet(() -> new ContainerMetrics(new ContainerMetrics.MemoryStat(Map.of(), memory),
+                new ContainerMetrics.CpuStat(cpu, cpu, 0),
                 ContainerMetrics.DiskStat.EMPTY, Optional.empty(),
                 new ContainerMetrics.PidStat(processes.size(), spec.limits().pid().max()),
                 Duration.between(created, Instant.now()), 0));

@@ -24,14 +24,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       {@code echo WORDS >&2} and {@code exit CODE}; exits 0 at the end of the script. Garden's recorded Go
  *       traffic runs {@code sh -c 'cat; echo err >&2; exit 3'}, so the fake must understand that much.</li>
  *   <li>{@code sleep} — runs until signalled: 128+signo</li>
+ *   <li>{@code busy} — like sleep, and counts as using a CPU and 1 MiB of memory while it runs ({@link FakeContainer#metrics})</li>
  *   <li>{@code trap} — like sleep, but TERM makes it exit 42 (a shell trap)</li>
+ *   <li>{@code seq FIRST LAST} — prints the numbers FIRST to LAST, one per line, exits 0</li>
+ *   <li>{@code stty size} — under a TTY prints the window as "ROWS COLUMNS" (80x24 by default), exits 0; else fails</li>
  *   <li>a path containing {@code missing} — {@link ExecutableNotFoundException}</li>
  * </ul>
+ * Under a TTY, as on a terminal, stderr goes to stdout and every line ends in CR LF.
  */
 public final class FakeProcess implements BackendProcess {
 
     private final String id;
     private final String path;
+    private final boolean tty;
+    private final long startedNanos = System.nanoTime();
+    private volatile long endedNanos;
     private final OutputBuffer stdout = new OutputBuffer();
     private final OutputBuffer stderr = new OutputBuffer();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -76,6 +83,7 @@ public final class FakeProcess implements BackendProcess {
     private FakeProcess(ProcessSpec spec) {
         this.id = spec.id();
         this.path = spec.path();
+        this.tty = spec.tty().isPresent();
     }
 
     static FakeProcess start(ProcessSpec spec) {
@@ -86,17 +94,34 @@ public final class FakeProcess implements BackendProcess {
         List<String> args = spec.args();
         switch (spec.path()) {
             case "echo" -> {
-                p.stdout.append((String.join(" ", args) + "\n").getBytes(StandardCharsets.UTF_8));
+                p.out(String.join(" ", args) + "\n");
                 p.finish(0);
             }
             case "emit" -> {
-                p.stdout.append(args.get(0).getBytes(StandardCharsets.UTF_8));
-                p.stderr.append(args.get(1).getBytes(StandardCharsets.UTF_8));
+                p.out(args.get(0));
+                p.err(args.get(1));
                 p.finish(Integer.parseInt(args.get(2)));
             }
             case "cat" -> p.startScript(List.of("cat"));
             case "sh" -> p.startScript(List.of((args.size() > 1 ? args.get(1) : "").split(";")));
-            case "sleep", "trap" -> { }
+            case "seq" -> {
+                StringBuilder lines = new StringBuilder();
+                for (long i = Long.parseLong(args.get(0)); i <= Long.parseLong(args.get(1)); i++) lines.append(i).append('\n');
+                p.out(lines.toString());
+                p.finish(0);
+            }
+            case "stty" -> {
+                if (spec.tty().isPresent() && args.equals(List.of("size"))) {
+                    TtySpec.WindowSize w = spec.tty().get().windowSize().filter(s -> s.columns() > 0 && s.rows() > 0)
+                            .orElse(new TtySpec.WindowSize(80, 24));
+                    p.out(w.rows() + " " + w.columns() + "\n");
+                    p.finish(0);
+                } else {
+                    p.err("stty: standard input: Not a tty\n");
+                    p.finish(1);
+                }
+            }
+            case "sleep", "busy", "trap" -> { }
             default -> p.finish(0);
         }
         return p;
@@ -124,6 +149,7 @@ public final class FakeProcess implements BackendProcess {
             } else if (c.startsWith("echo ")) {
                 boolean toStderr = c.endsWith(">&2");
                 String words = (toStderr ? c.substring(0, c.length() - 3) : c).substring(5).strip();
+                // straight to the streams, without the TTY emulation: the recorded Go backend had no terminal
                 (toStderr ? stderr : stdout).append((words + "\n").getBytes(StandardCharsets.UTF_8));
             } else {
                 finish(Integer.parseInt(c.substring(5)));
@@ -133,7 +159,32 @@ public final class FakeProcess implements BackendProcess {
         finish(0);
     }
 
+    private void out(String text) {
+        stdout.append((tty ? text.replace("\n", "\r\n") : text).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void err(String text) {
+        if (tty) {
+            out(text);
+        } else {
+            stderr.append(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** CPU time a {@code busy} process has used: all of its life so far; other processes use none. */
+    long cpuNanos() {
+        if (!path.equals("busy")) return 0;
+        long end = endedNanos;
+        return Math.max(1, (end == 0 ? System.nanoTime() : end) - startedNanos);
+    }
+
+    /** Memory a process holds: 1 MiB while a {@code busy} one runs. */
+    long memoryBytes() {
+        return path.equals("busy") && !exit.isDone() ? 1L << 20 : 0;
+    }
+
     private void finish(int code) {
+        endedNanos = System.nanoTime();
         stdout.close();
         stderr.close();
         exit.complete(code);

@@ -1,12 +1,13 @@
 package dev.cloche.testkit;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.util.Arrays;
 
 /** An append-only in-memory byte log; every reader replays it from byte 0 and then follows it until it is closed. */
 final class OutputBuffer {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    // grown in place and read without a copy of the whole log per read (megabytes of output stay linear)
+    private byte[] bytes = new byte[256];
+    private int size;
     private boolean closed;
     private int openReaders;
 
@@ -14,7 +15,11 @@ final class OutputBuffer {
         if (closed) {
             return;
         }
-        bytes.writeBytes(b);
+        if (size + b.length > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + b.length));
+        }
+        System.arraycopy(b, 0, bytes, size, b.length);
+        size += b.length;
         notifyAll();
     }
 
@@ -43,8 +48,11 @@ final class OutputBuffer {
 
             @Override
             public int read(byte[] b, int off, int len) {
+                if (len == 0) {
+                    return 0; // InputStream's contract; readNBytes asks for 0 once its buffer is full
+                }
                 synchronized (OutputBuffer.this) {
-                    while (!readerClosed && pos >= bytes.size() && !closed) {
+                    while (!readerClosed && pos >= size && !closed) {
                         try {
                             OutputBuffer.this.wait();
                         } catch (InterruptedException e) {
@@ -52,12 +60,11 @@ final class OutputBuffer {
                             return -1;
                         }
                     }
-                    if (readerClosed || pos >= bytes.size()) {
+                    if (readerClosed || pos >= size) {
                         return -1;
                     }
-                    byte[] all = bytes.toByteArray();
-                    int n = Math.min(len, all.length - pos);
-                    System.arraycopy(all, pos, b, off, n);
+                    int n = Math.min(len, size - pos);
+                    System.arraycopy(bytes, pos, b, off, n);
                     pos += n;
                     return n;
                 }
@@ -77,6 +84,6 @@ final class OutputBuffer {
     }
 
     synchronized byte[] snapshot() {
-        return Arrays.copyOf(bytes.toByteArray(), bytes.size());
+        return Arrays.copyOf(bytes, size);
     }
 }
