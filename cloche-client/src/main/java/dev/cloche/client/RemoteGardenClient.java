@@ -139,7 +139,10 @@ public final class RemoteGardenClient implements GardenClient {
         return new RemoteContainer(this, handle);
     }
 
-    /** Nothing to release: every call has its own connection. */
+    /**
+     * Nothing to release: every call opens its own connection and closes it when it returns, and a {@code Process}
+     * holds its own connections until it is closed. Containers and processes are untouched.
+     */
     @Override
     public void close() {}
 
