@@ -526,18 +526,18 @@ public final class BenchMain {
             Samples r = new Samples();
             Samples p = new Samples();
             // Cloche: one RemoteGardenClient per client thread
-            List<GardenClient> conns = new ArrayList<>();
-            for (int i = 0; i < clients; i++) conns.add(RemoteGardenClient.unix(cfg.socket()));
+            List<GardenClient> perThread = new ArrayList<>();
+            for (int i = 0; i < clients; i++) perThread.add(RemoteGardenClient.unix(cfg.socket()));
             List<Container> made = java.util.Collections.synchronizedList(new ArrayList<>());
             try {
                 c.add(parallel(clients, i -> {
-                    for (int k = 0; k < per; k++) made.add(conns.get(i).create(ContainerSpec.empty()));
+                    for (int k = 0; k < per; k++) made.add(perThread.get(i).create(ContainerSpec.empty()));
                 }, total, c));
             } finally {
                 parallel(clients, i -> {
                     for (int k = i; k < made.size(); k += clients) made.get(k).destroy();
                 }, 1, c);
-                conns.forEach(GardenClient::close);
+                perThread.forEach(GardenClient::close);
             }
             // raw
             List<String> ids = new ArrayList<>();
