@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * One container, as Garden's {@code Container} interface: a reference to a container that lives in Cloche, not a
- * resource of the caller's. It has no {@code close()} and is not {@link AutoCloseable}: the only way to end a
- * container is an explicit {@link #destroy()}, so leaving a try-with-resources block never throws a container and its
- * data away. Dropping the reference releases nothing and changes nothing.
+ * resource of the caller's. It has no {@code close()} and is not {@link AutoCloseable}: a container ends only by an
+ * explicit {@link #destroy()} (or {@link GardenClient#destroy}, or its grace time running out), so leaving a
+ * try-with-resources block never throws a container and its data away. Dropping the reference changes nothing.
  */
 public interface Container {
 

@@ -13,7 +13,8 @@ import java.util.Map;
  * <p>{@code close()} means one thing across the API: releasing the caller's own handle on something, never
  * destroying what others could still use. A {@code GardenClient} releases its own connections and threads
  * ({@link #close()}), a {@link Process} detaches ({@link Process#close()}), and a {@link Container} has no
- * {@code close()}: it ends only by an explicit {@link Container#destroy()} or {@link #destroy(String)}.
+ * {@code close()}: it ends only by an explicit {@link Container#destroy()} or {@link #destroy(String)} (or its grace
+ * time running out).
  */
 public interface GardenClient extends AutoCloseable {
 
