@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One container, as Garden's {@code Container} interface. Closing it destroys it (idempotently), so
- * {@code try (Container c = client.create(spec)) { ... }} leaves nothing behind.
+ * One container, as Garden's {@code Container} interface: a reference to a container that lives in Cloche, not a
+ * resource of the caller's. It has no {@code close()} and is not {@link AutoCloseable}: a container ends only by an
+ * explicit {@link #destroy()} (or {@link GardenClient#destroy}, or its grace time running out), so leaving a
+ * try-with-resources block never throws a container and its data away. Dropping the reference changes nothing.
  */
-public interface Container extends AutoCloseable {
+public interface Container {
 
     String handle();
 
@@ -59,16 +61,9 @@ public interface Container extends AutoCloseable {
     /** Removes a property; removing a missing key is not an error (as in Guardian). */
     void removeProperty(String name);
 
-    /** Destroys the container; a container that is already gone counts as destroyed. */
-    @Override
-    default void close() {
-        try {
-            destroy();
-        } catch (ContainerNotFoundException alreadyGone) {
-            // idempotent by contract
-        }
-    }
-
-    /** Destroys this container through its client ({@link GardenClient#destroy}). */
+    /**
+     * Destroys this container and everything it owns, through its client ({@link GardenClient#destroy}): a container
+     * that is already gone throws {@link ContainerNotFoundException}.
+     */
     void destroy();
 }

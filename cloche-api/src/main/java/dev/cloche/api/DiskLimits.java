@@ -11,9 +11,9 @@ public record DiskLimits(long inodeSoft, long inodeHard, long byteSoft, long byt
 
     public DiskLimits {
         Objects.requireNonNull(scope, "scope");
-        Values.requireUnsigned(inodeSoft, "inode_soft");
-        Values.requireUnsigned(inodeHard, "inode_hard");
-        Values.requireUnsigned(byteSoft, "byte_soft");
-        Values.requireUnsigned(byteHard, "byte_hard");
+        Uint64.require(inodeSoft, "inode_soft");
+        Uint64.require(inodeHard, "inode_hard");
+        Uint64.require(byteSoft, "byte_soft");
+        Uint64.require(byteHard, "byte_hard");
     }
 }

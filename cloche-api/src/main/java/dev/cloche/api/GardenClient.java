@@ -9,6 +9,12 @@ import java.util.Map;
  * Every front-end (Garden HTTP server, console, proxy, port layer, CLI) talks to Cloche only through it.
  *
  * <p>Errors are {@link GardenException}s; a missing handle is {@link ContainerNotFoundException}.
+ *
+ * <p>{@code close()} means one thing across the API: releasing the caller's own handle on something, never
+ * destroying what others could still use. A {@code GardenClient} releases its own connections and threads
+ * ({@link #close()}), a {@link Process} detaches ({@link Process#close()}), and a {@link Container} has no
+ * {@code close()}: it ends only by an explicit {@link Container#destroy()} or {@link #destroy(String)} (or its grace
+ * time running out).
  */
 public interface GardenClient extends AutoCloseable {
 
@@ -35,7 +41,11 @@ public interface GardenClient extends AutoCloseable {
     /** The container with this handle, or {@link ContainerNotFoundException}. */
     Container lookup(String handle);
 
-    /** Releases client-side resources (connections, threads). Never destroys containers. */
+    /**
+     * Closes this client: releases what the client itself holds (connections, threads), never what it reaches. No
+     * container is destroyed or stopped and no process is ended or detached: they run on, and other clients can
+     * still use them.
+     */
     @Override
     void close();
 }

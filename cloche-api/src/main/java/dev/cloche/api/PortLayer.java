@@ -139,8 +139,8 @@ public interface PortLayer {
             if (version < 0) {
                 throw new InvalidRequestException("version must not be negative: " + version);
             }
-            memoryLimit.ifPresent(m -> Values.requireUnsigned(m, "memory limit"));
-            cpuShares.ifPresent(c -> Values.requireUnsigned(c, "cpu shares"));
+            memoryLimit.ifPresent(m -> Uint64.require(m, "memory limit"));
+            cpuShares.ifPresent(c -> Uint64.require(c, "cpu shares"));
             files = List.copyOf(files);
             setProperties = Map.copyOf(setProperties);
             removeProperties = Set.copyOf(removeProperties);

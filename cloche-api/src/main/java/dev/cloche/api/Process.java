@@ -2,7 +2,11 @@ package dev.cloche.api;
 
 import java.util.concurrent.CompletableFuture;
 
-/** A process in a container, as Garden's {@code Process}. */
+/**
+ * A caller's attachment to a process in a container, as Garden's {@code Process}. {@link #close()} only detaches
+ * this caller: the process runs on and can be attached again, so a try-with-resources ends nothing. Ending the
+ * process is {@link #signal} or {@link Container#stop}.
+ */
 public interface Process extends AutoCloseable {
 
     /** The process id: the spec's id if one was given, else the one the server generated. */
@@ -23,9 +27,10 @@ public interface Process extends AutoCloseable {
     void signal(Signal signal);
 
     /**
-     * Detaches this caller: releases the container's grace-time hold that run/attach took and, if the process is
-     * still running, stops delivering its output to this caller's {@link ProcessIO}. Output of a process that has
-     * already exited is still delivered in full. The process keeps running and can be attached again. Idempotent.
+     * Detaches this caller, never ends the process: releases the container's grace-time hold that run/attach took
+     * and, if the process is still running, stops delivering its output to this caller's {@link ProcessIO}. Output
+     * of a process that has already exited is still delivered in full. The process keeps running and can be attached
+     * again. Idempotent.
      */
     @Override
     void close();

@@ -179,12 +179,18 @@ public final class BenchMain {
     private void warmDaemon() {
         long t0 = System.nanoTime();
         for (int i = 0; i < 30; i++) {
-            try (Container k = garden.create(ContainerSpec.empty())) {
+            Container k = garden.create(ContainerSpec.empty());
+            try {
                 runTrue(k);
+            } finally {
+                k.destroy();
             }
         }
-        try (Container k = garden.create(ContainerSpec.empty())) {
+        Container k = garden.create(ContainerSpec.empty());
+        try {
             for (int i = 0; i < 300; i++) runTrue(k);
+        } finally {
+            k.destroy();
         }
         System.err.printf("daemon warmed up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
@@ -201,10 +207,13 @@ public final class BenchMain {
                     long t0 = System.nanoTime();
                     long t1;
                     long t2;
-                    try (Container k = garden.create(ContainerSpec.empty())) {
+                    Container k = garden.create(ContainerSpec.empty());
+                    try {
                         t1 = System.nanoTime();
                         runTrue(k);
                         t2 = System.nanoTime();
+                    } finally {
+                        k.destroy();
                     }
                     long t3 = System.nanoTime();
                     split.get(0).add((t1 - t0) / 1e6);
@@ -246,7 +255,8 @@ public final class BenchMain {
         String rawId = "exec-raw";
         Path rawBundle = raw.bundle(rawId, cfg.producer());
         String pmName = "cloche-bench-exec";
-        try (Container target = garden.create(ContainerSpec.empty())) {
+        Container target = garden.create(ContainerSpec.empty());
+        try {
             raw.create(rawId, rawBundle);
             if (podman.isPresent()) podman.get().startIdle(pmName);
             try {
@@ -278,6 +288,8 @@ public final class BenchMain {
                 raw.dropBundle(rawBundle);
                 if (podman.isPresent()) podman.get().remove(List.of(pmName));
             }
+        } finally {
+            target.destroy();
         }
         notes.add(String.format(Locale.ROOT, "exec, Cloche's parts (medians): `run` returns (process started) after %.1f ms,"
                 + " `await` (exit status and all output) %.1f ms later", split.get(0).median(), split.get(1).median()));
@@ -295,7 +307,8 @@ public final class BenchMain {
         String rawId = "stream-raw";
         Path rawBundle = raw.bundle(rawId, cfg.producer());
         String pmName = "cloche-bench-stream";
-        try (Container target = garden.create(ContainerSpec.empty())) {
+        Container target = garden.create(ContainerSpec.empty());
+        try {
             raw.create(rawId, rawBundle);
             if (podman.isPresent()) podman.get().startIdle(pmName);
             try {
@@ -328,6 +341,8 @@ public final class BenchMain {
                 raw.dropBundle(rawBundle);
                 if (podman.isPresent()) podman.get().remove(List.of(pmName));
             }
+        } finally {
+            target.destroy();
         }
         // interleave recorded ns per transfer; the row is a rate
         rows.add(new Row("stream", "stream: stdout of `dd bs=1M count=" + cfg.streamMiB() + "` to the caller", "MiB/s", true,
@@ -362,7 +377,7 @@ public final class BenchMain {
         for (int i = 0; i < Math.min(50, n); i++) {
             warm.add(garden.create(ContainerSpec.empty()));
         }
-        warm.forEach(Container::close);
+        warm.forEach(Container::destroy);
         long[] m0 = daemonMemory();
         nativeMemory(true);
         List<Container> made = new ArrayList<>();
@@ -387,7 +402,7 @@ public final class BenchMain {
             long t1 = System.nanoTime();
             for (Container c : made) {
                 try {
-                    c.close();
+                    c.destroy();
                 } catch (RuntimeException e) {
                     cDestroy.errors++;
                     System.err.println("density/Cloche destroy: " + e);
@@ -511,18 +526,18 @@ public final class BenchMain {
             Samples r = new Samples();
             Samples p = new Samples();
             // Cloche: one RemoteGardenClient per client thread
-            List<GardenClient> conns = new ArrayList<>();
-            for (int i = 0; i < clients; i++) conns.add(RemoteGardenClient.unix(cfg.socket()));
+            List<GardenClient> perThread = new ArrayList<>();
+            for (int i = 0; i < clients; i++) perThread.add(RemoteGardenClient.unix(cfg.socket()));
             List<Container> made = java.util.Collections.synchronizedList(new ArrayList<>());
             try {
                 c.add(parallel(clients, i -> {
-                    for (int k = 0; k < per; k++) made.add(conns.get(i).create(ContainerSpec.empty()));
+                    for (int k = 0; k < per; k++) made.add(perThread.get(i).create(ContainerSpec.empty()));
                 }, total, c));
             } finally {
                 parallel(clients, i -> {
-                    for (int k = i; k < made.size(); k += clients) made.get(k).close();
+                    for (int k = i; k < made.size(); k += clients) made.get(k).destroy();
                 }, 1, c);
-                conns.forEach(GardenClient::close);
+                perThread.forEach(GardenClient::close);
             }
             // raw
             List<String> ids = new ArrayList<>();

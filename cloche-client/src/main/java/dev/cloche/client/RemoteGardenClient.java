@@ -53,13 +53,13 @@ public final class RemoteGardenClient implements GardenClient {
         return route.path(params) + (q.isEmpty() ? "" : "?" + q);
     }
 
-    /** Writes a request head; {@code framing} is the body framing header line(s), or empty. */
-    static void writeHead(Conn c, String method, String target, String extraHeaders) throws IOException {
+    /** Writes a request head; {@code extraHeaders} are CRLF-ended header lines (the body's framing, ...), or empty. */
+    static void writeHead(HttpConnection c, String method, String target, String extraHeaders) throws IOException {
         c.write(method + " " + target + " HTTP/1.1\r\nHost: api\r\nUser-Agent: cloche-client\r\n" + extraHeaders + "\r\n");
     }
 
-    /** Throws the GardenException an error answer carries. */
-    static GardenException error(Conn c, Conn.Head head) {
+    /** The GardenException an error answer carries, for the caller to throw. */
+    static GardenException error(HttpConnection c, HttpConnection.ResponseHead head) {
         String body;
         try {
             body = new String(c.readBody(head), StandardCharsets.UTF_8);
@@ -71,13 +71,13 @@ public final class RemoteGardenClient implements GardenClient {
 
     /** One plain call on its own connection; returns the 2xx body or throws the decoded error. */
     String call(Route route, Map<String, String> query, Optional<String> json, String... params) {
-        try (Conn c = Conn.open(address)) {
+        try (HttpConnection c = HttpConnection.open(address)) {
             byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
             String headers = "Connection: close\r\n"
                     + (json.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
             writeHead(c, route.method(), target(route, query, params), headers);
             c.write(body);
-            Conn.Head head = c.readHead();
+            HttpConnection.ResponseHead head = c.readHead();
             if (!head.ok()) {
                 throw error(c, head);
             }
@@ -139,16 +139,19 @@ public final class RemoteGardenClient implements GardenClient {
         return new RemoteContainer(this, handle);
     }
 
-    /** Nothing to release: every call has its own connection. */
+    /**
+     * Nothing to release: every call opens its own connection and closes it when it returns, and a {@code Process}
+     * holds its own connections until it is closed. Containers and processes are untouched.
+     */
     @Override
     public void close() {}
 
     /** A streaming GET body (StreamOut) whose close closes the connection. */
     InputStream openStream(Route route, Map<String, String> query, String... params) {
-        Conn c = Conn.open(address);
+        HttpConnection c = HttpConnection.open(address);
         try {
             writeHead(c, route.method(), target(route, query, params), "Connection: close\r\n");
-            Conn.Head head = c.readHead();
+            HttpConnection.ResponseHead head = c.readHead();
             if (!head.ok()) {
                 GardenException e = error(c, head);
                 c.close();
@@ -174,7 +177,7 @@ public final class RemoteGardenClient implements GardenClient {
 
     /** A chunked upload (StreamIn): the body is streamed, never buffered whole. */
     void upload(Route route, Map<String, String> query, InputStream data, String... params) {
-        try (Conn c = Conn.open(address)) {
+        try (HttpConnection c = HttpConnection.open(address)) {
             writeHead(c, route.method(), target(route, query, params),
                     "Connection: close\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n");
             IOException sendFailure = null;
@@ -183,7 +186,7 @@ public final class RemoteGardenClient implements GardenClient {
             } catch (IOException e) {
                 sendFailure = e; // the server may have answered early (an error): read it below
             }
-            Conn.Head head;
+            HttpConnection.ResponseHead head;
             try {
                 head = c.readHead();
             } catch (IOException e) {

@@ -40,14 +40,14 @@ public final class RemotePortLayer implements PortLayer {
 
     private Reply call(PortLayerRoute route, Map<String, String> query, String extraHeaders, Optional<String> json,
                        String... params) {
-        try (Conn c = Conn.open(address)) {
+        try (HttpConnection c = HttpConnection.open(address)) {
             byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
             String q = Query.encode(query);
             String headers = "Connection: close\r\n" + extraHeaders
                     + (json.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
             RemoteGardenClient.writeHead(c, route.method(), route.path(params) + (q.isEmpty() ? "" : "?" + q), headers);
             c.write(body);
-            Conn.Head head = c.readHead();
+            HttpConnection.ResponseHead head = c.readHead();
             if (!head.ok()) {
                 throw RemoteGardenClient.error(c, head);
             }

@@ -26,24 +26,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * output stream the caller asked for. {@link #await()} is Garden's Wait(): exit status and all output delivered.
  */
 final class RemoteProcess implements Process {
-    private final Conn control;
+    private final HttpConnection control;
     private final String id;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-    private final List<Conn> streams = new CopyOnWriteArrayList<>();
+    private final List<HttpConnection> streams = new CopyOnWriteArrayList<>();
     private final List<Thread> pumps = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The first output stream the server refused, reported by {@link #await()}. */
     private final java.util.concurrent.atomic.AtomicReference<GardenException> streamFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
-    private RemoteProcess(Conn control, String id) {
+    private RemoteProcess(HttpConnection control, String id) {
         this.control = control;
         this.id = id;
     }
 
     static Process start(RemoteGardenClient client, String handle, Route route, Optional<String> spec, ProcessIO io,
                          String... params) {
-        Conn a = Conn.open(client.address());
-        List<Conn> early = new ArrayList<>();
+        HttpConnection a = HttpConnection.open(client.address());
+        List<HttpConnection> early = new ArrayList<>();
         try {
             byte[] body = spec.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
             // no Connection: close here: the server keeps A open after the head (garden-protocol §7.6)
@@ -53,9 +53,9 @@ final class RemoteProcess implements Process {
             // Connect the output streams while the server starts the process: their requests need only the ids of
             // the hello line, and with their answers read by the pumps, run waits for no stream round trip
             // (docs/benchmarks.md, exec).
-            Optional<Conn> out = io.stdout().map(x -> open(client, early));
-            Optional<Conn> err = io.stderr().map(x -> open(client, early));
-            Conn.Head head = a.readHead();
+            Optional<HttpConnection> out = io.stdout().map(x -> open(client, early));
+            Optional<HttpConnection> err = io.stderr().map(x -> open(client, early));
+            HttpConnection.ResponseHead head = a.readHead();
             if (!head.ok()) {
                 throw RemoteGardenClient.error(a, head);
             }
@@ -78,7 +78,7 @@ final class RemoteProcess implements Process {
             return p;
         } catch (IOException | RuntimeException e) {
             a.close();
-            early.forEach(Conn::close);
+            early.forEach(HttpConnection::close);
             if (e instanceof GardenException g) {
                 throw g;
             }
@@ -86,13 +86,13 @@ final class RemoteProcess implements Process {
         }
     }
 
-    private static Conn open(RemoteGardenClient client, List<Conn> opened) {
-        Conn c = Conn.open(client.address());
+    private static HttpConnection open(RemoteGardenClient client, List<HttpConnection> opened) {
+        HttpConnection c = HttpConnection.open(client.address());
         opened.add(c);
         return c;
     }
 
-    private static void request(Conn c, Route route, String... params) throws IOException {
+    private static void request(HttpConnection c, Route route, String... params) throws IOException {
         RemoteGardenClient.writeHead(c, route.method(), RemoteGardenClient.target(route, Map.of(), params),
                 "Content-Type: application/json\r\n");
     }
@@ -102,11 +102,11 @@ final class RemoteProcess implements Process {
      * arrives while the process runs, so {@code run} does not wait a round trip for it. A refused stream fails
      * {@link #await()} instead.
      */
-    private void follow(Conn c, Route route, OutputStream sink) {
+    private void follow(HttpConnection c, Route route, OutputStream sink) {
         pumps.add(Thread.ofVirtual().name("garden-" + route.name().toLowerCase() + "-" + id).start(() -> {
             byte[] buf = new byte[64 * 1024];
             try {
-                Conn.Head head = c.readHead();
+                HttpConnection.ResponseHead head = c.readHead();
                 if (!head.ok()) {
                     streamFailure.compareAndSet(null, RemoteGardenClient.error(c, head));
                     return;
@@ -224,7 +224,7 @@ final class RemoteProcess implements Process {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             control.close();
-            streams.forEach(Conn::close);
+            streams.forEach(HttpConnection::close);
         }
     }
 }

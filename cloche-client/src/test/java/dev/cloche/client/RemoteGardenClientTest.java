@@ -98,8 +98,9 @@ class RemoteGardenClientTest {
         assertThat(client.bulkMetrics(List.of("life")).get("life").metrics()).isPresent();
         c.stop(true);
         assertThat(c.info().state()).isEqualTo("stopped");
-        c.close();
-        c.close(); // idempotent: the second destroy's not-found is swallowed
+        c.destroy();
+        assertThatThrownBy(c::destroy).isInstanceOfSatisfying(ContainerNotFoundException.class,
+                e -> assertThat(e.handle()).isEqualTo("life"));
         assertThat(client.containers(Map.of())).extracting(Container::handle).containsExactly("other");
     }
 

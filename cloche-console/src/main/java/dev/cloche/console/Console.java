@@ -28,59 +28,59 @@ public final class Console implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Console.class);
 
     private final ConsoleConfig config;
-    private final List<AutoCloseable> parts;
+    private final List<AutoCloseable> resources;
     private final SshConsole ssh;
     private final Tasks tasks;
     private boolean closed;
 
-    private Console(ConsoleConfig config, List<AutoCloseable> parts, SshConsole ssh, Tasks tasks) {
+    private Console(ConsoleConfig config, List<AutoCloseable> resources, SshConsole ssh, Tasks tasks) {
         this.config = config;
-        this.parts = parts;
+        this.resources = resources;
         this.ssh = ssh;
         this.tasks = tasks;
     }
 
     public static Console start(GardenClient garden, ConsoleConfig config) {
-        List<AutoCloseable> parts = new ArrayList<>(); // closed in reverse order
+        List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse order
         try {
             Files.createDirectories(config.stateDir());
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("console-timer").daemon().factory());
-            parts.add(() -> {
+            resources.add(() -> {
                 timer.shutdownNow();
                 timer.awaitTermination(10, TimeUnit.SECONDS);
             });
             ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("console-", 0).factory());
-            parts.add(workers::close);
+            resources.add(workers::close);
             Capacity capacity = garden.capacity();
             Tasks tasks = new Tasks(garden, config.agentId(),
                     config.memoryMiB().orElse(capacity.memoryInBytes() >> 20),
                     config.diskMiB().orElse(capacity.diskInBytes() >> 20),
                     config.sessionGrace(), Scheduler.of(timer), workers);
             tasks.removeOrphans();
-            parts.add(tasks);
+            resources.add(tasks);
             SshConsole ssh = SshConsole.start(tasks, config.sshHost(), config.sshPort(),
                     config.stateDir().resolve("ssh_host_ec_key"));
-            parts.add(ssh);
+            resources.add(ssh);
             Connection nats = Nats.connect(Options.builder().server(config.natsUrl())
                     .connectionName("cloche-console-" + config.agentId()).maxReconnects(-1).build());
-            parts.add(nats::close);
+            resources.add(nats::close);
             NatsAgent agent = new NatsAgent(nats, tasks, config.agentId(), config.sshHost(), ssh.port(), workers, timer);
-            parts.add(agent);
+            resources.add(agent);
             agent.start(config.advertiseInterval());
             log.info("console started agent={} nats={} ssh={}:{} grace={} budget_memory_mib={} budget_disk_mib={}",
                     config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(),
                     tasks.advertisement().availableMemoryMiB(), tasks.advertisement().availableDiskMiB());
-            return new Console(config, parts, ssh, tasks);
+            return new Console(config, resources, ssh, tasks);
         } catch (IOException e) {
-            closeAll(parts);
+            closeAll(resources);
             throw new UncheckedIOException("console cannot start: " + e.getMessage(), e);
         } catch (InterruptedException e) {
-            closeAll(parts);
+            closeAll(resources);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting to NATS", e);
         } catch (RuntimeException e) {
-            closeAll(parts);
+            closeAll(resources);
             throw e;
         }
     }
@@ -105,15 +105,15 @@ public final class Console implements AutoCloseable {
         }
         closed = true;
         log.info("console stopping agent={}; its tasks end", config.agentId());
-        closeAll(parts);
+        closeAll(resources);
     }
 
-    private static void closeAll(List<AutoCloseable> parts) {
-        for (int i = parts.size() - 1; i >= 0; i--) {
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
             try {
-                parts.get(i).close();
+                resources.get(i).close();
             } catch (Exception e) {
-                log.warn("console part did not close cleanly", e);
+                log.warn("console resource did not close cleanly", e);
             }
         }
     }

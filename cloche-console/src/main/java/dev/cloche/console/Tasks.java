@@ -81,7 +81,11 @@ final class Tasks implements AutoCloseable {
     void removeOrphans() {
         for (Container c : garden.containers(Map.of(AGENT_PROPERTY, agentId))) {
             log.info("console destroying orphaned task container handle={}", c.handle());
-            c.close();
+            try {
+                c.destroy();
+            } catch (ContainerNotFoundException gone) {
+                // destroyed by someone else since the listing: just as gone
+            }
         }
     }
 
@@ -230,7 +234,7 @@ final class Tasks implements AutoCloseable {
 
     private void destroy(Task t) {
         try {
-            t.container().close();
+            t.container().destroy();
         } catch (ContainerNotFoundException gone) {
             // someone else destroyed it: the task is just as gone
         } catch (GardenException e) {

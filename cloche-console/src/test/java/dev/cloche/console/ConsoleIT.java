@@ -3,6 +3,7 @@ package dev.cloche.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.GardenClient;
 import dev.cloche.core.ContainerManager;
@@ -80,7 +81,13 @@ class ConsoleIT {
         if (nats != null) nats.close();
         if (garden != null) {
             garden.containers(Map.of()).forEach(c -> left.add(c.handle()));
-            garden.containers(Map.of()).forEach(c -> c.close());
+            for (Container c : garden.containers(Map.of())) {
+                try {
+                    c.destroy();
+                } catch (ContainerNotFoundException gone) {
+                    // ended by its console since the listing
+                }
+            }
             garden.close();
         }
         if (backend != null) backend.close();

@@ -40,7 +40,11 @@ class EndToEndIT {
         }
         try (GardenClient c = daemon.unixClient()) {
             for (Container left : c.containers(Map.of())) {
-                left.close();
+                try {
+                    left.destroy();
+                } catch (ContainerNotFoundException gone) {
+                    // gone since the listing: nothing left to clean up
+                }
             }
         } finally {
             daemon.close();
@@ -79,27 +83,32 @@ class EndToEndIT {
     /** Garden clients run {@code id -u alice || adduser -D alice} in every container, then processes as that user. */
     @Test
     void theDefaultRootfsAddsUsersAndRunsProcessesAsThemByName() {
-        try (GardenClient client = daemon.unixClient(); Container c = client.create(ContainerSpec.withHandle("e2e-users"))) {
-            Output list = run(c, "busybox", "--list");
-            assertThat(list.exit()).isZero();
-            assertThat(list.stdout().lines()).contains("adduser", "addgroup", "deluser", "passwd", "su", "nc", "ping", "stty",
-                    "ps", "hostname", "id", "whoami");
-            assertThat(run(c, "id", "-u", "alice").exit()).isNotZero();
-            assertThat(run(c, "adduser", "-D", "alice")).isEqualTo(new Output(0, "", ""));
-            assertThat(run(c, "id", "-u", "alice").exit()).isZero();
+        try (GardenClient client = daemon.unixClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-users"));
+            try {
+                Output list = run(c, "busybox", "--list");
+                assertThat(list.exit()).isZero();
+                assertThat(list.stdout().lines()).contains("adduser", "addgroup", "deluser", "passwd", "su", "nc", "ping", "stty",
+                        "ps", "hostname", "id", "whoami");
+                assertThat(run(c, "id", "-u", "alice").exit()).isNotZero();
+                assertThat(run(c, "adduser", "-D", "alice")).isEqualTo(new Output(0, "", ""));
+                assertThat(run(c, "id", "-u", "alice").exit()).isZero();
 
-            assertThat(runAs(c, "alice", "whoami")).isEqualTo(new Output(0, "alice\n", ""));
-            Output uid = runAs(c, "alice", "id", "-u");
-            assertThat(uid.exit()).isZero();
-            assertThat(Long.parseLong(uid.stdout().strip())).isPositive();
-            assertThat(runAs(c, "alice", "sh", "-c", "cd && pwd && touch mine && ls -n mine | awk '{print $3}'"))
-                    .isEqualTo(new Output(0, "/home/alice\n" + uid.stdout(), ""));
+                assertThat(runAs(c, "alice", "whoami")).isEqualTo(new Output(0, "alice\n", ""));
+                Output uid = runAs(c, "alice", "id", "-u");
+                assertThat(uid.exit()).isZero();
+                assertThat(Long.parseLong(uid.stdout().strip())).isPositive();
+                assertThat(runAs(c, "alice", "sh", "-c", "cd && pwd && touch mine && ls -n mine | awk '{print $3}'"))
+                        .isEqualTo(new Output(0, "/home/alice\n" + uid.stdout(), ""));
 
-            assertThat(run(c, "su", "alice", "-c", "whoami")).isEqualTo(new Output(0, "alice\n", ""));
-            assertThat(run(c, "sh", "-c", "addgroup crew && addgroup alice crew").exit()).isZero();
-            assertThat(run(c, "su", "alice", "-c", "id -Gn").stdout().split("\\s+")).contains("alice", "crew");
-            assertThat(run(c, "passwd", "-d", "alice").exit()).isZero();
-            assertThat(run(c, "sh", "-c", "deluser alice && ! id -u alice").exit()).isZero();
+                assertThat(run(c, "su", "alice", "-c", "whoami")).isEqualTo(new Output(0, "alice\n", ""));
+                assertThat(run(c, "sh", "-c", "addgroup crew && addgroup alice crew").exit()).isZero();
+                assertThat(run(c, "su", "alice", "-c", "id -Gn").stdout().split("\\s+")).contains("alice", "crew");
+                assertThat(run(c, "passwd", "-d", "alice").exit()).isZero();
+                assertThat(run(c, "sh", "-c", "deluser alice && ! id -u alice").exit()).isZero();
+            } finally {
+                c.destroy();
+            }
         }
     }
 
@@ -112,38 +121,48 @@ class EndToEndIT {
 
     @Test
     void netInOverTheWireReachesHttpdInTheContainerWithARealHttpClient() throws Exception {
-        try (GardenClient client = daemon.tcpClient(); Container c = client.create(ContainerSpec.withHandle("e2e-netin"))) {
-            assertThat(run(c, "sh", "-c", "mkdir -p /www && echo e2e-web > /www/index.html && httpd -p 8080 -h /www").exit()).isZero();
-            dev.cloche.api.PortMapping m = c.netIn(0, 8080);
-            assertThat(m.hostPort()).isBetween(42000, 42099);
-            assertThat(m.containerPort()).isEqualTo(8080);
-            dev.cloche.api.ContainerInfo info = c.info();
-            assertThat(info.mappedPorts()).containsExactly(m);
-            assertThat(info.containerIp()).startsWith("10.253.16.");
-            assertThat(info.properties()).containsEntry("garden.network.container-ip", info.containerIp())
-                    .containsEntry("garden.network.external-ip", info.externalIp())
-                    .containsEntry("garden.network.mapped-ports", "[{\"HostPort\":" + m.hostPort() + ",\"ContainerPort\":8080}]");
-            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
-            for (String host : List.of("127.0.0.1", info.externalIp())) {
-                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + m.hostPort() + "/index.html"))
-                        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                assertThat(r.statusCode()).isEqualTo(200);
-                assertThat(r.body()).isEqualTo("e2e-web\n");
+        try (GardenClient client = daemon.tcpClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-netin"));
+            try {
+                assertThat(run(c, "sh", "-c", "mkdir -p /www && echo e2e-web > /www/index.html && httpd -p 8080 -h /www").exit()).isZero();
+                dev.cloche.api.PortMapping m = c.netIn(0, 8080);
+                assertThat(m.hostPort()).isBetween(42000, 42099);
+                assertThat(m.containerPort()).isEqualTo(8080);
+                dev.cloche.api.ContainerInfo info = c.info();
+                assertThat(info.mappedPorts()).containsExactly(m);
+                assertThat(info.containerIp()).startsWith("10.253.16.");
+                assertThat(info.properties()).containsEntry("garden.network.container-ip", info.containerIp())
+                        .containsEntry("garden.network.external-ip", info.externalIp())
+                        .containsEntry("garden.network.mapped-ports", "[{\"HostPort\":" + m.hostPort() + ",\"ContainerPort\":8080}]");
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+                for (String host : List.of("127.0.0.1", info.externalIp())) {
+                    var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + m.hostPort() + "/index.html"))
+                            .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    assertThat(r.body()).isEqualTo("e2e-web\n");
+                }
+                c.bulkNetOut(List.of(new dev.cloche.api.NetOutRule(dev.cloche.api.NetOutRule.Protocol.TCP,
+                        List.of(new dev.cloche.api.NetOutRule.IpRange(info.hostIp(), info.hostIp())),
+                        List.of(new dev.cloche.api.NetOutRule.PortRange(1, 65535)), java.util.Optional.empty(), false)));
+                assertThat(c.metrics().network()).hasValueSatisfying(n -> assertThat(n.txBytes()).isPositive());
+                assertThat(c.currentBandwidthLimits()).isEqualTo(dev.cloche.api.BandwidthLimits.NONE);
+            } finally {
+                c.destroy();
             }
-            c.bulkNetOut(List.of(new dev.cloche.api.NetOutRule(dev.cloche.api.NetOutRule.Protocol.TCP,
-                    List.of(new dev.cloche.api.NetOutRule.IpRange(info.hostIp(), info.hostIp())),
-                    List.of(new dev.cloche.api.NetOutRule.PortRange(1, 65535)), java.util.Optional.empty(), false)));
-            assertThat(c.metrics().network()).hasValueSatisfying(n -> assertThat(n.txBytes()).isPositive());
-            assertThat(c.currentBandwidthLimits()).isEqualTo(dev.cloche.api.BandwidthLimits.NONE);
         }
     }
 
     @Test
     void aFastExitingProcessNeverLosesItsOutput() {
-        try (GardenClient client = daemon.unixClient(); Container c = client.create(ContainerSpec.withHandle("e2e-fast"))) {
-            for (int i = 0; i < 100; i++) {
-                Output o = run(c, "echo", "line-" + i);
-                assertThat(o).as("run %d", i).isEqualTo(new Output(0, "line-" + i + "\n", ""));
+        try (GardenClient client = daemon.unixClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-fast"));
+            try {
+                for (int i = 0; i < 100; i++) {
+                    Output o = run(c, "echo", "line-" + i);
+                    assertThat(o).as("run %d", i).isEqualTo(new Output(0, "line-" + i + "\n", ""));
+                }
+            } finally {
+                c.destroy();
             }
         }
     }
@@ -294,29 +313,34 @@ class EndToEndIT {
 
     @Test
     void ttyProcessesOverTheWireGetATerminalAndItsResizes() throws Exception {
-        try (GardenClient client = daemon.tcpClient(); Container c = client.create(ContainerSpec.withHandle("e2e-tty"))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ProcessSpec defaults = ProcessSpec.of("sh", "-c", "stty size; echo to-stderr >&2")
-                    .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.DEFAULT));
-            assertThat(c.run(defaults, dev.cloche.api.ProcessIO.output(out, err)).await()).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("24 80\r\nto-stderr\r\n");
-            assertThat(err.size()).isZero();
+        try (GardenClient client = daemon.tcpClient()) {
+            Container c = client.create(ContainerSpec.withHandle("e2e-tty"));
+            try {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                ProcessSpec defaults = ProcessSpec.of("sh", "-c", "stty size; echo to-stderr >&2")
+                        .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.DEFAULT));
+                assertThat(c.run(defaults, dev.cloche.api.ProcessIO.output(out, err)).await()).isZero();
+                assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("24 80\r\nto-stderr\r\n");
+                assertThat(err.size()).isZero();
 
-            java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
-            java.io.PipedInputStream stdin = new java.io.PipedInputStream(typing);
-            ByteArrayOutputStream resized = new ByteArrayOutputStream();
-            // runc relays a resize to the container's terminal asynchronously: the shell polls (bounded) for it
-            ProcessSpec waits = ProcessSpec.of("sh", "-c",
-                    "read line; for i in $(seq 100); do s=$(stty size); [ \"$s\" = \"40 120\" ] && break; sleep 0.1; done; echo \"$s\"")
-                    .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.of(100, 30)));
-            dev.cloche.api.Process p = c.run(waits, dev.cloche.api.ProcessIO.output(resized, err).withStdin(stdin));
-            p.setTty(dev.cloche.api.TtySpec.of(120, 40));
-            typing.write("go\n".getBytes(StandardCharsets.UTF_8));
-            typing.flush();
-            assertThat(p.await()).isZero();
-            assertThat(resized.toString(StandardCharsets.UTF_8)).endsWith("40 120\r\n");
-            typing.close();
+                java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
+                java.io.PipedInputStream stdin = new java.io.PipedInputStream(typing);
+                ByteArrayOutputStream resized = new ByteArrayOutputStream();
+                // runc relays a resize to the container's terminal asynchronously: the shell polls (bounded) for it
+                ProcessSpec waits = ProcessSpec.of("sh", "-c",
+                        "read line; for i in $(seq 100); do s=$(stty size); [ \"$s\" = \"40 120\" ] && break; sleep 0.1; done; echo \"$s\"")
+                        .withTty(java.util.Optional.of(dev.cloche.api.TtySpec.of(100, 30)));
+                dev.cloche.api.Process p = c.run(waits, dev.cloche.api.ProcessIO.output(resized, err).withStdin(stdin));
+                p.setTty(dev.cloche.api.TtySpec.of(120, 40));
+                typing.write("go\n".getBytes(StandardCharsets.UTF_8));
+                typing.flush();
+                assertThat(p.await()).isZero();
+                assertThat(resized.toString(StandardCharsets.UTF_8)).endsWith("40 120\r\n");
+                typing.close();
+            } finally {
+                c.destroy();
+            }
         }
     }
 

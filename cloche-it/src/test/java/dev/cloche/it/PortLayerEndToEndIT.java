@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cloche.api.ConflictException;
 import dev.cloche.api.Container;
+import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.PortLayer;
@@ -46,7 +47,11 @@ class PortLayerEndToEndIT {
         }
         try (GardenClient c = daemon.unixClient()) {
             for (Container left : c.containers(Map.of())) {
-                left.close();
+                try {
+                    left.destroy();
+                } catch (ContainerNotFoundException gone) {
+                    // gone since the listing: nothing left to clean up
+                }
             }
         } finally {
             daemon.close();

@@ -3,6 +3,7 @@ package dev.cloche.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloche.api.Container;
+import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.ProcessIO;
@@ -38,7 +39,13 @@ class StreamCliIT {
     static void stopDaemon() throws Exception {
         if (daemon == null) return;
         try (GardenClient c = daemon.unixClient()) {
-            for (Container left : c.containers(Map.of())) left.close();
+            for (Container left : c.containers(Map.of())) {
+                try {
+                    left.destroy();
+                } catch (ContainerNotFoundException gone) {
+                    // gone since the listing: nothing left to clean up
+                }
+            }
         } finally {
             daemon.close();
         }

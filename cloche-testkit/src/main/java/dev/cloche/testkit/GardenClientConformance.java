@@ -176,26 +176,38 @@ public abstract class GardenClientConformance {
 
     @Test
     void aHandleInUseIsAlreadyExists() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             assertThatThrownBy(() -> create(ContainerSpec.withHandle(c.handle())))
                     .isInstanceOf(AlreadyExistsException.class).hasMessage("Handle '" + c.handle() + "' already in use");
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void anEmptyHandleIsGenerated() {
-        try (Container a = create(ContainerSpec.empty()); Container b = create(ContainerSpec.empty())) {
-            assertThat(a.handle()).isNotBlank().isNotEqualTo(b.handle());
-            assertThat(garden().lookup(a.handle()).handle()).isEqualTo(a.handle());
+        Container a = create(ContainerSpec.empty());
+        try {
+            Container b = create(ContainerSpec.empty());
+            try {
+                assertThat(a.handle()).isNotBlank().isNotEqualTo(b.handle());
+                assertThat(garden().lookup(a.handle()).handle()).isEqualTo(a.handle());
+            } finally {
+                b.destroy();
+            }
+        } finally {
+            a.destroy();
         }
     }
 
     @Test
-    void closingAContainerDestroysItAndClosingAgainIsHarmless() {
+    void destroyingAContainerEndsItAndDestroyingAgainIsContainerNotFound() {
         Container c = create();
-        c.close();
+        c.destroy();
         assertThatThrownBy(() -> garden().lookup(c.handle())).isInstanceOf(ContainerNotFoundException.class);
-        c.close();
+        assertThatThrownBy(c::destroy).isInstanceOfSatisfying(ContainerNotFoundException.class,
+                e -> assertThat(e.handle()).isEqualTo(c.handle()));
     }
 
     @Test
@@ -217,7 +229,8 @@ public abstract class GardenClientConformance {
 
     @Test
     void propertiesAreSetReadAndRemoved() {
-        try (Container c = create(ContainerSpec.withHandle(uniqueHandle()).withProperties(Map.of("owner", "me")))) {
+        Container c = create(ContainerSpec.withHandle(uniqueHandle()).withProperties(Map.of("owner", "me")));
+        try {
             c.setProperty("a b", "v<&>");
             c.setProperty("owner", "you");
             assertThat(c.property("a b")).isEqualTo("v<&>");
@@ -228,6 +241,8 @@ public abstract class GardenClientConformance {
             assertThatThrownBy(() -> c.property("a b")).isInstanceOf(GardenError.class)
                     .hasMessage("property does not exist: a b");
             assertThat(handles(garden().containers(Map.of("owner", "you")))).contains(c.handle());
+        } finally {
+            c.destroy();
         }
     }
 
@@ -251,14 +266,18 @@ public abstract class GardenClientConformance {
 
     @Test
     void aNegativeGraceTimeIsInvalid() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             assertThatThrownBy(() -> c.setGraceTime(Duration.ofSeconds(-1))).isInstanceOf(InvalidRequestException.class);
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void infoAndBulkInfo() throws Exception {
-        try (Container c = create(ContainerSpec.withHandle(uniqueHandle()).withProperties(Map.of("owner", "me")))) {
+        Container c = create(ContainerSpec.withHandle(uniqueHandle()).withProperties(Map.of("owner", "me")));
+        try {
             try (Process p = c.run(emit("", "", 0).withId("listed"), ProcessIO.NONE)) {
                 p.await();
             }
@@ -275,6 +294,8 @@ public abstract class GardenClientConformance {
             assertThat(bulk.get(missing).info()).isEmpty();
             assertThat(bulk.get(missing).error()).hasValueSatisfying(e -> assertThat(e).isInstanceOf(ContainerNotFoundException.class));
             assertThat(garden().bulkInfo(List.of())).isEmpty();
+        } finally {
+            c.destroy();
         }
     }
 
@@ -285,49 +306,64 @@ public abstract class GardenClientConformance {
         Limits limits = Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withCpu(new CpuLimits(512, 0))
                 .withDisk(new DiskLimits(0, 0, 0, 1L << 30, DiskLimits.DiskLimitScope.EXCLUSIVE))
                 .withBandwidth(new BandwidthLimits(1 << 20, 2 << 20)).withPid(new PidLimits(50));
-        try (Container c = create(ContainerSpec.withHandle(uniqueHandle()).withLimits(limits))) {
+        Container c = create(ContainerSpec.withHandle(uniqueHandle()).withLimits(limits));
+        try {
             assertThat(c.currentMemoryLimits()).isEqualTo(limits.memory());
             assertThat(c.currentCpuLimits()).isEqualTo(limits.cpu());
             assertThat(c.currentDiskLimits()).isEqualTo(limits.disk());
             assertThat(c.currentBandwidthLimits()).isEqualTo(limits.bandwidth());
+        } finally {
+            c.destroy();
         }
-        try (Container unlimited = create()) {
+        Container unlimited = create();
+        try {
             assertThat(unlimited.currentMemoryLimits()).isEqualTo(MemoryLimits.NONE);
             assertThat(unlimited.currentCpuLimits()).isEqualTo(CpuLimits.NONE);
+        } finally {
+            unlimited.destroy();
         }
     }
 
     @Test
     void netInMapsPortsAndInfoShowsThem() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             PortMapping allocated = c.netIn(0, 8080);
             assertThat(allocated.hostPort()).isPositive();
             assertThat(allocated.containerPort()).isEqualTo(8080);
             PortMapping same = c.netIn(0, 0);
             assertThat(same.containerPort()).isEqualTo(same.hostPort());
             assertThat(c.info().mappedPorts()).contains(allocated, same);
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void netOutRulesAreAccepted() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             c.netOut(new NetOutRule(NetOutRule.Protocol.TCP, List.of(new NetOutRule.IpRange("10.0.0.1", "10.0.0.9")),
                     List.of(new NetOutRule.PortRange(80, 443)), Optional.empty(), false));
             c.bulkNetOut(List.of(new NetOutRule(NetOutRule.Protocol.ICMP, List.of(), List.of(),
                     Optional.of(new NetOutRule.IcmpControl(8, Optional.of(0))), true)));
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void metricsAndBulkMetrics() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             assertThat(c.metrics().age().isNegative()).isFalse();
             String missing = uniqueHandle();
             Map<String, ContainerMetricsEntry> bulk = garden().bulkMetrics(List.of(c.handle(), missing));
             assertThat(bulk).containsOnlyKeys(c.handle(), missing);
             assertThat(bulk.get(c.handle()).metrics()).isPresent();
             assertThat(bulk.get(missing).error()).hasValueSatisfying(e -> assertThat(e).isInstanceOf(ContainerNotFoundException.class));
+        } finally {
+            c.destroy();
         }
     }
 
@@ -335,7 +371,8 @@ public abstract class GardenClientConformance {
 
     @Test
     void runDeliversStdoutStderrAndTheExitCode() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             try (Process p = c.run(emit("out <&>\n", "err\n", 3).withId("p1"), ProcessIO.output(out, err))) {
@@ -345,32 +382,41 @@ public abstract class GardenClientConformance {
             }
             assertThat(text(out)).isEqualTo("out <&>\n");
             assertThat(text(err)).isEqualTo("err\n");
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void stdinReachesTheProcessAndItsEndEndsIt() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             InputStream in = new ByteArrayInputStream("hello\u0001\nworld\n".getBytes(StandardCharsets.UTF_8));
             try (Process p = c.run(cat(), ProcessIO.of(in, out, OutputStream.nullOutputStream()))) {
                 assertThat(p.await()).isZero();
             }
             assertThat(text(out)).isEqualTo("hello\u0001\nworld\n");
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void processIdsAreGeneratedWhenNotGiven() {
-        try (Container c = create(); Process a = c.run(emit("", "", 0), ProcessIO.NONE);
+        Container c = create();
+        try (Process a = c.run(emit("", "", 0), ProcessIO.NONE);
              Process b = c.run(emit("", "", 0), ProcessIO.NONE)) {
             assertThat(a.id()).isNotBlank().isNotEqualTo(b.id());
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void attachReplaysTheOutputFromTheFirstByteAndTheExitCode() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             try (Process p = c.run(emit("early\n", "late\n", 4).withId("done"), ProcessIO.NONE)) {
                 assertThat(p.await()).isEqualTo(4);
             }
@@ -382,12 +428,15 @@ public abstract class GardenClientConformance {
             }
             assertThat(text(out)).isEqualTo("early\n");
             assertThat(text(err)).isEqualTo("late\n");
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void aSecondCallerAttachesAndBothSeeTheExitStatus() throws Exception {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             Process runner = c.run(sleeper().withId("sleeper"), ProcessIO.NONE);
             Process attached = secondClient().lookup(c.handle()).attach("sleeper",
                     ProcessIO.output(OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
@@ -396,12 +445,15 @@ public abstract class GardenClientConformance {
             assertThat(runner.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(143);
             attached.close();
             runner.close();
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void aDetachedProcessKeepsRunning() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             Process p = c.run(sleeper().withId("s1"), ProcessIO.NONE);
             p.close();
             p.close();
@@ -410,45 +462,59 @@ public abstract class GardenClientConformance {
                 again.signal(Signal.KILL);
                 assertThat(again.await()).isEqualTo(137);
             }
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void signalsEndAProcessWith128PlusTheSignalNumber() {
-        try (Container c = create(); Process term = c.run(sleeper(), ProcessIO.NONE);
+        Container c = create();
+        try (Process term = c.run(sleeper(), ProcessIO.NONE);
              Process kill = c.run(sleeper(), ProcessIO.NONE)) {
             term.signal(Signal.TERMINATE);
             kill.signal(Signal.KILL);
             assertThat(term.await()).isEqualTo(143);
             assertThat(kill.await()).isEqualTo(137);
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void unknownProcessesAndMissingExecutablesAreTyped() {
-        try (Container c = create()) {
+        Container c = create();
+        try {
             assertThatThrownBy(() -> c.attach("ghost", ProcessIO.NONE)).isInstanceOfSatisfying(ProcessNotFoundException.class,
                     e -> assertThat(e.processId()).isEqualTo("ghost"));
             assertThatThrownBy(() -> c.run(missingExecutable(), ProcessIO.NONE)).isInstanceOf(ExecutableNotFoundException.class);
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void aRunningProcessIdIsAlreadyExists() {
-        try (Container c = create(); Process p = c.run(sleeper().withId("twice"), ProcessIO.NONE)) {
+        Container c = create();
+        try (Process p = c.run(sleeper().withId("twice"), ProcessIO.NONE)) {
             assertThatThrownBy(() -> c.run(sleeper().withId("twice"), ProcessIO.NONE))
                     .isInstanceOf(AlreadyExistsException.class).hasMessageContaining("twice");
             p.signal(Signal.KILL);
             assertThat(p.await()).isEqualTo(137);
+        } finally {
+            c.destroy();
         }
     }
 
     @Test
     void stopEndsTheProcessesAndStopsTheContainer() {
-        try (Container c = create(); Process p = c.run(sleeper(), ProcessIO.NONE)) {
+        Container c = create();
+        try (Process p = c.run(sleeper(), ProcessIO.NONE)) {
             c.stop(true);
             assertThat(p.await()).isEqualTo(137);
             assertThat(c.info().state()).isEqualTo("stopped");
+        } finally {
+            c.destroy();
         }
     }
 
@@ -458,7 +524,8 @@ public abstract class GardenClientConformance {
     void streamInThenStreamOutRoundTripsAFile() throws IOException {
         byte[] content = "hello\u0000 world\n".getBytes(StandardCharsets.UTF_8);
         byte[] tar = FakeTar.write(new FakeTar.Entry("hello.txt", 0644, content));
-        try (Container c = create()) {
+        Container c = create();
+        try {
             c.streamIn(new StreamInSpec("/data", "", new ByteArrayInputStream(tar)));
             byte[] back;
             try (InputStream out = c.streamOut(new StreamOutSpec("/data/hello.txt", ""))) {
@@ -470,6 +537,8 @@ public abstract class GardenClientConformance {
             });
             assertThatThrownBy(() -> readAll(c.streamOut(new StreamOutSpec("/no/such/file", ""))))
                     .isInstanceOf(GardenException.class);
+        } finally {
+            c.destroy();
         }
     }
 

@@ -39,7 +39,7 @@ public final class ErrorCodec {
         };
     }
 
-    static Obj errorObject(GardenException e) {
+    static JsonObject errorObject(GardenException e) {
         String type = switch (e) {
             case ContainerNotFoundException c -> "ContainerNotFoundError";
             case ProcessNotFoundException p -> "ProcessNotFoundError";
@@ -50,7 +50,7 @@ public final class ErrorCodec {
         };
         String handle = e instanceof ContainerNotFoundException c ? c.handle() : "";
         String pid = e instanceof ProcessNotFoundException p ? p.processId() : "";
-        return new Obj().put("Type", type).put("Message", e.getMessage() == null ? "" : e.getMessage())
+        return new JsonObject().put("Type", type).put("Message", e.getMessage() == null ? "" : e.getMessage())
                 .put("Handle", handle).put("ProcessID", pid).put("Binary", "");
     }
 

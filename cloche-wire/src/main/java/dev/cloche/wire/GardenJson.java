@@ -58,8 +58,8 @@ public final class GardenJson {
         return JsonOut.line(containerSpec(s));
     }
 
-    static Obj containerSpec(ContainerSpec s) {
-        return new Obj()
+    static JsonObject containerSpec(ContainerSpec s) {
+        return new JsonObject()
                 .strOmit("handle", s.handle())
                 .numOmit("grace_time", s.graceTime().toNanos())
                 .strOmit("rootfs", s.rootfs())
@@ -71,7 +71,7 @@ public final class GardenJson {
                 .boolOmit("privileged", s.privileged())
                 .put("limits", limits(s.limits()))
                 .listOmit("netout_rules", s.netOut().stream().map(GardenJson::netOutRule).toList())
-                .listOmit("netin", s.netIn().stream().map(p -> new Obj().put("host_port", p.hostPort()).put("container_port", p.containerPort())).toList());
+                .listOmit("netin", s.netIn().stream().map(p -> new JsonObject().put("host_port", p.hostPort()).put("container_port", p.containerPort())).toList());
     }
 
     public static ContainerSpec decodeContainerSpec(String json) {
@@ -88,16 +88,16 @@ public final class GardenJson {
                 array(n, "netin").stream().map(GardenJson::decodePortPair).toList());
     }
 
-    static Obj image(ImageRef i) {
-        return new Obj().strOmit("uri", i.uri()).strOmit("username", i.username()).strOmit("password", i.password());
+    static JsonObject image(ImageRef i) {
+        return new JsonObject().strOmit("uri", i.uri()).strOmit("username", i.username()).strOmit("password", i.password());
     }
 
     static ImageRef decodeImage(JsonNode n) {
         return new ImageRef(str(n, "uri"), str(n, "username"), str(n, "password"));
     }
 
-    static Obj bindMount(BindMount b) {
-        return new Obj().strOmit("src_path", b.srcPath()).strOmit("dst_path", b.dstPath())
+    static JsonObject bindMount(BindMount b) {
+        return new JsonObject().strOmit("src_path", b.srcPath()).strOmit("dst_path", b.dstPath())
                 .numOmit("mode", b.mode().ordinal()).numOmit("origin", b.origin().ordinal());
     }
 
@@ -120,10 +120,10 @@ public final class GardenJson {
 
     // ---- limits ----
 
-    static Obj limits(Limits l) {
-        return new Obj().put("bandwidth_limits", bandwidth(l.bandwidth())).put("cpu_limits", cpu(l.cpu()))
+    static JsonObject limits(Limits l) {
+        return new JsonObject().put("bandwidth_limits", bandwidth(l.bandwidth())).put("cpu_limits", cpu(l.cpu()))
                 .put("disk_limits", disk(l.disk())).put("memory_limits", memory(l.memory()))
-                .put("pid_limits", new Obj().numOmit("max", l.pid().max()));
+                .put("pid_limits", new JsonObject().numOmit("max", l.pid().max()));
     }
 
     static Limits decodeLimits(JsonNode n) {
@@ -132,24 +132,24 @@ public final class GardenJson {
                 new PidLimits(unsigned(object(n, "pid_limits"), "max", 64)));
     }
 
-    static Obj bandwidth(BandwidthLimits b) {
-        return new Obj().numOmit("rate", b.rateInBytesPerSecond()).numOmit("burst", b.burstRateInBytesPerSecond());
+    static JsonObject bandwidth(BandwidthLimits b) {
+        return new JsonObject().numOmit("rate", b.rateInBytesPerSecond()).numOmit("burst", b.burstRateInBytesPerSecond());
     }
 
     static BandwidthLimits decodeBandwidth(JsonNode n) {
         return new BandwidthLimits(unsigned(n, "rate", 64), unsigned(n, "burst", 64));
     }
 
-    static Obj cpu(CpuLimits c) {
-        return new Obj().numOmit("weight", c.weight()).numOmit("limit_in_shares", c.limitInShares());
+    static JsonObject cpu(CpuLimits c) {
+        return new JsonObject().numOmit("weight", c.weight()).numOmit("limit_in_shares", c.limitInShares());
     }
 
     static CpuLimits decodeCpu(JsonNode n) {
         return new CpuLimits(unsigned(n, "weight", 64), unsigned(n, "limit_in_shares", 64));
     }
 
-    static Obj disk(DiskLimits d) {
-        return new Obj().numOmit("inode_soft", d.inodeSoft()).numOmit("inode_hard", d.inodeHard())
+    static JsonObject disk(DiskLimits d) {
+        return new JsonObject().numOmit("inode_soft", d.inodeSoft()).numOmit("inode_hard", d.inodeHard())
                 .numOmit("byte_soft", d.byteSoft()).numOmit("byte_hard", d.byteHard()).numOmit("scope", d.scope().ordinal());
     }
 
@@ -158,8 +158,8 @@ public final class GardenJson {
                 unsigned(n, "byte_hard", 64), enumValue(DiskLimits.DiskLimitScope.values(), n, "scope"));
     }
 
-    static Obj memory(MemoryLimits m) {
-        return new Obj().numOmit("limit_in_bytes", m.limitInBytes());
+    static JsonObject memory(MemoryLimits m) {
+        return new JsonObject().numOmit("limit_in_bytes", m.limitInBytes());
     }
 
     static MemoryLimits decodeMemory(JsonNode n) {
@@ -206,12 +206,12 @@ public final class GardenJson {
 
     // ---- NetOutRule ----
 
-    static Obj netOutRule(NetOutRule r) {
-        Obj o = new Obj().numOmit("protocol", r.protocol().ordinal())
-                .listOmit("networks", r.networks().stream().map(x -> new Obj().strOmit("start", x.start()).strOmit("end", x.end())).toList())
-                .listOmit("ports", r.ports().stream().map(x -> new Obj().numOmit("start", x.start()).numOmit("end", x.end())).toList());
+    static JsonObject netOutRule(NetOutRule r) {
+        JsonObject o = new JsonObject().numOmit("protocol", r.protocol().ordinal())
+                .listOmit("networks", r.networks().stream().map(x -> new JsonObject().strOmit("start", x.start()).strOmit("end", x.end())).toList())
+                .listOmit("ports", r.ports().stream().map(x -> new JsonObject().numOmit("start", x.start()).numOmit("end", x.end())).toList());
         r.icmps().ifPresent(i -> {
-            Obj ic = new Obj().put("type", i.type());
+            JsonObject ic = new JsonObject().put("type", i.type());
             i.code().ifPresent(c -> ic.put("code", c));
             o.put("icmps", ic);
         });
@@ -257,10 +257,10 @@ public final class GardenJson {
     // ---- ProcessSpec ----
 
     public static String encodeProcessSpec(ProcessSpec p) {
-        Obj o = new Obj().strOmit("id", p.id()).strOmit("path", p.path()).listOmit("args", p.args())
+        JsonObject o = new JsonObject().strOmit("id", p.id()).strOmit("path", p.path()).listOmit("args", p.args())
                 .listOmit("env", p.env()).strOmit("dir", p.dir()).strOmit("user", p.user())
                 .put("rlimits", rlimits(p.rlimits()));
-        p.limits().ifPresent(l -> o.put("limits", new Obj().put("cpu_limits", cpu(l.cpu())).put("memory_limits", memory(l.memory()))));
+        p.limits().ifPresent(l -> o.put("limits", new JsonObject().put("cpu_limits", cpu(l.cpu())).put("memory_limits", memory(l.memory()))));
         p.tty().ifPresent(t -> o.put("tty", tty(t)));
         o.put("image", image(p.image()));
         o.listOmit("bind_mounts", p.bindMounts().stream().map(GardenJson::bindMount).toList());
@@ -276,8 +276,8 @@ public final class GardenJson {
                 decodeImage(object(n, "image")), array(n, "bind_mounts").stream().map(GardenJson::decodeBindMount).toList());
     }
 
-    static Obj rlimits(ResourceLimits r) {
-        Obj o = new Obj();
+    static JsonObject rlimits(ResourceLimits r) {
+        JsonObject o = new JsonObject();
         for (ResourceLimits.Rlimit k : ResourceLimits.Rlimit.values()) {
             Long v = r.limits().get(k);
             if (v != null) {
@@ -297,9 +297,9 @@ public final class GardenJson {
         return new ResourceLimits(m);
     }
 
-    static Obj tty(TtySpec t) {
-        Obj o = new Obj();
-        t.windowSize().ifPresent(w -> o.put("window_size", new Obj().numOmit("columns", w.columns()).numOmit("rows", w.rows())));
+    static JsonObject tty(TtySpec t) {
+        JsonObject o = new JsonObject();
+        t.windowSize().ifPresent(w -> o.put("window_size", new JsonObject().numOmit("columns", w.columns()).numOmit("rows", w.rows())));
         return o;
     }
 
@@ -312,7 +312,7 @@ public final class GardenJson {
     // ---- responses ----
 
     public static String encodeCapacity(Capacity c) {
-        return JsonOut.line(new Obj().numOmit("memory_in_bytes", c.memoryInBytes()).numOmit("disk_in_bytes", c.diskInBytes())
+        return JsonOut.line(new JsonObject().numOmit("memory_in_bytes", c.memoryInBytes()).numOmit("disk_in_bytes", c.diskInBytes())
                 .numOmit("schedulable_disk_in_bytes", c.schedulableDiskInBytes()).numOmit("max_containers", c.maxContainers()));
     }
 
@@ -324,7 +324,7 @@ public final class GardenJson {
 
     /** Create's answer {@code {"Handle":h}}. */
     public static String encodeHandle(String handle) {
-        return JsonOut.line(new Obj().put("Handle", handle));
+        return JsonOut.line(new JsonObject().put("Handle", handle));
     }
 
     public static String decodeHandle(String json) {
@@ -333,7 +333,7 @@ public final class GardenJson {
 
     /** List's answer {@code {"Handles":[...]}}. */
     public static String encodeHandles(List<String> handles) {
-        return JsonOut.line(new Obj().listOrNull("Handles", handles));
+        return JsonOut.line(new JsonObject().listOrNull("Handles", handles));
     }
 
     public static List<String> decodeHandles(String json) {
@@ -351,7 +351,7 @@ public final class GardenJson {
 
     /** Property GET answer and SetProperty body: {@code {"value":v}}. */
     public static String encodePropertyValue(String value) {
-        return JsonOut.line(new Obj().put("value", value));
+        return JsonOut.line(new JsonObject().put("value", value));
     }
 
     public static String decodePropertyValue(String json) {
@@ -374,7 +374,7 @@ public final class GardenJson {
 
     /** Stop's body {@code {"kill":b}}. */
     public static String encodeStop(boolean kill) {
-        return JsonOut.line(new Obj().put("kill", kill));
+        return JsonOut.line(new JsonObject().put("kill", kill));
     }
 
     public static boolean decodeStop(String json) {
@@ -383,12 +383,12 @@ public final class GardenJson {
 
     /** NetIn's request body {@code {"handle","host_port","container_port"}} (omitempty). */
     public static String encodeNetInRequest(String handle, int hostPort, int containerPort) {
-        return JsonOut.line(new Obj().strOmit("handle", handle).numOmit("host_port", hostPort).numOmit("container_port", containerPort));
+        return JsonOut.line(new JsonObject().strOmit("handle", handle).numOmit("host_port", hostPort).numOmit("container_port", containerPort));
     }
 
     /** NetIn's answer, and the ports of its request. */
     public static String encodeNetInResponse(PortMapping p) {
-        return JsonOut.line(new Obj().numOmit("host_port", p.hostPort()).numOmit("container_port", p.containerPort()));
+        return JsonOut.line(new JsonObject().numOmit("host_port", p.hostPort()).numOmit("container_port", p.containerPort()));
     }
 
     public static PortMapping decodeNetIn(String json) {
@@ -397,16 +397,16 @@ public final class GardenJson {
 
     // ---- ContainerInfo ----
 
-    static Obj containerInfo(ContainerInfo i) {
-        return new Obj().put("State", i.state()).listOrNull("Events", i.events()).put("HostIP", i.hostIp())
+    static JsonObject containerInfo(ContainerInfo i) {
+        return new JsonObject().put("State", i.state()).listOrNull("Events", i.events()).put("HostIP", i.hostIp())
                 .put("ContainerIP", i.containerIp()).put("ContainerIPv6", i.containerIpv6()).put("ExternalIP", i.externalIp())
                 .put("ContainerPath", i.containerPath()).listOrNull("ProcessIDs", i.processIds())
                 .mapOrNull("Properties", i.properties())
-                .listOrNull("MappedPorts", i.mappedPorts().stream().map(p -> new Obj().put("HostPort", p.hostPort()).put("ContainerPort", p.containerPort())).toList());
+                .listOrNull("MappedPorts", i.mappedPorts().stream().map(p -> new JsonObject().put("HostPort", p.hostPort()).put("ContainerPort", p.containerPort())).toList());
     }
 
     /** Go's zero ContainerInfo, written next to an error in bulk answers. */
-    static Obj zeroInfo() {
+    static JsonObject zeroInfo() {
         return containerInfo(new ContainerInfo("", List.of(), "", "", "", "", "", List.of(), Map.of(), List.of()));
     }
 
@@ -427,7 +427,7 @@ public final class GardenJson {
 
     public static String encodeBulkInfo(Map<String, ContainerInfoEntry> entries) {
         Map<String, Object> out = new LinkedHashMap<>();
-        entries.forEach((h, e) -> out.put(h, new Obj().put("Info", e.info().map(GardenJson::containerInfo).orElseGet(GardenJson::zeroInfo))
+        entries.forEach((h, e) -> out.put(h, new JsonObject().put("Info", e.info().map(GardenJson::containerInfo).orElseGet(GardenJson::zeroInfo))
                 .put("Err", e.error().map(ErrorCodec::errorObject).orElse(null))));
         return JsonOut.line(out);
     }
@@ -459,25 +459,25 @@ public final class GardenJson {
 
     // ---- Metrics ----
 
-    static Obj metrics(ContainerMetrics m) {
-        Obj mem = new Obj();
+    static JsonObject metrics(ContainerMetrics m) {
+        JsonObject mem = new JsonObject();
         for (String f : ContainerMetrics.MemoryStat.FIELDS) {
             mem.put(f, m.memory().field(f));
             if (f.equals("total_swap")) {
                 mem.put("TotalUsageTowardLimit", m.memory().totalUsageTowardLimit()); // Go struct order
             }
         }
-        return new Obj().put("MemoryStat", mem)
-                .put("CPUStat", new Obj().put("Usage", m.cpu().usage()).put("User", m.cpu().user()).put("System", m.cpu().system()))
-                .put("DiskStat", new Obj().put("TotalBytesUsed", m.disk().totalBytesUsed()).put("TotalInodesUsed", m.disk().totalInodesUsed())
+        return new JsonObject().put("MemoryStat", mem)
+                .put("CPUStat", new JsonObject().put("Usage", m.cpu().usage()).put("User", m.cpu().user()).put("System", m.cpu().system()))
+                .put("DiskStat", new JsonObject().put("TotalBytesUsed", m.disk().totalBytesUsed()).put("TotalInodesUsed", m.disk().totalInodesUsed())
                         .put("ExclusiveBytesUsed", m.disk().exclusiveBytesUsed()).put("ExclusiveInodesUsed", m.disk().exclusiveInodesUsed()))
-                .put("NetworkStat", m.network().map(x -> new Obj().put("RxBytes", x.rxBytes()).put("TxBytes", x.txBytes())).orElse(null))
-                .put("PidStat", new Obj().put("Current", m.pid().current()).put("Max", m.pid().max()))
+                .put("NetworkStat", m.network().map(x -> new JsonObject().put("RxBytes", x.rxBytes()).put("TxBytes", x.txBytes())).orElse(null))
+                .put("PidStat", new JsonObject().put("Current", m.pid().current()).put("Max", m.pid().max()))
                 .put("Age", m.age().toNanos())
                 .put("CPUEntitlement", m.cpuEntitlement());
     }
 
-    static Obj zeroMetrics() {
+    static JsonObject zeroMetrics() {
         return metrics(new ContainerMetrics(ContainerMetrics.MemoryStat.EMPTY, ContainerMetrics.CpuStat.EMPTY,
                 ContainerMetrics.DiskStat.EMPTY, Optional.empty(), ContainerMetrics.PidStat.EMPTY, Duration.ZERO, 0));
     }
@@ -513,7 +513,7 @@ public final class GardenJson {
 
     public static String encodeBulkMetrics(Map<String, ContainerMetricsEntry> entries) {
         Map<String, Object> out = new LinkedHashMap<>();
-        entries.forEach((h, e) -> out.put(h, new Obj().put("Metrics", e.metrics().map(GardenJson::metrics).orElseGet(GardenJson::zeroMetrics))
+        entries.forEach((h, e) -> out.put(h, new JsonObject().put("Metrics", e.metrics().map(GardenJson::metrics).orElseGet(GardenJson::zeroMetrics))
                 .put("Err", e.error().map(ErrorCodec::errorObject).orElse(null))));
         return JsonOut.line(out);
     }

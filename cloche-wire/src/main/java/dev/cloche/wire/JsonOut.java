@@ -17,7 +17,7 @@ final class JsonOut {
     static void write(StringBuilder sb, Object v) {
         switch (v) {
             case null -> sb.append("null");
-            case Obj o -> writeMap(sb, o.fields);
+            case JsonObject o -> writeMap(sb, o.fields);
             case Map<?, ?> m -> writeMap(sb, new TreeMap<>(m)); // Go sorts map keys
             case List<?> l -> {
                 sb.append('[');

@@ -49,13 +49,13 @@ public final class PortLayerJson {
     // ---- staged changes (the body of a commit)
 
     public static String encodeChanges(PortLayer.Handle h) {
-        Obj o = new Obj();
+        JsonObject o = new JsonObject();
         h.entryPoint().ifPresent(ep -> o.put("entry_point", entryPoint(ep)));
         h.memoryLimit().ifPresent(m -> o.put("memory_limit", m));
         h.cpuShares().ifPresent(c -> o.put("cpu_shares", c));
-        List<Obj> files = new ArrayList<>();
+        List<JsonObject> files = new ArrayList<>();
         for (PortLayer.FileCopy f : h.files()) {
-            files.add(new Obj().put("path", f.path()).put("mode", f.mode())
+            files.add(new JsonObject().put("path", f.path()).put("mode", f.mode())
                     .put("content", Base64.getEncoder().encodeToString(f.content())));
         }
         o.listOmit("files", files);
@@ -108,7 +108,7 @@ public final class PortLayerJson {
     // ---- small answers and requests
 
     public static String encodeCommitted(PortLayer.Committed c) {
-        return JsonOut.line(new Obj().put("id", c.id()).put("version", c.version()));
+        return JsonOut.line(new JsonObject().put("id", c.id()).put("version", c.version()));
     }
 
     public static PortLayer.Committed decodeCommitted(String body) {
@@ -117,7 +117,7 @@ public final class PortLayerJson {
     }
 
     public static String encodeIds(List<String> ids) {
-        return JsonOut.line(new Obj().put("containers", List.copyOf(ids)));
+        return JsonOut.line(new JsonObject().put("containers", List.copyOf(ids)));
     }
 
     public static List<String> decodeIds(String body) {
@@ -133,7 +133,7 @@ public final class PortLayerJson {
     }
 
     public static String encodeProcessId(String id) {
-        return JsonOut.line(new Obj().put("id", id));
+        return JsonOut.line(new JsonObject().put("id", id));
     }
 
     public static String decodeProcessId(String body) {
@@ -141,7 +141,7 @@ public final class PortLayerJson {
     }
 
     public static String encodeSignal(Signal s) {
-        return JsonOut.line(new Obj().put("signal", s == Signal.KILL ? "KILL" : "TERM"));
+        return JsonOut.line(new JsonObject().put("signal", s == Signal.KILL ? "KILL" : "TERM"));
     }
 
     public static Signal decodeSignal(String body) {
@@ -161,7 +161,7 @@ public final class PortLayerJson {
     }
 
     public static String encodeFile(PortLayer.FileContent f) {
-        return JsonOut.line(new Obj().put("path", f.path()).put("mode", f.mode())
+        return JsonOut.line(new JsonObject().put("path", f.path()).put("mode", f.mode())
                 .put("content", Base64.getEncoder().encodeToString(f.content())));
     }
 
@@ -174,13 +174,13 @@ public final class PortLayerJson {
     // ---- configuration and state
 
     public static String encodeConfig(PortLayer.Config c) {
-        Obj o = new Obj().put("id", c.id()).put("version", c.version()).put("container_path", c.containerPath());
+        JsonObject o = new JsonObject().put("id", c.id()).put("version", c.version()).put("container_path", c.containerPath());
         c.entryPoint().ifPresent(ep -> o.put("entry_point", entryPoint(ep)));
         o.put("memory_limit", c.memoryLimit()).put("cpu_shares", c.cpuShares()).put("properties", c.properties())
                 .put("pending_files", c.pendingFiles());
-        List<Obj> execs = new ArrayList<>();
+        List<JsonObject> execs = new ArrayList<>();
         for (PortLayer.ExecConfig e : c.execs()) {
-            execs.add(new Obj().put("id", e.id()).put("entry_point", entryPoint(e.entryPoint())));
+            execs.add(new JsonObject().put("id", e.id()).put("entry_point", entryPoint(e.entryPoint())));
         }
         return JsonOut.line(o.put("execs", execs));
     }
@@ -197,8 +197,8 @@ public final class PortLayerJson {
     }
 
     public static String encodeState(PortLayer.State s) {
-        List<Obj> execs = s.execs().stream().map(PortLayerJson::process).toList();
-        return JsonOut.line(new Obj().put("id", s.id()).put("run_state", s.runState().name())
+        List<JsonObject> execs = s.execs().stream().map(PortLayerJson::process).toList();
+        return JsonOut.line(new JsonObject().put("id", s.id()).put("run_state", s.runState().name())
                 .put("main", process(s.main())).put("execs", execs));
     }
 
@@ -209,8 +209,8 @@ public final class PortLayerJson {
                 decodeProcess(JsonIn.object(n, "main")), execs);
     }
 
-    private static Obj process(PortLayer.ProcessState p) {
-        Obj o = new Obj().put("id", p.id()).put("status", p.status().name());
+    private static JsonObject process(PortLayer.ProcessState p) {
+        JsonObject o = new JsonObject().put("id", p.id()).put("status", p.status().name());
         p.pid().ifPresent(v -> o.put("pid", v));
         p.exitCode().ifPresent(v -> o.put("exit_code", v));
         p.started().ifPresent(v -> o.put("started", v.toString()));
@@ -245,8 +245,8 @@ public final class PortLayerJson {
         }
     }
 
-    private static Obj entryPoint(PortLayer.EntryPoint ep) {
-        return new Obj().put("dir", ep.dir()).put("path", ep.path()).put("args", ep.args());
+    private static JsonObject entryPoint(PortLayer.EntryPoint ep) {
+        return new JsonObject().put("dir", ep.dir()).put("path", ep.path()).put("args", ep.args());
     }
 
     private static PortLayer.EntryPoint decodeEntryPoint(JsonNode n) {

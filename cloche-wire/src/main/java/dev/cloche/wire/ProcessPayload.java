@@ -73,7 +73,7 @@ public record ProcessPayload(String processId, String streamId, Optional<Integer
 
     /** One NDJSON line, in the Go struct's field order. */
     public String encode() {
-        Obj o = new Obj().strOmit("process_id", processId).strOmit("stream_id", streamId);
+        JsonObject o = new JsonObject().strOmit("process_id", processId).strOmit("stream_id", streamId);
         source.ifPresent(s -> o.put("source", s));
         data.ifPresent(d -> o.put("data", d));
         exitStatus.ifPresent(s -> o.put("exit_status", s));

@@ -15,31 +15,32 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One HTTP/1.1 connection, hand-parsed so that Run/Attach can take the raw socket over after the response head.
- * Reads and writes go straight to the channel (it has separate read and write locks), so one thread may read
- * while another writes.
+ * The client's side of one HTTP/1.1 connection: writes requests, parses response heads and bodies by hand so that
+ * Run/Attach can take the raw socket over after the response head. Reads and writes go straight to the channel (it
+ * has separate read and write locks), so one thread may read while another writes. {@link #close()} closes the
+ * socket.
  */
-final class Conn implements AutoCloseable {
+final class HttpConnection implements AutoCloseable {
     private final SocketChannel ch;
     private final byte[] buf = new byte[64 * 1024];
     private int pos;
     private int lim;
     private final Object writeLock = new Object();
 
-    private Conn(SocketChannel ch) {
+    private HttpConnection(SocketChannel ch) {
         this.ch = ch;
     }
 
-    static Conn open(SocketAddress addr) {
+    static HttpConnection open(SocketAddress addr) {
         try {
-            return new Conn(SocketChannel.open(addr));
+            return new HttpConnection(SocketChannel.open(addr));
         } catch (IOException e) {
             throw GardenError.internal("cannot connect to " + addr + ": " + e.getMessage(), e);
         }
     }
 
     /** A parsed response head. */
-    record Head(int status, Map<String, String> headers) {
+    record ResponseHead(int status, Map<String, String> headers) {
         Optional<String> header(String name) {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
@@ -98,7 +99,7 @@ final class Conn implements AutoCloseable {
         }
     }
 
-    Head readHead() throws IOException {
+    ResponseHead readHead() throws IOException {
         String status = readLine().orElseThrow(() -> new IOException("connection closed before the response"));
         String[] parts = status.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
@@ -111,7 +112,7 @@ final class Conn implements AutoCloseable {
                 headers.put(l.substring(0, c).strip().toLowerCase(Locale.ROOT), l.substring(c + 1).strip());
             }
         }
-        return new Head(Integer.parseInt(parts[1]), headers);
+        return new ResponseHead(Integer.parseInt(parts[1]), headers);
     }
 
     /** Reads up to len raw bytes; -1 at EOF. */
@@ -130,7 +131,7 @@ final class Conn implements AutoCloseable {
     }
 
     /** The response body as framed by the head: Content-Length, chunked, or up to EOF. */
-    InputStream body(Head head) {
+    InputStream body(ResponseHead head) {
         InputStream raw = new InputStream() {
             @Override
             public int read() throws IOException {
@@ -150,7 +151,7 @@ final class Conn implements AutoCloseable {
         return length.map(l -> (InputStream) new BoundedInputStream(raw, l)).orElse(raw);
     }
 
-    byte[] readBody(Head head) throws IOException {
+    byte[] readBody(ResponseHead head) throws IOException {
         return body(head).readAllBytes();
     }
 
@@ -188,12 +189,12 @@ final class Conn implements AutoCloseable {
                 System.arraycopy(b, off, frame, size.length, len);
                 frame[frame.length - 2] = '\r';
                 frame[frame.length - 1] = '\n';
-                Conn.this.write(frame);
+                HttpConnection.this.write(frame);
             }
 
             @Override
             public void close() throws IOException {
-                Conn.this.write("0\r\n\r\n");
+                HttpConnection.this.write("0\r\n\r\n");
             }
         };
     }
@@ -249,13 +250,13 @@ final class Conn implements AutoCloseable {
     /** HTTP/1.1 chunked decoding; trailers are skipped. */
     private static final class ChunkedInputStream extends InputStream {
         private final InputStream in;
-        private final Conn conn;
+        private final HttpConnection connection;
         private long chunkLeft;
         private boolean done;
 
-        ChunkedInputStream(InputStream in, Conn conn) {
+        ChunkedInputStream(InputStream in, HttpConnection connection) {
             this.in = in;
-            this.conn = conn;
+            this.connection = connection;
         }
 
         @Override
@@ -270,11 +271,11 @@ final class Conn implements AutoCloseable {
                 return -1;
             }
             if (chunkLeft == 0) {
-                String sizeLine = conn.readLine().orElseThrow(() -> new IOException("unexpected EOF in chunked body"));
+                String sizeLine = connection.readLine().orElseThrow(() -> new IOException("unexpected EOF in chunked body"));
                 int semi = sizeLine.indexOf(';');
                 chunkLeft = Long.parseLong((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).strip(), 16);
                 if (chunkLeft == 0) {
-                    while (!conn.readLine().orElse("").isEmpty()) {
+                    while (!connection.readLine().orElse("").isEmpty()) {
                         // trailer lines
                     }
                     done = true;
@@ -287,7 +288,7 @@ final class Conn implements AutoCloseable {
             }
             chunkLeft -= n;
             if (chunkLeft == 0) {
-                conn.readLine(); // the CRLF after the chunk data
+                connection.readLine(); // the CRLF after the chunk data
             }
             return n;
         }
