@@ -2,6 +2,7 @@ package dev.cloche.linux.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloche.tar.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
