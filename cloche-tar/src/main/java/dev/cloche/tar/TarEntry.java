@@ -3,6 +3,7 @@ package dev.cloche.tar;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One archive entry as {@link TarReader} reads it and {@link TarWriter} writes it. {@code name} and {@code linkName}
@@ -24,16 +25,16 @@ public record TarEntry(String name, Type type, int mode, long uid, long gid, lon
         }
 
         /** The type of a header's type flag, if it is one of these. */
-        static java.util.Optional<Type> of(char flag) {
+        static Optional<Type> of(char flag) {
             return switch (flag) {
-                case '0', '\0', '7' -> java.util.Optional.of(FILE);
-                case '1' -> java.util.Optional.of(HARD_LINK);
-                case '2' -> java.util.Optional.of(SYMLINK);
-                case '3' -> java.util.Optional.of(CHARACTER_DEVICE);
-                case '4' -> java.util.Optional.of(BLOCK_DEVICE);
-                case '5' -> java.util.Optional.of(DIRECTORY);
-                case '6' -> java.util.Optional.of(FIFO);
-                default -> java.util.Optional.empty();
+                case '0', '\0', '7' -> Optional.of(FILE);
+                case '1' -> Optional.of(HARD_LINK);
+                case '2' -> Optional.of(SYMLINK);
+                case '3' -> Optional.of(CHARACTER_DEVICE);
+                case '4' -> Optional.of(BLOCK_DEVICE);
+                case '5' -> Optional.of(DIRECTORY);
+                case '6' -> Optional.of(FIFO);
+                default -> Optional.empty();
             };
         }
     }

@@ -1,6 +1,5 @@
 package dev.cloche.tar;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +13,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * Refuses, with a {@link TarRejectedException}, what it cannot read faithfully: corrupt headers, entry types other
  * than files, directories, links, devices and FIFOs, data on entries that carry none, a PAX {@code size} that
  * differs from the header's, sparse files, extended headers over 1 MiB and archives truncated inside a record or
- * an entry's data. An archive may end without its end-of-archive record. Does not close the source.
+ * an entry's data. An archive may end without its end-of-archive record. The caller closes the source.
  */
-public final class TarReader implements Closeable {
+public final class TarReader {
     private final Tap tap;
     private final TarRecords records;
     private final boolean keepHeaders;
@@ -124,11 +123,6 @@ public final class TarReader implements Closeable {
             if (n < 0) throw new IOException("Truncated TAR archive");
             left -= n;
         }
-    }
-
-    @Override
-    public void close() throws IOException {
-        records.close();
     }
 
     /** The current entry's data: commons-compress's, or read here for the one case it does not frame. */

@@ -17,7 +17,8 @@ final class FakeTar {
 
     static List<Entry> read(byte[] tar) {
         List<Entry> out = new ArrayList<>();
-        try (TarReader r = new TarReader(new ByteArrayInputStream(tar))) {
+        TarReader r = new TarReader(new ByteArrayInputStream(tar));
+        try {
             for (Optional<TarEntry> e; (e = r.next()).isPresent(); ) {
                 if (e.get().type() == TarEntry.Type.FILE) out.add(new Entry(e.get().name(), e.get().mode(), r.content().readAllBytes()));
             }
