@@ -57,17 +57,7 @@ public final class TarWriter implements Closeable {
     /** Writes {@code entry} and exactly {@code entry.size()} bytes of {@code content}. */
     public void write(TarEntry entry, InputStream content) throws IOException {
         putEntry(entry);
-        long copied = content.transferTo(new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                tar.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                tar.write(b, off, len);
-            }
-        });
+        long copied = content.transferTo(tar); // the stream refuses more than the entry's size
         if (copied != entry.size()) throw new IOException(entry.name() + ": " + copied + " bytes of content for a size of " + entry.size());
         tar.closeArchiveEntry();
     }
