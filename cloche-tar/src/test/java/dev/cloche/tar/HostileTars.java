@@ -1,4 +1,4 @@
-package dev.cloche.linux.fs;
+package dev.cloche.tar;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

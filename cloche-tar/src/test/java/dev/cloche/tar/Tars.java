@@ -1,4 +1,4 @@
-package dev.cloche.linux.fs;
+package dev.cloche.tar;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
