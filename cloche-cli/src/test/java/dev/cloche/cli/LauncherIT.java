@@ -71,26 +71,41 @@ class LauncherIT {
     record Output(int exit, String stdout, String stderr) {}
 
     static Output cloche(Path launcher, String aot, String... args) throws Exception {
+        return cloche(launcher, aot, null, args);
+    }
+
+    /** Runs the launcher; with a {@code jvmLog}, the JVM also logs there how it opened (or not) the cache. */
+    static Output cloche(Path launcher, String aot, Path jvmLog, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.remove("CLOCHE_SOCKET");
         env.remove("CLOCHE_TARGET");
+        env.remove("JDK_JAVA_OPTIONS");
         env.put("CLOCHE_AOT", aot);
+        if (jvmLog != null) {
+            env.put("JDK_JAVA_OPTIONS", "-Xlog:aot=info,class+path=info:file=" + jvmLog);
+        }
         java.lang.Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Output(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        String stderr = new String(err, StandardCharsets.UTF_8);
+        if (jvmLog != null) {
+            stderr = stderr.replaceFirst("^NOTE: Picked up JDK_JAVA_OPTIONS: [^\n]*\n", "");
+        }
+        return new Output(p.exitValue(), new String(out, StandardCharsets.UTF_8), stderr);
     }
 
-    /** The same verbs through the build's cache (required: the JVM fails if it cannot use it) and without it. */
+    /** The same verbs through the build's cache (required: the JVM fails if it cannot use it), by default, and without. */
     @Test
     void theCacheStartsTheCliAsItStartsWithout() throws Exception {
         Path launcher = REPO.resolve("bin/cloche");
-        assertThat(TARGET.resolve("cloche.aot")).exists();
+        Path log = dir.resolve("jvm.log");
+        assertThat(cloche(launcher, "auto", log, "--socket", socket.toString(), "ping")).isEqualTo(new Output(0, "ok\n", ""));
+        assertThat(Files.readString(log)).as("the default start uses the cache").contains("Using AOT-linked classes: true");
         String absent = dir.resolve("absent.sock").toString();
         for (String aot : List.of("require", "auto", "off")) {
             assertThat(cloche(launcher, aot, "--socket", socket.toString(), "ping")).as(aot).isEqualTo(new Output(0, "ok\n", ""));
@@ -104,9 +119,10 @@ class LauncherIT {
     }
 
     /**
-     * A copy of the launcher and the build in another directory: the cache, newer than every jar there, was trained
-     * for other paths, so the JVM refuses it; then truncated, then older than a jar (left out by the launcher), then
-     * missing. Each time the CLI still pings, and nothing about the cache is printed.
+     * A copy of the launcher and the build in another directory, whose cache is newer than every jar there: as it
+     * is; with a jar renamed (a class path other than the trained one); truncated (the JVM cannot map it); older
+     * than a jar (the launcher must leave it out: the JVM does not reliably notice a changed jar, and would run
+     * the cached classes); missing. Each time the CLI pings, and nothing about the cache is printed.
      */
     @Test
     void aCacheThatCannotBeUsedIsLeftOutSilently() throws Exception {
@@ -114,35 +130,44 @@ class LauncherIT {
         Files.createDirectories(copy.resolve("bin"));
         Files.copy(REPO.resolve("bin/cloche"), copy.resolve("bin/cloche"), StandardCopyOption.COPY_ATTRIBUTES);
         Path target = copy.resolve("cloche-cli/target");
-        Files.createDirectories(target.resolve("lib"));
+        Path lib = target.resolve("lib");
+        Files.createDirectories(lib);
         Files.copy(TARGET.resolve("cloche-cli-0.1.0-SNAPSHOT.jar"), target.resolve("cloche-cli-0.1.0-SNAPSHOT.jar"));
-        try (Stream<Path> jars = Files.list(TARGET.resolve("lib"))) {
-            for (Path jar : jars.toList()) {
-                Files.copy(jar, target.resolve("lib").resolve(jar.getFileName()));
-            }
+        List<Path> jars;
+        try (Stream<Path> list = Files.list(TARGET.resolve("lib"))) {
+            jars = list.sorted().toList();
+        }
+        for (Path jar : jars) {
+            Files.copy(jar, lib.resolve(jar.getFileName()));
         }
         Path cache = target.resolve("cloche.aot");
         Files.copy(TARGET.resolve("cloche.aot"), cache);
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().plusSeconds(60)));
         Path launcher = copy.resolve("bin/cloche");
+        String s = socket.toString();
         Output ok = new Output(0, "ok\n", "");
 
-        assertThat(cloche(launcher, "auto", "--socket", socket.toString(), "ping")).as("foreign").isEqualTo(ok);
-        assertThat(cloche(launcher, "require", "--socket", socket.toString(), "ping").exit()).as("foreign, required").isNotZero();
+        assertThat(cloche(launcher, "auto", "--socket", s, "ping")).as("moved").isEqualTo(ok);
+
+        Path first = lib.resolve(jars.getFirst().getFileName());
+        Path renamed = lib.resolve("a-" + first.getFileName());
+        Files.move(first, renamed);
+        assertThat(cloche(launcher, "auto", "--socket", s, "ping")).as("renamed").isEqualTo(ok);
+        Files.move(renamed, first);
 
         byte[] whole = Files.readAllBytes(cache);
         Files.write(cache, java.util.Arrays.copyOf(whole, whole.length / 3));
         Files.setLastModifiedTime(cache, FileTime.from(Instant.now().plusSeconds(60)));
-        assertThat(cloche(launcher, "auto", "--socket", socket.toString(), "ping")).as("truncated").isEqualTo(ok);
+        assertThat(cloche(launcher, "require", "--socket", s, "ping").exit()).as("truncated, required").isNotZero();
+        assertThat(cloche(launcher, "auto", "--socket", s, "ping")).as("truncated").isEqualTo(ok);
 
-        Path aJar;
-        try (Stream<Path> jars = Files.list(target.resolve("lib"))) {
-            aJar = jars.findFirst().orElseThrow();
-        }
-        Files.setLastModifiedTime(aJar, FileTime.from(Instant.now().plusSeconds(120)));
-        assertThat(cloche(launcher, "auto", "--socket", socket.toString(), "ping")).as("older than a jar").isEqualTo(ok);
+        Files.write(cache, whole);
+        Files.setLastModifiedTime(first, FileTime.from(Instant.now().plusSeconds(120)));
+        Path log = dir.resolve("stale.log");
+        assertThat(cloche(launcher, "auto", log, "--socket", s, "ping")).as("older than a jar").isEqualTo(ok);
+        assertThat(Files.readString(log)).as("older than a jar: not even opened").doesNotContain("cloche.aot");
 
         Files.delete(cache);
-        assertThat(cloche(launcher, "auto", "--socket", socket.toString(), "ping")).as("missing").isEqualTo(ok);
+        assertThat(cloche(launcher, "auto", "--socket", s, "ping")).as("missing").isEqualTo(ok);
     }
 }
