@@ -41,6 +41,8 @@ rootfs: deps
 native: deps
 	@scripts/build-native.sh $(DEPOT)/bin
 
+# `package` also trains bin/cloche's ahead-of-time cache on the new jars (cloche-cli/target/cloche.aot; see
+# cloche-cli/pom.xml), so does `make test`'s `clean verify`; without it (-Dcloche.aot.skip) the CLI only starts slower.
 build: deps jdk
 	$(MVN) -DskipTests -DskipITs package
 

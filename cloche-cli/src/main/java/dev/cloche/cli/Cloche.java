@@ -10,14 +10,22 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code cloche}: the command line for a Cloche (or any Garden) server. */
+/**
+ * {@code cloche}: the command line for a Cloche (or any Garden) server.
+ *
+ * <p>The verbs are added in {@link #commandLine}, not listed in {@code @Command(subcommands)}: picocli builds (by
+ * reflection) and instantiates every listed subcommand before it parses anything, which was most of a
+ * {@code cloche ping}'s start-up. When the verb can be told from the arguments, only that verb is built.
+ */
 @Command(name = "cloche", mixinStandardHelpOptions = true, version = "cloche 0.1.0",
-        description = "Talk to a Cloche daemon (or any Garden server).",
-        subcommands = {PingCommand.class, CreateCommand.class, ListCommand.class, InfoCommand.class,
-                RunCommand.class, ShellCommand.class, AttachCommand.class, StopCommand.class, DestroyCommand.class, PropertiesCommand.class, MetricsCommand.class, StreamInCommand.class, StreamOutCommand.class, ConsoleCommand.class, ProxyCommand.class, HandleCommand.class, CommandLine.HelpCommand.class})
+        description = "Talk to a Cloche daemon (or any Garden server).")
 public final class Cloche {
 
     static final String DEFAULT_SOCKET = "/run/cloche/garden.sock";
+
+    /** The verbs' names in help order (each the {@code @Command} name of {@link #verb}'s answer; CliStartTest checks). */
+    static final String[] VERBS = {"ping", "create", "list", "info", "run", "shell", "attach", "stop", "destroy",
+            "properties", "metrics", "stream-in", "stream-out", "console", "proxy", "handle", "help"};
 
     @Option(names = "--target", paramLabel = "HOST:PORT",
             description = "Garden server over TCP (default: the unix socket; env CLOCHE_TARGET).")
@@ -33,7 +41,7 @@ public final class Cloche {
         }
         int colon = target.lastIndexOf(':');
         if (colon <= 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--target must be HOST:PORT, got " + target);
+            throw new CommandLine.ParameterException(commandLine(this, null), "--target must be HOST:PORT, got " + target);
         }
         return RemoteGardenClient.tcp(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
     }
@@ -45,9 +53,75 @@ public final class Cloche {
         }
         int colon = target.lastIndexOf(':');
         if (colon <= 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--target must be HOST:PORT, got " + target);
+            throw new CommandLine.ParameterException(commandLine(this, null), "--target must be HOST:PORT, got " + target);
         }
         return RemotePortLayer.tcp(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+    }
+
+    /** A new instance of the verb called {@code name} (or one of its aliases); null for no verb of that name. */
+    static Object verb(String name) {
+        return switch (name) {
+            case "ping" -> new PingCommand();
+            case "create" -> new CreateCommand();
+            case "list", "ls" -> new ListCommand();
+            case "info" -> new InfoCommand();
+            case "run" -> new RunCommand();
+            case "shell" -> new ShellCommand();
+            case "attach" -> new AttachCommand();
+            case "stop" -> new StopCommand();
+            case "destroy", "rm" -> new DestroyCommand();
+            case "properties", "props" -> new PropertiesCommand();
+            case "metrics" -> new MetricsCommand();
+            case "stream-in" -> new StreamInCommand();
+            case "stream-out" -> new StreamOutCommand();
+            case "console" -> new ConsoleCommand();
+            case "proxy" -> new ProxyCommand();
+            case "handle", "portlayer" -> new HandleCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> null;
+        };
+    }
+
+    /** The command line over {@code cloche}: with only the verb {@code only} (a name or alias), or every verb (null). */
+    static CommandLine commandLine(Cloche cloche, String only) {
+        CommandLine cl = new CommandLine(cloche);
+        if (only != null) {
+            cl.addSubcommand(verb(only));
+        } else {
+            for (String name : VERBS) {
+                cl.addSubcommand(verb(name));
+            }
+        }
+        return cl;
+    }
+
+    /**
+     * The verb {@code args} call, when it is certain without parsing: the first word after the global options
+     * ({@code --target}, {@code --socket}), and a verb. Null (build every verb, parse as always) for anything else:
+     * no verb, {@code help} (it lists the others), an unknown word or option, an {@code @file}, {@code --}, or an
+     * option value that is itself a verb or looks like an option (picocli rejects those, with every verb known).
+     */
+    static String verbIn(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--target") || a.equals("--socket")) {
+                if (i + 1 == args.length || !plainValue(args[i + 1])) {
+                    return null;
+                }
+                i++;
+            } else if (a.startsWith("--target=") || a.startsWith("--socket=")) {
+                if (!plainValue(a.substring(a.indexOf('=') + 1))) {
+                    return null;
+                }
+            } else {
+                return a.equals("help") || verb(a) == null ? null : a;
+            }
+        }
+        return null;
+    }
+
+    private static boolean plainValue(String v) {
+        return !v.startsWith("-") && !v.startsWith("@") && verb(v) == null;
     }
 
     public static void main(String[] args) {
@@ -56,7 +130,7 @@ public final class Cloche {
 
     /** Runs the CLI and returns its exit code (for tests). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Cloche());
+        CommandLine cl = commandLine(new Cloche(), verbIn(args));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof GardenException || e instanceof java.io.UncheckedIOException) {
                 cmd.getErr().println("cloche: " + e.getMessage());

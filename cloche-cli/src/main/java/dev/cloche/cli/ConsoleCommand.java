@@ -30,7 +30,10 @@ final class ConsoleCommand {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait for an agent's answer (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds = 60;
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Seeded on first use only: picocli instantiates every verb at start-up, `cloche ping` needs no randomness. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     Connection connect() throws Exception {
         return Nats.connect(Options.builder().server(nats).connectionTimeout(Duration.ofSeconds(5)).maxReconnects(0).build());
@@ -109,7 +112,7 @@ final class ConsoleCommand {
 
     private static byte[] bytes(int n) {
         byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
+        Random.INSTANCE.nextBytes(b);
         return b;
     }
 }

@@ -20,10 +20,13 @@ final class ProxyCommand {
     @Option(names = "--proxy", paramLabel = "URL", description = "The proxy (default: ${DEFAULT-VALUE}; env CLOCHE_PROXY_URL).")
     String proxy = System.getenv().getOrDefault("CLOCHE_PROXY_URL", "http://127.0.0.1:8080");
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Built on first use only: picocli instantiates every verb at start-up, and a client costs an SSL context. */
+    private static final class Http {
+        static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
 
     HttpResponse<String> send(String method, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(proxy + path)).method(method, HttpRequest.BodyPublishers.noBody())
+        return Http.CLIENT.send(HttpRequest.newBuilder(URI.create(proxy + path)).method(method, HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
