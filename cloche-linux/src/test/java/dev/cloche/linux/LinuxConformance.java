@@ -49,21 +49,6 @@ abstract class LinuxConformance extends BackendConformance {
         return ProcessSpec.of("sleep", "1000");
     }
 
-    @Override
-    public ProcessSpec cat() {
-        return ProcessSpec.of("cat");
-    }
-
-    @Override
-    public ProcessSpec countTo(int n) {
-        return ProcessSpec.of("seq", "1", Integer.toString(n));
-    }
-
-    @Override
-    public ProcessSpec windowSize() {
-        return ProcessSpec.of("stty", "size");
-    }
-
     /** The shell keeps 100000 numbers in a variable, then spins. */
     @Override
     public ProcessSpec busy() {

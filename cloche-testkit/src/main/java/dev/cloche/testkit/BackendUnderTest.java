@@ -36,14 +36,22 @@ public interface BackendUnderTest {
     /** A process that runs until it is signalled. */
     ProcessSpec sleeper();
 
+    // cat, seq and stty by default: POSIX commands a backend's images have and the fake emulates
+
     /** A process that copies stdin to stdout as it arrives until stdin is closed, then exits 0. */
-    ProcessSpec cat();
+    default ProcessSpec cat() {
+        return ProcessSpec.of("cat");
+    }
 
     /** A process that prints the numbers 1 to {@code n}, one per line, and exits 0. */
-    ProcessSpec countTo(int n);
+    default ProcessSpec countTo(int n) {
+        return ProcessSpec.of("seq", "1", Integer.toString(n));
+    }
 
     /** A process that prints its terminal's size as {@code ROWS COLUMNS} and a newline, and exits 0. */
-    ProcessSpec windowSize();
+    default ProcessSpec windowSize() {
+        return ProcessSpec.of("stty", "size");
+    }
 
     /** A process that keeps a CPU busy and holds some memory until it is signalled. */
     ProcessSpec busy();

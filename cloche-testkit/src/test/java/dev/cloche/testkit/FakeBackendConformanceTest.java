@@ -36,21 +36,6 @@ class FakeBackendConformanceTest extends BackendConformance {
     }
 
     @Override
-    public ProcessSpec cat() {
-        return ProcessSpec.of("cat");
-    }
-
-    @Override
-    public ProcessSpec countTo(int n) {
-        return ProcessSpec.of("seq", "1", Integer.toString(n));
-    }
-
-    @Override
-    public ProcessSpec windowSize() {
-        return ProcessSpec.of("stty", "size");
-    }
-
-    @Override
     public ProcessSpec busy() {
         return ProcessSpec.of("busy");
     }
