@@ -74,7 +74,7 @@ final class LinuxContainer implements BackendContainer {
         status.requireExists();
         if (status.stopped()) throw new ConflictException("container " + identity.handle() + " is stopped");
         ContainerFiles files = new ContainerFiles(entry.volume().merged());
-        ContainerFiles.User user = files.user(spec.user());
+        ContainerFiles.User user = files.user(processBuilder.user(spec));
         OciProcess process = processBuilder.process(spec, user);
         if (files.resolve(process.cwd()).isEmpty()) {
             commands.createWorkingDir(process.cwd(), user);

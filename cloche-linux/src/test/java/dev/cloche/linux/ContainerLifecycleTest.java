@@ -53,7 +53,7 @@ class ContainerLifecycleTest {
     };
 
     private final Volumizer volumes = new Volumizer() {
-        @Override public Path create(Path image, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
+        @Override public Path create(java.util.List<Path> lowerDirs, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
         @Override public Usage usage(VolumeLayout layout) { return new Usage(0, 0); }
         @Override public void destroy(VolumeLayout layout) {
             steps.add("destroy volume");
@@ -84,7 +84,8 @@ class ContainerLifecycleTest {
     }
 
     private ContainerLifecycle lifecycle() {
-        return new ContainerLifecycle(C1, entry, status, processes, runtime, cgroups, table, volumes);
+        return new ContainerLifecycle(C1, entry, status, processes, runtime, cgroups, table, volumes,
+                () -> steps.add("release image"));
     }
 
     @Test
@@ -129,7 +130,8 @@ class ContainerLifecycleTest {
     @Test
     void destroyRemovesEverythingInOrderAndTheEntryLast() {
         lifecycle().destroy(net);
-        assertThat(steps).containsExactly("await exits", "release processes", "release network", "destroy volume");
+        assertThat(steps).containsExactly("await exits", "release processes", "release network", "destroy volume",
+                "release image");
         assertThat(runtime.calls()).containsExactly("delete c1");
         assertThat(entry.dir()).doesNotExist();
         assertThatThrownBy(status::requireExists).isInstanceOf(ContainerNotFoundException.class);
