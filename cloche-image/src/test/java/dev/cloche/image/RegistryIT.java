@@ -38,7 +38,6 @@ class RegistryIT {
         images = TestImages.fromDefaultRootfs();
         registry = LocalRegistry.start();
         images.push(registry, TestImages.LAYERED, "cloche/layered");
-        images.push(registry, TestImages.LAYERED, "cloche/zstd", TestImages.Format.OCI, TestImages.Compression.ZSTD);
         images.push(registry, TestImages.PATH_ENV, "cloche/path-env", TestImages.Format.DOCKER_V2S2, TestImages.Compression.GZIP);
         images.push(registry, TestImages.USER, "cloche/user");
         sources = new ImageSources(RegistryPolicy.DEFAULT);
@@ -110,11 +109,15 @@ class RegistryIT {
 
     @Test
     void zstdLayersMatchTheirDiffIds() throws IOException {
-        ImageSource source = source("docker://" + registry.address() + "/cloche/zstd#" + TestImages.LAYERED);
-        ResolvedImage image = source.resolve();
+        // a registry of its own: skopeo reuses gzip blobs a registry already has instead of recompressing them
+        try (LocalRegistry own = LocalRegistry.start()) {
+            images.push(own, TestImages.LAYERED, "cloche/zstd", TestImages.Format.OCI, TestImages.Compression.ZSTD);
+            ImageSource source = source("docker://" + own.address() + "/cloche/zstd#" + TestImages.LAYERED);
+            ResolvedImage image = source.resolve();
 
-        assertThat(image.layers()).extracting(Descriptor::mediaType).containsOnly(MediaTypes.OCI_LAYER_ZSTD);
-        assertLayered(readAll(source, image));
+            assertThat(image.layers()).extracting(Descriptor::mediaType).containsOnly(MediaTypes.OCI_LAYER_ZSTD);
+            assertLayered(readAll(source, image));
+        }
     }
 
     @Test
@@ -138,10 +141,13 @@ class RegistryIT {
     void aMissingTagOrRepositoryIsAClearError() {
         assertThatThrownBy(() -> source("docker://" + registry.address() + "/cloche/layered#nope").resolve())
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining(registry.address() + "/cloche/layered:nope").hasMessageContaining("not found");
+                .hasMessageContaining("image " + registry.address() + "/cloche/layered:nope not found: no tag nope")
+                .hasMessageContaining("on registry " + registry.address());
+        // docker-registry 2.8 answers MANIFEST_UNKNOWN, not NAME_UNKNOWN, for a repository it never had
         assertThatThrownBy(() -> source("docker://" + registry.address() + "/cloche/absent#v1").resolve())
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining("repository cloche/absent does not exist on registry " + registry.address());
+                .hasMessageContaining("image " + registry.address() + "/cloche/absent:v1 not found: no tag v1 in repository cloche/absent"
+                        + " on registry " + registry.address());
     }
 
     @Test

@@ -38,7 +38,9 @@ final class RegistryImageSource implements ImageSource {
         try {
             ImageResolver.Content top;
             try (Response r = http.get(ref, "manifests/" + ref.reference(), MediaTypes.ACCEPT_MANIFESTS)) {
-                if (r.status() != 200) throw failure(r, "manifest " + ref.reference());
+                if (r.status() != 200) {
+                    throw failure(r, (ref.reference().startsWith("sha256:") ? "manifest " : "tag ") + ref.reference());
+                }
                 byte[] bytes = ImageResolver.readLimited(image, "manifest", r.body(), ImageResolver.MAX_MANIFEST_BYTES);
                 Digest digest = Digest.sha256(bytes);
                 if (ref.reference().startsWith("sha256:") && !digest.toString().equals(ref.reference())) {
@@ -99,7 +101,8 @@ final class RegistryImageSource implements ImageSource {
             case 404 -> codes.contains("NAME_UNKNOWN")
                     ? new InvalidRequestException("image " + ref.name() + " not found: repository " + ref.repository()
                             + " does not exist" + at)
-                    : new InvalidRequestException("image " + ref.name() + " not found: no " + what + at + detail);
+                    : new InvalidRequestException("image " + ref.name() + " not found: no " + what + " in repository "
+                            + ref.repository() + at + detail);
             case 403 -> new InvalidRequestException("registry " + ref.registry() + " denied "
                     + (ref.username().isEmpty() ? "anonymous" : "user " + ref.username()) + " access to " + ref.name() + detail);
             default -> r.status() >= 400 && r.status() < 500

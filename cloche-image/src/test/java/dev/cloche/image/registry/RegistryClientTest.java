@@ -140,7 +140,7 @@ class RegistryClientTest {
     @Test
     void aMissingTagOrRepositoryIsAClearErrorWithoutRetry() {
         assertThatThrownBy(() -> source("team/app#nope").resolve()).isInstanceOf(InvalidRequestException.class)
-                .hasMessageContaining(registry.address() + "/team/app:nope").hasMessageContaining("not found")
+                .hasMessageContaining(registry.address() + "/team/app:nope").hasMessageContaining("not found: no tag nope in repository team/app")
                 .hasMessageContaining("on registry " + registry.address());
         assertThat(registry.count("/manifests/nope")).isEqualTo(1);
         assertThatThrownBy(() -> source("nobody/here").resolve()).isInstanceOf(InvalidRequestException.class)
