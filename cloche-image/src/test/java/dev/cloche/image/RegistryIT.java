@@ -37,9 +37,9 @@ class RegistryIT {
     static void start() {
         images = TestImages.fromDefaultRootfs();
         registry = LocalRegistry.start();
-        images.push(registry, TestImages.LAYERED, "cloche/layered");
-        images.push(registry, TestImages.PATH_ENV, "cloche/path-env", TestImages.Format.DOCKER_V2S2, TestImages.Compression.GZIP);
-        images.push(registry, TestImages.USER, "cloche/user");
+        images.pushAll(registry);
+        // the same image as Docker schema 2 (Docker's media types) in a repository of its own
+        images.push(registry, TestImages.PATH_ENV, "docker/path-env", TestImages.Format.DOCKER_V2S2, TestImages.Compression.GZIP);
         sources = new ImageSources(RegistryPolicy.DEFAULT);
     }
 
@@ -122,7 +122,7 @@ class RegistryIT {
 
     @Test
     void aDockerSchema2ImageWithAnEnvThatSetsPath() throws IOException {
-        ImageSource source = source("docker://" + registry.address() + "/cloche/path-env:" + TestImages.PATH_ENV);
+        ImageSource source = source("docker://" + registry.address() + "/docker/path-env:" + TestImages.PATH_ENV);
         ResolvedImage image = source.resolve();
 
         assertThat(image.layers()).extracting(Descriptor::mediaType).containsOnly(MediaTypes.DOCKER_LAYER_GZIP);
@@ -191,7 +191,7 @@ class RegistryIT {
 
     @Test
     void anOciLayoutMadeByUmoci() throws IOException {
-        for (String tag : List.of(TestImages.BASE, TestImages.LAYERED, TestImages.PATH_ENV, TestImages.USER)) {
+        for (String tag : TestImages.TAGS) {
             ImageSource source = source("oci://" + images.ociLayout() + "#" + tag);
             ResolvedImage image = source.resolve();
             List<Layer> layers = readAll(source, image);

@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -38,15 +39,18 @@ final class RegistryAuth {
     private static final long EXPIRY_MARGIN_SECONDS = 10;
 
     private final Transport transport;
+    private final Predicate<String> plainHttpAllowed;
     private final Clock clock;
     private final ConcurrentMap<Key, Grant> grants = new ConcurrentHashMap<>();
 
-    RegistryAuth(Transport transport) {
-        this(transport, Clock.systemUTC());
+    /** {@code plainHttpAllowed}: whether a {@code host[:port]} may get credentials over plain HTTP (the policy's). */
+    RegistryAuth(Transport transport, Predicate<String> plainHttpAllowed) {
+        this(transport, plainHttpAllowed, Clock.systemUTC());
     }
 
-    RegistryAuth(Transport transport, Clock clock) {
+    RegistryAuth(Transport transport, Predicate<String> plainHttpAllowed, Clock clock) {
         this.transport = transport;
+        this.plainHttpAllowed = plainHttpAllowed;
         this.clock = clock;
     }
 
@@ -96,7 +100,15 @@ final class RegistryAuth {
         query.append("scope=").append(encode(scope));
         URI uri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("Accept", "application/json");
-        if (hasCredentials(ref)) request.header("Authorization", basic(ref));
+        if (hasCredentials(ref)) {
+            // a realm may be anywhere: credentials travel in clear text only where the policy allows plain HTTP
+            if (realmUri.getScheme().equals("http") && !plainHttpAllowed.test(realmUri.getRawAuthority())) {
+                throw new InvalidRequestException("registry " + ref.registry() + " sends clients to the plain-HTTP token realm "
+                        + realmUri.getScheme() + "://" + realmUri.getRawAuthority() + ", which Cloche does not send credentials"
+                        + " to (make it HTTPS, or name it with --insecure-registry)");
+            }
+            request.header("Authorization", basic(ref));
+        }
         try (Response r = transport.send(ref.registry(), request.build())) {
             if (r.status() == 401 || r.status() == 403) {
                 throw hasCredentials(ref) ? refusedCredentials(ref) : needsCredentials(ref);

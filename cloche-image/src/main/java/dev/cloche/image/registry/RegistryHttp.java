@@ -39,7 +39,7 @@ final class RegistryHttp implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.watchdog = new StallWatchdog(settings.readTimeout());
-        this.auth = new RegistryAuth(this::send);
+        this.auth = new RegistryAuth(this::send, policy::plainHttp);
     }
 
     /**
@@ -99,6 +99,9 @@ final class RegistryHttp implements AutoCloseable {
      * (a blob store's signed URL carries secrets there).
      */
     Response send(String registry, HttpRequest request) {
+        if (request.timeout().isEmpty()) {
+            request = HttpRequest.newBuilder(request, (name, value) -> true).timeout(settings.readTimeout()).build();
+        }
         String what = request.method() + " " + request.uri().getScheme() + "://" + request.uri().getRawAuthority()
                 + request.uri().getRawPath();
         String failure = "";

@@ -220,6 +220,33 @@ class RegistryClientTest {
     }
 
     @Test
+    void oneSourceServesConcurrentReaders() throws Exception {
+        registry.hook = exchange -> {
+            if (exchange.getRequestURI().getPath().equals("/token")) {
+                TestRegistryServer.send(exchange, 200, "{\"token\":\"shared\"}".getBytes(StandardCharsets.UTF_8));
+                return true;
+            }
+            if ("Bearer shared".equals(exchange.getRequestHeaders().getFirst("Authorization"))) return false;
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + registry.address() + "/token\"");
+            TestRegistryServer.error(exchange, 401, "UNAUTHORIZED");
+            return true;
+        };
+        ImageSource source = source("team/app#v1");
+        ResolvedImage resolved = source.resolve();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                Descriptor layer = resolved.layers().get(i % 2);
+                reads.add(threads.submit(() -> readAll(source, layer)));
+            }
+            for (int i = 0; i < reads.size(); i++) {
+                assertThat(reads.get(i).get()).isEqualTo(IMAGE.layers().get(i % 2).bytes());
+            }
+        }
+        assertThat(registry.count("/token")).isEqualTo(1);
+    }
+
+    @Test
     void aBasicChallengeIsAnsweredWithTheReferencesCredentials() throws IOException {
         String basic = "Basic " + Base64.getEncoder().encodeToString("bob:pw".getBytes(StandardCharsets.UTF_8));
         registry.hook = exchange -> {

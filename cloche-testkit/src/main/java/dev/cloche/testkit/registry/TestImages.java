@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Test images built from a rootfs directory with Debian's {@code umoci}, in one OCI layout (tags {@link #BASE},
@@ -68,6 +70,22 @@ public final class TestImages implements AutoCloseable {
     public synchronized Path ociLayout() {
         if (layout == null) layout = build();
         return layout;
+    }
+
+    /** Every tag of the layout. */
+    public static final List<String> TAGS = List.of(BASE, LAYERED, PATH_ENV, USER);
+
+    /**
+     * Pushes every tag as {@code cloche/<tag>:<tag>} (OCI, gzip) and returns their Garden image URIs by tag
+     * ({@code docker://127.0.0.1:<port>/cloche/<tag>#<tag>}).
+     */
+    public Map<String, String> pushAll(LocalRegistry registry) {
+        Map<String, String> uris = new LinkedHashMap<>();
+        for (String tag : TAGS) {
+            push(registry, tag, "cloche/" + tag);
+            uris.put(tag, "docker://" + registry.address() + "/cloche/" + tag + "#" + tag);
+        }
+        return uris;
     }
 
     /** Pushes a tag as {@code <registry>/<repository>:<tag>}, OCI with gzip layers. */
