@@ -61,9 +61,12 @@ final class ContainerAssembler {
         OciProcessBuilder processBuilder = OciProcessBuilder.of(meta, hostCapabilities);
         Volumizer volumizer = volumizer(meta.privileged());
         StrayProcesses strays = new StrayProcesses(identity, cgroups, table);
-        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays);
+        PeaCleaner peaCleaner = new PeaCleaner(identity, entry, runtime, cgroups, volumizer, images);
+        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays, peaCleaner);
+        PeaCreator peas = new PeaCreator(identity, entry, processBuilder.capabilities(), images, volumizer, processes,
+                peaCleaner);
         ContainerCommands commands = new ContainerCommands(identity, entry, status, processBuilder, runtime, table);
-        return new LinuxContainer(identity, entry, status, processBuilder, processes, strays, commands,
+        return new LinuxContainer(identity, entry, status, processBuilder, processes, peas, strays, commands,
                 new TarStreams(identity, entry, status, commands, table),
                 new ContainerResources(identity, entry, meta, status, cgroups, volumizer, System::currentTimeMillis),
                 new ContainerLifecycle(identity, entry, status, processes, runtime, cgroups, table, volumizer,

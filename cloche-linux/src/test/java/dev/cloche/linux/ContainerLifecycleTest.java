@@ -42,6 +42,9 @@ class ContainerLifecycleTest {
 
     private final ProcessSupervisor processes = new ProcessSupervisor() {
         @Override public BackendProcess start(String id, OciProcess process) { throw new UnsupportedOperationException(); }
+        @Override public BackendProcess startPea(String id, OciProcess process, String peaId, Path bundleDir, String group) {
+            throw new UnsupportedOperationException();
+        }
         @Override public Optional<BackendProcess> find(String id) { return Optional.empty(); }
         @Override public List<String> ids() { return List.of(); }
         @Override public void restore() {}
