@@ -95,15 +95,28 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
         }
     }
 
-    /** Writes a request with an optional JSON body (Connection: close) and reads the answer's head. */
+    /**
+     * Writes a request with an optional JSON body (Connection: close) and reads the answer's head. A server may
+     * answer without reading the body (a route it does not have) and close: the answer still counts, not the
+     * broken pipe.
+     */
     private static HttpConnection.ResponseHead send(HttpConnection c, String method, String target, Optional<String> json)
             throws IOException {
         byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
         String headers = "Connection: close\r\n"
                 + (json.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
-        writeHead(c, method, target, headers);
-        c.write(body);
-        return c.readHead();
+        IOException sendFailure = null;
+        try {
+            writeHead(c, method, target, headers);
+            c.write(body);
+        } catch (IOException e) {
+            sendFailure = e;
+        }
+        try {
+            return c.readHead();
+        } catch (IOException e) {
+            throw sendFailure != null ? sendFailure : e;
+        }
     }
 
     String call(Route route, String... params) {
