@@ -2,6 +2,10 @@ package dev.cloche.linux;
 
 import dev.cloche.api.Capacity;
 import dev.cloche.api.GardenError;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.LayerProgress;
 import dev.cloche.linux.cgroup.CgroupFs;
 import dev.cloche.linux.cgroup.Cgroups;
 import dev.cloche.linux.fs.Volumizers;
@@ -26,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,6 +154,21 @@ final class LinuxBackend implements ContainerBackend {
     @Override
     public List<RestoredContainer> restore() {
         return recipes.restore();
+    }
+
+    @Override
+    public List<ImageInfo> images() {
+        return images.images();
+    }
+
+    @Override
+    public ImagePruneReport pruneImages() {
+        return images.prune();
+    }
+
+    @Override
+    public ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
+        return images.pull(ref, progress);
     }
 
     @Override

@@ -1,7 +1,11 @@
 package dev.cloche.linux.image;
 
 import dev.cloche.api.GardenError;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
 import dev.cloche.api.ImageRef;
+import dev.cloche.api.LayerProgress;
+import dev.cloche.image.Digest;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.image.ImageConfig;
 import dev.cloche.image.ImageReference;
@@ -12,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A container's image, whatever Garden's reference names: host directories (the default rootfs among them) are used
@@ -69,6 +75,72 @@ public final class ContainerImages {
 
     public ImageStore store() {
         return store;
+    }
+
+    /** What the store keeps, for {@code cloche images}. */
+    public List<ImageInfo> images() {
+        return store.list().stream().map(ContainerImages::info).toList();
+    }
+
+    public ImagePruneReport prune() {
+        PruneReport r = store.prune();
+        return new ImagePruneReport(r.images(), r.layers(), r.bytes());
+    }
+
+    /**
+     * Pulls a store image ahead of a create (e.g. for a progress bar) and lets it go again: held only while it is
+     * pulled, unshifted (a create shifts what it needs). Directories are not in the store and are refused.
+     */
+    public ImageInfo pull(ImageRef ref, Consumer<LayerProgress> progress) {
+        ImageReference parsed = ImageReference.parse(ref, defaultRegistry);
+        boolean storeImage = switch (parsed) {
+            case ImageReference.Registry r -> true;
+            case ImageReference.OciLayout o -> true;
+            case ImageReference.HostPath p -> Files.isRegularFile(p.path());
+            case ImageReference.DefaultRootfs d -> false;
+        };
+        if (!storeImage) {
+            throw new InvalidRequestException("image " + ref.uri() + " is a directory on the host: it is used in place, "
+                    + "there is nothing to pull");
+        }
+        String holder = "pull/" + UUID.randomUUID();
+        PreparedImage image = store.acquire(parsed, true, holder, new ProgressReport(progress));
+        try {
+            return store.list().stream().filter(c -> c.id().equals(image.id())).findFirst().map(ContainerImages::info)
+                    .orElseThrow(() -> GardenError.internal("image " + image.id() + " vanished from the store"));
+        } finally {
+            store.release(image.id(), holder);
+        }
+    }
+
+    private static ImageInfo info(CachedImage c) {
+        // pulls hold an image only while they run: users see the containers
+        List<String> handles = c.holders().stream().filter(h -> !h.startsWith("pull/")).toList();
+        return new ImageInfo(c.id(), c.reference(), c.layers(), c.bytes(), handles, c.lastUsed());
+    }
+
+    /** The store's per-layer callbacks as the API's progress records, each layer's size remembered. */
+    private record ProgressReport(Consumer<LayerProgress> sink, Map<Digest, Long> sizes) implements PullListener {
+        ProgressReport(Consumer<LayerProgress> sink) {
+            this(sink, new ConcurrentHashMap<>());
+        }
+
+        @Override
+        public void layerStarted(Digest layer, long size, boolean cached) {
+            sizes.put(layer, size);
+            sink.accept(cached ? LayerProgress.cached(layer.toString(), size) : LayerProgress.started(layer.toString(), size));
+        }
+
+        @Override
+        public void layerProgress(Digest layer, long bytes) {
+            sink.accept(new LayerProgress(layer.toString(), sizes.getOrDefault(layer, 0L), bytes, false, false));
+        }
+
+        @Override
+        public void layerDone(Digest layer) {
+            long size = sizes.getOrDefault(layer, 0L);
+            sink.accept(new LayerProgress(layer.toString(), size, size, false, true));
+        }
     }
 
     /** A host directory: not in the store (id empty), no config, measured once (images are read-only). */
