@@ -2,6 +2,7 @@ package dev.cloche.linux.image;
 
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.ResourceExhaustedException;
 import dev.cloche.linux.fs.Trees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,9 @@ final class LowerDirs {
                 return target;
             } catch (IOException | RuntimeException e) {
                 if (e instanceof GardenException g) throw g;
+                if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+                    throw new ResourceExhaustedException("the image store's disk is full: cannot make " + target, e);
+                }
                 throw GardenError.internal("cannot make " + target + ": " + e, e);
             } finally {
                 if (tmp != null) Trees.deleteRecursively(tmp);

@@ -1,5 +1,6 @@
 package dev.cloche.linux.image;
 
+import dev.cloche.api.ConflictException;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
@@ -35,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -162,14 +164,18 @@ public final class OverlayImageStore implements ImageStore {
             Descriptor blob = image.layers().get(i);
             Digest diffId = image.diffIds().get(i);
             if (pending.containsKey(diffId.hex())) continue;
-            pending.put(diffId.hex(), pulls.submit(() -> {
-                slots.acquire();
-                try {
-                    return layer(name, blob, diffId, source, listener);
-                } finally {
-                    slots.release();
-                }
-            }));
+            try {
+                pending.put(diffId.hex(), pulls.submit(() -> {
+                    slots.acquire();
+                    try {
+                        return layer(name, blob, diffId, source, listener);
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                throw new ServiceUnavailableException("the image store is closed", e);
+            }
         }
         TreeSize total = TreeSize.ZERO;
         RuntimeException failure = null;
@@ -231,12 +237,24 @@ public final class OverlayImageStore implements ImageStore {
             throw new InvalidRequestException("image " + path + " is a directory: directories are used as they are, not through the image store");
         }
         if (!a.isRegularFile()) throw new InvalidRequestException("image " + path + " is neither a directory nor a rootfs tarball");
-        // keyed by path, mtime and size: a tarball replaced in place is a new image
-        String key = "rootfs-tarball\0" + path + "\0" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\0" + a.size();
-        String id = Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex();
+        String id = tarballId(path, a);
         try (Pin pin = pin(id, List.of())) {
             ImageRecord rec = imageFlights.run(id, () -> extractTarball(id, path, a.size(), pin, listener));
             return hold(rec, path.toString(), privileged, holder);
+        }
+    }
+
+    /** Keyed by path, mtime and size: a tarball replaced or touched in place is a new image. */
+    private static String tarballId(Path path, BasicFileAttributes a) {
+        String key = "rootfs-tarball\0" + path + "\0" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\0" + a.size();
+        return Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex();
+    }
+
+    private static Optional<String> tarballId(Path path) {
+        try {
+            return Optional.of(tarballId(path, Files.readAttributes(path, BasicFileAttributes.class)));
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 
@@ -253,6 +271,10 @@ public final class OverlayImageStore implements ImageStore {
         listener.layerStarted(progressKey, size, false);
         LayerPuller.Pulled p = puller.pull("rootfs tarball " + path, progressKey, () -> Files.newInputStream(path),
                 Optional.empty(), Optional.empty(), listener);
+        if (!id.equals(tarballId(path).orElse(""))) {
+            Trees.deleteRecursively(p.dir());
+            throw new ConflictException("image " + path + " changed while it was extracted; nothing was kept");
+        }
         LayerRecord layer = commitLayer(p, Optional.of(pin));
         listener.layerDone(progressKey);
         ImageRecord rec = new ImageRecord(id, path.toString(), "", List.of(layer.diffId()), ImageConfig.EMPTY, layer.bytes(),
