@@ -260,6 +260,35 @@ class OverlayImageStoreTest {
     }
 
     @Test
+    void twoImagesSharingABaseLayerPulledAtOnceReadItOnce() throws Exception {
+        FakeSource.Layer base = gzipLayer(tar().file("base", "shared").bytes());
+        FakeSource one = image("one", base, gzipLayer(tar().file("one", "1").bytes()));
+        FakeSource two = image("two", base, gzipLayer(tar().file("two", "2").bytes()));
+        CountDownLatch both = new CountDownLatch(2);
+        one.onResolve = both::countDown;
+        two.onResolve = both::countDown;
+        Runnable slowly = () -> {
+            try {
+                both.await(5, TimeUnit.SECONDS);
+                Thread.sleep(100); // keep the first pull of the base in flight while the other image asks for it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        one.gate = slowly;
+        two.gate = slowly;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (OverlayImageStore store = store(-1)) {
+            Future<PreparedImage> a = pool.submit(() -> store.acquire(ref("one"), true, "c1", PullListener.NONE));
+            Future<PreparedImage> b = pool.submit(() -> store.acquire(ref("two"), true, "c2", PullListener.NONE));
+            assertThat(a.get(30, TimeUnit.SECONDS).lowerDirs().get(0)).isEqualTo(b.get(30, TimeUnit.SECONDS).lowerDirs().get(0));
+            assertThat(one.opens(base) + two.opens(base)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void unprivilegedImagesGetShiftedCopiesKeptWithTheLayer() throws IOException {
         TarEntry userFile = new TarEntry("u", TarEntry.Type.FILE, 0644, 1000, 1000, 1, "", MTIME, Map.of());
         image("shift", gzipLayer(tar().dir("etc").file("etc/passwd", "root").entry(userFile, "u").symlink("l", "etc").bytes()),
