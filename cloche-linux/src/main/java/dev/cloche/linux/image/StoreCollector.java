@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One collection of the store: under the store's lock, layers no image uses go first (a pull that failed half-way
+ * One collection of the store: under the index's lock, layers no image uses go first (a pull that failed half-way
  * leaves some), then unheld images least recently used first, each with the layers no remaining image uses, until
  * the store is back under its threshold (or everything unheld is gone, for a prune). Held and pinned images and
  * their layers are never touched. Removals are renames into {@code tmp/}; the trees are deleted after the lock is
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class StoreCollector {
     private static final Logger LOG = LoggerFactory.getLogger(StoreCollector.class);
 
-    private final OverlayImageStore store;
+    private final StoreIndex index;
     private final StoreLayout layout;
     private final long thresholdBytes;
     private final List<Path> retired = new ArrayList<>();
@@ -31,8 +31,8 @@ final class StoreCollector {
     private int layers;
     private long bytes;
 
-    StoreCollector(OverlayImageStore store, StoreLayout layout, long thresholdBytes) {
-        this.store = store;
+    StoreCollector(StoreIndex index, StoreLayout layout, long thresholdBytes) {
+        this.index = index;
         this.layout = layout;
         this.thresholdBytes = thresholdBytes;
     }
@@ -40,12 +40,11 @@ final class StoreCollector {
     /** @param all remove every unheld image (prune), not just enough to get under the threshold */
     PruneReport collect(boolean all) {
         try {
-            synchronized (store) {
+            synchronized (index) {
                 if (!all && size() <= thresholdBytes) return new PruneReport(0, 0, 0);
-                Set<String> pinnedImages = store.pinnedImages();
                 retireUnusedLayers();
-                List<ImageRecord> unheld = store.records().values().stream()
-                        .filter(r -> !store.held(r.id()) && !pinnedImages.contains(r.id()))
+                List<ImageRecord> unheld = index.records().values().stream()
+                        .filter(r -> !index.inUse(r.id()))
                         .sorted(Comparator.comparingLong(ImageRecord::lastUsed)).toList();
                 for (ImageRecord r : unheld) {
                     if (!all && size() <= thresholdBytes) break;
@@ -71,15 +70,15 @@ final class StoreCollector {
     /** The store's size: layers, their shifted copies and flattened images (a flat tree counted as its image's size). */
     private long size() {
         long total = 0;
-        for (var e : store.layers().entrySet()) {
+        for (var e : index.layers().entrySet()) {
             total += e.getValue().bytes() * (1 + shiftedCopies(e.getKey()).size());
         }
-        for (ImageRecord r : store.records().values()) total += r.bytes() * flatTrees(r.id()).size();
+        for (ImageRecord r : index.records().values()) total += r.bytes() * flatTrees(r.id()).size();
         return total;
     }
 
     private void retireImage(ImageRecord r) throws IOException {
-        store.records().remove(r.id());
+        index.records().remove(r.id());
         // the record goes first: a crash afterwards leaves unused layers (collected later), never a record without them
         Files.deleteIfExists(layout.record(r.id()));
         bytes += r.bytes() * flatTrees(r.id()).size();
@@ -88,11 +87,11 @@ final class StoreCollector {
     }
 
     private void retireUnusedLayers() throws IOException {
-        Set<String> used = new HashSet<>(store.pinnedLayers());
-        for (ImageRecord r : store.records().values()) used.addAll(r.layerHexes());
-        for (String hex : List.copyOf(store.layers().keySet())) {
+        Set<String> used = new HashSet<>(index.pinnedLayers());
+        for (ImageRecord r : index.records().values()) used.addAll(r.layerHexes());
+        for (String hex : List.copyOf(index.layers().keySet())) {
             if (used.contains(hex)) continue;
-            LayerRecord l = store.layers().remove(hex);
+            LayerRecord l = index.layers().remove(hex);
             bytes += l.bytes() * (1 + shiftedCopies(hex).size());
             layout.retire(layout.layer(hex)).ifPresent(retired::add);
             layers++;
