@@ -8,7 +8,8 @@ import java.util.Objects;
  * One cached image.
  *
  * @param id the image's content address (its config digest, {@code sha256:<hex>})
- * @param reference the reference it was pulled by, as given (e.g. {@code docker:///busybox#1.36})
+ * @param reference what it was pulled as, in a normal form: {@code host[:port]/repo:tag} (or {@code @sha256:…}) for a
+ *                  registry image, {@code oci:///dir#tag} for a layout, the path of a rootfs tarball
  * @param layers how many layers it stacks
  * @param bytes the unpacked size of its layers on disk
  * @param holders the handles of the containers that use it; an image with holders is never pruned

@@ -25,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <pre>
  * &lt;depot&gt;/containers/&lt;id&gt;/   a container's entry: meta.json, config.json, init.pid, helpers/, its volume, its network's files
  * &lt;depot&gt;/containers/&lt;id&gt;/peas/&lt;pea id&gt;/   a pea's bundle, record, /etc copies and volume (docs/peas.md)
- * &lt;depot&gt;/images/              uid-shifted copies of images for user-namespaced containers
+ * &lt;depot&gt;/images/              the image store (layers/, records/, flat/, tmp/: docs/images.md) and, beside
+ *                                  it, uid-shifted copies of directory images for user-namespaced containers
  * &lt;processRoot&gt;/&lt;id&gt;/&lt;n&gt;/     a process directory (docs/process-monitor.md §2), on a tmpfs of its own
  * &lt;depot&gt;/containers/&lt;id&gt;/p/&lt;n&gt;/  process directories of the earlier layout: restored, never created
  * </pre>

@@ -6,10 +6,12 @@ import dev.cloche.api.ImageInfo;
 import dev.cloche.api.ImagePruneReport;
 import dev.cloche.api.ImageRef;
 import dev.cloche.api.LayerProgress;
+import dev.cloche.image.ImageSources;
 import dev.cloche.linux.cgroup.CgroupFs;
 import dev.cloche.linux.cgroup.Cgroups;
 import dev.cloche.linux.fs.Volumizers;
 import dev.cloche.linux.image.ContainerImages;
+import dev.cloche.linux.image.OverlayImageStore;
 import dev.cloche.linux.net.Networker;
 import dev.cloche.linux.net.Networkers;
 import dev.cloche.linux.oci.BundleRules;
@@ -17,6 +19,7 @@ import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.oci.OciRuntimes;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
+import dev.cloche.linux.sys.Inodes;
 import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.linux.sys.ProcessTable;
@@ -50,6 +53,7 @@ final class LinuxBackend implements ContainerBackend {
     private final DirectoryWatcher watcher;
     private final Networker networker;
     private final ContainerRecipes recipes;
+    private final ImageSources imageSources;
     private final ContainerImages images;
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
@@ -66,8 +70,11 @@ final class LinuxBackend implements ContainerBackend {
         ProcessTable table = ProcessTable.procfs();
         Depot depot = new Depot(settings.depot(), settings.processRoot());
         this.networker = Networkers.of(settings.net(), runner);
+        this.imageSources = new ImageSources(settings.images().registries());
         this.images = new ContainerImages(settings.defaultRootfs(), settings.images().registries().defaultRegistry(),
-                Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID), runner, PENDING_STORE);
+                Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID), runner,
+                new OverlayImageStore(depot.images(), imageSources::open, BundleRules.MAX_UID,
+                        settings.images().cleanupThresholdBytes(), Inodes.syscalls()));
         ContainerAssembler assembler = new ContainerAssembler(settings.cgroupParent(), ProcFs.boundingCapabilities(), runtime,
                 cgroups, table, Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
                 new MonitorLauncher(settings.monitorBinary(), runtime, runner, watcher, table),
@@ -181,18 +188,6 @@ final class LinuxBackend implements ContainerBackend {
         }
     }
 
-    // TEMPORARY until the layer store lands (same session): refuses store images
-    private static final dev.cloche.linux.image.ImageStore PENDING_STORE = new dev.cloche.linux.image.ImageStore() {
-        public dev.cloche.linux.image.PreparedImage acquire(dev.cloche.image.ImageReference r, boolean p, String h, dev.cloche.image.PullListener l) {
-            throw new dev.cloche.api.InvalidRequestException("image store pending: " + r);
-        }
-        public java.util.Optional<dev.cloche.linux.image.PreparedImage> reacquire(String id, boolean p, String h) { return java.util.Optional.empty(); }
-        public void release(String id, String h) { }
-        public List<dev.cloche.linux.image.CachedImage> list() { return List.of(); }
-        public dev.cloche.linux.image.PruneReport prune() { return new dev.cloche.linux.image.PruneReport(0, 0, 0); }
-        public void close() { }
-    };
-
     @Override
     public void close() {
         // containers outlive the daemon: only the shared parent group goes, and only if no container uses it
@@ -200,6 +195,7 @@ final class LinuxBackend implements ContainerBackend {
         cgroups.removeIfEmpty("/" + settings.cgroupParent());
         watcher.close();
         images.store().close();
+        imageSources.close();
         releaseProcessRoot();
         LOG.debug("linux backend closed");
     }

@@ -44,6 +44,22 @@ final class TrackingBackend implements ContainerBackend {
     }
 
     @Override
+    public java.util.List<dev.cloche.api.ImageInfo> images() {
+        return backend.images();
+    }
+
+    @Override
+    public dev.cloche.api.ImagePruneReport pruneImages() {
+        return backend.pruneImages();
+    }
+
+    @Override
+    public dev.cloche.api.ImageInfo pullImage(dev.cloche.api.ImageRef ref,
+                                               java.util.function.Consumer<dev.cloche.api.LayerProgress> progress) {
+        return backend.pullImage(ref, progress);
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) backend.close();
     }
