@@ -46,11 +46,16 @@ final class MonitorLauncher {
         this.table = table;
     }
 
+    /** The host uid and gid that own a process's stdio files, so its user can reopen them (/dev/stdout). */
+    record StdioOwner(long uid, long gid) {}
+
     /**
      * Starts {@code process} as Garden process {@code id} of container {@code containerId} in the fresh directory
-     * {@code dir}, and returns once it runs. The caller removes what a failed start left.
+     * {@code dir}, its stdio files owned by {@code owner}, and returns once it runs. The caller removes what a failed
+     * start left.
      */
-    MonitoredProcess launch(String containerId, String id, Depot.ProcessDir dir, OciProcess process) throws IOException {
+    MonitoredProcess launch(String containerId, String id, Depot.ProcessDir dir, OciProcess process, StdioOwner owner)
+            throws IOException {
         boolean tty = process.console().isPresent();
         String socket = dir.consoleSocket().toString();
         if (tty && socket.length() > MAX_SOCKET_PATH) {
@@ -62,7 +67,7 @@ final class MonitorLauncher {
         List<String> argv = new ArrayList<>();
         argv.add(monitorBinary.toString());
         process.console().ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
-        argv.addAll(List.of(dir.dir().toString(), "--"));
+        argv.addAll(List.of("--owner", owner.uid() + ":" + owner.gid(), dir.dir().toString(), "--"));
         argv.addAll(runtime.execDetachedArgv(containerId, dir.processJson(), dir.pid(), dir.runtimeLog(), tty));
         Files.writeString(dir.id(), id);
         if (tty) Files.writeString(dir.tty(), "");

@@ -2,6 +2,7 @@ package dev.cloche.linux;
 
 import dev.cloche.api.GardenError;
 import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.spi.BackendProcess;
 import java.io.IOException;
@@ -65,7 +66,9 @@ final class MonitorSupervisor implements ProcessSupervisor {
     private MonitoredProcess startOnce(String id, OciProcess process) {
         Depot.ProcessDir dir = entry.process(seq.incrementAndGet());
         try {
-            return launcher.launch(container.id(), id, dir, process);
+            return launcher.launch(container.id(), id, dir, process, new MonitorLauncher.StdioOwner(
+                    BundleRules.hostId(process.uid(), container.privileged()),
+                    BundleRules.hostId(process.gid(), container.privileged())));
         } catch (IOException e) {
             removeFailedStart(dir);
             throw GardenError.internal("cannot start process in " + container.handle() + ": " + e.getMessage(), e);
