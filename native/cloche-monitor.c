@@ -10,7 +10,7 @@
  *
  *   monitor.pid   this monitor's pid (atomic)         pid       written by the runtime (--pid-file)
  *   stdout        process stdout (TTY: the pty)        stderr    process stderr (TTY: stays empty)
- *   stdin         FIFO read by the process             ctl       FIFO: "close-stdin", "resize ROWS COLS"
+ *   stdin         FIFO, relayed to the process (pipe)  ctl       FIFO: "close-stdin", "resize ROWS COLS"
  *   exit          decimal exit code, 128+sig (atomic)  console.sock  TTY only, removed on exit
  *
  * The launching process prints exactly one line on stdout: "<host pid>\n" (exit 0) or "error: ...\n" (exit 1).

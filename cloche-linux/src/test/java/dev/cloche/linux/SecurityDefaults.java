@@ -128,7 +128,9 @@ abstract class SecurityDefaults {
                 Result r = run(c, ProcessSpec.of("sh", "-c",
                         "echo out > /dev/stdout && echo err > /dev/stderr && ls /dev/fd/ > /dev/null && echo fd").withUser(user));
                 assertThat(r).as("%s (privileged %s)", user, privileged).isEqualTo(new Result(0, "out\nfd\n", "err\n"));
-                BackendProcess cat = c.run(ProcessSpec.of("cat", "/dev/stdin").withUser(user).withId("stdin-" + user));
+                // reopened only after the input is closed: a FIFO as fd 0 would block that open() for good
+                BackendProcess cat = c.run(ProcessSpec.of("sh", "-c", "sleep 0.5; cat /dev/stdin").withUser(user)
+                        .withId("stdin-" + user));
                 cat.stdin().write("piped\n".getBytes(StandardCharsets.UTF_8));
                 cat.stdin().close();
                 assertThat(cat.exit().get(30, TimeUnit.SECONDS)).as("cat /dev/stdin as %s", user).isZero();
