@@ -13,11 +13,15 @@ INIT := $(DEPOT)/bin/cloche-init
 # program the Linux backend runs is declared in dev.cloche.linux.sys.HostProgram, and HostProgramTest fails unless
 # its package is in PACKAGES and its command in COMMANDS. busybox-static is the host's tool for stream in/out (and
 # gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
-# xz-utils build that busybox (scripts/build-busybox.sh).
+# xz-utils build that busybox (scripts/build-busybox.sh). Test-only: docker-registry (the real registry of the image
+# tests), umoci and skopeo (which build and push their images), apache2-utils (htpasswd, for registry basic auth) and
+# openssl (the test token server's key and certificate, for registry token auth).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
-  util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux
+  util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
+  docker-registry skopeo umoci apache2-utils openssl
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
-  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux
+  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux \
+  docker-registry skopeo umoci htpasswd openssl
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 

@@ -65,6 +65,16 @@ public record ProcessSpec(
         return new ProcessSpec(id, path, args, env, dir, user, r, limits, tty, image, bindMounts);
     }
 
+    /** A process in an image of its own (Garden's "pea"). */
+    public ProcessSpec withImage(ImageRef i) {
+        return new ProcessSpec(id, path, args, env, dir, user, rlimits, limits, tty, i, bindMounts);
+    }
+
+    /** Garden's {@code OverrideContainerLimits}: a pea with limits of its own instead of its container's. */
+    public ProcessSpec withLimits(Optional<ProcessLimits> l) {
+        return new ProcessSpec(id, path, args, env, dir, user, rlimits, l, tty, image, bindMounts);
+    }
+
     public ProcessSpec withBindMounts(List<BindMount> b) {
         return new ProcessSpec(id, path, args, env, dir, user, rlimits, limits, tty, image, b);
     }

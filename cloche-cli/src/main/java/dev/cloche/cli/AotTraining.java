@@ -40,6 +40,7 @@ final class AotTraining {
             check(failures, 0, "cloche 0.1.0", "--version");
             check(failures, 0, "Usage: cloche ping", "help", "ping");
             check(failures, 0, "Usage: cloche list", "help", "list");
+            check(failures, 0, "Usage: cloche images", "help", "images");
             check(failures, 2, "Unknown option", "ping", "--no-such-option");
             for (int i = 0; i < 3; i++) {
                 check(failures, 0, "ok", "--socket", s, "ping");

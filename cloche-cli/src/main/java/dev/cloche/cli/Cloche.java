@@ -1,6 +1,5 @@
 package dev.cloche.cli;
 
-import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.PortLayer;
 import dev.cloche.client.RemoteGardenClient;
@@ -24,7 +23,7 @@ public final class Cloche {
     static final String DEFAULT_SOCKET = "/run/cloche/garden.sock";
 
     /** The verbs' names in help order (each the {@code @Command} name of {@link #verb}'s answer; CliStartTest checks). */
-    static final String[] VERBS = {"ping", "create", "list", "info", "run", "shell", "attach", "stop", "destroy",
+    static final String[] VERBS = {"ping", "create", "pull", "images", "list", "info", "run", "shell", "attach", "stop", "destroy",
             "properties", "metrics", "stream-in", "stream-out", "console", "proxy", "handle", "help"};
 
     @Option(names = "--target", paramLabel = "HOST:PORT",
@@ -34,8 +33,8 @@ public final class Cloche {
     @Option(names = "--socket", paramLabel = "PATH", description = "Garden server unix socket (default: ${DEFAULT-VALUE}).")
     Path socket = Path.of(System.getenv().getOrDefault("CLOCHE_SOCKET", DEFAULT_SOCKET));
 
-    /** The client the verbs use; each verb closes it. */
-    GardenClient client() {
+    /** The client the verbs use (containers and images); each verb closes it. */
+    RemoteGardenClient client() {
         if (target.isEmpty()) {
             return RemoteGardenClient.unix(socket);
         }
@@ -63,6 +62,8 @@ public final class Cloche {
         return switch (name) {
             case "ping" -> new PingCommand();
             case "create" -> new CreateCommand();
+            case "pull" -> new PullCommand();
+            case "images" -> new ImagesCommand();
             case "list", "ls" -> new ListCommand();
             case "info" -> new InfoCommand();
             case "run" -> new RunCommand();
@@ -135,6 +136,11 @@ public final class Cloche {
             if (e instanceof GardenException || e instanceof java.io.UncheckedIOException) {
                 cmd.getErr().println("cloche: " + e.getMessage());
                 return 1;
+            }
+            if (e instanceof CommandLine.TypeConversionException) {
+                // a value only a verb's own code could check (a bind mount, a disk scope): a usage error, no trace
+                cmd.getErr().println("cloche " + cmd.getCommandName() + ": " + e.getMessage());
+                return cmd.getCommandSpec().exitCodeOnInvalidInput();
             }
             throw e;
         });

@@ -48,6 +48,22 @@ final class Sizes {
         }
     }
 
+    /** {@link #bytes} as an option's converter: a bad size is a usage error, reported before anything runs. */
+    static final class ByteSize implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return bytes(value);
+        }
+    }
+
+    /** {@link #duration} as an option's converter. */
+    static final class Span implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return duration(value);
+        }
+    }
+
     /** Human-readable bytes, e.g. {@code 64.0 MiB}. */
     static String human(long bytes) {
         if (bytes < 1024) {

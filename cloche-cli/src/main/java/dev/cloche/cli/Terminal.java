@@ -28,6 +28,12 @@ final class Terminal implements AutoCloseable {
         return Optional.of(new Terminal(saved));
     }
 
+    /** Whether stdout is a terminal (a person watching), not a pipe or a file. */
+    static boolean isStdout() {
+        java.io.Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+
     /** The terminal's size, or 80x24 when it cannot be read. */
     static TtySpec size() {
         try {

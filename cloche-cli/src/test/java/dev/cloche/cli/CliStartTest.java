@@ -30,7 +30,7 @@ class CliStartTest {
         assertThat(Cloche.verb("nosuch")).isNull();
         // the order and names of `cloche --help`'s command list, as before the verbs were built on demand
         assertThat(Cloche.commandLine(new Cloche(), null).getSubcommands().keySet()).containsExactlyElementsOf(names)
-                .containsExactly("ping", "create", "list", "ls", "info", "run", "shell", "attach", "stop", "destroy",
+                .containsExactly("ping", "create", "pull", "images", "list", "ls", "info", "run", "shell", "attach", "stop", "destroy",
                         "rm", "properties", "props", "metrics", "stream-in", "stream-out", "console", "proxy", "handle",
                         "portlayer", "help");
     }
@@ -66,6 +66,8 @@ class CliStartTest {
                 {"ping", "--help"}, {"ping", "--bogus"}, {"ping", "ping"}, {"ping", "help"}, {"handle", "list"},
                 {"portlayer", "nosuch"}, {"create", "--memory"}, {"console", "stop"}, {"proxy", "list", "x"},
                 {"run", "--help"}, {"ls", "--socket", "/s"}, {"--target", "h:1", "info", "a", "b"}, {"destroy"},
+                {"images", "prune"}, {"images", "--json"}, {"pull"}, {"pull", "docker:///a", "--password-stdin"},
+                {"create", "--memory", "bad"}, {"create", "--image", "docker:///a", "--grace-time", "soon"},
         };
         for (String[] args : cases) {
             assertThat(Cloche.verbIn(args)).as(Arrays.toString(args)).isNotNull();

@@ -9,12 +9,22 @@ import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.ImageCatalog;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.LayerProgress;
 import dev.cloche.wire.ErrorCodec;
 import dev.cloche.wire.GardenJson;
+import dev.cloche.wire.ImageJson;
+import dev.cloche.wire.ImageRoute;
 import dev.cloche.wire.Query;
 import dev.cloche.wire.Route;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -23,12 +33,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A {@link GardenClient} speaking Garden's HTTP wire protocol, like Garden's Go client: one connection per call
- * ({@code Connection: close}), Run/Attach over a hijacked connection plus one connection per output stream.
+ * ({@code Connection: close}), Run/Attach over a hijacked connection plus one connection per output stream. It is
+ * also the daemon's {@link ImageCatalog}, over Cloche's image routes ({@link ImageRoute}); a Garden server that is
+ * not Cloche has none, and those calls fail with an {@link InvalidRequestException} that says so.
  */
-public final class RemoteGardenClient implements GardenClient {
+public final class RemoteGardenClient implements GardenClient, ImageCatalog {
     private final SocketAddress address;
 
     private RemoteGardenClient(SocketAddress address) {
@@ -72,18 +85,37 @@ public final class RemoteGardenClient implements GardenClient {
     /** One plain call on its own connection; returns the 2xx body or throws the decoded error. */
     String call(Route route, Map<String, String> query, Optional<String> json, String... params) {
         try (HttpConnection c = HttpConnection.open(address)) {
-            byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
-            String headers = "Connection: close\r\n"
-                    + (json.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
-            writeHead(c, route.method(), target(route, query, params), headers);
-            c.write(body);
-            HttpConnection.ResponseHead head = c.readHead();
+            HttpConnection.ResponseHead head = send(c, route.method(), target(route, query, params), json);
             if (!head.ok()) {
                 throw error(c, head);
             }
             return new String(c.readBody(head), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw GardenError.internal(route.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a request with an optional JSON body (Connection: close) and reads the answer's head. A server may
+     * answer without reading the body (a route it does not have) and close: the answer still counts, not the
+     * broken pipe.
+     */
+    private static HttpConnection.ResponseHead send(HttpConnection c, String method, String target, Optional<String> json)
+            throws IOException {
+        byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+        String headers = "Connection: close\r\n"
+                + (json.isPresent() ? "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n" : "");
+        IOException sendFailure = null;
+        try {
+            writeHead(c, method, target, headers);
+            c.write(body);
+        } catch (IOException e) {
+            sendFailure = e;
+        }
+        try {
+            return c.readHead();
+        } catch (IOException e) {
+            throw sendFailure != null ? sendFailure : e;
         }
     }
 
@@ -137,6 +169,68 @@ public final class RemoteGardenClient implements GardenClient {
             throw new ContainerNotFoundException(handle);
         }
         return new RemoteContainer(this, handle);
+    }
+
+    @Override
+    public List<ImageInfo> images() {
+        return ImageJson.decodeImages(imageCall(ImageRoute.LIST));
+    }
+
+    @Override
+    public ImagePruneReport pruneImages() {
+        return ImageJson.decodePruneReport(imageCall(ImageRoute.PRUNE));
+    }
+
+    /**
+     * Sends the reference and its credentials in the body (never in the URL) and reads the answer's records as they
+     * arrive, handing each progress record to {@code progress} on this thread. A failure the server reports after the
+     * first record arrives as the stream's last record and is thrown as the same exception.
+     */
+    @Override
+    public ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
+        try (HttpConnection c = HttpConnection.open(address)) {
+            HttpConnection.ResponseHead head = send(c, ImageRoute.PULL.method(), ImageRoute.PULL.path(),
+                    Optional.of(ImageJson.encodePullRequest(ref)));
+            if (!head.ok()) {
+                throw imageError(c, head);
+            }
+            BufferedReader lines = new BufferedReader(new InputStreamReader(c.body(head), StandardCharsets.UTF_8));
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                switch (ImageJson.decodePullRecord(line)) {
+                    case ImageJson.Progress p -> progress.accept(p.progress());
+                    case ImageJson.Pulled p -> {
+                        return p.image();
+                    }
+                    case ImageJson.Failed f -> throw f.error();
+                }
+            }
+            throw GardenError.internal("pull " + ref.uri() + ": the server ended its answer without the image");
+        } catch (IOException e) {
+            throw GardenError.internal("pull " + ref.uri() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String imageCall(ImageRoute route) {
+        try (HttpConnection c = HttpConnection.open(address)) {
+            HttpConnection.ResponseHead head = send(c, route.method(), route.path(), Optional.empty());
+            if (!head.ok()) {
+                throw imageError(c, head);
+            }
+            return new String(c.readBody(head), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw GardenError.internal("images " + route.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An image route's error answer; a plain 404 (no Cloche error kind) means the server has no image routes. */
+    private GardenException imageError(HttpConnection c, HttpConnection.ResponseHead head) {
+        if (head.status() == 404 && head.header(ErrorCodec.KIND_HEADER).isEmpty()) {
+            return new InvalidRequestException("the server at " + address + " serves no images (a Garden server that is not Cloche?)");
+        }
+        return error(c, head);
     }
 
     /**

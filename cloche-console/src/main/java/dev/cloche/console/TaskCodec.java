@@ -20,7 +20,12 @@ public final class TaskCodec {
 
     public static TaskStart decodeStart(byte[] payload) {
         JsonNode n = object(payload);
-        return new TaskStart(text(n, "task"), text(n, "secure_token"), limit(n, "memory_limit"), limit(n, "disk_limit"));
+        JsonNode image = n.path("image");
+        if (!image.isMissingNode() && !image.isNull() && !image.isString()) {
+            throw new MalformedMessageException("image must be a string (an image reference, as Garden's image.uri)");
+        }
+        return new TaskStart(text(n, "task"), text(n, "secure_token"), limit(n, "memory_limit"), limit(n, "disk_limit"),
+                image.isString() ? image.asString() : "");
     }
 
     public static TaskStop decodeStop(byte[] payload) {
@@ -42,6 +47,7 @@ public final class TaskCodec {
         ObjectNode o = JSON.createObjectNode().put("task", s.task()).put("secure_token", s.secureToken());
         s.memoryLimitMiB().ifPresent(m -> o.put("memory_limit", m));
         s.diskLimitMiB().ifPresent(d -> o.put("disk_limit", d));
+        if (!s.image().isEmpty()) o.put("image", s.image());
         return bytes(o);
     }
 

@@ -5,13 +5,16 @@ import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
- * The {@code task.start} payload: {@code {"task":"<id>","secure_token":"<token>","memory_limit":<MiB>,"disk_limit":<MiB>}}.
- * An absent (or zero) limit means unlimited; each limit is independent.
+ * The {@code task.start} payload: {@code {"task":"<id>","secure_token":"<token>","memory_limit":<MiB>,"disk_limit":<MiB>,
+ * "image":"<reference>"}}. An absent (or zero) limit means unlimited; each limit is independent. {@code image} is
+ * Cloche's addition to narc's payload: any image reference Garden's {@code image.uri} takes (e.g.
+ * {@code docker:///debian#12}); absent means the agent's default rootfs.
  *
  * @param task the task id; also the SSH user name and the container handle
  * @param secureToken the SSH password of the task
  */
-public record TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB) {
+public record TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB,
+                        String image) {
     /** Task ids are SSH user names and container handles: a conservative charset keeps them valid as both. */
     static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
@@ -20,12 +23,18 @@ public record TaskStart(String task, String secureToken, OptionalLong memoryLimi
         Objects.requireNonNull(secureToken, "secureToken");
         Objects.requireNonNull(memoryLimitMiB, "memoryLimitMiB");
         Objects.requireNonNull(diskLimitMiB, "diskLimitMiB");
+        Objects.requireNonNull(image, "image");
         TaskCodec.requireTaskId(task);
         if (secureToken.isEmpty()) {
             throw new MalformedMessageException("secure_token must not be empty");
         }
         memoryLimitMiB = TaskCodec.nonZero(memoryLimitMiB, "memory_limit");
         diskLimitMiB = TaskCodec.nonZero(diskLimitMiB, "disk_limit");
+    }
+
+    /** A task on the agent's default rootfs. */
+    public TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB) {
+        this(task, secureToken, memoryLimitMiB, diskLimitMiB, "");
     }
 
     /** MiB reserved on the agent's memory budget (0 for an unlimited task). */
@@ -40,6 +49,7 @@ public record TaskStart(String task, String secureToken, OptionalLong memoryLimi
     /** The token is a password: it never appears in logs or exception messages. */
     @Override
     public String toString() {
-        return "TaskStart[task=" + task + ", memoryLimitMiB=" + memoryLimitMiB + ", diskLimitMiB=" + diskLimitMiB + "]";
+        return "TaskStart[task=" + task + ", memoryLimitMiB=" + memoryLimitMiB + ", diskLimitMiB=" + diskLimitMiB
+                + (image.isEmpty() ? "" : ", image=" + image) + "]";
     }
 }

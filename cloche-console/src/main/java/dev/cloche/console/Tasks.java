@@ -4,6 +4,7 @@ import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.ImageRef;
 import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
@@ -144,8 +145,9 @@ final class Tasks implements AutoCloseable {
     private ContainerSpec spec(TaskStart s) {
         Limits limits = Limits.NONE.withMemory(new MemoryLimits(s.reservedMemoryMiB() << 20))
                 .withDisk(new DiskLimits(0, 0, 0, s.reservedDiskMiB() << 20, DiskLimits.DiskLimitScope.TOTAL));
-        return ContainerSpec.withHandle(s.task()).withLimits(limits)
+        ContainerSpec spec = ContainerSpec.withHandle(s.task()).withLimits(limits)
                 .withProperties(Map.of(TASK_PROPERTY, s.task(), AGENT_PROPERTY, agentId));
+        return s.image().isEmpty() ? spec : spec.withImage(ImageRef.of(s.image()));
     }
 
     /** The task if {@code token} is its secure token (constant-time on the token), else empty. */

@@ -24,12 +24,22 @@ class TaskCodecTest {
     }
 
     @Test
+    void aStartMayNameTheTasksImage() {
+        TaskStart s = TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"image\":\"docker:///debian#12\"}"));
+        assertThat(s.image()).isEqualTo("docker:///debian#12");
+        assertThat(TaskCodec.decodeStart(TaskCodec.encode(s))).isEqualTo(s);
+        assertThat(new String(TaskCodec.encode(new TaskStart("t1", "tok", OptionalLong.empty(), OptionalLong.empty())),
+                StandardCharsets.UTF_8)).as("no image key for the default rootfs").doesNotContain("image");
+    }
+
+    @Test
     void malformedStartsAreRefusedWithAReason() {
         for (String bad : new String[] {"", "not json", "[1]", "42", "{}", "{\"task\":1,\"secure_token\":\"x\"}",
                 "{\"task\":\"t\"}", "{\"task\":\"t\",\"secure_token\":\"\"}", "{\"task\":\"../x\",\"secure_token\":\"x\"}",
                 "{\"task\":\"t\",\"secure_token\":\"x\",\"memory_limit\":\"64\"}",
                 "{\"task\":\"t\",\"secure_token\":\"x\",\"memory_limit\":1.5}",
-                "{\"task\":\"t\",\"secure_token\":\"x\",\"disk_limit\":-1}"}) {
+                "{\"task\":\"t\",\"secure_token\":\"x\",\"disk_limit\":-1}",
+                "{\"task\":\"t\",\"secure_token\":\"x\",\"image\":7}"}) {
             assertThatThrownBy(() -> TaskCodec.decodeStart(b(bad))).as(bad).isInstanceOf(MalformedMessageException.class);
         }
         assertThat(TaskCodec.taskIdOrEmpty(b("{\"task\":\"t9\",\"secure_token\":5}"))).isEqualTo("t9");

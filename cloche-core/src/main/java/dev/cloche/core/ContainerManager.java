@@ -7,6 +7,12 @@ import dev.cloche.api.ContainerMetricsEntry;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.ImageCatalog;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.LayerProgress;
 import dev.cloche.api.VersionedContainers;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
@@ -21,15 +27,20 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The core: Cloche's one implementation of {@link GardenClient} over a {@link ContainerBackend}. It owns what every
  * backend would otherwise reimplement: handles and their uniqueness, per-handle lifecycle locking, properties,
- * grace time (Garden's reaper), process ids and attachment, and rollback of half-made containers.
+ * grace time (Garden's reaper), process ids and attachment, and rollback of half-made containers. Images are the
+ * backend's: as an {@link ImageCatalog} the core only refuses malformed requests and passes the rest on.
  */
-public final class ContainerManager implements GardenClient, VersionedContainers {
+public final class ContainerManager implements GardenClient, VersionedContainers, ImageCatalog {
+    /** Longer than any image reference a person or a registry makes; a bound on what reaches the backend. */
+    static final int MAX_IMAGE_URI = 4096;
+
     private static final Logger log = LoggerFactory.getLogger(ContainerManager.class);
 
     private final ContainerBackend backend;
@@ -183,6 +194,60 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     @Override
     public long commit(String handle, long expectedVersion, ConfigChange change) {
         return registry.find(handle).commit(expectedVersion, change);
+    }
+
+    @Override
+    public List<ImageInfo> images() {
+        try {
+            return List.copyOf(backend.images());
+        } catch (RuntimeException e) {
+            throw Errors.wrap("images", e);
+        }
+    }
+
+    @Override
+    public ImagePruneReport pruneImages() {
+        try {
+            ImagePruneReport r = backend.pruneImages();
+            log.info("pruned images images={} layers={} bytes={}", r.images(), r.layers(), r.bytes());
+            return r;
+        } catch (RuntimeException e) {
+            throw Errors.wrap("prune images", e);
+        }
+    }
+
+    @Override
+    public ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
+        validateImage(ref);
+        java.util.Objects.requireNonNull(progress, "progress");
+        long started = System.nanoTime();
+        try {
+            ImageInfo image = backend.pullImage(ref, progress);
+            // the reference only: ImageRef's credentials never reach a log
+            log.info("pulled image uri={} id={} layers={} duration_ms={}", ref.uri(), image.id(), image.layers(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return image;
+        } catch (RuntimeException e) {
+            log.warn("pull failed uri={} error={}", ref.uri(), e.getMessage());
+            throw Errors.wrap("pull " + ref.uri(), e);
+        }
+    }
+
+    /** What every backend may take for granted about a reference to pull: there is one, and it is one line. */
+    static void validateImage(ImageRef ref) {
+        String uri = ref.uri();
+        if (uri.isBlank()) {
+            throw new InvalidRequestException("an image reference is needed to pull (e.g. docker:///busybox#1.36)");
+        }
+        if (uri.length() > MAX_IMAGE_URI) {
+            throw new InvalidRequestException("image reference too long (" + uri.length() + " characters, at most "
+                    + MAX_IMAGE_URI + ")");
+        }
+        for (String part : List.of(uri, ref.username(), ref.password())) {
+            if (part.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new InvalidRequestException("image reference or credentials contain control characters");
+            }
+        }
     }
 
     /** Stops the reaper. Containers and their processes keep running: they outlive the daemon. */

@@ -18,12 +18,12 @@ final class ProcessStarts {
     /** Ids whose start is in progress (checked, the backend's run not yet returned). */
     private final Set<String> starting = ConcurrentHashMap.newKeySet();
 
-    /** Refuses what no backend runs yet; checked before any lock is taken or the grace timer held. */
+    /**
+     * Refuses what Garden refuses; checked before any lock is taken or the grace timer held. A process with an image
+     * of its own (a pea) goes to the backend, which may not run peas (then it refuses them itself).
+     */
     static void validate(ProcessSpec spec) {
-        if (!spec.image().uri().isEmpty()) {
-            throw new InvalidRequestException("running a process in its own image is not supported yet: " + spec.image().uri());
-        }
-        if (!spec.bindMounts().isEmpty()) {
+        if (!spec.bindMounts().isEmpty() && spec.image().uri().isEmpty()) {
             throw new InvalidRequestException("bind mounts are only allowed for processes that run in their own image");
         }
         if (spec.path().isEmpty()) {

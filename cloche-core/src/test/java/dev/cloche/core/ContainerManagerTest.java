@@ -144,7 +144,12 @@ class ContainerManagerTest {
                 .isInstanceOf(AlreadyExistsException.class).hasMessageContaining("already in use");
         assertThatThrownBy(() -> c.run(ProcessSpec.of("echo").withBindMounts(List.of(
                 new dev.cloche.api.BindMount("/a", "/b", dev.cloche.api.BindMount.Mode.RO, dev.cloche.api.BindMount.Origin.HOST))),
-                ProcessIO.NONE)).isInstanceOf(InvalidRequestException.class);
+                ProcessIO.NONE)).isInstanceOf(InvalidRequestException.class).hasMessageContaining("own image");
+        // a pea (with or without bind mounts) is the backend's to run or refuse: the fake refuses it itself
+        assertThatThrownBy(() -> c.run(ProcessSpec.of("echo").withImage(dev.cloche.api.ImageRef.of("/some/rootfs"))
+                .withBindMounts(List.of(new dev.cloche.api.BindMount("/a", "/b", dev.cloche.api.BindMount.Mode.RO,
+                        dev.cloche.api.BindMount.Origin.HOST))), ProcessIO.NONE))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("fake backend");
     }
 
     @Test

@@ -55,8 +55,9 @@ public final class Daemon implements AutoCloseable {
             // properties and grace times live beside the backend's depot, so one directory holds all state
             ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
-            // the port layer is a front-end in-process with the core: it needs the core's versioned configuration
-            server = GardenServer.start(core, Optional.of(new CorePortLayer(core, core)),
+            // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
+            // the image routes are the core's catalog (the backend's store)
+            server = GardenServer.start(core, Optional.of(new CorePortLayer(core, core)), Optional.of(core),
                     config.listen().map(Daemon::address), config.socket());
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),

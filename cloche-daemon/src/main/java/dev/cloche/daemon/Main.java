@@ -39,6 +39,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--init-binary", paramLabel = "FILE", description = "The containers' pid 1 (default: <depot>/bin/cloche-init).")
     String initBinary = "";
 
+    @Option(names = "--default-registry", paramLabel = "HOST[:PORT]", description = "Registry of docker:/// references that name no host (default: Docker Hub).")
+    String defaultRegistry = "";
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT", description = "A registry spoken to over plain HTTP (repeatable); registries on loopback always are.")
+    java.util.List<String> insecureRegistries = new java.util.ArrayList<>();
+
+    @Option(names = "--image-cleanup-threshold-mb", paramLabel = "MiB", description = "Collect images no container uses once the image store is larger (Garden's graph_cleanup_threshold_in_mb); -1 = only `cloche images prune` (default: ${DEFAULT-VALUE}).")
+    long imageCleanupThresholdMb = -1;
+
     @Option(names = "--default-grace-time", paramLabel = "DURATION", description = "Grace time for containers that give none, e.g. 5m; 0 = never reap (default: ${DEFAULT-VALUE}).")
     String graceTime = "0";
 
@@ -105,6 +114,9 @@ public final class Main implements Callable<Integer> {
         settings.put("runtime", runtime);
         settings.put("defaultRootfs", rootfs.isEmpty() ? depot + "/rootfs" : rootfs);
         settings.put("initBinary", initBinary.isEmpty() ? depot + "/bin/cloche-init" : initBinary);
+        if (!defaultRegistry.isEmpty()) settings.put("defaultRegistry", defaultRegistry);
+        if (!insecureRegistries.isEmpty()) settings.put("insecureRegistries", String.join(",", insecureRegistries));
+        if (imageCleanupThresholdMb >= 0) settings.put("imageCleanupThresholdMb", Long.toString(imageCleanupThresholdMb));
         settings.putAll(extra);
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),

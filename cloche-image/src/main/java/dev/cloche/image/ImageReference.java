@@ -13,6 +13,11 @@ public sealed interface ImageReference {
     String FORMS = "\"\" (the default rootfs), /abs/dir, raw:///abs/dir, /abs/rootfs.tar, "
             + "docker://[host[:port]]/repo[#tag], docker:///repo[#tag] and oci:///abs/layout-dir[#tag]";
 
+    /** {@code host[:port]}: a DNS name or IPv4 address, or a bracketed IPv6 address. */
+    String REGISTRY = "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?";
+    /** Docker's repository grammar: lowercase path components joined by {@code .}, {@code _}, {@code __} or dashes. */
+    String REPOSITORY = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*";
+
     /** The daemon's default rootfs. */
     record DefaultRootfs() implements ImageReference { }
 
@@ -76,22 +81,40 @@ public sealed interface ImageReference {
         }
         if (uri.startsWith("docker://")) {
             URI u = uri(uri);
+            if (u.getRawUserInfo() != null) {
+                throw invalid(uri, "credentials go in the image's username and password, not in the URI");
+            }
+            if (u.getRawQuery() != null) throw invalid(uri, "a query is not part of an image reference");
             String host = u.getRawAuthority() == null ? "" : u.getRawAuthority();
             String registry = host.isEmpty() ? defaultRegistry : host;
+            if (!registry.matches(REGISTRY)) throw invalid(uri, "'" + registry + "' is not a registry host[:port]");
             String repo = u.getPath() == null ? "" : u.getPath().replaceAll("^/+", "").replaceAll("/+$", "");
-            int colon = repo.lastIndexOf(':');
             String tag = fragment(u);
-            if (tag.isEmpty() && colon > 0) {
+            int at = repo.indexOf('@');
+            int colon = repo.lastIndexOf(':');
+            if (at >= 0) {
+                // docker://host/repo@sha256:..., the way Docker writes a digest
+                if (!tag.isEmpty()) throw invalid(uri, "give either a digest or a #tag, not both");
+                tag = repo.substring(at + 1);
+                repo = repo.substring(0, at);
+            } else if (colon > repo.lastIndexOf('/')) {
                 // docker://host/repo:tag, the way Docker writes it, is accepted too
+                if (!tag.isEmpty()) throw invalid(uri, "give the tag either as :tag or as #tag, not both");
                 tag = repo.substring(colon + 1);
                 repo = repo.substring(0, colon);
             }
-            if (repo.isEmpty() || !repo.matches("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")) {
+            if (repo.isEmpty() || !repo.matches(REPOSITORY)) {
                 throw invalid(uri, "'" + repo + "' is not a repository name (lowercase letters, digits, separators)");
             }
             if (isDockerHub(registry) && !repo.contains("/")) repo = "library/" + repo;
             if (tag.isEmpty()) tag = "latest";
-            if (!tag.startsWith("sha256:") && !tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
+            if (tag.contains(":")) {
+                try {
+                    tag = Digest.parse(tag).toString();
+                } catch (InvalidRequestException e) {
+                    throw invalid(uri, e.getMessage());
+                }
+            } else if (!tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
                 throw invalid(uri, "'" + tag + "' is not a tag");
             }
             return new Registry(registry, repo, tag, ref.username(), ref.password());
@@ -107,7 +130,8 @@ public sealed interface ImageReference {
         try {
             return new URI(s);
         } catch (URISyntaxException e) {
-            throw invalid(s, e.getMessage());
+            // the reason without the input, which may hold a password
+            throw invalid(s, e.getReason() + " at index " + e.getIndex());
         }
     }
 
@@ -121,6 +145,8 @@ public sealed interface ImageReference {
     }
 
     private static InvalidRequestException invalid(String uri, String why) {
-        return new InvalidRequestException("image '" + uri + "' is not understood (" + why + "); accepted forms: " + FORMS);
+        // a password someone put in the URI stays out of the message
+        String shown = uri.replaceFirst("^([a-z]+://)[^/@]*@", "$1***@");
+        return new InvalidRequestException("image '" + shown + "' is not understood (" + why + "); accepted forms: " + FORMS);
     }
 }

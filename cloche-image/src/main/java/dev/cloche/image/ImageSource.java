@@ -21,7 +21,9 @@ public interface ImageSource {
     /**
      * The blob's bytes as stored (still compressed). The stream checks size and digest as it is read and throws
      * {@link BlobVerificationException} at the end if either differs, so a caller must read to the end before it
-     * trusts what it extracted.
+     * trusts what it extracted. A blob the source does not have, refused credentials and an unreachable registry are
+     * the same typed (unchecked) errors as {@link #resolve()}'s; a connection lost or stalled mid-stream is an
+     * {@link IOException} from the stream.
      */
     InputStream openBlob(Descriptor blob) throws IOException;
 

@@ -2,6 +2,7 @@ package dev.cloche.linux;
 
 import dev.cloche.linux.cgroup.Cgroups;
 import dev.cloche.linux.fs.Volumizer;
+import dev.cloche.linux.image.ContainerImages;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.sys.ProcessTable;
 
@@ -19,6 +20,7 @@ final class ContainerAssembler {
     private final Volumizer unprivilegedVolumes;
     private final MonitorLauncher launcher;
     private final LimitedStart limitedStart;
+    private final ContainerImages images;
 
     /**
      * @param hostCapabilities the capabilities this host lets us grant, as a bit mask
@@ -27,7 +29,7 @@ final class ContainerAssembler {
      */
     ContainerAssembler(String cgroupParent, long hostCapabilities, OciRuntime runtime, Cgroups cgroups, ProcessTable table,
                        Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, MonitorLauncher launcher,
-                       LimitedStart limitedStart) {
+                       LimitedStart limitedStart, ContainerImages images) {
         this.cgroupParent = cgroupParent;
         this.hostCapabilities = hostCapabilities;
         this.runtime = runtime;
@@ -37,6 +39,7 @@ final class ContainerAssembler {
         this.unprivilegedVolumes = unprivilegedVolumes;
         this.launcher = launcher;
         this.limitedStart = limitedStart;
+        this.images = images;
     }
 
     Volumizer volumizer(boolean privileged) {
@@ -58,11 +61,15 @@ final class ContainerAssembler {
         OciProcessBuilder processBuilder = OciProcessBuilder.of(meta, hostCapabilities);
         Volumizer volumizer = volumizer(meta.privileged());
         StrayProcesses strays = new StrayProcesses(identity, cgroups, table);
-        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays);
+        PeaCleaner peaCleaner = new PeaCleaner(identity, entry, runtime, cgroups, volumizer, images);
+        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays, peaCleaner);
+        PeaCreator peas = new PeaCreator(identity, entry, processBuilder.capabilities(), images, volumizer, processes,
+                peaCleaner);
         ContainerCommands commands = new ContainerCommands(identity, entry, status, processBuilder, runtime, table);
-        return new LinuxContainer(identity, entry, status, processBuilder, processes, strays, commands,
+        return new LinuxContainer(identity, entry, status, processBuilder, processes, peas, strays, commands,
                 new TarStreams(identity, entry, status, commands, table),
                 new ContainerResources(identity, entry, meta, status, cgroups, volumizer, System::currentTimeMillis),
-                new ContainerLifecycle(identity, entry, status, processes, runtime, cgroups, table, volumizer));
+                new ContainerLifecycle(identity, entry, status, processes, runtime, cgroups, table, volumizer,
+                        () -> images.release(meta.imageId(), meta.handle())));
     }
 }

@@ -28,9 +28,11 @@ final class ContainerLifecycle {
     private final Cgroups cgroups;
     private final ProcessTable table;
     private final Volumizer volumizer;
+    private final Runnable releaseImage;
 
     ContainerLifecycle(ContainerIdentity container, Depot.Entry entry, ContainerStatus status, ProcessSupervisor processes,
-                       OciRuntime runtime, Cgroups cgroups, ProcessTable table, Volumizer volumizer) {
+                       OciRuntime runtime, Cgroups cgroups, ProcessTable table, Volumizer volumizer,
+                       Runnable releaseImage) {
         this.container = container;
         this.entry = entry;
         this.status = status;
@@ -39,6 +41,7 @@ final class ContainerLifecycle {
         this.cgroups = cgroups;
         this.table = table;
         this.volumizer = volumizer;
+        this.releaseImage = releaseImage;
     }
 
     /** Ends every process, gracefully (TERM, then KILL after {@link #STOP_GRACE}) unless {@code kill}. */
@@ -91,6 +94,12 @@ final class ContainerLifecycle {
         if (unmounted) {
             try {
                 entry.delete();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+            // no mount uses the image's layers any more: the store may collect them
+            try {
+                releaseImage.run();
             } catch (RuntimeException e) {
                 failures.add(e);
             }

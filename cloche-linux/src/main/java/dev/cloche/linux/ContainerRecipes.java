@@ -5,10 +5,13 @@ import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.ImageRef;
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.image.PullListener;
 import dev.cloche.linux.fs.DiskQuota;
-import dev.cloche.linux.fs.ImageCache;
 import dev.cloche.linux.fs.Volumizer;
+import dev.cloche.linux.image.ContainerImages;
+import dev.cloche.linux.image.PreparedImage;
 import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.net.NetRequest;
 import dev.cloche.linux.net.Networker;
@@ -17,7 +20,6 @@ import dev.cloche.linux.oci.BundleInput;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciRuntime;
-import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.RestoredContainer;
 import java.io.IOException;
@@ -25,9 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How containers come to be: the create recipe (depot entry, volume, bundle, runtime, network, each undone in reverse
@@ -36,19 +36,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ContainerRecipes {
     private final Settings settings;
     private final Depot depot;
-    private final CommandRunner runner;
     private final OciRuntime runtime;
-    private final ImageCache images;
+    private final ContainerImages images;
     private final Networker networker;
     private final ContainerAssembler assembler;
-    private final Map<Path, DepotMeta.ImageSize> imageSizes = new ConcurrentHashMap<>();
 
-    /** {@code runner} measures images ({@code du}); {@code settings} give the defaults and the bundle's host paths. */
-    ContainerRecipes(Settings settings, Depot depot, CommandRunner runner, OciRuntime runtime, ImageCache images,
+    /** {@code settings} give the bundle's host paths. */
+    ContainerRecipes(Settings settings, Depot depot, OciRuntime runtime, ContainerImages images,
                      Networker networker, ContainerAssembler assembler) {
         this.settings = settings;
         this.depot = depot;
-        this.runner = runner;
         this.runtime = runtime;
         this.images = images;
         this.networker = networker;
@@ -58,7 +55,6 @@ final class ContainerRecipes {
     LinuxContainer create(BackendSpec backendSpec) {
         ContainerSpec spec = backendSpec.spec();
         String handle = backendSpec.handle();
-        Path image = image(spec);
         String id = ContainerIdentity.runtimeId(handle);
         Depot.Entry entry = depot.entry(id);
         // the core owns handles and the container count (ContainerBackend's contract); what only the depot can know
@@ -70,17 +66,19 @@ final class ContainerRecipes {
         long now = System.currentTimeMillis();
         Rollback rollback = new Rollback();
         try {
+            ImageRef ref = new ImageRef(spec.imageUri(), spec.image().username(), spec.image().password());
+            PreparedImage image = images.acquire(ref, spec.privileged(), handle, PullListener.NONE);
+            rollback.add("image hold", () -> images.release(image.id(), handle));
+            DepotMeta.ImageUse use = new DepotMeta.ImageUse(image.id(), image.config(), image.bytes(), image.inodes());
+            DiskQuota quota = quota(spec.limits().disk(), use);
             entry.create();
             rollback.add("depot entry", entry::delete);
-            DepotMeta.ImageSize imageSize = imageSize(image);
-            DiskQuota quota = quota(spec.limits().disk(), imageSize);
-            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), imageSize);
+            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), use);
             entry.writeMeta(meta);
 
-            Path lower = images.lowerFor(image, spec.privileged());
             Volumizer volumizer = assembler.volumizer(spec.privileged());
             rollback.add("overlay", () -> volumizer.destroy(entry.volume()));
-            Path rootfs = volumizer.create(lower, entry.volume(), quota);
+            Path rootfs = volumizer.create(image.lowerDirs(), entry.volume(), quota);
 
             Bundle bundle = BundleRules.build(new BundleInput(id, spec, rootfs, settings.initBinary(), settings.toolBinary(),
                     settings.cgroupParent(), assembler.hostCapabilities()));
@@ -107,7 +105,7 @@ final class ContainerRecipes {
      * size); soft limits are recorded and reported but, as in Guardian, not enforced. Scope "total" counts the image
      * too, so the writable layer gets the limit minus the image; "exclusive" counts only what the container writes.
      */
-    static DiskQuota quota(DiskLimits disk, DepotMeta.ImageSize image) {
+    static DiskQuota quota(DiskLimits disk, DepotMeta.ImageUse image) {
         boolean total = disk.scope() == DiskLimits.DiskLimitScope.TOTAL;
         long bytes = disk.byteHard();
         long inodes = disk.inodeHard();
@@ -128,23 +126,6 @@ final class ContainerRecipes {
         return new DiskQuota(bytes, inodes);
     }
 
-    /** Allocated bytes and inodes of an image, measured once per image directory (images are read-only). */
-    private DepotMeta.ImageSize imageSize(Path image) {
-        return imageSizes.computeIfAbsent(image, i -> {
-            long bytes = firstNumber(runner.check(List.of("du", "-s", "-B1", i.toString())).stdout());
-            long inodes = firstNumber(runner.check(List.of("du", "-s", "--inodes", i.toString())).stdout());
-            return new DepotMeta.ImageSize(bytes, inodes);
-        });
-    }
-
-    private static long firstNumber(String s) {
-        try {
-            return Long.parseLong(s.strip().split("\\s+")[0]);
-        } catch (NumberFormatException e) {
-            throw GardenError.internal("unexpected du output: " + s);
-        }
-    }
-
     /** Network step: plumbed for the created (not yet started) init, so the first process already has it. */
     private void attachNetwork(LinuxContainer container, ContainerSpec spec, String id, Depot.Entry entry, Path rootfs,
                                Rollback rollback) {
@@ -153,27 +134,6 @@ final class ContainerRecipes {
                 rootfs, spec.privileged() ? 0 : BundleRules.MAX_UID, spec.netIn(), spec.netOut(), spec.limits().bandwidth()));
         rollback.add("network", net::release);
         container.useNetwork(net);
-    }
-
-    private Path image(ContainerSpec spec) {
-        String uri = spec.imageUri();
-        if (uri.isEmpty()) {
-            Path def = settings.defaultRootfs();
-            if (!Files.isDirectory(def)) {
-                throw new InvalidRequestException("no image given and the default root filesystem " + def
-                        + " does not exist (build it with `make rootfs`, or start the daemon with --rootfs DIR)");
-            }
-            return def;
-        }
-        String path = uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
-        if (uri.contains("://") && !uri.startsWith("file://") || !path.startsWith("/")) {
-            throw new InvalidRequestException("the linux backend takes images as host directories, not " + uri);
-        }
-        Path p = Path.of(path);
-        if (!Files.isDirectory(p)) {
-            throw new InvalidRequestException("image directory does not exist: " + path);
-        }
-        return p;
     }
 
     /**
@@ -195,6 +155,7 @@ final class ContainerRecipes {
             Optional<OciRuntime.State> state = runtime.state(meta.id());
             if (state.isPresent() && state.get().status().equals("running")) {
                 LinuxContainer container = assembler.assemble(meta, entry);
+                images.reacquire(meta.imageId(), meta.privileged(), meta.handle());
                 ContainerNet net = networker.adopt(entry.network());
                 container.useNetwork(net);
                 adopted.add(net);

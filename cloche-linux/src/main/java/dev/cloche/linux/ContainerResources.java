@@ -52,8 +52,7 @@ final class ContainerResources {
             throw new InvalidRequestException("only memory and cpu limits can change on a live container");
         }
         cgroups.setLimits(container.group(), limits.memory().limitInBytes(), limits.cpu().effectiveShares());
-        DepotMeta updated = DepotMeta.of(current.handle(), current.id(), current.privileged(), current.env(),
-                current.createdAtMillis(), limits, new DepotMeta.ImageSize(current.imageBytes(), current.imageInodes()));
+        DepotMeta updated = current.withLimits(limits);
         try {
             entry.writeMeta(updated);
         } catch (IOException e) {

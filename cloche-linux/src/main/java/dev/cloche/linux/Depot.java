@@ -24,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <pre>
  * &lt;depot&gt;/containers/&lt;id&gt;/   a container's entry: meta.json, config.json, init.pid, helpers/, its volume, its network's files
+ * &lt;depot&gt;/containers/&lt;id&gt;/peas/&lt;pea id&gt;/   a pea's bundle, record, /etc copies and volume (docs/peas.md)
  * &lt;depot&gt;/images/              uid-shifted copies of images for user-namespaced containers
  * &lt;processRoot&gt;/&lt;id&gt;/&lt;n&gt;/     a process directory (docs/process-monitor.md §2), on a tmpfs of its own
  * &lt;depot&gt;/containers/&lt;id&gt;/p/&lt;n&gt;/  process directories of the earlier layout: restored, never created
@@ -191,6 +192,20 @@ final class Depot {
                     dir.resolve("net-bridge.ip"), dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
         }
 
+        /** Where the peas of this container keep their bundles and volumes. */
+        Path peas() {
+            return dir.resolve("peas");
+        }
+
+        /** The files of the pea whose runtime container is {@code peaId}. */
+        PeaFiles pea(String peaId) {
+            Path d = peas().resolve(peaId);
+            Path disk = d.resolve("disk");
+            return new PeaFiles(peaId, d, d.resolve("config.json"), d.resolve("pea.json"), d.resolve("hosts"),
+                    d.resolve("resolv.conf"), new VolumeLayout(d.resolve("merged"), d.resolve("upper"), d.resolve("work"),
+                    d.resolve("disk.img"), disk, disk.resolve("upper"), disk.resolve("work")));
+        }
+
         /** The directory of the process started {@code seq}th; short, since the console socket's path must fit 107 bytes. */
         ProcessDir process(long seq) {
             return new ProcessDir(processes.resolve(Long.toString(seq)));
@@ -219,6 +234,36 @@ final class Depot {
         }
     }
 
+    /**
+     * One pea (docs/peas.md): its runtime container's bundle ({@code dir} with {@code config.json}), what a restart
+     * needs to find it again ({@code record}), the copies of the container's /etc/hosts and /etc/resolv.conf it
+     * sees, and its own volume.
+     */
+    record PeaFiles(String id, Path dir, Path config, Path record, Path hosts, Path resolvConf, VolumeLayout volume) {
+        PeaRecord readRecord() throws IOException {
+            return JSON.readValue(Files.readString(record), PeaRecord.class);
+        }
+
+        /** By rename, so a restart never reads half of it. */
+        void writeRecord(PeaRecord r) throws IOException {
+            Path tmp = dir.resolve("pea.json.tmp");
+            Files.writeString(tmp, JSON.writeValueAsString(r));
+            Files.move(tmp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** The pea directories of {@code entry}, by pea id (runtime container id). */
+    static List<String> peaIds(Entry entry) {
+        try (Stream<Path> st = Files.list(entry.peas())) {
+            return st.filter(Files::isDirectory).map(d -> d.getFileName().toString()).sorted().toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            LOG.error("cannot list the peas in {}: {}", entry.peas(), e.toString());
+            return List.of();
+        }
+    }
+
     /** A command run with {@code runtime exec}: its process spec and pid file, in {@code helpers}. */
     record ExecFiles(Path helpers, Path processJson, Path pid) {}
 
@@ -237,6 +282,8 @@ final class Depot {
         }
 
         Path id() { return dir.resolve(ID_FILE); }
+        /** Names the pea's runtime container when the process is a pea; absent otherwise. */
+        Path pea() { return dir.resolve("pea"); }
         Path tty() { return dir.resolve("tty"); }
         Path processJson() { return dir.resolve("process.json"); }
         Path pid() { return dir.resolve("pid"); }

@@ -6,34 +6,63 @@ import dev.cloche.api.DiskLimits;
 import dev.cloche.api.Limits;
 import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.PidLimits;
+import dev.cloche.image.ImageConfig;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * What a depot entry records about its container, enough to restore it after a daemon restart. Fields added later
- * (imageBytes, imageInodes) read as 0 from older entries.
+ * read as empty from older entries: imageBytes and imageInodes as 0, the image's store id (empty: a directory image,
+ * not in the store) and its process defaults as empty.
  */
 record DepotMeta(String handle, String id, boolean privileged, List<String> env, long createdAtMillis,
                  long bandwidthRate, long bandwidthBurst, long cpuWeight, long cpuShares, long diskInodeSoft,
                  long diskInodeHard, long diskByteSoft, long diskByteHard, int diskScope, long memory, long pids,
-                 long imageBytes, long imageInodes) {
+                 long imageBytes, long imageInodes, String imageId, List<String> imageEnv, String imageUser,
+                 String imageWorkingDir) {
 
     DepotMeta {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(id, "id");
         env = List.copyOf(env);
+        imageId = imageId == null ? "" : imageId;
+        imageEnv = imageEnv == null ? List.of() : List.copyOf(imageEnv);
+        imageUser = imageUser == null ? "" : imageUser;
+        imageWorkingDir = imageWorkingDir == null ? "" : imageWorkingDir;
     }
 
     static DepotMeta of(String handle, String id, boolean privileged, List<String> env, long createdAtMillis, Limits l,
-                        ImageSize image) {
+                        ImageUse image) {
         return new DepotMeta(handle, id, privileged, env, createdAtMillis, l.bandwidth().rateInBytesPerSecond(),
                 l.bandwidth().burstRateInBytesPerSecond(), l.cpu().weight(), l.cpu().limitInShares(),
                 l.disk().inodeSoft(), l.disk().inodeHard(), l.disk().byteSoft(), l.disk().byteHard(),
-                l.disk().scope().ordinal(), l.memory().limitInBytes(), l.pid().max(), image.bytes(), image.inodes());
+                l.disk().scope().ordinal(), l.memory().limitInBytes(), l.pid().max(), image.bytes(), image.inodes(),
+                image.storeId(), image.config().env(), image.config().user(), image.config().workingDir());
     }
 
-    /** The image's own size, which a disk limit of scope "total" includes (Garden: total = image + writes). */
-    record ImageSize(long bytes, long inodes) {}
+    /** The same container with new limits. */
+    DepotMeta withLimits(Limits l) {
+        return of(handle, id, privileged, env, createdAtMillis, l, image());
+    }
+
+    /**
+     * The container's image: its id in the image store (empty for a directory image), its config's process defaults,
+     * and its own size, which a disk limit of scope "total" includes (Garden: total = image + writes).
+     */
+    record ImageUse(String storeId, ImageConfig config, long bytes, long inodes) {
+        ImageUse {
+            Objects.requireNonNull(storeId, "storeId");
+            Objects.requireNonNull(config, "config");
+        }
+
+        static ImageUse directory(long bytes, long inodes) {
+            return new ImageUse("", ImageConfig.EMPTY, bytes, inodes);
+        }
+    }
+
+    ImageUse image() {
+        return new ImageUse(imageId, new ImageConfig(imageEnv, imageUser, imageWorkingDir), imageBytes, imageInodes);
+    }
 
     Limits limits() {
         return new Limits(new BandwidthLimits(bandwidthRate, bandwidthBurst), new CpuLimits(cpuWeight, cpuShares),

@@ -2,9 +2,14 @@ package dev.cloche.linux;
 
 import dev.cloche.api.Capacity;
 import dev.cloche.api.GardenError;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.LayerProgress;
 import dev.cloche.linux.cgroup.CgroupFs;
 import dev.cloche.linux.cgroup.Cgroups;
 import dev.cloche.linux.fs.Volumizers;
+import dev.cloche.linux.image.ContainerImages;
 import dev.cloche.linux.net.Networker;
 import dev.cloche.linux.net.Networkers;
 import dev.cloche.linux.oci.BundleRules;
@@ -25,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +50,7 @@ final class LinuxBackend implements ContainerBackend {
     private final DirectoryWatcher watcher;
     private final Networker networker;
     private final ContainerRecipes recipes;
+    private final ContainerImages images;
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         this(settings, runner, Mounts.syscalls(), cgroupRoot);
@@ -59,12 +66,13 @@ final class LinuxBackend implements ContainerBackend {
         ProcessTable table = ProcessTable.procfs();
         Depot depot = new Depot(settings.depot(), settings.processRoot());
         this.networker = Networkers.of(settings.net(), runner);
+        this.images = new ContainerImages(settings.defaultRootfs(), settings.images().registries().defaultRegistry(),
+                Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID), runner, PENDING_STORE);
         ContainerAssembler assembler = new ContainerAssembler(settings.cgroupParent(), ProcFs.boundingCapabilities(), runtime,
                 cgroups, table, Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
                 new MonitorLauncher(settings.monitorBinary(), runtime, runner, watcher, table),
-                LimitedStart.of(cgroups, settings.pidLimitRetry()));
-        this.recipes = new ContainerRecipes(settings, depot, runner, runtime,
-                Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID), networker, assembler);
+                LimitedStart.of(cgroups, settings.pidLimitRetry()), images);
+        this.recipes = new ContainerRecipes(settings, depot, runtime, images, networker, assembler);
         try {
             depot.prepare();
             Files.createDirectories(settings.runtimeRoot());
@@ -149,6 +157,21 @@ final class LinuxBackend implements ContainerBackend {
     }
 
     @Override
+    public List<ImageInfo> images() {
+        return images.images();
+    }
+
+    @Override
+    public ImagePruneReport pruneImages() {
+        return images.prune();
+    }
+
+    @Override
+    public ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
+        return images.pull(ref, progress);
+    }
+
+    @Override
     public Capacity capacity() {
         try {
             FileStore store = Files.getFileStore(settings.depot());
@@ -158,12 +181,25 @@ final class LinuxBackend implements ContainerBackend {
         }
     }
 
+    // TEMPORARY until the layer store lands (same session): refuses store images
+    private static final dev.cloche.linux.image.ImageStore PENDING_STORE = new dev.cloche.linux.image.ImageStore() {
+        public dev.cloche.linux.image.PreparedImage acquire(dev.cloche.image.ImageReference r, boolean p, String h, dev.cloche.image.PullListener l) {
+            throw new dev.cloche.api.InvalidRequestException("image store pending: " + r);
+        }
+        public java.util.Optional<dev.cloche.linux.image.PreparedImage> reacquire(String id, boolean p, String h) { return java.util.Optional.empty(); }
+        public void release(String id, String h) { }
+        public List<dev.cloche.linux.image.CachedImage> list() { return List.of(); }
+        public dev.cloche.linux.image.PruneReport prune() { return new dev.cloche.linux.image.PruneReport(0, 0, 0); }
+        public void close() { }
+    };
+
     @Override
     public void close() {
         // containers outlive the daemon: only the shared parent group goes, and only if no container uses it
         networker.close();
         cgroups.removeIfEmpty("/" + settings.cgroupParent());
         watcher.close();
+        images.store().close();
         releaseProcessRoot();
         LOG.debug("linux backend closed");
     }

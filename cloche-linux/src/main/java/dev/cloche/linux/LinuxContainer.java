@@ -33,6 +33,7 @@ final class LinuxContainer implements BackendContainer {
     private final ContainerStatus status;
     private final OciProcessBuilder processBuilder;
     private final ProcessSupervisor processes;
+    private final PeaCreator peas;
     private final StrayProcesses strays;
     private final ContainerCommands commands;
     private final TarStreams streams;
@@ -41,13 +42,14 @@ final class LinuxContainer implements BackendContainer {
     private volatile ContainerNet net = ContainerNet.none();
 
     LinuxContainer(ContainerIdentity identity, Depot.Entry entry, ContainerStatus status, OciProcessBuilder processBuilder,
-                   ProcessSupervisor processes, StrayProcesses strays, ContainerCommands commands, TarStreams streams,
+                   ProcessSupervisor processes, PeaCreator peas, StrayProcesses strays, ContainerCommands commands, TarStreams streams,
                    ContainerResources resources, ContainerLifecycle lifecycle) {
         this.identity = identity;
         this.entry = entry;
         this.status = status;
         this.processBuilder = processBuilder;
         this.processes = processes;
+        this.peas = peas;
         this.strays = strays;
         this.commands = commands;
         this.streams = streams;
@@ -67,14 +69,17 @@ final class LinuxContainer implements BackendContainer {
 
     /**
      * Checks what Garden checks before a process starts (a known user, an executable, a working directory, made if
-     * missing) and hands it to the supervisor.
+     * missing) and hands it to the supervisor; a process with an image of its own is a pea (docs/peas.md).
      */
     @Override
     public BackendProcess run(ProcessSpec spec) {
         status.requireExists();
         if (status.stopped()) throw new ConflictException("container " + identity.handle() + " is stopped");
+        if (!spec.image().uri().isEmpty()) {
+            return peas.start(spec);
+        }
         ContainerFiles files = new ContainerFiles(entry.volume().merged());
-        ContainerFiles.User user = files.user(spec.user());
+        ContainerFiles.User user = files.user(processBuilder.user(spec));
         OciProcess process = processBuilder.process(spec, user);
         if (files.resolve(process.cwd()).isEmpty()) {
             commands.createWorkingDir(process.cwd(), user);

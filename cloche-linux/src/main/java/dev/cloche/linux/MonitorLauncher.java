@@ -56,6 +56,24 @@ final class MonitorLauncher {
      */
     MonitoredProcess launch(String containerId, String id, Depot.ProcessDir dir, OciProcess process, StdioOwner owner)
             throws IOException {
+        return launch(new Target.Exec(containerId), id, dir, process, owner);
+    }
+
+    /** What the monitor has the runtime start. */
+    sealed interface Target {
+        /** {@code runtime exec} in the running container {@code containerId}. */
+        record Exec(String containerId) implements Target {}
+
+        /**
+         * {@code runtime run} of a pea's bundle in {@code bundleDir} as runtime container {@code peaId} (docs/peas.md),
+         * whose process is {@code process} as well.
+         */
+        record Pea(String peaId, Path bundleDir) implements Target {}
+    }
+
+    /** As {@link #launch(String, String, Depot.ProcessDir, OciProcess, StdioOwner)}, for either {@link Target}. */
+    MonitoredProcess launch(Target target, String id, Depot.ProcessDir dir, OciProcess process, StdioOwner owner)
+            throws IOException {
         boolean tty = process.console().isPresent();
         String socket = dir.consoleSocket().toString();
         if (tty && socket.length() > MAX_SOCKET_PATH) {
@@ -68,7 +86,14 @@ final class MonitorLauncher {
         argv.add(monitorBinary.toString());
         process.console().ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
         argv.addAll(List.of("--owner", owner.uid() + ":" + owner.gid(), dir.dir().toString(), "--"));
-        argv.addAll(runtime.execDetachedArgv(containerId, dir.processJson(), dir.pid(), dir.runtimeLog(), tty));
+        argv.addAll(switch (target) {
+            case Target.Exec(String containerId) ->
+                    runtime.execDetachedArgv(containerId, dir.processJson(), dir.pid(), dir.runtimeLog(), tty);
+            case Target.Pea(String peaId, Path bundleDir) ->
+                    runtime.runDetachedArgv(peaId, bundleDir, dir.pid(), dir.runtimeLog(), tty);
+        });
+        // the pea's name first: a restart that finds the id finds the pea too
+        if (target instanceof Target.Pea(String peaId, Path bundleDir)) Files.writeString(dir.pea(), peaId);
         Files.writeString(dir.id(), id);
         if (tty) Files.writeString(dir.tty(), "");
         MonitoredProcess p = new MonitoredProcess(id, dir, tty, table, ProcessState.STARTING);

@@ -31,42 +31,70 @@ final class MonitorSupervisor implements ProcessSupervisor {
     private final MonitorLauncher launcher;
     private final LimitedStart limitedStart;
     private final StrayProcesses strays;
-    private final Map<String, MonitoredProcess> processes = new LinkedHashMap<>();
+    private final PeaCleaner peas;
+    private final Map<String, Supervised> processes = new LinkedHashMap<>();
     private final AtomicLong seq = new AtomicLong();
 
+    /** A process as the monitor runs it, and as callers see it: itself, or the pea it runs. */
+    private record Supervised(MonitoredProcess process, BackendProcess face) {}
+
     MonitorSupervisor(ContainerIdentity container, Depot.Entry entry, MonitorLauncher launcher, LimitedStart limitedStart,
-                      StrayProcesses strays) {
+                      StrayProcesses strays, PeaCleaner peas) {
         this.container = container;
         this.entry = entry;
         this.launcher = launcher;
         this.limitedStart = limitedStart;
         this.strays = strays;
+        this.peas = peas;
     }
 
     @Override
     public BackendProcess start(String id, OciProcess process) {
+        return start(id, process, new MonitorLauncher.Target.Exec(container.id()), container.group());
+    }
+
+    @Override
+    public BackendProcess startPea(String id, OciProcess process, String peaId, java.nio.file.Path bundleDir, String group) {
+        return start(id, process, new MonitorLauncher.Target.Pea(peaId, bundleDir), group);
+    }
+
+    private BackendProcess start(String id, OciProcess process, MonitorLauncher.Target target, String group) {
         synchronized (processes) {
-            MonitoredProcess existing = processes.get(id);
-            if (existing != null && !existing.exit().isDone()) {
+            Supervised existing = processes.get(id);
+            if (existing != null && !existing.face().exit().isDone()) {
                 // the core reserves process ids (BackendContainer.run's contract): this is a broken caller, not a user
                 throw new IllegalStateException("process id " + id + " of " + container.handle() + " is running");
             }
             if (existing != null) {
                 processes.remove(id);
-                discard(existing);
+                discard(existing.process());
             }
-            MonitoredProcess p = limitedStart.start(container.group(), "process " + id + " in " + container.handle(),
-                    () -> startOnce(id, process));
-            processes.put(id, p);
-            return p;
+            MonitoredProcess p = limitedStart.start(group, "process " + id + " in " + container.handle(),
+                    () -> startOnce(id, process, target));
+            Supervised s = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b)
+                    ? new Supervised(p, pea(p, peaId)) : new Supervised(p, p);
+            processes.put(id, s);
+            return s.face();
         }
     }
 
+    /** A pea's process: the pea is removed once its process has exited. */
+    private PeaProcess pea(MonitoredProcess p, String peaId) {
+        return new PeaProcess(p, peaId, () -> {
+            try {
+                peas.clean(peaId);
+            } catch (RuntimeException e) {
+                LOG.error("cannot clean pea {} of {}: {}", peaId, container.handle(), e.toString());
+            }
+        });
+    }
+
     /** One attempt: a fresh process directory and its monitor; nothing of it is left when the start fails. */
-    private MonitoredProcess startOnce(String id, OciProcess process) {
+    private MonitoredProcess startOnce(String id, OciProcess process, MonitorLauncher.Target target) {
         Depot.ProcessDir dir = entry.process(seq.incrementAndGet());
         try {
-            return launcher.launch(container.id(), id, dir, process, new MonitorLauncher.StdioOwner(
+            // a pea shares the container's user namespace, so its ids map as the container's do
+            return launcher.launch(target, id, dir, process, new MonitorLauncher.StdioOwner(
                     BundleRules.hostId(process.uid(), container.privileged()),
                     BundleRules.hostId(process.gid(), container.privileged())));
         } catch (IOException e) {
@@ -94,7 +122,7 @@ final class MonitorSupervisor implements ProcessSupervisor {
     @Override
     public Optional<BackendProcess> find(String id) {
         synchronized (processes) {
-            return Optional.ofNullable(processes.get(id));
+            return Optional.ofNullable(processes.get(id)).map(Supervised::face);
         }
     }
 
@@ -105,21 +133,33 @@ final class MonitorSupervisor implements ProcessSupervisor {
         }
     }
 
+    /**
+     * Peas are found by the {@code pea} file of their process directory: a live one holds its image again and is
+     * removed when it exits, an exited one is removed now; pea directories no process names (a start cut short by
+     * the crash) are removed too.
+     */
     @Override
     public void restore() {
+        java.util.Set<String> named = new java.util.HashSet<>();
         for (Depot.ProcessDir dir : entry.processDirs()) {
             seq.set(Math.max(seq.get(), dir.seq()));
             try {
+                Optional<String> peaId = peaOf(dir);
+                peaId.ifPresent(named::add);
                 switch (launcher.reattach(dir)) {
                     case MonitorLauncher.Found.Restored(MonitoredProcess p) -> {
                         p.orphan().ifPresent(strays::killOrphan);
+                        peaId.ifPresent(peas::reacquire);
+                        Supervised s = new Supervised(p, peaId.<BackendProcess>map(pid -> pea(p, pid)).orElse(p));
                         synchronized (processes) {
-                            MonitoredProcess older = processes.put(p.id(), p);
-                            if (older != null) older.close(); // a reused id: the later start wins, as before the restart
+                            Supervised older = processes.put(p.id(), s);
+                            // a reused id: the later start wins, as before the restart
+                            if (older != null) older.process().close();
                         }
                     }
                     case MonitorLauncher.Found.NeverStarted(Depot.ProcessDir d, String why) -> {
                         LOG.warn("removing process directory {} of {}: {}", d.dir(), container.handle(), why);
+                        peaId.ifPresent(peas::clean);
                         Trees.deleteRecursively(d.dir());
                     }
                 }
@@ -127,9 +167,20 @@ final class MonitorSupervisor implements ProcessSupervisor {
                 LOG.error("cannot restore process directory {} of {}: {}", dir.dir(), container.handle(), e.toString());
             }
         }
+        for (String peaId : peas.peaIds()) {
+            if (!named.contains(peaId)) {
+                LOG.warn("removing pea {} of {}: no process directory names it", peaId, container.handle());
+                peas.clean(peaId);
+            }
+        }
     }
 
-    private List<MonitoredProcess> all() {
+    private static Optional<String> peaOf(Depot.ProcessDir dir) throws IOException {
+        return java.nio.file.Files.exists(dir.pea())
+                ? Optional.of(java.nio.file.Files.readString(dir.pea()).strip()) : Optional.empty();
+    }
+
+    private List<Supervised> all() {
         synchronized (processes) {
             return List.copyOf(processes.values());
         }
@@ -137,24 +188,36 @@ final class MonitorSupervisor implements ProcessSupervisor {
 
     @Override
     public void awaitExits(Duration timeout) {
-        for (MonitoredProcess p : all()) {
+        for (Supervised s : all()) {
             try {
-                p.exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                s.face().exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 // no exit recorded in time (the monitor is gone or stuck): closing reports it lost and ends readers
-                p.close();
+                s.process().close();
             }
         }
     }
 
+    /** Peas are removed too, before their directories go: a pea's volume is mounted inside the container's entry. */
     @Override
     public List<RuntimeException> release(Duration timeout) {
         List<RuntimeException> failures = new ArrayList<>();
-        for (MonitoredProcess p : all()) {
+        for (Supervised s : all()) {
+            MonitoredProcess p = s.process();
             p.close();
             if (!p.awaitMonitorGone(timeout)) {
                 failures.add(GardenError.internal("the monitor of process " + p.id() + " did not exit"));
             }
+            if (s.face() instanceof PeaProcess pea) {
+                try {
+                    pea.exit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    // its own clean-up is late or failed: the sweep below does it again (it is idempotent)
+                }
+            }
+        }
+        for (String peaId : peas.peaIds()) {
+            failures.addAll(peas.clean(peaId));
         }
         try {
             Trees.deleteRecursively(entry.processes());

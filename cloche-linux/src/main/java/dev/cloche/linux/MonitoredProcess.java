@@ -50,6 +50,8 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
     private final MonitorControl control;
     private final ProcessStdin stdin;
     private volatile AutoCloseable watch = () -> {};
+    /** Set when {@link #close} lets go of a process whose end was not seen: its reported exit is not the process's. */
+    private volatile boolean letGo;
 
     MonitoredProcess(String id, Depot.ProcessDir dir, boolean tty, ProcessTable table, ProcessState initial) {
         this.id = id;
@@ -217,10 +219,19 @@ final class MonitoredProcess implements BackendProcess, AutoCloseable {
      */
     @Override
     public void close() {
+        if (!state.get().ended()) letGo = true;
         stdin.release();
         closeWatch();
         transition(s -> s.closed(s.ended() ? OptionalInt.empty() : recordedExit(dir)));
         output.changed();
+    }
+
+    /**
+     * Whether the exit was reported because {@link #close} let go of the process, not because it was seen to end (it
+     * may run on: a pea is then left for destroy or a restarted daemon to remove).
+     */
+    boolean letGo() {
+        return letGo;
     }
 
     /** The status the monitor recorded in {@code exit}, if it has. */

@@ -16,29 +16,46 @@ import java.util.Optional;
  * the user it runs as (looked up in the container's files beforehand), the container's env and capabilities. No I/O,
  * so it costs an exec nothing beyond building the record.
  *
- * @param containerEnv the env every process of the container starts from (its spec's)
+ * @param containerEnv the env every process of the container starts from (its image's, under its spec's)
  * @param capabilities the container's capability set; effective only for processes running as root, and a non-root
  *     process's bounding and inheritable sets are cut to {@link BundleRules#nonRootCapabilities} (Guardian's)
+ * @param defaultUser the image config's {@code User}, for processes that name none (empty: root)
+ * @param defaultDir the image config's {@code WorkingDir}, for processes that name none (empty: the user's home)
  */
-record OciProcessBuilder(List<String> containerEnv, List<String> capabilities) {
+record OciProcessBuilder(List<String> containerEnv, List<String> capabilities, String defaultUser, String defaultDir) {
     /** Garden's window when a TTY asks for none. */
     static final TtySpec.WindowSize DEFAULT_WINDOW = new TtySpec.WindowSize(80, 24);
 
     OciProcessBuilder {
         containerEnv = List.copyOf(containerEnv);
         capabilities = List.copyOf(capabilities);
+        java.util.Objects.requireNonNull(defaultUser, "defaultUser");
+        java.util.Objects.requireNonNull(defaultDir, "defaultDir");
+    }
+
+    OciProcessBuilder(List<String> containerEnv, List<String> capabilities) {
+        this(containerEnv, capabilities, "", "");
     }
 
     static OciProcessBuilder of(DepotMeta meta, long hostCapabilities) {
-        return new OciProcessBuilder(meta.env(), BundleRules.capabilities(meta.privileged(), hostCapabilities));
+        return new OciProcessBuilder(BundleRules.layerEnv(meta.imageEnv(), meta.env()),
+                BundleRules.capabilities(meta.privileged(), hostCapabilities), meta.imageUser(), meta.imageWorkingDir());
     }
 
-    /** A Garden process: its argv, env, working directory (the user's home unless given), rlimits and terminal. */
+    /** The user a process runs as: the spec's, else the image's default (resolved in the container's files). */
+    String user(ProcessSpec spec) {
+        return spec.user().isEmpty() ? defaultUser : spec.user();
+    }
+
+    /**
+     * A Garden process: its argv, env, working directory (the spec's, else the image's, else the user's home), rlimits
+     * and terminal.
+     */
     OciProcess process(ProcessSpec spec, ContainerFiles.User user) {
         List<String> args = new ArrayList<>();
         args.add(spec.path());
         args.addAll(spec.args());
-        String cwd = spec.dir().isEmpty() ? user.home() : absolute(spec.dir(), user);
+        String cwd = !spec.dir().isEmpty() ? absolute(spec.dir(), user) : !defaultDir.isEmpty() ? defaultDir : user.home();
         List<OciProcess.Rlimit> rlimits = new ArrayList<>();
         for (Map.Entry<ResourceLimits.Rlimit, Long> e : spec.rlimits().limits().entrySet()) {
             rlimits.add(new OciProcess.Rlimit(e.getKey().ociName(), e.getValue(), e.getValue()));

@@ -18,6 +18,12 @@ interface ProcessSupervisor {
      */
     BackendProcess start(String id, OciProcess process);
 
+    /**
+     * Starts a pea (docs/peas.md): {@code process}, which is also the process of the bundle in {@code bundleDir}, as
+     * runtime container {@code peaId}, whose cgroup is {@code group}. Its exit is reported once the pea is removed.
+     */
+    BackendProcess startPea(String id, OciProcess process, String peaId, java.nio.file.Path bundleDir, String group);
+
     Optional<BackendProcess> find(String id);
 
     /** Process ids in start order. */

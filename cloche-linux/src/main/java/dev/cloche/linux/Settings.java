@@ -1,6 +1,7 @@
 package dev.cloche.linux;
 
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.linux.image.ImageSettings;
 import dev.cloche.linux.net.NetSettings;
 import dev.cloche.linux.sys.HostProgram;
 import java.nio.file.Path;
@@ -20,12 +21,13 @@ import java.util.Set;
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
                 Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, Path processRoot,
-                java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, NetSettings net) {
+                java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, NetSettings net,
+                ImageSettings images) {
 
     static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
             "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs",
             "pidLimitRetry"),
-            NetSettings.KEYS);
+            union(NetSettings.KEYS, ImageSettings.KEYS));
 
     private static Set<String> union(Set<String> a, Set<String> b) {
         java.util.Set<String> u = new java.util.TreeSet<>(a);
@@ -68,7 +70,8 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
                 Path.of(s.getOrDefault("processRoot", Depot.defaultProcessRoot(depot).toString())),
                 tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs),
-                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), NetSettings.from(s));
+                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), NetSettings.from(s),
+                ImageSettings.from(s));
     }
 
     /** A duration as {@code 250ms}, {@code 3s} or {@code 0}. */

@@ -42,6 +42,9 @@ class ContainerLifecycleTest {
 
     private final ProcessSupervisor processes = new ProcessSupervisor() {
         @Override public BackendProcess start(String id, OciProcess process) { throw new UnsupportedOperationException(); }
+        @Override public BackendProcess startPea(String id, OciProcess process, String peaId, Path bundleDir, String group) {
+            throw new UnsupportedOperationException();
+        }
         @Override public Optional<BackendProcess> find(String id) { return Optional.empty(); }
         @Override public List<String> ids() { return List.of(); }
         @Override public void restore() {}
@@ -53,7 +56,7 @@ class ContainerLifecycleTest {
     };
 
     private final Volumizer volumes = new Volumizer() {
-        @Override public Path create(Path image, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
+        @Override public Path create(java.util.List<Path> lowerDirs, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
         @Override public Usage usage(VolumeLayout layout) { return new Usage(0, 0); }
         @Override public void destroy(VolumeLayout layout) {
             steps.add("destroy volume");
@@ -84,7 +87,8 @@ class ContainerLifecycleTest {
     }
 
     private ContainerLifecycle lifecycle() {
-        return new ContainerLifecycle(C1, entry, status, processes, runtime, cgroups, table, volumes);
+        return new ContainerLifecycle(C1, entry, status, processes, runtime, cgroups, table, volumes,
+                () -> steps.add("release image"));
     }
 
     @Test
@@ -129,7 +133,8 @@ class ContainerLifecycleTest {
     @Test
     void destroyRemovesEverythingInOrderAndTheEntryLast() {
         lifecycle().destroy(net);
-        assertThat(steps).containsExactly("await exits", "release processes", "release network", "destroy volume");
+        assertThat(steps).containsExactly("await exits", "release processes", "release network", "destroy volume",
+                "release image");
         assertThat(runtime.calls()).containsExactly("delete c1");
         assertThat(entry.dir()).doesNotExist();
         assertThatThrownBy(status::requireExists).isInstanceOf(ContainerNotFoundException.class);

@@ -31,13 +31,13 @@ class ContainerResourcesTest {
 
     /** Reports a fixed usage of the writable layer. */
     private static final Volumizer WROTE_100 = new Volumizer() {
-        @Override public Path create(Path image, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
+        @Override public Path create(java.util.List<Path> lowerDirs, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
         @Override public Usage usage(VolumeLayout layout) { return new Usage(100, 3); }
         @Override public void destroy(VolumeLayout layout) {}
     };
 
     private ContainerResources resources(Depot.Entry entry) {
-        DepotMeta meta = DepotMeta.of("web", "c1", false, List.of(), 1_000, LIMITS, new DepotMeta.ImageSize(4000, 40));
+        DepotMeta meta = DepotMeta.of("web", "c1", false, List.of(), 1_000, LIMITS, DepotMeta.ImageUse.directory(4000, 40));
         return new ContainerResources(C1, entry, meta, status, cgroups, WROTE_100, () -> 61_000);
     }
 

@@ -12,6 +12,8 @@ final class CrashedDaemon {
     private CrashedDaemon() {}
 
     static void letGo(BackendContainer c) {
-        for (String id : c.processIds()) c.process(id).ifPresent(p -> ((MonitoredProcess) p).close());
+        for (String id : c.processIds()) {
+            c.process(id).ifPresent(p -> (p instanceof PeaProcess pea ? pea.monitored() : (MonitoredProcess) p).close());
+        }
     }
 }

@@ -20,7 +20,7 @@ class DepotTest {
         depot.prepare();
         Depot.Entry e = depot.entry("c1");
         e.create();
-        DepotMeta meta = DepotMeta.of("h", "c1", false, List.of("A=1"), 7, Limits.NONE, new DepotMeta.ImageSize(1, 2));
+        DepotMeta meta = DepotMeta.of("h", "c1", false, List.of("A=1"), 7, Limits.NONE, DepotMeta.ImageUse.directory(1, 2));
         e.writeMeta(meta);
         e.writeMeta(meta);
         assertThat(e.readMeta()).isEqualTo(meta);
@@ -28,6 +28,24 @@ class DepotTest {
             assertThat(files.map(f -> f.getFileName().toString())).containsExactly("meta.json");
         }
         assertThat(depot.entries()).containsExactly(e);
+    }
+
+    @Test
+    void aStoreImageAndItsProcessDefaultsAreKeptAndOlderEntriesReadAsADirectoryImage() throws IOException {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Depot depot = new Depot(tmp.resolve("depot"), tmp.resolve("processes"));
+        depot.prepare();
+        Depot.Entry e = depot.entry("c1");
+        e.create();
+        var image = new DepotMeta.ImageUse("sha256-abc", new dev.cloche.image.ImageConfig(List.of("PATH=/opt/bin"), "1000:1000",
+                "/srv"), 10, 20);
+        DepotMeta meta = DepotMeta.of("h", "c1", false, List.of(), 7, Limits.NONE, image);
+        e.writeMeta(meta);
+        assertThat(e.readMeta().image()).isEqualTo(image);
+        // an entry written before images had ids: no image fields at all
+        Files.writeString(e.dir().resolve("meta.json"), "{\"handle\":\"h\",\"id\":\"c1\",\"privileged\":false,"
+                + "\"env\":[],\"createdAtMillis\":7,\"imageBytes\":5,\"imageInodes\":6}");
+        assertThat(e.readMeta().image()).isEqualTo(DepotMeta.ImageUse.directory(5, 6));
     }
 
     @Test

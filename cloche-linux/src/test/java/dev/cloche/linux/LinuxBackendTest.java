@@ -77,7 +77,7 @@ class LinuxBackendTest {
 
     @Test
     void diskLimitsOfScopeTotalIncludeTheImageAndExclusiveOnesDoNot() {
-        DepotMeta.ImageSize image = new DepotMeta.ImageSize(4_000_000, 400);
+        DepotMeta.ImageUse image = DepotMeta.ImageUse.directory(4_000_000, 400);
         var total = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.TOTAL);
         assertThat(ContainerRecipes.quota(total, image)).isEqualTo(new dev.cloche.linux.fs.DiskQuota(6_000_000, 600));
         var exclusive = new dev.cloche.api.DiskLimits(0, 1000, 0, 10_000_000, dev.cloche.api.DiskLimits.DiskLimitScope.EXCLUSIVE);
@@ -129,7 +129,7 @@ class LinuxBackendTest {
             Depot.Entry entry = new Depot(depot, depot.resolve("processes")).entry(id);
             entry.create();
             entry.writeMeta(DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE,
-                    new DepotMeta.ImageSize(0, 0)));
+                    DepotMeta.ImageUse.directory(0, 0)));
         }
         Files.createDirectories(depot.resolve("containers/garbage"));
         var restored = b.restore();

@@ -79,6 +79,26 @@ class MonitorLauncherTest {
     }
 
     @Test
+    void aPeaIsTheRuntimeRunningItsBundleUnderTheMonitorAndItsDirectoryNamesIt() throws Exception {
+        Depot.ProcessDir dir = new Depot.ProcessDir(tmp.resolve("1"));
+        table.add(78, 1, MONITOR.toString(), dir.dir().toString(), "--");
+        List<List<String>> argv = new java.util.ArrayList<>();
+        MonitoredProcess p = launcher(a -> {
+            argv.add(a);
+            write(dir.monitorPid(), "78\n");
+            return CommandResult.ok("4343\n");
+        }).launch(new MonitorLauncher.Target.Pea("c1-pea-ab", tmp.resolve("peas/c1-pea-ab")), "web", dir, process(Optional.empty()), OWNER);
+        assertThat(argv.getFirst()).startsWith(MONITOR.toString(), "--owner", "4294967294:1000", dir.dir().toString(), "--",
+                        "/usr/sbin/runc")
+                .containsSubsequence("run", "--detach", "--pid-file", dir.pid().toString(), "--bundle",
+                        tmp.resolve("peas/c1-pea-ab").toString()).doesNotContain("exec", "--console-socket").endsWith("c1-pea-ab");
+        assertThat(dir.pea()).hasContent("c1-pea-ab");
+        assertThat(p.state()).isEqualTo(new Running(4343, MonitoredProcess.monitorOf(dir, table)));
+        p.close();
+        assertThat(p.letGo()).as("closed before its exit was seen").isTrue();
+    }
+
+    @Test
     void aFailedStartCarriesTheRuntimesMessageAndLeavesTheProcessClosed() throws IOException {
         Depot.ProcessDir dir = new Depot.ProcessDir(tmp.resolve("1"));
         assertThatThrownBy(() -> launcher(a -> new CommandResult(1, "error: runtime failed (exit 1): exec: \"nope\"\n", ""))

@@ -66,7 +66,10 @@ class MonitorSupervisorTest {
         MonitorLauncher launcher = new MonitorLauncher(Path.of("/opt/cloche-monitor"),
                 OciRuntimes.cli(runner, Path.of("/usr/sbin/runc"), Path.of("/run/r")), runner, watcher, table);
         LimitedStart once = new LimitedStart(cgroups, Duration.ZERO, d -> {}, () -> 0);
-        return new MonitorSupervisor(C1, entry(), launcher, once, new StrayProcesses(C1, cgroups, table));
+        // no process of these tests is a pea: the cleaner finds no pea directory and is never asked to clean one
+        PeaCleaner peas = new PeaCleaner(C1, entry(), OciRuntimes.cli(runner, Path.of("/usr/sbin/runc"), Path.of("/run/r")),
+                cgroups, null, null);
+        return new MonitorSupervisor(C1, entry(), launcher, once, new StrayProcesses(C1, cgroups, table), peas);
     }
 
     @Test

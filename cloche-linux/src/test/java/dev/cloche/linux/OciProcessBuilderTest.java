@@ -61,6 +61,19 @@ class OciProcessBuilderTest {
     }
 
     @Test
+    void theImagesUserDirectoryAndEnvAreDefaultsTheSpecOverrides() {
+        var fromImage = new OciProcessBuilder(BundleRules.layerEnv(List.of("PATH=/image/bin", "LANG=C"), List.of("LANG=en")),
+                List.of(), "1000", "/srv/app");
+        assertThat(fromImage.user(ProcessSpec.of("sh"))).isEqualTo("1000");
+        assertThat(fromImage.user(ProcessSpec.of("sh").withUser("root"))).isEqualTo("root");
+        assertThat(fromImage.process(ProcessSpec.of("sh"), ALICE).cwd()).isEqualTo("/srv/app");
+        assertThat(fromImage.process(ProcessSpec.of("sh").withDir("/tmp"), ALICE).cwd()).isEqualTo("/tmp");
+        assertThat(fromImage.process(ProcessSpec.of("sh").withEnv(List.of("X=1")), ALICE).env())
+                .startsWith("PATH=/image/bin", "LANG=en", "X=1");
+        assertThat(builder.user(ProcessSpec.of("sh"))).as("no image user: root, as Garden's default").isEmpty();
+    }
+
+    @Test
     void rlimitsAreSetSoftAndHard() {
         OciProcess p = builder.process(ProcessSpec.of("sh").withRlimits(new ResourceLimits(
                 Map.of(ResourceLimits.Rlimit.NOFILE, 4096L))), ROOT);

@@ -77,4 +77,9 @@ final class RecordingRuntime implements OciRuntime {
     public List<String> execDetachedArgv(String id, Path processJson, Path pidFile, Path log, boolean tty) {
         return List.of("runtime", "exec", "--detach", id);
     }
+
+    @Override
+    public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty) {
+        return List.of("runtime", "run", "--detach", "--bundle", bundleDir.toString(), id);
+    }
 }

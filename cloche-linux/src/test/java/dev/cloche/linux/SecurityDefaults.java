@@ -216,6 +216,20 @@ abstract class SecurityDefaults {
         assertThat(write.stderr()).contains("Read-only file system");
     }
 
+    /** A pea (a process with an image of its own) keeps its container's filter, capability sets, stdio and rlimits. */
+    @Test
+    void peasGetTheSameDefaults() {
+        BackendContainer c = create("pea", false);
+        dev.cloche.api.ImageRef image = dev.cloche.api.ImageRef.of(root().settings().get("defaultRootfs"));
+        String status = out(c, ProcessSpec.of("cat", "/proc/self/status").withImage(image));
+        assertThat(Probe.field(status, "Seccomp")).isEqualTo("2");
+        assertThat(Probe.capabilities(status)).isEqualTo(sets(UNPRIVILEGED, UNPRIVILEGED, UNPRIVILEGED, UNPRIVILEGED, 0));
+        assertThat(Probe.capabilities(out(c, ProcessSpec.of("cat", "/proc/self/status").withImage(image).withUser(NON_ROOT))))
+                .isEqualTo(sets(UNPRIVILEGED, 0, 0, UNPRIVILEGED, 0));
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "echo err > /dev/stderr; ulimit -n").withImage(image).withUser(NON_ROOT)
+                .withRlimits(new ResourceLimits(Map.of(ResourceLimits.Rlimit.NOFILE, 256L))))).isEqualTo(new Result(0, "256\n", "err\n"));
+    }
+
     @Test
     void rlimitsOfTheSpecApplyToRootAndNonRootProcesses() {
         BackendContainer c = create("rlimits", false);

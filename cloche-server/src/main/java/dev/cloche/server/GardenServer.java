@@ -1,6 +1,7 @@
 package dev.cloche.server;
 
 import dev.cloche.api.GardenClient;
+import dev.cloche.api.ImageCatalog;
 import dev.cloche.api.PortLayer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * Garden's HTTP wire protocol in front of a {@link GardenClient}, on TCP and/or a unix socket. A thin edge: each
  * request is decoded, turned into one call on the core (on a virtual thread, never on the event loop) and encoded.
  * Wiring: per connection an {@link HttpHandler} (pipelining, flow control) hands requests to the {@link Router}
- * (Garden's routes through {@link GardenEndpoint}, the port layer's through {@link PortLayerEndpoint}); the
+ * (Garden's routes through {@link GardenEndpoint}, the port layer's through {@link PortLayerEndpoint}, Cloche's
+ * images through {@link ImageEndpoint}); the
  * {@link Hijacker} takes the connections that leave HTTP.
  */
 public final class GardenServer implements AutoCloseable {
@@ -50,15 +52,15 @@ public final class GardenServer implements AutoCloseable {
     private final OptionalInt tcpPort;
     private boolean closed;
 
-    private GardenServer(GardenClient core, Optional<PortLayer> portLayer, Optional<InetSocketAddress> tcp,
-                         Optional<Path> socket, Duration linger) {
+    private GardenServer(GardenClient core, Optional<PortLayer> portLayer, Optional<ImageCatalog> images,
+                         Optional<InetSocketAddress> tcp, Optional<Path> socket, Duration linger) {
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         StreamRegistry registry = new StreamRegistry(group.next(), linger);
         this.registry = registry;
         GardenEndpoint garden = new GardenEndpoint(core);
-        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new));
+        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new));
         Hijacker hijacker = new Hijacker(garden, registry, executor);
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
@@ -106,6 +108,15 @@ public final class GardenServer implements AutoCloseable {
         return start(core, portLayer, tcp, unixSocket, STREAM_LINGER);
     }
 
+    /**
+     * As {@link #start(GardenClient, Optional, Optional, Optional)}, also serving Cloche's image routes
+     * ({@code /images}) over {@code images}; without it they answer 404, as a Garden server's would.
+     */
+    public static GardenServer start(GardenClient core, Optional<PortLayer> portLayer, Optional<ImageCatalog> images,
+                                     Optional<InetSocketAddress> tcp, Optional<Path> unixSocket) {
+        return start(core, portLayer, images, tcp, unixSocket, STREAM_LINGER);
+    }
+
     static GardenServer start(GardenClient core, Optional<InetSocketAddress> tcp, Optional<Path> unixSocket,
                               Duration streamLinger) {
         return start(core, Optional.empty(), tcp, unixSocket, streamLinger);
@@ -113,11 +124,16 @@ public final class GardenServer implements AutoCloseable {
 
     static GardenServer start(GardenClient core, Optional<PortLayer> portLayer, Optional<InetSocketAddress> tcp,
                               Optional<Path> unixSocket, Duration streamLinger) {
+        return start(core, portLayer, Optional.empty(), tcp, unixSocket, streamLinger);
+    }
+
+    static GardenServer start(GardenClient core, Optional<PortLayer> portLayer, Optional<ImageCatalog> images,
+                              Optional<InetSocketAddress> tcp, Optional<Path> unixSocket, Duration streamLinger) {
         Objects.requireNonNull(core, "core");
         if (tcp.isEmpty() && unixSocket.isEmpty()) {
             throw new IllegalArgumentException("no listen address");
         }
-        return new GardenServer(core, portLayer, tcp, unixSocket, streamLinger);
+        return new GardenServer(core, portLayer, images, tcp, unixSocket, streamLinger);
     }
 
     public static GardenServer tcp(GardenClient core, String host, int port) {

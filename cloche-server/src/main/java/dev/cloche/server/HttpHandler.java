@@ -116,6 +116,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             case Router.Upload u -> startUpload(ctx, u);
             case Router.Call c -> buffer(c);
             case Router.Download d -> buffer(d);
+            case Router.Records records -> buffer(records);
             case Router.Hijack h -> buffer(h);
         }
     }
@@ -200,6 +201,11 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
                 inFlight = true;
                 ch.config().setAutoRead(false);
                 executor.execute(() -> AnswerWriter.download(ch, d.open(), close, l, next(ch)));
+            }
+            case Router.Records r -> {
+                inFlight = true;
+                ch.config().setAutoRead(false);
+                executor.execute(() -> AnswerWriter.records(ch, r, new String(bytes, StandardCharsets.UTF_8), close, l, next(ch)));
             }
             case Router.Hijack h -> hijacker.hijack(ctx, h.found(), bytes, l);
             case Router.Reject r -> throw new IllegalStateException("a rejected request has no body to dispatch");

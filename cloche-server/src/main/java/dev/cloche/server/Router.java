@@ -1,23 +1,27 @@
 package dev.cloche.server;
 
+import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.wire.ImageRoute;
 import dev.cloche.wire.PortLayerRoute;
 import dev.cloche.wire.Query;
 import dev.cloche.wire.Route;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Garden's route table, with the port layer's mounted beside it under {@value PortLayerRoute#PREFIX} (a segment no
- * Garden route uses): matches a request line and says what the request needs from its connection. Netty-free;
+ * Garden's route table, with the port layer's mounted beside it under {@value PortLayerRoute#PREFIX} and Cloche's
+ * images under {@value ImageRoute#PREFIX} (segments no Garden route uses; a server without them answers 404 there,
+ * as Garden's does): matches a request line and says what the request needs from its connection. Netty-free;
  * the answers come from the endpoints.
  */
 final class Router {
     /** What a routed request needs from its connection; {@code route} names it in the access log. */
-    sealed interface Routed permits Reject, Call, Upload, Download, Hijack {
+    sealed interface Routed permits Reject, Call, Upload, Download, Records, Hijack {
         String route();
     }
 
@@ -33,15 +37,34 @@ final class Router {
     /** Read the body, then stream what {@code open} returns as the answer. */
     record Download(String route, Supplier<InputStream> open) implements Routed {}
 
+    /**
+     * Read the body, then answer with a chunked stream of newline-delimited JSON records (off the event loop): each
+     * line {@code call} emits, then the line it returns. The head goes out with the first line: a failure before it
+     * is an ordinary error answer, a failure after it becomes {@code failure}'s line, the stream's last.
+     */
+    record Records(String route, RecordCall call, Function<GardenException, String> failure) implements Routed {}
+
+    /** A route that answers with records: emits the first ones as they come and returns the last. */
+    @FunctionalInterface
+    interface RecordCall {
+        String run(String body, Consumer<String> emit);
+    }
+
     /** Read the body, then leave HTTP: a Run or Attach connection, or a process's stdout or stderr stream. */
     record Hijack(String route, Route.Found found) implements Routed {}
 
     private final GardenEndpoint garden;
     private final Optional<PortLayerEndpoint> portLayer;
+    private final Optional<ImageEndpoint> images;
 
     Router(GardenEndpoint garden, Optional<PortLayerEndpoint> portLayer) {
+        this(garden, portLayer, Optional.empty());
+    }
+
+    Router(GardenEndpoint garden, Optional<PortLayerEndpoint> portLayer, Optional<ImageEndpoint> images) {
         this.garden = garden;
         this.portLayer = portLayer;
+        this.images = images;
     }
 
     /** Routes a request by its method and raw URI; {@code header} looks up request headers by name. */
@@ -56,6 +79,9 @@ final class Router {
         }
         if (portLayer.isPresent() && PortLayerRoute.handles(path)) {
             return portLayer(portLayer.get(), PortLayerRoute.match(method, path), query, header);
+        }
+        if (images.isPresent() && ImageRoute.handles(path)) {
+            return images(images.get(), ImageRoute.match(method, path));
         }
         return switch (Route.match(method, path)) {
             case Route.NotFound nf -> new Reject(RequestLine.NO_ROUTE, Answer.notFound(), false);
@@ -83,5 +109,18 @@ final class Router {
         Optional<String> ifMatch = header.apply("If-Match");
         Optional<String> ifNoneMatch = header.apply("If-None-Match");
         return new Call("PORTLAYER_" + m.route().get().name(), body -> endpoint.handle(m, query, ifMatch, ifNoneMatch, body));
+    }
+
+    private static Routed images(ImageEndpoint endpoint, ImageRoute.Match m) {
+        if (m.route().isEmpty()) {
+            return new Reject(RequestLine.NO_ROUTE,
+                    m.allow().isEmpty() ? Answer.notFound() : Answer.methodNotAllowed(m.allow()), false);
+        }
+        ImageRoute route = m.route().get();
+        String name = "IMAGES_" + route.name();
+        return switch (route) {
+            case PULL -> new Records(name, endpoint::pull, ImageEndpoint::pullFailure);
+            case LIST, PRUNE -> new Call(name, body -> endpoint.handle(route, body));
+        };
     }
 }

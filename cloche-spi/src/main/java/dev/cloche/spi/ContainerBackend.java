@@ -1,7 +1,13 @@
 package dev.cloche.spi;
 
 import dev.cloche.api.Capacity;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.LayerProgress;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The mechanics of containers on one kind of engine (Linux/runc, later Docker engine, Kubernetes). The core
@@ -36,6 +42,32 @@ public interface ContainerBackend extends AutoCloseable {
     List<RestoredContainer> restore();
 
     Capacity capacity();
+
+    /**
+     * The images this backend keeps (see {@link dev.cloche.api.ImageCatalog#images()}); may run at any time,
+     * concurrently with anything. A backend without an image store has none.
+     */
+    default List<ImageInfo> images() {
+        return List.of();
+    }
+
+    /**
+     * Removes the images no container holds ({@link dev.cloche.api.ImageCatalog#pruneImages()}); may run
+     * concurrently with creates, and never removes an image a create is about to use. Nothing without a store.
+     */
+    default ImagePruneReport pruneImages() {
+        return ImagePruneReport.NONE;
+    }
+
+    /**
+     * Pulls an image into the store, or finds it there ({@link dev.cloche.api.ImageCatalog#pullImage}), calling
+     * {@code progress} one record at a time. The core has checked that the reference's URI is not empty and has no
+     * control characters; its form (docker://, oci://, a path) is the backend's to judge. May run concurrently with
+     * anything, including a pull of the same image. A backend without an image store refuses.
+     */
+    default ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
+        throw new InvalidRequestException("this backend keeps no image store: it cannot pull " + ref.uri());
+    }
 
     /** Releases the backend's own resources. Containers keep running: they outlive the daemon. */
     @Override

@@ -2,23 +2,29 @@ package dev.cloche.testkit;
 
 import dev.cloche.api.Capacity;
 import dev.cloche.api.ContainerNotFoundException;
+import dev.cloche.api.ImageInfo;
+import dev.cloche.api.ImagePruneReport;
+import dev.cloche.api.ImageRef;
+import dev.cloche.api.LayerProgress;
 import dev.cloche.api.Limits;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
  * An in-memory {@link ContainerBackend} for unit tests of the layers above the SPI. Its processes are scripted
  * ({@link FakeProcess}): no container, no fork. It records calls so tests can assert on them, and can be told to
- * fail the next create.
+ * fail the next create. Its image store is {@link FakeImages}, a tiny catalog over a fake registry.
  */
 public final class FakeBackend implements ContainerBackend {
 
@@ -32,6 +38,7 @@ public final class FakeBackend implements ContainerBackend {
     private volatile Capacity capacity = new Capacity(8L << 30, 100L << 30, 100L << 30, 256);
     private volatile UnaryOperator<Limits> appliedLimits = UnaryOperator.identity();
     private volatile boolean closed;
+    private final FakeImages images = new FakeImages(Clock.systemUTC());
 
     @Override
     public BackendContainer create(BackendSpec spec) {
@@ -42,6 +49,7 @@ public final class FakeBackend implements ContainerBackend {
             throw failure;
         }
         FakeContainer c = new FakeContainer(spec.spec(), this);
+        images.use(FakeImages.imageOf(c), containers.values()); // before it is listed: a failed pull creates nothing
         if (containers.putIfAbsent(spec.handle(), c) != null) {
             throw new IllegalStateException("backend asked to create a live handle twice: " + spec.handle());
         }
@@ -61,6 +69,26 @@ public final class FakeBackend implements ContainerBackend {
     /** Makes {@link #capacity} answer {@code c} from now on; the core reads max_containers when it starts. */
     public void reportCapacity(Capacity c) {
         capacity = c;
+    }
+
+    @Override
+    public List<ImageInfo> images() {
+        return images.images(containers.values());
+    }
+
+    @Override
+    public ImagePruneReport pruneImages() {
+        return images.prune(containers.values());
+    }
+
+    @Override
+    public ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
+        return images.pull(ref, progress, containers.values());
+    }
+
+    /** The fake's image store, to offer more images. */
+    public FakeImages imageStore() {
+        return images;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenError;
+import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Limits;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
@@ -70,6 +71,10 @@ public final class FakeContainer implements BackendContainer {
         }
         if (stopped) {
             throw new ConflictException("container " + handle() + " is stopped");
+        }
+        if (!p.image().uri().isEmpty()) {
+            // the fake has no images: it must not pretend to run a process in one
+            throw new InvalidRequestException("the fake backend runs no process in an image of its own: " + p.image().uri());
         }
         if (p.path().equals("rm")) { // the one file operation processes do on the fake's files
             p.args().stream().filter(a -> !a.startsWith("-")).forEach(files::remove);

@@ -55,6 +55,20 @@ public final class ErrorCodec {
     }
 
     /**
+     * An error inside a stream whose head has already gone out (a failed image pull): Garden's error object plus
+     * {@code "Kind"}, which no header can carry any more.
+     */
+    static JsonObject streamError(GardenException e) {
+        return errorObject(e).put("Kind", e.kind().name());
+    }
+
+    /** Rebuilds the exception of a {@link #streamError}. */
+    static GardenException decodeStreamError(JsonNode n) {
+        String kind = JsonIn.str(n, "Kind");
+        return decodeObject(n, status(GardenException.Kind.INTERNAL), kind.isEmpty() ? Optional.empty() : Optional.of(kind));
+    }
+
+    /**
      * Rebuilds the exception of an error answer. {@code kindHeader} is {@link #KIND_HEADER}'s value if present;
      * for {@code "Type":""} it wins over the status. A body that is not Garden's error JSON becomes an internal
      * error quoting it (Go: {@code bad response}).

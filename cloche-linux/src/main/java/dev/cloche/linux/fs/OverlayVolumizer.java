@@ -47,9 +47,10 @@ final class OverlayVolumizer implements Volumizer {
         return Files.exists(l.diskImage()) ? l.diskUpper() : l.upper();
     }
 
-    /** Creates the overlay; {@code image} must be the (possibly shifted) lower dir. */
+    /** Creates the overlay; {@code lowerDirs} are the (possibly shifted) image layers, bottom to top. */
     @Override
-    public Path create(Path image, VolumeLayout l, DiskQuota quota) {
+    public Path create(List<Path> lowerDirs, VolumeLayout l, DiskQuota quota) {
+        if (lowerDirs.isEmpty()) throw new IllegalArgumentException("an overlay needs at least one lower dir");
         if (quota.limited()) mountLimitedDisk(l, quota);
         Path upper = quota.limited() ? l.diskUpper() : l.upper();
         Path work = quota.limited() ? l.diskWork() : l.work();
@@ -66,8 +67,22 @@ final class OverlayVolumizer implements Volumizer {
         } catch (IOException e) {
             throw GardenError.internal("cannot create overlay dirs in " + merged.getParent(), e);
         }
-        mounts.mount("overlay", merged, "overlay", 0, "lowerdir=" + image + ",upperdir=" + upper + ",workdir=" + work);
+        mounts.mount("overlay", merged, "overlay", 0, "lowerdir=" + lowerdir(lowerDirs) + ",upperdir=" + upper + ",workdir=" + work);
         return merged;
+    }
+
+    /** overlayfs lists lower dirs top first, separated by colons. */
+    static String lowerdir(List<Path> bottomToTop) {
+        StringBuilder b = new StringBuilder();
+        for (int i = bottomToTop.size() - 1; i >= 0; i--) {
+            String dir = bottomToTop.get(i).toString();
+            if (dir.indexOf(':') >= 0 || dir.indexOf(',') >= 0) {
+                throw new IllegalArgumentException("overlay lower dir with ':' or ',': " + dir);
+            }
+            if (b.length() > 0) b.append(':');
+            b.append(dir);
+        }
+        return b.toString();
     }
 
     private void mountLimitedDisk(VolumeLayout l, DiskQuota quota) {

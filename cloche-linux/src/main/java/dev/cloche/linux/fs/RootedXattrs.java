@@ -29,10 +29,10 @@ import java.util.Map;
  * and its attributes are then read or written through {@code /proc/self/fd/N}.
  */
 public final class RootedXattrs {
-    private static final int O_PATH = 0x200000;
-    private static final int O_DIRECTORY = 0x10000;
+    static final int O_PATH = 0x200000;
+    static final int O_DIRECTORY = 0x10000;
     private static final int O_NOFOLLOW = 0x20000;
-    private static final int O_CLOEXEC = 0x80000;
+    static final int O_CLOEXEC = 0x80000;
     private static final long RESOLVE_NO_MAGICLINKS = 0x02;
     private static final long RESOLVE_IN_ROOT = 0x10;
     private static final long SYS_OPENAT2 = 437; // x86_64 and aarch64 alike
@@ -42,13 +42,13 @@ public final class RootedXattrs {
     private static final int STATX_MODE = 0x2;
     private static final int STATX_UID = 0x8;
 
-    private static final MethodHandle OPEN = Libc.fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+    static final MethodHandle OPEN = Libc.fn("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2), Libc.ERRNO);
     private static final MethodHandle SYSCALL = Libc.fn("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1), Libc.ERRNO);
     private static final MethodHandle STATX = Libc.fn("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), Libc.ERRNO);
-    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private RootedXattrs() {}
 
@@ -125,7 +125,7 @@ public final class RootedXattrs {
     }
 
     /** {@code openat2(O_PATH|O_NOFOLLOW, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS)}: the fd, or -1 with errno set. */
-    private static int openInRoot(Arena arena, MemorySegment state, int rootFd, String rel) throws Throwable {
+    static int openInRoot(Arena arena, MemorySegment state, int rootFd, String rel) throws Throwable {
         MemorySegment how = arena.allocate(24);
         how.set(JAVA_LONG, 0, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         how.set(JAVA_LONG, 8, 0);
@@ -134,7 +134,7 @@ public final class RootedXattrs {
     }
 
     /** {@code [mode, uid]} of the fd itself (a symlink is not followed), or empty. */
-    private static long[] statx(Arena arena, MemorySegment state, int fd) throws Throwable {
+    static long[] statx(Arena arena, MemorySegment state, int fd) throws Throwable {
         MemorySegment buf = arena.allocate(256);
         int r = (int) STATX.invokeExact(state, fd, arena.allocateFrom(""), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
                 STATX_TYPE | STATX_MODE | STATX_UID, buf);

@@ -14,7 +14,7 @@ public interface ImageStore extends AutoCloseable {
 
     /**
      * Makes the image ready, pulling and extracting what the store lacks (each layer once, even for concurrent
-     * calls), and holds it for {@code holder} (a container id) until {@link #release}. The lower directories are
+     * calls), and holds it for {@code holder} (a container handle) until {@link #release}. The lower directories are
      * shifted for user-namespaced containers when {@code privileged} is false. Takes {@link ImageReference.Registry},
      * {@link ImageReference.OciLayout} and a {@link ImageReference.HostPath} naming a tarball.
      */

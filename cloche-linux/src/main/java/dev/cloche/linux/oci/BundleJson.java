@@ -19,6 +19,19 @@ public final class BundleJson {
         return JSON.writeValueAsString(configTree(b));
     }
 
+    /**
+     * A config whose namespaces of the types in {@code joins} are joined at the given paths instead of created (a
+     * pea's, docs/peas.md); the others are new.
+     */
+    public static String config(Bundle b, Map<String, String> joins) {
+        Map<String, Object> c = configTree(b);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> linux = (Map<String, Object>) c.get("linux");
+        linux.put("namespaces", b.namespaces().stream().map(n -> joins.containsKey(n)
+                ? ordered("type", n, "path", joins.get(n)) : Map.of("type", n)).toList());
+        return JSON.writeValueAsString(c);
+    }
+
     public static String process(OciProcess p) {
         return JSON.writeValueAsString(processTree(p));
     }

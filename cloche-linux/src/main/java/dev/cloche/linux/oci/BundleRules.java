@@ -4,6 +4,7 @@ import dev.cloche.api.BindMount;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Limits;
+import dev.cloche.api.ProcessLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,6 +103,56 @@ public final class BundleRules {
 
     public static Bundle oneShot(Bundle container, OneShot input) {
         return apply(container, oneShot(), input);
+    }
+
+    /**
+     * What makes a pea's bundle of its container's (docs/peas.md). Everything the container's bundle rules decided
+     * (capabilities, masked and read-only paths, the kernel file systems, devices, seccomp, id mappings) is kept as
+     * it is; the pea changes its root, its mounts, its cgroup and its process, and joins the container's namespaces.
+     *
+     * @param rootfs the pea's own root filesystem (an overlay of its image)
+     * @param cgroupsPath the pea's cgroup: under the container's, or beside it when it has limits of its own
+     * @param limits the pea's own memory and CPU limits when it overrides the container's; empty: none of its own
+     * @param etcFiles host files bound over the pea's (its container's /etc/hosts and /etc/resolv.conf), by destination
+     * @param bindMounts the process spec's bind mounts; a container origin is a path in the pea's own rootfs
+     */
+    public record Pea(Path rootfs, String cgroupsPath, Optional<ProcessLimits> limits, Map<String, Path> etcFiles,
+                      List<BindMount> bindMounts, OciProcess process) {
+        public Pea {
+            java.util.Objects.requireNonNull(rootfs, "rootfs");
+            java.util.Objects.requireNonNull(cgroupsPath, "cgroupsPath");
+            java.util.Objects.requireNonNull(limits, "limits");
+            java.util.Objects.requireNonNull(process, "process");
+            etcFiles = Map.copyOf(etcFiles);
+            bindMounts = List.copyOf(bindMounts);
+        }
+    }
+
+    /** The rules of a pea, applied to its container's own bundle. */
+    public static List<BundleRule<Pea>> pea() {
+        return List.of(new PeaRootRule(), new PeaMountsRule(), new PeaCgroupRule(), new PeaProcessRule());
+    }
+
+    public static Bundle pea(Bundle container, Pea input) {
+        return apply(container, pea(), input);
+    }
+
+    /**
+     * The namespaces a pea joins: every namespace of its container but the mount namespace, as the files of the
+     * container's init {@code initPid}; the pea gets a mount namespace of its own (its own root).
+     */
+    public static Map<String, String> peaNamespacePaths(Bundle container, long initPid) {
+        if (initPid <= 0) throw new IllegalArgumentException("no init pid: " + initPid);
+        Map<String, String> joins = new LinkedHashMap<>();
+        for (String ns : container.namespaces()) {
+            if (ns.equals("mount")) continue;
+            String file = switch (ns) {
+                case "network" -> "net";
+                default -> ns; // pid, ipc, uts, user and cgroup are named as their /proc/PID/ns files
+            };
+            joins.put(ns, "/proc/" + initPid + "/ns/" + file);
+        }
+        return joins;
     }
 
     private static <I> Bundle apply(Bundle b, List<BundleRule<I>> rules, I input) {
@@ -214,7 +265,7 @@ public final class BundleRules {
         }
 
         /** A CONTAINER-origin source lives inside the rootfs; a lexical normalisation keeps ".." from leaving it. */
-        private static String containerSource(Path rootfs, String src) {
+        static String containerSource(Path rootfs, String src) {
             Path rel = Path.of("/").resolve(src).normalize();
             return rootfs.resolve(Path.of("/").relativize(rel)).toString();
         }
@@ -264,6 +315,59 @@ public final class BundleRules {
         public Bundle apply(Bundle b, BundleInput in) {
             return b.withSeccomp(in.spec().privileged() ? Optional.empty() : Optional.of(SeccompProfiles.unprivileged()));
         }
+    }
+
+    /** A pea's own root; the hostname is the container's (its UTS namespace), so none is set again. */
+    static final class PeaRootRule implements BundleRule<Pea> {
+        @Override public Bundle apply(Bundle b, Pea in) { return b.withRootPath(in.rootfs().toString()).withHostname(""); }
+    }
+
+    /**
+     * The container's kernel file systems (proc, dev, sysfs, ...), not its bind mounts (the container's binds and its
+     * init belong to the container, as in Guardian), then the container's /etc files, then the pea's own binds.
+     */
+    static final class PeaMountsRule implements BundleRule<Pea> {
+        @Override
+        public Bundle apply(Bundle b, Pea in) {
+            List<Bundle.Mount> m = new ArrayList<>(b.mounts().stream().filter(x -> !x.type().equals("bind")).toList());
+            in.etcFiles().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+                    m.add(new Bundle.Mount(e.getKey(), "bind", e.getValue().toString(), List.of("bind", "ro", "nosuid", "nodev"))));
+            for (BindMount bm : in.bindMounts()) {
+                if (!bm.dstPath().startsWith("/")) {
+                    throw new InvalidRequestException("bind mount destination must be absolute: " + bm.dstPath());
+                }
+                String source = switch (bm.origin()) {
+                    case HOST -> bm.srcPath();
+                    case CONTAINER -> MountsRule.containerSource(in.rootfs(), bm.srcPath());
+                };
+                m.add(new Bundle.Mount(bm.dstPath(), "bind", source,
+                        List.of("bind", "rec", bm.mode() == BindMount.Mode.RO ? "ro" : "rw")));
+            }
+            return b.withMounts(m);
+        }
+    }
+
+    /**
+     * Without limits of its own a pea's cgroup is a child of the container's, so the container's limits hold for
+     * both together and its metrics count the pea; with them, it is a cgroup of its own with only those limits (no
+     * pid limit), as Guardian places it. The container's device rules stay.
+     */
+    static final class PeaCgroupRule implements BundleRule<Pea> {
+        @Override
+        public Bundle apply(Bundle b, Pea in) {
+            long memory = in.limits().map(l -> l.memory().limitInBytes()).orElse(0L);
+            long shares = in.limits().map(l -> l.cpu().effectiveShares()).orElse(0L);
+            return b.withCgroup(in.cgroupsPath(), peaResources(b.resources(), memory, shares));
+        }
+
+        private static Bundle.Resources peaResources(Bundle.Resources container, long memory, long shares) {
+            return new Bundle.Resources(memory, shares, 0, container.devices());
+        }
+    }
+
+    /** The pea's process replaces the init. */
+    static final class PeaProcessRule implements BundleRule<Pea> {
+        @Override public Bundle apply(Bundle b, Pea in) { return b.withProcess(in.process()); }
     }
 
     /** The one-shot's process replaces the init, and its cgroup the container's; the limits stay the container's. */

@@ -39,6 +39,12 @@ public interface OciRuntime {
      */
     List<String> execDetachedArgv(String id, Path processJson, Path pidFile, Path log, boolean tty);
 
+    /**
+     * The argv of {@code runtime run --detach} of the bundle in {@code bundleDir} for {@code cloche-monitor} to run (a
+     * pea, docs/peas.md): as {@link #execDetachedArgv}, the process has the runtime's stdio, or the console socket.
+     */
+    List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty);
+
     /** {@code status} as the runtime reports it: created, running, stopped, paused. */
     record State(String status, long pid) {}
 }

@@ -90,4 +90,13 @@ final class RuncCli implements OciRuntime {
         a.add(id);
         return a;
     }
+
+    @Override
+    public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty) {
+        List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log=" + log,
+                "--log-format=json", "run", "--detach", "--pid-file", pidFile.toString(), "--bundle", bundleDir.toString()));
+        if (tty) a.addAll(List.of("--console-socket", "@CONSOLE@"));
+        a.add(id);
+        return a;
+    }
 }

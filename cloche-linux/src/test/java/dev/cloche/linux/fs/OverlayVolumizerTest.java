@@ -1,6 +1,7 @@
 package dev.cloche.linux.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.RecordingCommandRunner;
@@ -28,6 +29,22 @@ class OverlayVolumizerTest {
         assertThat(r.calls()).containsExactly(
                 List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=/images/x-shifted,upperdir=" + dir.resolve("upper")
                         + ",workdir=" + dir.resolve("work"), dir.resolve("merged").toString()));
+    }
+
+    @Test
+    void layersAreListedTopFirstAsOverlayWantsThem() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Volumizers.overlay(r, Mounts.commands(r), -1).create(List.of(Path.of("/l/base"), Path.of("/l/mid"), Path.of("/l/top")),
+                layout(), DiskQuota.NONE);
+        assertThat(r.calls().getFirst().get(5)).startsWith("lowerdir=/l/top:/l/mid:/l/base,upperdir=");
+    }
+
+    @Test
+    void aLowerDirThatWouldSplitTheOptionIsRefused() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        assertThatThrownBy(() -> Volumizers.overlay(r, Mounts.commands(r), -1)
+                .create(List.of(Path.of("/l/a:b")), layout(), DiskQuota.NONE)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(r.calls()).isEmpty();
     }
 
     @Test
