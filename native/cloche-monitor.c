@@ -1,7 +1,7 @@
 /*
  * cloche-monitor: a per-process monitor for Garden processes run with `runtime exec --detach`.
  *
- *   cloche-monitor [--tty ROWSxCOLS] DIR -- RUNTIME_ARGV...
+ *   cloche-monitor [--tty ROWSxCOLS] [--owner UID:GID] DIR -- RUNTIME_ARGV...
  *
  * Why it exists: after `runc exec --detach` returns, the process is re-parented to the nearest host-side
  * subreaper. Without one, PID 1 reaps it and the exit code is lost; if the daemon were the subreaper, a daemon
@@ -10,7 +10,7 @@
  *
  *   monitor.pid   this monitor's pid (atomic)         pid       written by the runtime (--pid-file)
  *   stdout        process stdout (TTY: the pty)        stderr    process stderr (TTY: stays empty)
- *   stdin         FIFO read by the process             ctl       FIFO: "close-stdin", "resize ROWS COLS"
+ *   stdin         FIFO, relayed to the process (pipe)  ctl       FIFO: "close-stdin", "resize ROWS COLS"
  *   exit          decimal exit code, 128+sig (atomic)  console.sock  TTY only, removed on exit
  *
  * The launching process prints exactly one line on stdout: "<host pid>\n" (exit 0) or "error: ...\n" (exit 1).
@@ -42,6 +42,9 @@
 static const char *dir;          /* the per-process directory, absolute */
 static int report_fd = -1;       /* write end of the pipe to the first process; -1 once reported */
 static int tty_rows, tty_cols;   /* 0 = no TTY */
+static int has_owner;            /* --owner given: the process's stdio files belong to its host uid/gid */
+static uid_t owner_uid;
+static gid_t owner_gid;
 
 /* Builds DIR/name into buf; exits if it does not fit (paths are our contract, so this is a usage error). */
 static char *path_of(char *buf, size_t len, const char *name)
@@ -218,7 +221,8 @@ static int set_winsize(int master, int rows, int cols)
 
 static int master = -1;           /* TTY: pty master, -1 before it arrives and after EIO */
 static int stdin_w = -1;          /* our write end of DIR/stdin: keeps the process from seeing EOF */
-static int stdin_r = -1;          /* TTY: our read end of DIR/stdin, relayed to the master */
+static int stdin_r = -1;          /* our read end of DIR/stdin, relayed to the master (TTY) or to stdin_pipe */
+static int stdin_pipe = -1;       /* non-TTY: write end of the pipe that is the process's fd 0 */
 static pid_t cpid;                /* host pid of the container process */
 static int cpid_done, exit_code;
 static int pending_sig;           /* TERM/INT/QUIT received before cpid was known */
@@ -237,7 +241,8 @@ static void ctl_command(char *line)
              */
             eot_pending = 1;
         } else if (stdin_w >= 0) {
-            close(stdin_w); /* EOF for the process once the daemon's writer (if any) is closed too */
+            /* The FIFO reads EOF once the daemon's writer is closed too; the relay then closes the pipe (EOF). */
+            close(stdin_w);
             stdin_w = -1;
         }
     } else if (sscanf(line, "resize %d %d", &r, &c) == 2) {
@@ -343,7 +348,7 @@ static void monitor(char **rt_argv)
     if (devnull < 0)
         fail("open /dev/null");
 
-    int out = -1, err = -1, lsock = -1;
+    int out = -1, err = -1, lsock = -1, pipe_r = -1;
     if (tty_rows) {
         stdin_r = in_r; /* we relay it; it stays non-blocking */
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -365,23 +370,40 @@ static void monitor(char **rt_argv)
         close(err);
         err = -1;
     } else {
-        /* The process reads blocking, as any program expects; O_NONBLOCK lives in the shared file description. */
-        int fl = fcntl(in_r, F_GETFL);
-        if (fl < 0 || fcntl(in_r, F_SETFL, fl & ~O_NONBLOCK) < 0)
-            fail("fcntl stdin");
+        /*
+         * The process's stdin is a pipe we feed from the FIFO, not the FIFO itself: /dev/stdin reopens fd 0, and
+         * reopening a FIFO blocks in open() once its writers are gone (`echo x | cat /dev/stdin` hung when the input
+         * had been closed before cat opened it); reopening a pipe does not. Its read end blocks, as programs expect.
+         */
+        int sp[2];
+        if (pipe2(sp, O_CLOEXEC) < 0)
+            fail("pipe stdin");
+        pipe_r = sp[0];
+        stdin_pipe = sp[1];
+        int fl = fcntl(stdin_pipe, F_GETFL);
+        if (fl < 0 || fcntl(stdin_pipe, F_SETFL, fl | O_NONBLOCK) < 0)
+            fail("fcntl stdin pipe");
+        stdin_r = in_r; /* we relay it; it stays non-blocking */
         out = open(path_of(p, sizeof p, "stdout"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         err = open(path_of(p, sizeof p, "stderr"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (out < 0 || err < 0)
             fail("open stdout/stderr");
+        /*
+         * The process's own user must be able to reopen its stdio through /proc/self/fd (/dev/stdout, /dev/stdin):
+         * the kernel checks the inode's owner and mode then, and a 0600 file of host root denies every other user.
+         */
+        if (has_owner && (fchown(pipe_r, owner_uid, owner_gid) < 0 || fchown(out, owner_uid, owner_gid) < 0 ||
+                          fchown(err, owner_uid, owner_gid) < 0))
+            fail("chown stdio");
     }
 
     pid_t rt = tty_rows ? spawn_runtime(rt_argv, devnull, devnull, devnull)
-                        : spawn_runtime(rt_argv, in_r, out, err);
+                        : spawn_runtime(rt_argv, pipe_r, out, err);
     if (rt < 0)
         fail("fork runtime");
     if (!tty_rows) {
-        close(in_r); /* the process holds the only read end now */
-        close(out);  /* zero copy: the process writes the files itself */
+        close(pipe_r); /* the process holds the only read end of its stdin now */
+        close(out);    /* zero copy: the process writes the files itself */
         close(err);
     }
 
@@ -454,12 +476,14 @@ static void monitor(char **rt_argv)
         if (cpid_done && master < 0)
             break;
         struct pollfd fds[4];
-        int nf = 0, i_sig = -1, i_ctl = -1, i_mas = -1, i_in = -1;
+        int nf = 0, i_sig = -1, i_ctl = -1, i_mas = -1, i_in = -1, i_pipe = -1;
         fds[i_sig = nf++] = (struct pollfd){sfd, POLLIN, 0};
         fds[i_ctl = nf++] = (struct pollfd){ctl, POLLIN, 0};
         if (master >= 0)
             fds[i_mas = nf++] = (struct pollfd){master, (short)(POLLIN | (pend_len ? POLLOUT : 0)), 0};
-        if (master >= 0 && stdin_r >= 0 && !pend_len && !cpid_done)
+        if (stdin_pipe >= 0 && pend_len)
+            fds[i_pipe = nf++] = (struct pollfd){stdin_pipe, POLLOUT, 0};
+        if ((master >= 0 || stdin_pipe >= 0) && stdin_r >= 0 && !pend_len && !cpid_done)
             fds[i_in = nf++] = (struct pollfd){stdin_r, POLLIN, 0};
         /* an EOT waiting for the stdin FIFO to drain must not wait for the next event */
         int timeout = (eot_pending && master >= 0) ? 10 : -1;
@@ -515,10 +539,34 @@ static void monitor(char **rt_argv)
             if (!pend_len)
                 pend_off = 0;
         }
-        if (i_in >= 0 && (fds[i_in].revents & POLLIN)) {
+        if (i_pipe >= 0 && (fds[i_pipe].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(stdin_pipe, pend + pend_off, pend_len);
+            if (w > 0) {
+                pend_off += (size_t)w;
+                pend_len -= (size_t)w;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                /* EPIPE: the process closed its stdin. Drop our reader too, so the daemon's writes get EPIPE. */
+                pend_len = 0;
+                close(stdin_pipe);
+                stdin_pipe = -1;
+                close(stdin_r);
+                stdin_r = -1;
+            }
+            if (!pend_len)
+                pend_off = 0;
+        }
+        if (i_in >= 0 && (fds[i_in].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t r = read(stdin_r, pend, sizeof pend);
-            if (r > 0)
+            if (r > 0) {
                 pend_len = (size_t)r;
+            } else if (r == 0 && stdin_pipe >= 0) {
+                close(stdin_r); /* every writer is gone (close-stdin): EOF, once the pipe has the rest */
+                stdin_r = -1;
+            }
+        }
+        if (stdin_pipe >= 0 && stdin_r < 0 && !pend_len) {
+            close(stdin_pipe);
+            stdin_pipe = -1;
         }
         if (eot_pending && master >= 0 && !pend_len) {
             /* everything relayed: is anything still in the FIFO? (it is non-blocking, and we hold a writer) */
@@ -547,7 +595,7 @@ static void monitor(char **rt_argv)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: cloche-monitor [--tty ROWSxCOLS] DIR -- RUNTIME_ARGV...\n");
+    fprintf(stderr, "usage: cloche-monitor [--tty ROWSxCOLS] [--owner UID:GID] DIR -- RUNTIME_ARGV...\n");
     printf("error: usage\n");
     exit(1);
 }
@@ -560,6 +608,17 @@ int main(int argc, char **argv)
         if (sscanf(argv[i + 1], "%dx%d%c", &tty_rows, &tty_cols, &x) != 2 || tty_rows <= 0 || tty_cols <= 0 ||
             tty_rows > 65535 || tty_cols > 65535)
             usage();
+        i += 2;
+    }
+    if (i + 1 < argc && strcmp(argv[i], "--owner") == 0) {
+        unsigned long u, g;
+        char x;
+        /* ids up to 2^32-2: (uid_t)-1 would mean "unchanged" to fchown */
+        if (sscanf(argv[i + 1], "%lu:%lu%c", &u, &g, &x) != 2 || u >= 0xffffffffUL || g >= 0xffffffffUL)
+            usage();
+        has_owner = 1;
+        owner_uid = (uid_t)u;
+        owner_gid = (gid_t)g;
         i += 2;
     }
     if (i + 2 >= argc || argv[i][0] != '/' || strcmp(argv[i + 1], "--") != 0)

@@ -46,12 +46,17 @@ final class MonitorLauncher {
         this.table = table;
     }
 
+    /** The host uid and gid that own a process's stdio files, so its user can reopen them (/dev/stdout). */
+    record StdioOwner(long uid, long gid) {}
+
     /**
      * Starts {@code process} as Garden process {@code id} of container {@code containerId} in the fresh directory
-     * {@code dir}, and returns once it runs. The caller removes what a failed start left.
+     * {@code dir}, its stdio files owned by {@code owner}, and returns once it runs. The caller removes what a failed
+     * start left.
      */
-    MonitoredProcess launch(String containerId, String id, Depot.ProcessDir dir, OciProcess process) throws IOException {
-        return launch(new Target.Exec(containerId), id, dir, process);
+    MonitoredProcess launch(String containerId, String id, Depot.ProcessDir dir, OciProcess process, StdioOwner owner)
+            throws IOException {
+        return launch(new Target.Exec(containerId), id, dir, process, owner);
     }
 
     /** What the monitor has the runtime start. */
@@ -66,8 +71,9 @@ final class MonitorLauncher {
         record Pea(String peaId, Path bundleDir) implements Target {}
     }
 
-    /** As {@link #launch(String, String, Depot.ProcessDir, OciProcess)}, for either {@link Target}. */
-    MonitoredProcess launch(Target target, String id, Depot.ProcessDir dir, OciProcess process) throws IOException {
+    /** As {@link #launch(String, String, Depot.ProcessDir, OciProcess, StdioOwner)}, for either {@link Target}. */
+    MonitoredProcess launch(Target target, String id, Depot.ProcessDir dir, OciProcess process, StdioOwner owner)
+            throws IOException {
         boolean tty = process.console().isPresent();
         String socket = dir.consoleSocket().toString();
         if (tty && socket.length() > MAX_SOCKET_PATH) {
@@ -79,7 +85,7 @@ final class MonitorLauncher {
         List<String> argv = new ArrayList<>();
         argv.add(monitorBinary.toString());
         process.console().ifPresent(c -> argv.addAll(List.of("--tty", c.rows() + "x" + c.columns())));
-        argv.addAll(List.of(dir.dir().toString(), "--"));
+        argv.addAll(List.of("--owner", owner.uid() + ":" + owner.gid(), dir.dir().toString(), "--"));
         argv.addAll(switch (target) {
             case Target.Exec(String containerId) ->
                     runtime.execDetachedArgv(containerId, dir.processJson(), dir.pid(), dir.runtimeLog(), tty);

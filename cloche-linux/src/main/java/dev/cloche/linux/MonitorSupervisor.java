@@ -2,6 +2,7 @@ package dev.cloche.linux;
 
 import dev.cloche.api.GardenError;
 import dev.cloche.linux.fs.Trees;
+import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.spi.BackendProcess;
 import java.io.IOException;
@@ -92,7 +93,10 @@ final class MonitorSupervisor implements ProcessSupervisor {
     private MonitoredProcess startOnce(String id, OciProcess process, MonitorLauncher.Target target) {
         Depot.ProcessDir dir = entry.process(seq.incrementAndGet());
         try {
-            return launcher.launch(target, id, dir, process);
+            // a pea shares the container's user namespace, so its ids map as the container's do
+            return launcher.launch(target, id, dir, process, new MonitorLauncher.StdioOwner(
+                    BundleRules.hostId(process.uid(), container.privileged()),
+                    BundleRules.hostId(process.gid(), container.privileged())));
         } catch (IOException e) {
             removeFailedStart(dir);
             throw GardenError.internal("cannot start process in " + container.handle() + ": " + e.getMessage(), e);

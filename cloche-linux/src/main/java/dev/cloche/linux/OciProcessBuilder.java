@@ -17,7 +17,8 @@ import java.util.Optional;
  * so it costs an exec nothing beyond building the record.
  *
  * @param containerEnv the env every process of the container starts from (its image's, under its spec's)
- * @param capabilities the container's capability set; effective only for processes running as root
+ * @param capabilities the container's capability set; effective only for processes running as root, and a non-root
+ *     process's bounding and inheritable sets are cut to {@link BundleRules#nonRootCapabilities} (Guardian's)
  * @param defaultUser the image config's {@code User}, for processes that name none (empty: root)
  * @param defaultDir the image config's {@code WorkingDir}, for processes that name none (empty: the user's home)
  */
@@ -61,13 +62,17 @@ record OciProcessBuilder(List<String> containerEnv, List<String> capabilities, S
         }
         Optional<OciProcess.ConsoleSize> console = spec.tty().map(OciProcessBuilder::window)
                 .map(w -> new OciProcess.ConsoleSize(w.rows(), w.columns()));
-        return new OciProcess(args, env(spec.env(), user), cwd, user.uid(), user.gid(), capabilities, user.uid() == 0,
+        return new OciProcess(args, env(spec.env(), user), cwd, user.uid(), user.gid(), capabilitiesOf(user), user.uid() == 0,
                 rlimits, console);
     }
 
     /** A command of the backend's own (mkdir, tar) as {@code user} in {@code /}: the container's env, no terminal. */
     OciProcess command(List<String> args, ContainerFiles.User user) {
-        return new OciProcess(args, env(List.of(), user), "/", user.uid(), user.gid(), capabilities, user.uid() == 0, List.of());
+        return new OciProcess(args, env(List.of(), user), "/", user.uid(), user.gid(), capabilitiesOf(user), user.uid() == 0, List.of());
+    }
+
+    private List<String> capabilitiesOf(ContainerFiles.User user) {
+        return user.uid() == 0 ? capabilities : BundleRules.nonRootCapabilities(capabilities);
     }
 
     /** The container's env, then the spec's, then defaults (PATH, HOME, USER) for what neither set. */

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Starting under the monitor, and what a restart decides for each process directory (docs/process-monitor.md §5). */
 class MonitorLauncherTest {
     private static final Path MONITOR = Path.of("/opt/cloche/cloche-monitor");
+    /** Container root of an unprivileged container and group 1000. */
+    private static final MonitorLauncher.StdioOwner OWNER = new MonitorLauncher.StdioOwner(4294967294L, 1000);
     @TempDir Path tmp;
     private final FakeProcessTable table = new FakeProcessTable();
     private final DirectoryWatcher watcher = new DirectoryWatcher(Duration.ofMillis(50));
@@ -61,8 +63,9 @@ class MonitorLauncherTest {
             argv.add(a);
             write(dir.monitorPid(), "77\n");
             return CommandResult.ok("4242\n");
-        }).launch("c1", "web", dir, process(Optional.of(new OciProcess.ConsoleSize(30, 100))));
-        assertThat(argv.getFirst()).startsWith(MONITOR.toString(), "--tty", "30x100", dir.dir().toString(), "--",
+        }).launch("c1", "web", dir, process(Optional.of(new OciProcess.ConsoleSize(30, 100))), OWNER);
+        assertThat(argv.getFirst()).startsWith(MONITOR.toString(), "--tty", "30x100", "--owner", "4294967294:1000",
+                dir.dir().toString(), "--",
                 "/usr/sbin/runc").contains("--console-socket", "@CONSOLE@").endsWith("c1");
         assertThat(p.state()).isEqualTo(new Running(4242, MonitoredProcess.monitorOf(dir, table)));
         assertThat(p.state().monitor().pid()).isEqualTo(77);
@@ -84,8 +87,9 @@ class MonitorLauncherTest {
             argv.add(a);
             write(dir.monitorPid(), "78\n");
             return CommandResult.ok("4343\n");
-        }).launch(new MonitorLauncher.Target.Pea("c1-pea-ab", tmp.resolve("peas/c1-pea-ab")), "web", dir, process(Optional.empty()));
-        assertThat(argv.getFirst()).startsWith(MONITOR.toString(), dir.dir().toString(), "--", "/usr/sbin/runc")
+        }).launch(new MonitorLauncher.Target.Pea("c1-pea-ab", tmp.resolve("peas/c1-pea-ab")), "web", dir, process(Optional.empty()), OWNER);
+        assertThat(argv.getFirst()).startsWith(MONITOR.toString(), "--owner", "4294967294:1000", dir.dir().toString(), "--",
+                        "/usr/sbin/runc")
                 .containsSubsequence("run", "--detach", "--pid-file", dir.pid().toString(), "--bundle",
                         tmp.resolve("peas/c1-pea-ab").toString()).doesNotContain("exec", "--console-socket").endsWith("c1-pea-ab");
         assertThat(dir.pea()).hasContent("c1-pea-ab");
@@ -98,10 +102,10 @@ class MonitorLauncherTest {
     void aFailedStartCarriesTheRuntimesMessageAndLeavesTheProcessClosed() throws IOException {
         Depot.ProcessDir dir = new Depot.ProcessDir(tmp.resolve("1"));
         assertThatThrownBy(() -> launcher(a -> new CommandResult(1, "error: runtime failed (exit 1): exec: \"nope\"\n", ""))
-                .launch("c1", "p", dir, process(Optional.empty())))
+                .launch("c1", "p", dir, process(Optional.empty()), OWNER))
                 .isInstanceOf(GardenError.class).hasMessage("cannot start process p: runtime failed (exit 1): exec: \"nope\"");
         assertThat(dir.tty()).doesNotExist();
-        assertThatThrownBy(() -> launcher(a -> new CommandResult(2, "", "boom")).launch("c1", "p", dir("2"), process(Optional.empty())))
+        assertThatThrownBy(() -> launcher(a -> new CommandResult(2, "", "boom")).launch("c1", "p", dir("2"), process(Optional.empty()), OWNER))
                 .hasMessageEndingWith("monitor exit 2: boom");
     }
 
@@ -109,7 +113,7 @@ class MonitorLauncherTest {
     void aTtyWhoseConsoleSocketPathIsTooLongIsRefusedBeforeAnythingIsMade() {
         Depot.ProcessDir dir = new Depot.ProcessDir(tmp.resolve("x".repeat(120)));
         assertThatThrownBy(() -> launcher(a -> CommandResult.ok("1")).launch("c1", "p", dir, process(Optional.of(
-                new OciProcess.ConsoleSize(24, 80))))).hasMessageContaining("too long for a TTY console socket");
+                new OciProcess.ConsoleSize(24, 80))), OWNER)).hasMessageContaining("too long for a TTY console socket");
         assertThat(dir.dir()).doesNotExist();
     }
 

@@ -36,6 +36,8 @@ class MonitorSupervisorTest {
     /** What the monitor does on each start, in order: a pid it reports (and the runtime recorded), or a failure. */
     private final Deque<MonitorRun> runs = new ArrayDeque<>();
     private long nextMonitor = 900;
+    /** The --owner of each start: the process's host uid:gid. */
+    private final List<String> owners = new java.util.ArrayList<>();
 
     private record MonitorRun(long pid, boolean fails) {}
 
@@ -50,7 +52,8 @@ class MonitorSupervisorTest {
 
     private MonitorSupervisor supervisor() {
         RecordingCommandRunner runner = new RecordingCommandRunner(argv -> {
-            Path dir = Path.of(argv.get(1));
+            Path dir = Path.of(argv.get(argv.indexOf("--") - 1));
+            owners.add(argv.get(argv.indexOf("--owner") + 1));
             MonitorRun run = runs.pop();
             long monitor = nextMonitor++;
             write(dir.resolve("monitor.pid"), Long.toString(monitor));
@@ -77,6 +80,7 @@ class MonitorSupervisorTest {
         assertThat(s.find("web-1")).containsSame(p);
         assertThat(s.ids()).containsExactly("web-1");
         assertThat(((MonitoredProcess) p).dir()).isEqualTo(entry().process(1));
+        assertThat(owners).as("the stdio of container root belong to its host uid").containsExactly("4294967294:4294967294");
         p.signal(Signal.TERMINATE);
         assertThat(table.signals()).containsExactly("TERM 4242");
     }

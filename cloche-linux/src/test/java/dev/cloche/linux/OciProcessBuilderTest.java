@@ -33,6 +33,15 @@ class OciProcessBuilderTest {
     }
 
     @Test
+    void aNonRootProcessOfAPrivilegedContainerKeepsOnlyGuardiansNonRootMaximum() {
+        OciProcessBuilder privileged = new OciProcessBuilder(List.of(), List.of("CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_ADMIN"));
+        assertThat(privileged.process(ProcessSpec.of("id"), ALICE).capabilities()).containsExactly("CAP_CHOWN", "CAP_SYS_ADMIN");
+        assertThat(privileged.command(List.of("tar"), ALICE).capabilities()).containsExactly("CAP_CHOWN", "CAP_SYS_ADMIN");
+        assertThat(privileged.process(ProcessSpec.of("id"), ROOT).capabilities())
+                .containsExactly("CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_ADMIN");
+    }
+
+    @Test
     void envLayersTheContainersThenTheSpecsThenDefaultsForWhatNeitherSet() {
         OciProcess p = builder.process(ProcessSpec.of("sh").withEnv(List.of("B=spec", "C=spec")), ALICE);
         assertThat(p.env()).containsExactly("A=container", "B=spec", "C=spec", BundleRules.DEFAULT_PATH, "HOME=/home/alice",

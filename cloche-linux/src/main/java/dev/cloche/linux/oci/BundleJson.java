@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -47,15 +48,32 @@ public final class BundleJson {
         List<Bundle.Mount> mounts = list(c.get("mounts")).stream().map(BundleJson::map)
                 .map(m -> new Bundle.Mount(text(m.get("destination")), text(m.get("type")), text(m.get("source")),
                         strings(m.get("options")))).toList();
-        boolean allDevices = list(res.get("devices")).stream().map(BundleJson::map)
-                .anyMatch(d -> Boolean.TRUE.equals(d.get("allow")));
+        List<Bundle.DeviceRule> deviceRules = list(res.get("devices")).stream().map(BundleJson::map)
+                // configs written before device types were: a rule without one is for all devices
+                .map(d -> new Bundle.DeviceRule(Boolean.TRUE.equals(d.get("allow")), d.get("type") == null ? "a" : text(d.get("type")),
+                        optionalLong(d.get("major")), optionalLong(d.get("minor")), text(d.get("access")))).toList();
         Bundle.Resources resources = new Bundle.Resources(number(res, "memory", "limit"), number(res, "cpu", "shares"),
-                number(res, "pids", "limit"), allDevices);
+                number(res, "pids", "limit"), deviceRules);
+        List<Bundle.Device> devices = linux.get("devices") == null ? List.of() : list(linux.get("devices")).stream()
+                .map(BundleJson::map).map(d -> new Bundle.Device(text(d.get("path")), text(d.get("type")),
+                        longValue(d.get("major")), longValue(d.get("minor")), (int) longValue(d.get("fileMode")),
+                        longValue(d.get("uid")), longValue(d.get("gid")))).toList();
+        Optional<Seccomp> seccomp = Optional.ofNullable(linux.get("seccomp")).map(BundleJson::map).map(BundleJson::readSeccomp);
         return new Bundle(text(map(c.get("root")).get("path")), text(c.get("hostname")),
                 list(linux.get("namespaces")).stream().map(n -> text(map(n).get("type"))).toList(),
                 readMappings(linux.get("uidMappings")), readMappings(linux.get("gidMappings")), mounts,
                 text(linux.get("cgroupsPath")), resources, readProcess(map(c.get("process"))), strings(linux.get("maskedPaths")),
-                strings(linux.get("readonlyPaths")));
+                strings(linux.get("readonlyPaths")), devices, seccomp);
+    }
+
+    private static Seccomp readSeccomp(Map<String, Object> s) {
+        List<Seccomp.Rule> rules = list(s.get("syscalls")).stream().map(BundleJson::map).map(r -> new Seccomp.Rule(
+                strings(r.get("names")), text(r.get("action")),
+                r.get("errnoRet") == null ? OptionalLong.empty() : OptionalLong.of(longValue(r.get("errnoRet"))),
+                r.get("args") == null ? List.of() : list(r.get("args")).stream().map(BundleJson::map)
+                        .map(a -> new Seccomp.Arg((int) longValue(a.get("index")), longValue(a.get("value")),
+                                longValue(a.get("valueTwo")), text(a.get("op")))).toList())).toList();
+        return new Seccomp(text(s.get("defaultAction")), strings(s.get("architectures")), rules);
     }
 
     private static OciProcess readProcess(Map<String, Object> p) {
@@ -101,6 +119,11 @@ public final class BundleJson {
         throw new IllegalArgumentException("not an OCI config written by Cloche: expected a string, found " + o);
     }
 
+    /** An optional number: absent is -1 (a device rule's wildcard). */
+    private static long optionalLong(Object o) {
+        return o == null ? -1 : longValue(o);
+    }
+
     private static long longValue(Object o) {
         if (o instanceof Number n) return n.longValue();
         throw new IllegalArgumentException("not an OCI config written by Cloche: expected a number, found " + o);
@@ -127,6 +150,11 @@ public final class BundleJson {
         linux.put("resources", resources(b.resources()));
         linux.put("maskedPaths", b.maskedPaths());
         linux.put("readonlyPaths", b.readonlyPaths());
+        if (!b.devices().isEmpty()) {
+            linux.put("devices", b.devices().stream().<Object>map(d -> ordered("path", d.path(), "type", d.type(),
+                    "major", d.major(), "minor", d.minor(), "fileMode", d.fileMode(), "uid", d.uid(), "gid", d.gid())).toList());
+        }
+        b.seccomp().ifPresent(s -> linux.put("seccomp", seccomp(s)));
         c.put("linux", linux);
         return c;
     }
@@ -141,7 +169,9 @@ public final class BundleJson {
         m.put("env", p.env());
         m.put("cwd", p.cwd());
         List<String> eff = p.effectiveCapabilities() ? p.capabilities() : List.of();
-        m.put("capabilities", ordered("bounding", p.capabilities(), "effective", eff, "inheritable", List.of(),
+        // Guardian's sets: the inheritable set is the bounding set; only root's are permitted and effective (a
+        // non-root process would lose them at execve anyway); none are ambient
+        m.put("capabilities", ordered("bounding", p.capabilities(), "effective", eff, "inheritable", p.capabilities(),
                 "permitted", eff));
         m.put("rlimits", p.rlimits().stream().map(r -> ordered("type", r.type(), "hard", r.hard(), "soft", r.soft())).toList());
         return m;
@@ -149,11 +179,33 @@ public final class BundleJson {
 
     private static Map<String, Object> resources(Bundle.Resources r) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("devices", List.of(ordered("allow", r.allDevices(), "access", "rwm")));
+        m.put("devices", r.devices().stream().<Object>map(BundleJson::deviceRule).toList());
         if (r.memoryLimit() > 0) m.put("memory", Map.of("limit", r.memoryLimit()));
         if (r.cpuShares() > 0) m.put("cpu", Map.of("shares", r.cpuShares()));
         if (r.pidsLimit() > 0) m.put("pids", Map.of("limit", r.pidsLimit()));
         return m;
+    }
+
+    private static Map<String, Object> deviceRule(Bundle.DeviceRule d) {
+        Map<String, Object> m = ordered("allow", d.allow(), "type", d.type());
+        if (d.major() >= 0) m.put("major", d.major());
+        if (d.minor() >= 0) m.put("minor", d.minor());
+        m.put("access", d.access());
+        return m;
+    }
+
+    private static Map<String, Object> seccomp(Seccomp s) {
+        List<Object> rules = new ArrayList<>();
+        for (Seccomp.Rule r : s.syscalls()) {
+            Map<String, Object> rule = ordered("names", r.names(), "action", r.action());
+            r.errnoRet().ifPresent(e -> rule.put("errnoRet", e));
+            if (!r.args().isEmpty()) {
+                rule.put("args", r.args().stream().<Object>map(a -> ordered("index", a.index(), "value", a.value(),
+                        "valueTwo", a.valueTwo(), "op", a.op())).toList());
+            }
+            rules.add(rule);
+        }
+        return ordered("defaultAction", s.defaultAction(), "architectures", s.architectures(), "syscalls", rules);
     }
 
     private static List<Object> mappings(List<Bundle.IdMapping> ms) {

@@ -28,10 +28,18 @@ public final class BundleRules {
     /** Hostnames are limited to 64 bytes; Guardian keeps the last 49 characters of longer handles. */
     public static final int HOSTNAME_MAX = 49;
 
+    /** Guardian's {@code unprivilegedMaxCaps}: the most any process of an unprivileged container gets. */
     public static final List<String> UNPRIVILEGED_CAPS = List.of(
             "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
             "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_SETFCAP", "CAP_MKNOD",
             "CAP_AUDIT_WRITE");
+    /**
+     * Guardian's {@code nonRootMaxCaps}: a non-root process never gets more (bounding and inheritable), privileged
+     * container or not; it is the unprivileged set plus CAP_SYS_ADMIN.
+     */
+    public static final List<String> NON_ROOT_MAX_CAPS = java.util.stream.Stream.concat(UNPRIVILEGED_CAPS.stream(),
+            java.util.stream.Stream.of("CAP_SYS_ADMIN")).toList();
+    /** Every capability the kernel numbers, in bit order (the index is the bit). */
     public static final List<String> ALL_CAPS = List.of(
             "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
             "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
@@ -40,17 +48,37 @@ public final class BundleRules {
             "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
             "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
             "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE");
+    /**
+     * Guardian's {@code privilegedMaxCaps}: capabilities 0 to 37 (CAP_CHOWN to CAP_AUDIT_READ); the later CAP_PERFMON,
+     * CAP_BPF and CAP_CHECKPOINT_RESTORE are not in it.
+     */
+    public static final List<String> PRIVILEGED_CAPS = ALL_CAPS.subList(0, ALL_CAPS.indexOf("CAP_AUDIT_READ") + 1);
     /** runc's defaults. */
     public static final List<String> MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi");
     public static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+    /** Where the container's own cgroups appear, read-only, in unprivileged containers. */
+    public static final String CGROUP_MOUNT = "/sys/fs/cgroup";
+    /** FUSE, which privileged containers get as Guardian gives it: world read-write. */
+    public static final Bundle.Device FUSE = new Bundle.Device("/dev/fuse", "c", 10, 229, 0666, 0, 0);
+    /**
+     * The devices a privileged container may use (Guardian's {@code allowedDevices}), after denying all: mknod of any
+     * device, null, random, full, tty, zero, urandom, the ptys, ptmx, tun and fuse. runc and crun add the same
+     * defaults of their own to every container.
+     */
+    public static final List<Bundle.DeviceRule> PRIVILEGED_DEVICE_RULES = List.of(Bundle.DeviceRule.DENY_ALL,
+            new Bundle.DeviceRule(true, "c", -1, -1, "m"), new Bundle.DeviceRule(true, "b", -1, -1, "m"),
+            Bundle.DeviceRule.allowChar(1, 3), Bundle.DeviceRule.allowChar(1, 8), Bundle.DeviceRule.allowChar(1, 7),
+            Bundle.DeviceRule.allowChar(5, 0), Bundle.DeviceRule.allowChar(1, 5), Bundle.DeviceRule.allowChar(1, 9),
+            Bundle.DeviceRule.allowChar(136, -1), Bundle.DeviceRule.allowChar(5, 2), Bundle.DeviceRule.allowChar(10, 200),
+            Bundle.DeviceRule.allowChar(FUSE.major(), FUSE.minor()));
     /** The host lacks CAP_SYS_RESOURCE above a hard limit of 20000; 1024 is what Guardian's init gets. */
     public static final OciProcess.Rlimit NOFILE = new OciProcess.Rlimit("RLIMIT_NOFILE", 1024, 1024);
 
     /** The rules of a container's bundle, in the order they apply. */
     public static List<BundleRule<BundleInput>> standard() {
         return List.of(new RootfsRule(), new NamespacesRule(), new HostnameRule(), new MountsRule(), new CgroupRule(),
-                new InitProcessRule(), new MaskedPathsRule());
+                new DevicesRule(), new InitProcessRule(), new MaskedPathsRule(), new SeccompRule());
     }
 
     public static Bundle build(BundleInput input) {
@@ -140,15 +168,34 @@ public final class BundleRules {
     }
 
     /**
-     * The container's capability set. "All" means all the host can grant: this VM lacks CAP_SYS_RESOURCE, and a
-     * runtime asked for a capability outside its own bounding set fails with EPERM.
+     * The container's capability set, Guardian's, less what the host cannot grant: this VM lacks CAP_SYS_RESOURCE,
+     * and a runtime asked for a capability outside its own bounding set fails with EPERM.
      */
     public static List<String> capabilities(boolean privileged, long hostCapabilities) {
-        List<String> wanted = privileged ? ALL_CAPS : UNPRIVILEGED_CAPS;
+        List<String> wanted = privileged ? PRIVILEGED_CAPS : UNPRIVILEGED_CAPS;
         return wanted.stream().filter(c -> {
             int bit = ALL_CAPS.indexOf(c);
             return bit < 64 && (hostCapabilities & (1L << bit)) != 0;
         }).toList();
+    }
+
+    /** What a non-root process of a container with {@code containerCaps} keeps (Guardian intersects the same way). */
+    public static List<String> nonRootCapabilities(List<String> containerCaps) {
+        return containerCaps.stream().filter(NON_ROOT_MAX_CAPS::contains).toList();
+    }
+
+    /**
+     * The host ids behind a container's uid or gid: the identity in a privileged container, Guardian's mapping
+     * ({@link #ID_MAPPINGS}) in an unprivileged one.
+     */
+    public static long hostId(long containerId, boolean privileged) {
+        if (privileged) return containerId;
+        for (Bundle.IdMapping m : ID_MAPPINGS) {
+            if (containerId >= m.containerId() && containerId - m.containerId() < m.size()) {
+                return m.hostId() + containerId - m.containerId();
+            }
+        }
+        throw new IllegalArgumentException("container id " + containerId + " is not mapped");
     }
 
     /** Container env layered with {@code overrides} (same key replaces), then PATH added if absent. */
@@ -193,9 +240,14 @@ public final class BundleRules {
             m.add(new Bundle.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
             m.add(new Bundle.Mount("/dev/pts", "devpts", "devpts",
                     List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
-            m.add(new Bundle.Mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+            m.add(new Bundle.Mount("/dev/shm", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
             m.add(new Bundle.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
             m.add(new Bundle.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+            if (!in.spec().privileged()) {
+                // the runtime binds the container's own cgroup of each v1 hierarchy (on v2: its unified cgroup) here,
+                // so a JVM reads its memory limit as Guardian's containers let it (Guardian: unprivileged only)
+                m.add(new Bundle.Mount(CGROUP_MOUNT, "cgroup", "cgroup", List.of("ro", "nosuid", "noexec", "nodev")));
+            }
             m.add(new Bundle.Mount(INIT_PATH, "bind", in.initBinary().toString(), List.of("bind", "ro", "nosuid")));
             m.add(new Bundle.Mount(TOOL_PATH, "bind", in.toolBinary().toString(), List.of("bind", "ro", "nosuid")));
             for (BindMount bm : in.spec().bindMounts()) {
@@ -224,8 +276,20 @@ public final class BundleRules {
         public Bundle apply(Bundle b, BundleInput in) {
             Limits l = in.spec().limits();
             Bundle.Resources r = new Bundle.Resources(l.memory().limitInBytes(), l.cpu().effectiveShares(),
-                    l.pid().max(), in.spec().privileged());
+                    l.pid().max(), b.resources().devices());
             return b.withCgroup("/" + in.cgroupParent() + "/" + in.id(), r);
+        }
+    }
+
+    /** Every container denies all devices but the runtime's defaults; a privileged one also gets Guardian's and FUSE. */
+    static final class DevicesRule implements BundleRule<BundleInput> {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            boolean privileged = in.spec().privileged();
+            Bundle.Resources r = b.resources();
+            List<Bundle.DeviceRule> rules = privileged ? PRIVILEGED_DEVICE_RULES : List.of(Bundle.DeviceRule.DENY_ALL);
+            return b.withDevices(privileged ? List.of(FUSE) : List.of())
+                    .withCgroup(b.cgroupsPath(), new Bundle.Resources(r.memoryLimit(), r.cpuShares(), r.pidsLimit(), rules));
         }
     }
 
@@ -242,6 +306,14 @@ public final class BundleRules {
         @Override
         public Bundle apply(Bundle b, BundleInput in) {
             return in.spec().privileged() ? b.withMaskedPaths(List.of(), List.of()) : b.withMaskedPaths(MASKED_PATHS, READONLY_PATHS);
+        }
+    }
+
+    /** Guardian's allow-list for unprivileged containers (every process of theirs inherits it); none when privileged. */
+    static final class SeccompRule implements BundleRule<BundleInput> {
+        @Override
+        public Bundle apply(Bundle b, BundleInput in) {
+            return b.withSeccomp(in.spec().privileged() ? Optional.empty() : Optional.of(SeccompProfiles.unprivileged()));
         }
     }
 
@@ -289,7 +361,7 @@ public final class BundleRules {
         }
 
         private static Bundle.Resources peaResources(Bundle.Resources container, long memory, long shares) {
-            return new Bundle.Resources(memory, shares, 0, container.allDevices());
+            return new Bundle.Resources(memory, shares, 0, container.devices());
         }
     }
 

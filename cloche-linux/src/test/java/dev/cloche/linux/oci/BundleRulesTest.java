@@ -58,12 +58,22 @@ class BundleRulesTest {
                 new BindMount("../../etc/x", "/x", BindMount.Mode.RW, BindMount.Origin.CONTAINER)));
         List<Bundle.Mount> m = apply(new BundleRules.MountsRule(), spec).mounts();
         assertThat(m).extracting(Bundle.Mount::destination).containsExactly("/proc", "/dev", "/dev/pts", "/dev/shm",
-                "/dev/mqueue", "/sys", "/tmp/garden-init", "/tmp/busybox-garden", "/data", "/x");
-        assertThat(m.get(6)).isEqualTo(new Bundle.Mount("/tmp/garden-init", "bind", "/depot/bin/cloche-init", List.of("bind", "ro", "nosuid")));
-        assertThat(m.get(8).options()).contains("ro");
-        assertThat(m.get(9).source()).isEqualTo("/depot/containers/c1/merged/etc/x");
-        assertThat(m.get(9).options()).contains("rw");
+                "/dev/mqueue", "/sys", "/sys/fs/cgroup", "/tmp/garden-init", "/tmp/busybox-garden", "/data", "/x");
+        assertThat(m.get(7)).isEqualTo(new Bundle.Mount("/tmp/garden-init", "bind", "/depot/bin/cloche-init", List.of("bind", "ro", "nosuid")));
+        assertThat(m.get(9).options()).contains("ro");
+        assertThat(m.get(10).source()).isEqualTo("/depot/containers/c1/merged/etc/x");
+        assertThat(m.get(10).options()).contains("rw");
         assertThat(m.get(5).options()).contains("ro");
+        assertThat(m.get(3)).as("Guardian's /dev/shm").isEqualTo(new Bundle.Mount("/dev/shm", "tmpfs", "tmpfs",
+                List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+        assertThat(m.get(6)).as("the container's own cgroups, read-only").isEqualTo(new Bundle.Mount("/sys/fs/cgroup",
+                "cgroup", "cgroup", List.of("ro", "nosuid", "noexec", "nodev")));
+    }
+
+    @Test
+    void privilegedContainersDoNotMountTheirCgroups() {
+        List<Bundle.Mount> m = apply(new BundleRules.MountsRule(), ContainerSpec.withHandle("h").withPrivileged(true)).mounts();
+        assertThat(m).extracting(Bundle.Mount::destination).doesNotContain("/sys/fs/cgroup").contains("/sys", "/dev/shm");
     }
 
     @Test
@@ -78,7 +88,7 @@ class BundleRulesTest {
         Limits l = Limits.NONE.withMemory(new MemoryLimits(1 << 20)).withCpu(new CpuLimits(0, 256)).withPid(new PidLimits(7));
         Bundle b = apply(new BundleRules.CgroupRule(), ContainerSpec.withHandle("h").withLimits(l));
         assertThat(b.cgroupsPath()).isEqualTo("/cloche/c1");
-        assertThat(b.resources()).isEqualTo(new Bundle.Resources(1 << 20, 256, 7, false));
+        assertThat(b.resources()).isEqualTo(new Bundle.Resources(1 << 20, 256, 7, List.of()));
         String json = BundleJson.config(b);
         assertThat(json).contains("\"memory\":{\"limit\":1048576}", "\"cpu\":{\"shares\":256}", "\"pids\":{\"limit\":7}");
         assertThat(BundleJson.config(apply(new BundleRules.CgroupRule(), ContainerSpec.withHandle("h")))).doesNotContain("\"pids\"", "\"memory\"");
@@ -94,8 +104,65 @@ class BundleRulesTest {
         assertThat(p.rlimits()).containsExactly(new OciProcess.Rlimit("RLIMIT_NOFILE", 1024, 1024));
 
         OciProcess priv = new BundleRules.InitProcessRule().apply(Bundle.EMPTY, input(spec.withPrivileged(true), NO_SYS_RESOURCE)).process();
-        assertThat(priv.capabilities()).contains("CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE").doesNotContain("CAP_SYS_RESOURCE")
-                .hasSize(BundleRules.ALL_CAPS.size() - 1);
+        assertThat(priv.capabilities()).as("Guardian's privileged set, less what the host lacks")
+                .contains("CAP_SYS_ADMIN", "CAP_AUDIT_READ").doesNotContain("CAP_SYS_RESOURCE", "CAP_CHECKPOINT_RESTORE", "CAP_BPF")
+                .hasSize(37);
+        assertThat(BundleRules.PRIVILEGED_CAPS).hasSize(38).startsWith("CAP_CHOWN").endsWith("CAP_AUDIT_READ");
+    }
+
+    @Test
+    void nonRootProcessesKeepGuardiansNonRootMaximum() {
+        assertThat(BundleRules.nonRootCapabilities(BundleRules.UNPRIVILEGED_CAPS)).isEqualTo(BundleRules.UNPRIVILEGED_CAPS);
+        List<String> privileged = BundleRules.nonRootCapabilities(BundleRules.capabilities(true, NO_SYS_RESOURCE));
+        assertThat(privileged).containsExactlyInAnyOrderElementsOf(BundleRules.NON_ROOT_MAX_CAPS)
+                .contains("CAP_SYS_ADMIN").doesNotContain("CAP_NET_ADMIN");
+    }
+
+    @Test
+    void hostIdsFollowGuardiansMapping() {
+        assertThat(BundleRules.hostId(0, false)).isEqualTo(4294967294L);
+        assertThat(BundleRules.hostId(1000, false)).isEqualTo(1000);
+        assertThat(BundleRules.hostId(0, true)).isZero();
+        assertThat(BundleRules.hostId(1000, true)).isEqualTo(1000);
+        assertThatThrownBy(() -> BundleRules.hostId(4294967294L, false)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void unprivilegedContainersGetGuardiansSeccompAllowListAndPrivilegedNone() {
+        Seccomp s = apply(new BundleRules.SeccompRule(), ContainerSpec.withHandle("h")).seccomp().orElseThrow();
+        assertThat(s.defaultAction()).as("EPERM for everything unlisted").isEqualTo("SCMP_ACT_ERRNO");
+        assertThat(s.architectures()).containsExactly("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+        List<String> allowedAlways = s.syscalls().stream().filter(r -> r.action().equals("SCMP_ACT_ALLOW") && r.args().isEmpty())
+                .flatMap(r -> r.names().stream()).toList();
+        assertThat(allowedAlways).contains("read", "write", "execve", "chroot", "ptrace", "openat2").doesNotContain(
+                "unshare", "mount", "keyctl", "setns", "bpf", "kexec_load", "init_module", "clone", "personality", "clone3");
+        assertThat(allowedAlways).hasSize(312).doesNotHaveDuplicates();
+        assertThat(s.syscalls()).contains(new Seccomp.Rule(List.of("clone"), "SCMP_ACT_ALLOW", java.util.OptionalLong.empty(),
+                        List.of(new Seccomp.Arg(0, 0x7c020000L, 0, "SCMP_CMP_MASKED_EQ"))),
+                new Seccomp.Rule(List.of("clone3"), "SCMP_ACT_ERRNO", java.util.OptionalLong.of(38), List.of()),
+                new Seccomp.Rule(List.of("personality"), "SCMP_ACT_ALLOW", java.util.OptionalLong.empty(),
+                        List.of(new Seccomp.Arg(0, 8, 0, "SCMP_CMP_EQ"))));
+        assertThat(apply(new BundleRules.SeccompRule(), ContainerSpec.withHandle("h").withPrivileged(true)).seccomp()).isEmpty();
+
+        String json = BundleJson.config(BundleRules.build(input(ContainerSpec.withHandle("h"), ALL)));
+        assertThat(json).contains("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"",
+                "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}",
+                "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2080505856,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}");
+    }
+
+    @Test
+    void privilegedContainersGetFuseAndGuardiansDeviceListOthersDenyAll() {
+        Bundle priv = apply(new BundleRules.DevicesRule(), ContainerSpec.withHandle("h").withPrivileged(true));
+        assertThat(priv.devices()).containsExactly(new Bundle.Device("/dev/fuse", "c", 10, 229, 0666, 0, 0));
+        assertThat(priv.resources().devices()).startsWith(Bundle.DeviceRule.DENY_ALL)
+                .contains(Bundle.DeviceRule.allowChar(10, 229), Bundle.DeviceRule.allowChar(136, -1))
+                .noneMatch(r -> r.allow() && r.type().equals("a"));
+        Bundle unpriv = apply(new BundleRules.DevicesRule(), ContainerSpec.withHandle("h"));
+        assertThat(unpriv.devices()).isEmpty();
+        assertThat(unpriv.resources().devices()).containsExactly(Bundle.DeviceRule.DENY_ALL);
+        String json = BundleJson.config(BundleRules.build(input(ContainerSpec.withHandle("h").withPrivileged(true), ALL)));
+        assertThat(json).contains("\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":438",
+                "{\"allow\":false,\"type\":\"a\",\"access\":\"rwm\"}", "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"}");
     }
 
     @Test
@@ -117,13 +184,17 @@ class BundleRulesTest {
                 "\"root\":{\"path\":\"/depot/containers/c1/merged\"", "\"hostname\":\"h\"", "{\"type\":\"user\"}",
                 "\"args\":[\"/tmp/garden-init\"]", "\"terminal\":false", "\"cgroupsPath\":\"/cloche/c1\"");
         String priv = BundleJson.config(BundleRules.build(input(ContainerSpec.withHandle("h").withPrivileged(true), ALL)));
-        assertThat(priv).doesNotContain("uidMappings", "\"user\"}").contains("{\"allow\":true,\"access\":\"rwm\"}");
+        assertThat(priv).doesNotContain("uidMappings", "\"user\"}", "seccomp").contains("{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"rwm\"}");
     }
 
     @Test
     void processJsonForNonRootHasNoEffectiveCapabilities() {
         String json = BundleJson.process(new OciProcess(List.of("id"), List.of(), "/", 1000, 1000, List.of("CAP_KILL"), false, List.of()));
-        assertThat(json).contains("\"user\":{\"uid\":1000,\"gid\":1000}", "\"bounding\":[\"CAP_KILL\"]", "\"effective\":[]");
+        assertThat(json).contains("\"user\":{\"uid\":1000,\"gid\":1000}", "\"bounding\":[\"CAP_KILL\"]", "\"effective\":[]",
+                "\"inheritable\":[\"CAP_KILL\"]", "\"permitted\":[]");
+        String root = BundleJson.process(new OciProcess(List.of("id"), List.of(), "/", 0, 0, List.of("CAP_KILL"), true, List.of()));
+        assertThat(root).as("Guardian's root: bounding = inheritable = permitted = effective, nothing ambient")
+                .contains("\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],\"inheritable\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"]}");
     }
 
     @Test
@@ -151,6 +222,16 @@ class BundleRulesTest {
                 7, 8, List.of("CAP_KILL"), true, List.of(BundleRules.NOFILE), Optional.of(new OciProcess.ConsoleSize(30, 100))));
         assertThat(BundleJson.read(BundleJson.config(tty))).isEqualTo(tty);
         assertThatThrownBy(() -> BundleJson.read("{\"process\": 1}")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A config.json of a container made before devices had types still reads (its one-shot containers need it). */
+    @Test
+    void anOlderConfigWithUntypedDeviceRulesReadsBack() {
+        Bundle b = BundleRules.build(input(ContainerSpec.withHandle("old"), NO_SYS_RESOURCE));
+        String old = BundleJson.config(b).replace("{\"allow\":false,\"type\":\"a\",\"access\":\"rwm\"}",
+                "{\"allow\":false,\"access\":\"rwm\"}");
+        assertThat(old).doesNotContain("\"type\":\"a\"");
+        assertThat(BundleJson.read(old).resources().devices()).containsExactly(Bundle.DeviceRule.DENY_ALL);
     }
 
     /** A one-shot container is the container's config with the process and the cgroup replaced, nothing else. */

@@ -47,10 +47,12 @@ class PeaBundleRulesTest {
         assertThat(p.uidMappings()).isEqualTo(c.uidMappings());
         assertThat(p.maskedPaths()).isEqualTo(c.maskedPaths()).isNotEmpty();
         assertThat(p.readonlyPaths()).isEqualTo(c.readonlyPaths());
+        assertThat(p.seccomp()).as("Guardian's profile, as its container's").isEqualTo(c.seccomp()).isPresent();
+        assertThat(p.devices()).isEqualTo(c.devices());
         assertThat(p.process()).isEqualTo(PROCESS);
         assertThat(p.cgroupsPath()).isEqualTo("/cloche/c1/p1");
         assertThat(p.resources()).as("within the container's limits, none of its own")
-                .isEqualTo(new Bundle.Resources(0, 0, 0, c.resources().allDevices()));
+                .isEqualTo(new Bundle.Resources(0, 0, 0, c.resources().devices()));
     }
 
     @Test
