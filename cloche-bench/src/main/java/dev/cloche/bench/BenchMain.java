@@ -52,7 +52,7 @@ public final class BenchMain {
                     Arrays.stream(prop("bench.clients", "1,4,16").split(",")).map(String::trim).map(Integer::parseInt).toList(),
                     num("bench.concurrencyCreates", 48), Boolean.parseBoolean(prop("bench.podman", "true")),
                     Boolean.parseBoolean(prop("bench.jmh", "true")),
-                    Set.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency").split(",")),
+                    Set.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images").split(",")),
                     prop("bench.label", ""));
         }
 
@@ -168,6 +168,10 @@ public final class BenchMain {
         if (cfg.scenarios().contains("stream")) stream();
         if (cfg.scenarios().contains("density")) density();
         if (cfg.scenarios().contains("concurrency")) concurrency();
+        if (cfg.scenarios().contains("images")) {
+            rows.addAll(new ImageRows(garden, (dev.cloche.api.ImageCatalog) garden, podman, cfg.rootfs(), cfg.iterations())
+                    .measure(this::interleave));
+        }
     }
 
     /**
