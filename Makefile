@@ -13,11 +13,13 @@ INIT := $(DEPOT)/bin/cloche-init
 # program the Linux backend runs is declared in dev.cloche.linux.sys.HostProgram, and HostProgramTest fails unless
 # its package is in PACKAGES and its command in COMMANDS. busybox-static is the host's tool for stream in/out (and
 # gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
-# xz-utils build that busybox (scripts/build-busybox.sh).
+# xz-utils build that busybox (scripts/build-busybox.sh). docker.io (dockerd, its containerd) and podman with conmon
+# and the CNI plugins are the engines the Docker backend's tests run against (scripts/test-engines.sh).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
-  util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux
+  util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
+  docker.io podman conmon containernetworking-plugins
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
-  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux
+  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux dockerd containerd podman conmon
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 
@@ -56,8 +58,14 @@ run: build rootfs native
 # Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
 # a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.
 # Not quiet: Surefire's per-suite lines are the record of what ran; the last line sums them up.
+# The Docker backend's ITs run against dockerd and podman's service, started here on private sockets and data roots
+# (scripts/test-engines.sh) and stopped afterwards, whatever the result.
+ENGINES_RUN ?= /run/cloche-test-engines
 test: deps jdk rootfs native
-	./mvnw -B -ntp --fail-at-end clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT); rc=$$?; scripts/test-summary.sh; exit $$rc
+	CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/test-engines.sh start
+	./mvnw -B -ntp --fail-at-end clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT) \
+	  -Dcloche.dockerHost=unix://$(ENGINES_RUN)/docker.sock -Dcloche.podmanHost=unix://$(ENGINES_RUN)/podman.sock; \
+	  rc=$$?; CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/test-engines.sh stop; scripts/test-summary.sh; exit $$rc
 
 clean:
 	$(MVN) clean
