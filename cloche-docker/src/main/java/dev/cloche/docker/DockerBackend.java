@@ -108,7 +108,8 @@ public final class DockerBackend implements ContainerBackend {
             host.withMemory(limits.memory().limitInBytes()).withMemorySwap(limits.memory().limitInBytes());
         }
         if (limits.cpu().effectiveShares() > 0) host.withCpuShares((int) limits.cpu().effectiveShares());
-        if (limits.pid().max() > 0) host.withPidsLimit(limits.pid().max());
+        // -1 is no limit: without it podman applies its default (2048), which nobody asked for
+        host.withPidsLimit(limits.pid().max() > 0 ? limits.pid().max() : -1L);
         List<Bind> binds = new ArrayList<>();
         for (BindMount b : spec.bindMounts()) {
             if (b.origin() == BindMount.Origin.CONTAINER) throw DockerContainer.unsupported("bind mounts from inside the container");

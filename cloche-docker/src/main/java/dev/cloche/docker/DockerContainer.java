@@ -129,6 +129,7 @@ final class DockerContainer implements BackendContainer {
             CompletableFuture<Integer> exit = new CompletableFuture<>();
             OutputStream stdin = ExecSession.start(engine, execId, tty, dir, out, err, exit, () -> exitCode(execId));
             if (tty) err.end();
+            awaitStarted(execId, exit);
             DockerProcess p = new DockerProcess(spec.id(), execId, out, err, stdin, exit, control());
             synchronized (processes) {
                 processes.remove(spec.id());
@@ -165,6 +166,25 @@ final class DockerContainer implements BackendContainer {
     private List<String> containerEnv() {
         String[] env = call(() -> engine.client().inspectContainerCmd(containerId).exec()).getConfig().getEnv();
         return env == null ? List.of() : List.of(env);
+    }
+
+    /**
+     * Returns once the engine reports the exec's pid (or its exit), as the Linux backend returns once the process
+     * started: a signal or a stop right after run then reaches the program, not a start still in progress.
+     */
+    private void awaitStarted(String execId, CompletableFuture<Integer> exit) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!exit.isDone() && System.nanoTime() < deadline) {
+            InspectExecResponse r = call(() -> engine.client().inspectExecCmd(execId).exec());
+            if (r.getPidLong() != null && r.getPidLong() > 0) return;
+            if (!Boolean.TRUE.equals(r.isRunning()) && r.getExitCodeLong() != null) return;
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private long exitCode(String execId) {
@@ -366,7 +386,13 @@ final class DockerContainer implements BackendContainer {
         if (memory != 0) update.withMemory(memory).withMemorySwap(memory);
         if (shares != 0) update.withCpuShares((int) shares);
         try {
-            call(update::exec);
+            live();
+            try {
+                update.exec();
+            } catch (NotFoundException e) {
+                call(() -> engine.client().inspectContainerCmd(containerId).exec()); // gone: unknown handle
+                throw unsupported("changing the limits of a live container (this engine has no container update)");
+            }
             recordCpuForm(state, wanted.cpu());
         } catch (com.github.dockerjava.api.exception.DockerException e) {
             throw new InvalidRequestException("the engine refused the limits: " + e.getMessage(), e);

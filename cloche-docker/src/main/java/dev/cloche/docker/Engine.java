@@ -99,8 +99,9 @@ final class Engine implements AutoCloseable {
         int status;
         try (EngineConnection c = EngineConnection.open(host, x -> { });
              InputStream in = java.nio.file.Files.newInputStream(archive)) {
-            status = c.post(API + "/images/create?fromSrc=-&repo=" + URLEncoder.encode(repository, StandardCharsets.UTF_8)
-                    + "&tag=" + URLEncoder.encode(tag, StandardCharsets.UTF_8), "application/x-tar", in,
+            // the tag inside repo: podman's compatible service ignores a separate tag parameter
+            status = c.post(API + "/images/create?fromSrc=-&repo="
+                    + URLEncoder.encode(repository + ":" + tag, StandardCharsets.UTF_8), "application/x-tar", in,
                     java.nio.file.Files.size(archive), answer);
         }
         if (status >= 300 || answer.toString().contains("\"error")) {

@@ -73,6 +73,7 @@ abstract class EngineConformance extends BackendConformance {
         }
     }
 
+    /** What neither engine can do through the backend. */
     @Override
     public Set<Limitation> limitations() {
         return Set.of(Limitation.NET_IN_AFTER_CREATE, Limitation.NET_OUT_RULES, Limitation.BANDWIDTH_LIMITS,

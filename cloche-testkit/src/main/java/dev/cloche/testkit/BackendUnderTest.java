@@ -41,6 +41,8 @@ public interface BackendUnderTest {
         BANDWIDTH_LIMITS,
         /** Disk limits. */
         DISK_LIMITS,
+        /** Memory and CPU limit changes on a live container. */
+        LIVE_LIMIT_CHANGES,
         /**
          * A process running across a restart of the backend keeps its status, signals and the output captured
          * before the restart, but its stdin is refused and later output is not captured.

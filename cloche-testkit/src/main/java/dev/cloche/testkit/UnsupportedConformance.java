@@ -69,6 +69,17 @@ public interface UnsupportedConformance extends BackendUnderTest {
                 "a disk limit");
     }
 
+    @Test
+    default void liveLimitChangesAreRefusedWhenDeclared() {
+        assumeFalse(supports(Limitation.LIVE_LIMIT_CHANGES));
+        Limits initial = Limits.NONE.withMemory(new dev.cloche.api.MemoryLimits(64L << 20));
+        BackendContainer c = create(ContainerSpec.withHandle(uniqueHandle()).withLimits(initial));
+        assertRefused(() -> c.updateLimits(initial.withMemory(new dev.cloche.api.MemoryLimits(128L << 20))),
+                "a memory limit change on a live container");
+        assertThat(c.limits().memory()).isEqualTo(initial.memory());
+        assertThat(appliedLimits(c).memory()).isEqualTo(initial.memory());
+    }
+
     /** The stdin of a process that ran across a restart is refused, not swallowed. */
     @Test
     default void stdinAcrossARestartIsRefusedWhenDeclared() throws Exception {
