@@ -53,9 +53,11 @@ abstract class EngineConformance extends BackendConformance {
         state = Files.createTempDirectory("cloche-docker-it-");
         backend = DockerBackend.open(settings(), HostSignals.processHandles());
         probe = new Engine(host());
+        Path mine = state;
         synchronized (OPENED) {
             OPENED.add(probe);
             OPENED.add(backend);
+            OPENED.add(() -> DockerContainer.deleteTree(mine)); // closed after its backend; its containers are destroyed by then
         }
     }
 
