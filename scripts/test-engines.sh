@@ -59,6 +59,9 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$RUN/podman/events.log"
 runtime = "runc"
+# an exec's conmon stays 5 minutes after the exec by default (Docker keeps exec inspect that long); the backend
+# reads the status at once, so 30 s keeps a test run from piling up hundreds of them
+exit_command_delay = 30
 tmp_dir = "$RUN/podman/tmp"
 [network]
 network_backend = "cni"
@@ -77,7 +80,10 @@ EOF
     { "type": "firewall" }
   ] }
 EOF
-  podman_cmd system service --time 0 "unix://$RUN/podman.sock" > "$RUN/podman/service.log" 2>&1 < /dev/null &
+  # started directly, not through podman_cmd: $! must be podman's own pid for stop
+  CONTAINERS_CONF=$ROOT/podman/containers.conf setsid podman --root "$ROOT/podman/storage" --runroot "$RUN/podman/run" \
+    --storage-driver overlay system service --time 0 "unix://$RUN/podman.sock" \
+    > "$RUN/podman/service.log" 2>&1 < /dev/null &
   echo $! > "$RUN/podman/service.pid"
   wait_socket "$RUN/podman.sock" "$RUN/podman/service.log"
 }
