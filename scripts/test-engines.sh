@@ -34,8 +34,13 @@ start_dockerd() {
   ip addr show dev $DOCKER_BRIDGE | grep -q "${DOCKER_NET%/*}/" || ip addr add $DOCKER_NET dev $DOCKER_BRIDGE
   ip link set $DOCKER_BRIDGE up
   echo '{}' > "$ROOT/docker/daemon.json"
-  # its own containerd under the exec root; cgroupfs (no systemd here); no iptables, no masquerading
-  setsid dockerd --config-file "$ROOT/docker/daemon.json" --data-root "$ROOT/docker/data" \
+  # its own containerd under the exec root; cgroupfs (no systemd here); no iptables, no masquerading. dockerd 20.10
+  # writes its libtrust key to /etc/docker/key.json whatever its flags say, so it runs in a mount namespace of its
+  # own where /etc/docker is a private directory (its container mounts stay out of the host's table too)
+  mkdir -p "$ROOT/docker/etc"
+  setsid unshare --mount --propagation private -- /bin/sh -c '
+    mount --bind "$1/docker/etc" /etc/docker && shift && exec "$@"' sh "$ROOT" \
+    dockerd --config-file "$ROOT/docker/daemon.json" --data-root "$ROOT/docker/data" \
     --exec-root "$RUN/docker/exec" --pidfile "$RUN/docker/dockerd.pid" -H "unix://$RUN/docker.sock" \
     --bridge $DOCKER_BRIDGE --iptables=false --ip6tables=false --ip-masq=false \
     --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent cloche-dockerd --storage-driver overlay2 \
