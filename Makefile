@@ -15,13 +15,15 @@ INIT := $(DEPOT)/bin/cloche-init
 # gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
 # xz-utils build that busybox (scripts/build-busybox.sh). Test-only: docker-registry (the real registry of the image
 # tests), umoci and skopeo (which build and push their images), apache2-utils (htpasswd, for registry basic auth) and
-# openssl (the test token server's key and certificate, for registry token auth).
+# openssl (the test token server's key and certificate, for registry token auth); docker.io (dockerd, its containerd)
+# and podman with conmon and the CNI plugins are the engines the Docker backend's tests run against
+# (scripts/test-engines.sh).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
   util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
-  docker-registry skopeo umoci apache2-utils openssl
+  docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
   chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux \
-  docker-registry skopeo umoci htpasswd openssl
+  docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps
 
@@ -60,8 +62,14 @@ run: build rootfs native
 # Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
 # a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.
 # Not quiet: Surefire's per-suite lines are the record of what ran; the last line sums them up.
+# The Docker backend's ITs run against dockerd and podman's service, started here on private sockets and data roots
+# (scripts/test-engines.sh) and stopped afterwards, whatever the result.
+ENGINES_RUN ?= /run/cloche-test-engines
 test: deps jdk rootfs native
-	./mvnw -B -ntp --fail-at-end clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT); rc=$$?; scripts/test-summary.sh; exit $$rc
+	CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/test-engines.sh start
+	./mvnw -B -ntp --fail-at-end clean verify -Dcloche.rootfs=$(ROOTFS) -Dcloche.init=$(INIT) \
+	  -Dcloche.dockerHost=unix://$(ENGINES_RUN)/docker.sock -Dcloche.podmanHost=unix://$(ENGINES_RUN)/podman.sock; \
+	  rc=$$?; CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/test-engines.sh stop; scripts/test-summary.sh; exit $$rc
 
 clean:
 	$(MVN) clean

@@ -84,6 +84,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--console-disk", paramLabel = "MiB", description = "Disk console tasks may reserve (default: the depot's filesystem size).")
     Long consoleDisk;
 
+    @Option(names = "--docker-host", paramLabel = "URI", description = "The docker backend's engine: unix:///path.sock (dockerd or podman's service) or tcp://host:port (default: ${DEFAULT-VALUE}).")
+    String dockerHost = "unix:///var/run/docker.sock";
+
     @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
     Map<String, String> extra = new LinkedHashMap<>();
 
@@ -110,13 +113,20 @@ public final class Main implements Callable<Integer> {
         // Must happen before the first logger is created.
         System.setProperty("logback.configurationFile", logFormat.equals("json") ? "logback-json.xml" : "logback-text.xml");
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("depot", depot);
-        settings.put("runtime", runtime);
-        settings.put("defaultRootfs", rootfs.isEmpty() ? depot + "/rootfs" : rootfs);
-        settings.put("initBinary", initBinary.isEmpty() ? depot + "/bin/cloche-init" : initBinary);
-        if (!defaultRegistry.isEmpty()) settings.put("defaultRegistry", defaultRegistry);
-        if (!insecureRegistries.isEmpty()) settings.put("insecureRegistries", String.join(",", insecureRegistries));
-        if (imageCleanupThresholdMb >= 0) settings.put("imageCleanupThresholdMb", Long.toString(imageCleanupThresholdMb));
+        if (backend.equals("docker")) {
+            // the engine keeps images and containers; Cloche keeps process output and statuses under the depot
+            settings.put("dockerHost", dockerHost);
+            settings.put("state", depot + "/docker");
+            settings.put("defaultRootfs", rootfs.isEmpty() ? depot + "/rootfs" : rootfs);
+        } else {
+            settings.put("depot", depot);
+            settings.put("runtime", runtime);
+            settings.put("defaultRootfs", rootfs.isEmpty() ? depot + "/rootfs" : rootfs);
+            settings.put("initBinary", initBinary.isEmpty() ? depot + "/bin/cloche-init" : initBinary);
+            if (!defaultRegistry.isEmpty()) settings.put("defaultRegistry", defaultRegistry);
+            if (!insecureRegistries.isEmpty()) settings.put("insecureRegistries", String.join(",", insecureRegistries));
+            if (imageCleanupThresholdMb >= 0) settings.put("imageCleanupThresholdMb", Long.toString(imageCleanupThresholdMb));
+        }
         settings.putAll(extra);
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),

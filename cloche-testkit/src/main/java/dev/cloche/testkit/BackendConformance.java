@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
  * and metrics, lifecycle, networking); networking is skipped for a backend whose containers have no address.
  */
 public abstract class BackendConformance implements ProcessConformance, StreamConformance, LimitConformance,
-        LifecycleConformance, NetworkConformance {
+        LifecycleConformance, NetworkConformance, UnsupportedConformance {
 
     /** By handle, so a restored container replaces the object it was restored from. */
     private final Map<String, BackendContainer> created = new LinkedHashMap<>();

@@ -27,6 +27,38 @@ public interface BackendUnderTest {
     /** The backend under test; after {@link #restart()} the new one. */
     ContainerBackend backend();
 
+    /**
+     * What a backend's engine cannot do. Each is a call the backend refuses with an
+     * {@link dev.cloche.api.InvalidRequestException} saying "not supported by the ... backend" (checked by
+     * {@link UnsupportedConformance}), never a silent no-op; the suite's tests of the capability are skipped.
+     */
+    enum Limitation {
+        /** {@code netIn} on a live container (ports can only be given at create). */
+        NET_IN_AFTER_CREATE,
+        /** NetOut rules, at create or later (no per-container egress firewall; destinations are not denied). */
+        NET_OUT_RULES,
+        /** Bandwidth limits. */
+        BANDWIDTH_LIMITS,
+        /** Disk limits. */
+        DISK_LIMITS,
+        /** Memory and CPU limit changes on a live container. */
+        LIVE_LIMIT_CHANGES,
+        /**
+         * A process running across a restart of the backend keeps its status, signals and the output captured
+         * before the restart, but its stdin is refused and later output is not captured.
+         */
+        PROCESS_STREAMS_ACROSS_RESTART
+    }
+
+    /** What this backend declares it cannot do; nothing by default. */
+    default java.util.Set<Limitation> limitations() {
+        return java.util.Set.of();
+    }
+
+    default boolean supports(Limitation capability) {
+        return !limitations().contains(capability);
+    }
+
     /** A process that prints {@code text} and a newline on stdout and exits 0. */
     ProcessSpec echo(String text);
 

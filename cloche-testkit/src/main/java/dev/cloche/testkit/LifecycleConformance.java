@@ -113,6 +113,14 @@ public interface LifecycleConformance extends BackendUnderTest {
         assertThat(readAll(rdone.openStderr())).isEqualTo("late\n");
 
         BackendProcess rlive = r.process("live").orElseThrow();
+        if (!supports(Limitation.PROCESS_STREAMS_ACROSS_RESTART)) {
+            // what the backend keeps: the output from before the restart, and the process to signal and reap
+            try (InputStream out = rlive.openStdout()) {
+                assertThat(readN(out, 7)).isEqualTo("before\n");
+            }
+            rlive.signal(Signal.KILL);
+            assertThat(rlive.exit().get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the restored process ends").isNotNull();
+        } else {
         assertThat(rlive.exit()).isNotDone();
         try (InputStream out = rlive.openStdout()) {
             assertThat(readN(out, 7)).isEqualTo("before\n");
@@ -122,6 +130,7 @@ public interface LifecycleConformance extends BackendUnderTest {
         }
         rlive.signal(Signal.KILL);
         assertThat(exitOf(rlive)).isEqualTo(137);
+        }
         BackendProcess fresh = r.run(echo("again").withId("fresh"));
         assertThat(exitOf(fresh)).isZero();
         assertThat(readAll(fresh.openStdout())).isEqualTo("again\n");

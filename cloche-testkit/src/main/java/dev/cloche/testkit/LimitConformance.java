@@ -33,6 +33,8 @@ public interface LimitConformance extends BackendUnderTest {
 
     @Test
     default void memoryAndCpuLimitsChangeOnALiveContainerOtherLimitsDoNot() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(supports(Limitation.LIVE_LIMIT_CHANGES),
+                "declared unsupported: UnsupportedConformance checks the refusal");
         Limits initial = Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withPid(new PidLimits(100));
         BackendContainer c = create(ContainerSpec.withHandle(uniqueHandle()).withLimits(initial));
         BackendProcess p = c.run(sleeper().withId("live"));

@@ -2,6 +2,7 @@ package dev.cloche.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.cloche.api.ContainerSpec;
@@ -51,6 +52,7 @@ public interface NetworkConformance extends BackendUnderTest {
     /** A port mapped with NetIn reaches a server in the container from the host's external address. */
     @Test
     default void netInPublishesAContainerPortOnTheHost() throws Exception {
+        assumeTrue(supports(Limitation.NET_IN_AFTER_CREATE), "declared unsupported: UnsupportedConformance checks the refusal");
         BackendContainer c = networked();
         String body = "hello from " + c.handle();
         BackendProcess server = c.run(serveHttp(8080, body).withId("server"));
@@ -66,6 +68,7 @@ public interface NetworkConformance extends BackendUnderTest {
     /** Denied by default; a rule allows exactly its destination (host and port), and nothing else opens with it. */
     @Test
     default void netOutAllowsExactlyTheListedDestination() throws Exception {
+        assumeTrue(supports(Limitation.NET_OUT_RULES), "declared unsupported: UnsupportedConformance checks the refusal");
         BackendContainer c = networked();
         String gateway = c.info().hostIp();
         HttpServer allowed = serve(gateway);
