@@ -12,8 +12,8 @@
 set -euo pipefail
 ROOT=${CLOCHE_ENGINES_ROOT:-/var/lib/cloche-test-engines}
 RUN=${CLOCHE_ENGINES_RUN:-/run/cloche-test-engines}
-DOCKER_BRIDGE=clochedk0 DOCKER_NET=10.251.0.1/24
-PODMAN_BRIDGE=clochepd0 PODMAN_SUBNET=10.252.0.0/24 PODMAN_GATEWAY=10.252.0.1
+DOCKER_BRIDGE=clochedk0 DOCKER_NET=10.250.0.1/24
+PODMAN_BRIDGE=clochepd0 PODMAN_SUBNET=10.250.1.0/24 PODMAN_GATEWAY=10.250.1.1
 
 podman_cmd() {
   CONTAINERS_CONF=$ROOT/podman/containers.conf podman --root "$ROOT/podman/storage" --runroot "$RUN/podman/run" \
