@@ -34,6 +34,9 @@ start_dockerd() {
   ip addr show dev $DOCKER_BRIDGE | grep -q "${DOCKER_NET%/*}/" || ip addr add $DOCKER_NET dev $DOCKER_BRIDGE
   ip link set $DOCKER_BRIDGE up
   echo '{}' > "$ROOT/docker/daemon.json"
+  # dockerd keeps its bridge network's address in its network store and puts it back on the bridge at start: a
+  # store from a run with another DOCKER_NET would bring back an address that may overlap a test's pool
+  rm -f "$ROOT/docker/data/network/files/local-kv.db"
   # its own containerd under the exec root; cgroupfs (no systemd here); no iptables, no masquerading. dockerd 20.10
   # writes its libtrust key to /etc/docker/key.json whatever its flags say, so it runs in a mount namespace of its
   # own where /etc/docker is a private directory (its container mounts stay out of the host's table too)
