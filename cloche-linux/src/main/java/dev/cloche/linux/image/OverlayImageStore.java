@@ -43,12 +43,16 @@ import java.util.function.Function;
  * is collected: it is pinned from before it looks at the store until its hold is in place.
  */
 public final class OverlayImageStore implements ImageStore {
+    /** How long a resolved reference is trusted without asking its registry again. */
+    static final java.time.Duration RESOLUTION_TTL = java.time.Duration.ofSeconds(60);
     /** Overlay's mount data is one page; 1 KiB of it stays for upperdir, workdir and the other options. */
     static final int LOWERDIR_BUDGET = 4096 - 1024;
     static final int PARALLEL_LAYERS = 3;
 
     private final StoreLayout layout;
     private final StoreIndex index;
+    /** Recent resolutions of tags and layouts (see {@link #resolutionKey}). */
+    private final Map<String, Resolution> resolutions = new java.util.concurrent.ConcurrentHashMap<>();
     private final Function<ImageReference, ImageSource> sources;
     private final long thresholdBytes;
     private final LayerPuller puller;
@@ -107,14 +111,45 @@ public final class OverlayImageStore implements ImageStore {
     }
 
     private PreparedImage acquireFromSource(ImageReference ref, String name, boolean privileged, String holder, PullListener listener) {
+        String key = resolutionKey(ref, name);
+        Resolution recent = resolutions.get(key);
+        if (recent != null && System.nanoTime() - recent.atNanos() < RESOLUTION_TTL.toNanos()) {
+            String id = recent.image().manifestDigest().hex();
+            try (StoreIndex.Pin pin = index.pin(id, recent.image().diffIds().stream().map(Digest::hex).toList())) {
+                Optional<ImageRecord> have = index.complete(id);
+                if (have.isPresent()) {
+                    for (Descriptor blob : recent.image().layers()) {
+                        listener.layerStarted(blob.digest(), blob.size(), true);
+                        listener.layerDone(blob.digest());
+                    }
+                    return hold(have.get(), name, privileged, holder);
+                }
+            }
+        }
         ImageSource source = sources.apply(ref);
         ResolvedImage image = source.resolve();
+        resolutions.put(key, new Resolution(image, System.nanoTime()));
         String id = image.manifestDigest().hex();
         try (StoreIndex.Pin pin = index.pin(id, image.diffIds().stream().map(Digest::hex).toList())) {
             ImageRecord rec = imageFlights.run(id, () -> pullImage(id, name, image, source, listener));
             return hold(rec, name, privileged, holder);
         }
     }
+
+    /**
+     * A reference resolved less than {@link #RESOLUTION_TTL} ago, with the same credentials, whose image the store
+     * holds complete, is used without asking the registry again: a burst of creates of one image (a proxy's
+     * environments, a test suite) costs one manifest request, not one each, and a moved tag is seen within the TTL.
+     * The credentials are part of the key, so a caller without them is still asked for them by the registry.
+     */
+    private static String resolutionKey(ImageReference ref, String name) {
+        if (ref instanceof ImageReference.Registry r) {
+            return name + "\0" + r.username() + "\0" + Digest.sha256(r.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return name;
+    }
+
+    private record Resolution(ResolvedImage image, long atNanos) { }
 
     private ImageRecord pullImage(String id, String name, ResolvedImage image, ImageSource source, PullListener listener) {
         Optional<ImageRecord> have = index.complete(id);

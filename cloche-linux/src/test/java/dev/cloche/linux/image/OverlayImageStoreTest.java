@@ -88,6 +88,18 @@ class OverlayImageStoreTest {
     }
 
     @Test
+    void aReferenceResolvedAMomentAgoWithTheSameCredentialsIsNotResolvedAgain() throws IOException {
+        FakeSource s = image("burst", gzipLayer(tar().dir("a").file("a/f", "f").bytes()));
+        try (OverlayImageStore store = store(-1)) {
+            for (int i = 0; i < 3; i++) store.acquire(ref("burst"), true, "c" + i, PullListener.NONE);
+            assertThat(s.resolves.get()).as("one manifest request for a burst of creates").isEqualTo(1);
+            store.acquire(new ImageReference.Registry("localhost:5000", "burst", "latest", "alice", "pw"), true, "c9",
+                    PullListener.NONE);
+            assertThat(s.resolves.get()).as("other credentials are checked by the registry again").isEqualTo(2);
+        }
+    }
+
+    @Test
     void whiteoutsBecomeOverlayWhiteoutsAndOpaqueMarkersOpaqueDirectories() throws IOException {
         image("app", gzipLayer(tar().dir("a").file("a/keep", "k").file("a/gone", "g").dir("o").file("o/old", "o").bytes()),
                 gzipLayer(tar().dir("a").whiteout("a", "gone").dir("o").opaque("o").file("o/new", "n").whiteout("", "top").bytes()));
