@@ -7,11 +7,11 @@ import dev.cloche.api.CpuLimits;
 import dev.cloche.api.Limits;
 import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.PidLimits;
-import dev.cloche.api.ProcessSpec;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.ContainerBackend;
 import dev.cloche.testkit.BackendConformance;
+import dev.cloche.testkit.BusyboxProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
  * scripts/test-engines.sh), with the test rootfs imported as the image. Limits are read back from the cgroup v1
  * files of the container's init, what a container holds is what the engine lists and the state directory keeps.
  */
-abstract class EngineConformance extends BackendConformance {
+abstract class EngineConformance extends BackendConformance implements BusyboxProcesses {
     private static final long UNLIMITED = 1L << 62;
     private static final List<AutoCloseable> OPENED = new ArrayList<>();
 
@@ -85,37 +85,6 @@ abstract class EngineConformance extends BackendConformance {
     @Override
     public ContainerBackend backend() {
         return backend;
-    }
-
-    @Override
-    public ProcessSpec echo(String text) {
-        return ProcessSpec.of("echo", text);
-    }
-
-    @Override
-    public ProcessSpec emit(String out, String err, int code) {
-        return ProcessSpec.of("sh", "-c", "echo " + out + "; echo " + err + " >&2; exit " + code);
-    }
-
-    @Override
-    public ProcessSpec sleeper() {
-        return ProcessSpec.of("sleep", "1000");
-    }
-
-    @Override
-    public ProcessSpec busy() {
-        return ProcessSpec.of("sh", "-c", "x=$(seq 1 100000); while :; do :; done");
-    }
-
-    @Override
-    public ProcessSpec serveHttp(int port, String body) {
-        return ProcessSpec.of("sh", "-c", "mkdir -p /www && printf %s \"$1\" > /www/index.html && exec httpd -f -p \"$2\" -h /www",
-                "sh", body, Integer.toString(port));
-    }
-
-    @Override
-    public ProcessSpec fetch(String url) {
-        return ProcessSpec.of("timeout", "5", "wget", "-q", "-O", "/dev/null", url);
     }
 
     /** From the cgroup v1 files of the container's init, as the kernel enforces them. */

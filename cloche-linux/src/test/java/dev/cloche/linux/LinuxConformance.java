@@ -4,11 +4,11 @@ import dev.cloche.api.CpuLimits;
 import dev.cloche.api.Limits;
 import dev.cloche.api.MemoryLimits;
 import dev.cloche.api.PidLimits;
-import dev.cloche.api.ProcessSpec;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendInfo;
 import dev.cloche.spi.ContainerBackend;
 import dev.cloche.testkit.BackendConformance;
+import dev.cloche.testkit.BusyboxProcesses;
 import dev.cloche.testkit.RootBackendExtension;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +22,7 @@ import java.util.Optional;
  * root fixture): processes are busybox programs, limits are read back from the cgroup v1 files, and what a container
  * holds is what the fixture finds on the host.
  */
-abstract class LinuxConformance extends BackendConformance {
+abstract class LinuxConformance extends BackendConformance implements BusyboxProcesses {
     /** Above this a cgroup v1 memory limit is the kernel's "unlimited" (a page-rounded LONG_MAX). */
     private static final long UNLIMITED = 1L << 62;
 
@@ -32,38 +32,6 @@ abstract class LinuxConformance extends BackendConformance {
     @Override
     public ContainerBackend backend() {
         return root().backend();
-    }
-
-    @Override
-    public ProcessSpec echo(String text) {
-        return ProcessSpec.of("echo", text);
-    }
-
-    @Override
-    public ProcessSpec emit(String out, String err, int code) {
-        return ProcessSpec.of("sh", "-c", "echo " + out + "; echo " + err + " >&2; exit " + code);
-    }
-
-    @Override
-    public ProcessSpec sleeper() {
-        return ProcessSpec.of("sleep", "1000");
-    }
-
-    /** The shell keeps 100000 numbers in a variable, then spins. */
-    @Override
-    public ProcessSpec busy() {
-        return ProcessSpec.of("sh", "-c", "x=$(seq 1 100000); while :; do :; done");
-    }
-
-    @Override
-    public ProcessSpec serveHttp(int port, String body) {
-        return ProcessSpec.of("sh", "-c", "mkdir -p /www && printf %s \"$1\" > /www/index.html && exec httpd -f -p \"$2\" -h /www",
-                "sh", body, Integer.toString(port));
-    }
-
-    @Override
-    public ProcessSpec fetch(String url) {
-        return ProcessSpec.of("timeout", "5", "wget", "-q", "-O", "/dev/null", url);
     }
 
     @Override
