@@ -107,6 +107,10 @@ stop_dockerd() {
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   fi
   ip link del $DOCKER_BRIDGE 2>/dev/null || true
+  # dockerd makes its --cgroup-parent in every hierarchy and leaves it behind: remove it once it is empty
+  find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name cloche-dockerd 2>/dev/null | while read -r d; do
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
 }
 
 stop_podman() {
