@@ -118,10 +118,7 @@ public final class OverlayImageStore implements ImageStore {
             try (StoreIndex.Pin pin = index.pin(id, recent.image().diffIds().stream().map(Digest::hex).toList())) {
                 Optional<ImageRecord> have = index.complete(id);
                 if (have.isPresent()) {
-                    for (Descriptor blob : recent.image().layers()) {
-                        listener.layerStarted(blob.digest(), blob.size(), true);
-                        listener.layerDone(blob.digest());
-                    }
+                    reportCached(recent.image(), listener);
                     return hold(have.get(), name, privileged, holder);
                 }
             }
@@ -151,13 +148,18 @@ public final class OverlayImageStore implements ImageStore {
 
     private record Resolution(ResolvedImage image, long atNanos) { }
 
+    /** Every layer of an image the store holds complete, as found in the cache. */
+    private static void reportCached(ResolvedImage image, PullListener listener) {
+        for (Descriptor blob : image.layers()) {
+            listener.layerStarted(blob.digest(), blob.size(), true);
+            listener.layerDone(blob.digest());
+        }
+    }
+
     private ImageRecord pullImage(String id, String name, ResolvedImage image, ImageSource source, PullListener listener) {
         Optional<ImageRecord> have = index.complete(id);
         if (have.isPresent()) {
-            for (Descriptor blob : image.layers()) {
-                listener.layerStarted(blob.digest(), blob.size(), true);
-                listener.layerDone(blob.digest());
-            }
+            reportCached(image, listener);
             return have.get();
         }
         Semaphore slots = new Semaphore(PARALLEL_LAYERS);
