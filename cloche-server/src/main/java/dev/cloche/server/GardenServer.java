@@ -1,5 +1,6 @@
 package dev.cloche.server;
 
+import dev.cloche.api.Caller;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.ImageCatalog;
 import dev.cloche.api.PortLayer;
@@ -12,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +43,8 @@ import java.util.concurrent.TimeUnit;
 public final class GardenServer implements AutoCloseable {
     static final String GATE = "gate";
     static final String HTTP = "http";
+
+    private static final AttributeKey<Caller> CALLER = AttributeKey.valueOf("cloche.caller");
 
     /** Go keeps a finished Run/Attach's streams claimable this long (garden-protocol §7.3). */
     public static final Duration STREAM_LINGER = Duration.ofSeconds(60);
@@ -68,6 +73,7 @@ public final class GardenServer implements AutoCloseable {
                 // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
                 // between the pump and the event loop (docs/benchmarks.md, stream)
                 ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
+                ch.attr(CALLER).set(peer(ch));
                 ch.pipeline().addLast(GATE, new Http.Writability())
                         .addLast(HTTP, new HttpServerCodec())
                         .addLast("garden", new HttpHandler(router, hijacker, executor));
@@ -95,6 +101,26 @@ public final class GardenServer implements AutoCloseable {
             close();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
+    }
+
+    /** Who is at the other end of {@code ch}, as far as the transport tells (set when the connection is accepted). */
+    static Caller caller(Channel ch) {
+        Caller c = ch.attr(CALLER).get();
+        return c != null ? c : peer(ch);
+    }
+
+    /** Replaces what is known of the connection's caller (e.g. once a TLS handshake names a certificate subject). */
+    static void caller(Channel ch, Caller caller) {
+        ch.attr(CALLER).set(caller);
+    }
+
+    private static Caller peer(Channel ch) {
+        return switch (ch.remoteAddress()) {
+            case InetSocketAddress a -> new Caller("tcp", a.getHostString() + ":" + a.getPort(), OptionalInt.empty(),
+                    OptionalLong.empty(), Optional.empty());
+            case null, default -> new Caller("unix", ch.localAddress() == null ? "-" : ch.localAddress().toString(),
+                    OptionalInt.empty(), OptionalLong.empty(), Optional.empty());
+        };
     }
 
     /** Starts listening; at least one of {@code tcp} and {@code unixSocket} must be present. */

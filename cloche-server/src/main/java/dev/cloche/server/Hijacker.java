@@ -54,7 +54,7 @@ final class Hijacker {
         p.addAfter(GardenServer.HTTP, "lines", new LineBasedFrameDecoder(64 * 1024 * 1024));
         p.addAfter("lines", "process", conn);
         leaveHttp(ctx);
-        conn.begin(ctx.channel(), executor);
+        conn.begin(ctx.channel(), line.bound(executor));
     }
 
     /** stdout/stderr: 200 head, then the sink writes raw bytes and closes when the output ends. */

@@ -1,5 +1,6 @@
 package dev.cloche.server;
 
+import dev.cloche.api.CallContext;
 import dev.cloche.api.InvalidRequestException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -101,13 +102,13 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         String path = q < 0 ? uri : uri.substring(0, q);
         closeRequested = req.headers().contains("Connection", "close", true);
         if (req.decoderResult().isFailure()) {
-            line = new RequestLine(method, path, RequestLine.NO_ROUTE, startNanos);
+            line = new RequestLine(method, path, RequestLine.NO_ROUTE, startNanos, CallContext.of(GardenServer.caller(ctx.channel())));
             discarding = true;
             fail(ctx.channel(), new InvalidRequestException("malformed request: " + req.decoderResult().cause()), true);
             return;
         }
         Router.Routed r = router.route(method, uri, name -> Optional.ofNullable(req.headers().get(name)));
-        line = new RequestLine(method, path, r.route(), startNanos);
+        line = new RequestLine(method, path, r.route(), startNanos, CallContext.of(GardenServer.caller(ctx.channel())));
         switch (r) {
             case Router.Reject reject -> {
                 discarding = true;
@@ -186,7 +187,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             case Router.Call c -> {
                 inFlight = true;
                 ch.config().setAutoRead(false);
-                executor.execute(() -> {
+                l.bound(executor).execute(() -> {
                     Answer answer;
                     try {
                         answer = c.call().apply(new String(bytes, StandardCharsets.UTF_8));
@@ -200,12 +201,12 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             case Router.Download d -> {
                 inFlight = true;
                 ch.config().setAutoRead(false);
-                executor.execute(() -> AnswerWriter.download(ch, d.open(), close, l, next(ch)));
+                l.bound(executor).execute(() -> AnswerWriter.download(ch, d.open(), close, l, next(ch)));
             }
             case Router.Records r -> {
                 inFlight = true;
                 ch.config().setAutoRead(false);
-                executor.execute(() -> AnswerWriter.records(ch, r, new String(bytes, StandardCharsets.UTF_8), close, l, next(ch)));
+                l.bound(executor).execute(() -> AnswerWriter.records(ch, r, new String(bytes, StandardCharsets.UTF_8), close, l, next(ch)));
             }
             case Router.Hijack h -> hijacker.hijack(ctx, h.found(), bytes, l);
             case Router.Reject r -> throw new IllegalStateException("a rejected request has no body to dispatch");
@@ -224,7 +225,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         inFlight = true;
         boolean close = closeRequested;
         RequestLine l = line;
-        executor.execute(() -> {
+        l.bound(executor).execute(() -> {
             Answer answer;
             try (pipe) {
                 answer = u.call().apply(pipe);

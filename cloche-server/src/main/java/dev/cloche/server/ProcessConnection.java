@@ -165,7 +165,7 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void log(int status) {
-        LOG.info("method={} path={} status={} durationMs={}", line.method(), line.path(), status,
-                (System.nanoTime() - line.startNanos()) / 1_000_000);
+        LOG.info("method={} path={} status={} durationMs={} request={}", line.method(), line.path(), status,
+                (System.nanoTime() - line.startNanos()) / 1_000_000, line.context().requestId());
     }
 }
