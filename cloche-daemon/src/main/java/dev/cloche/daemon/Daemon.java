@@ -57,8 +57,10 @@ public final class Daemon implements AutoCloseable {
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
-            server = GardenServer.start(core, Optional.of(new CorePortLayer(core, core)), Optional.of(core),
-                    config.listen().map(Daemon::address), config.socket());
+            GardenServer.Builder serving = GardenServer.builder(core).portLayer(new CorePortLayer(core, core)).images(core);
+            config.listen().map(Daemon::address).ifPresent(serving::tcp);
+            config.socket().ifPresent(serving::unixSocket);
+            server = serving.start();
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
                     config.backendSettings());

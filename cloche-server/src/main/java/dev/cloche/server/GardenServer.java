@@ -57,8 +57,13 @@ public final class GardenServer implements AutoCloseable {
     private final OptionalInt tcpPort;
     private boolean closed;
 
-    private GardenServer(GardenClient core, Optional<PortLayer> portLayer, Optional<ImageCatalog> images,
-                         Optional<InetSocketAddress> tcp, Optional<Path> socket, Duration linger) {
+    private GardenServer(Builder b) {
+        GardenClient core = b.core;
+        Optional<PortLayer> portLayer = b.portLayer;
+        Optional<ImageCatalog> images = b.images;
+        Optional<InetSocketAddress> tcp = b.tcp;
+        Optional<Path> socket = b.unixSocket;
+        Duration linger = b.streamLinger;
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -155,11 +160,65 @@ public final class GardenServer implements AutoCloseable {
 
     static GardenServer start(GardenClient core, Optional<PortLayer> portLayer, Optional<ImageCatalog> images,
                               Optional<InetSocketAddress> tcp, Optional<Path> unixSocket, Duration streamLinger) {
-        Objects.requireNonNull(core, "core");
-        if (tcp.isEmpty() && unixSocket.isEmpty()) {
-            throw new IllegalArgumentException("no listen address");
+        Builder b = builder(core).streamLinger(streamLinger);
+        portLayer.ifPresent(b::portLayer);
+        images.ifPresent(b::images);
+        tcp.ifPresent(b::tcp);
+        unixSocket.ifPresent(b::unixSocket);
+        return b.start();
+    }
+
+    /** A server over {@code core}; say where it listens and what else it serves, then {@link Builder#start()}. */
+    public static Builder builder(GardenClient core) {
+        return new Builder(core);
+    }
+
+    /** What a server serves and how; each setting is optional except at least one listener. */
+    public static final class Builder {
+        private final GardenClient core;
+        private Optional<PortLayer> portLayer = Optional.empty();
+        private Optional<ImageCatalog> images = Optional.empty();
+        private Optional<InetSocketAddress> tcp = Optional.empty();
+        private Optional<Path> unixSocket = Optional.empty();
+        private Duration streamLinger = STREAM_LINGER;
+
+        private Builder(GardenClient core) {
+            this.core = Objects.requireNonNull(core, "core");
         }
-        return new GardenServer(core, portLayer, images, tcp, unixSocket, streamLinger);
+
+        /** Also serve the port layer's routes under /portlayer/. */
+        public Builder portLayer(PortLayer portLayer) {
+            this.portLayer = Optional.of(portLayer);
+            return this;
+        }
+
+        /** Also serve Cloche's image routes ({@code /images}); without them they answer 404, as Garden's would. */
+        public Builder images(ImageCatalog images) {
+            this.images = Optional.of(images);
+            return this;
+        }
+
+        public Builder tcp(InetSocketAddress address) {
+            this.tcp = Optional.of(address);
+            return this;
+        }
+
+        public Builder unixSocket(Path path) {
+            this.unixSocket = Optional.of(path);
+            return this;
+        }
+
+        Builder streamLinger(Duration linger) {
+            this.streamLinger = Objects.requireNonNull(linger, "linger");
+            return this;
+        }
+
+        public GardenServer start() {
+            if (tcp.isEmpty() && unixSocket.isEmpty()) {
+                throw new IllegalArgumentException("no listen address");
+            }
+            return new GardenServer(this);
+        }
     }
 
     public static GardenServer tcp(GardenClient core, String host, int port) {
