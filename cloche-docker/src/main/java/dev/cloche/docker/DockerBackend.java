@@ -91,7 +91,7 @@ public final class DockerBackend implements ContainerBackend {
             DockerContainer.deleteTree(state);
             Files.createDirectories(state);
             Files.writeString(state.resolve("handle"), spec.handle());
-            DockerContainer.recordCpuForm(state, limits.cpu());
+            EngineLimits.recordCpuForm(state, limits.cpu());
             id = createContainer(spec, image).exec().getId();
             engine.client().startContainerCmd(id).exec();
             return new DockerContainer(spec.handle(), id, engine, settings, signals, state, 0);
