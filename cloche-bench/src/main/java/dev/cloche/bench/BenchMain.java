@@ -53,7 +53,7 @@ public final class BenchMain {
                     Arrays.stream(prop("bench.clients", "1,4,16").split(",")).map(String::trim).map(Integer::parseInt).toList(),
                     num("bench.concurrencyCreates", 48), Boolean.parseBoolean(prop("bench.podman", "true")),
                     Boolean.parseBoolean(prop("bench.jmh", "true")),
-                    Set.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images").split(",")),
+                    Set.copyOf(List.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images").split(","))),
                     prop("bench.label", ""),
                     Optional.of(prop("bench.engineSocket", "")).filter(v -> !v.isBlank()).map(Path::of),
                     prop("bench.dockerHost", "unix:///run/cloche-test-engines/docker.sock"));
