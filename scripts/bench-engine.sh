@@ -21,7 +21,8 @@ case "${1:-}" in
       > "$dir/daemon-docker.log" 2>&1 < /dev/null &
     echo $! > "$dir/daemon-docker.pid"
     for _ in $(seq 300); do [ -S "$dir/garden-docker.sock" ] && exit 0; sleep 0.1; done
-    echo "the docker-backend daemon did not start; its log:" >&2; tail -20 "$dir/daemon-docker.log" >&2; exit 1 ;;
+    echo "the docker-backend daemon did not start; its log:" >&2; tail -20 "$dir/daemon-docker.log" >&2
+    "$0" stop "$dir"; exit 1 ;;
   stop)
     pid=$(cat "$dir/daemon-docker.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
