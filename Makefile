@@ -112,6 +112,9 @@ BENCH_NETWORK ?= none
 # the proxy row: Cloche's proxy vs nginx vs direct with wrk (scripts/bench-proxy.sh, docs/benchmarks/proxy.md)
 PROXY ?= true
 PROXY_SECONDS ?= 10
+# the engine row: Cloche on dockerd (a second daemon, --backend docker) vs `docker run --rm` vs Cloche on Linux;
+# ENGINE=true starts the test engines if they are down (and stops them after), scripts/bench-engine.sh
+ENGINE ?= false
 comma := ,
 bench-deps:
 	@command -v podman >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q . || { echo "installing $(BENCH_PACKAGES)"; \
@@ -126,6 +129,7 @@ bench: build rootfs native bench-deps
 	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) $(BENCH_DAEMON_ARGS) \
 	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
+	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh start $(BENCH_DIR) $(ROOTFS) || { kill $$(cat $(BENCH_DIR)/daemon.pid); exit 1; }; fi; \
 	$(JAVA_HOME)/bin/java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
 	  -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
 	  -Dbench.socket=$(BENCH_DIR)/garden.sock -Dbench.dir=$(BENCH_DIR) -Dbench.daemonPid=$$(cat $(BENCH_DIR)/daemon.pid) \
@@ -133,6 +137,10 @@ bench: build rootfs native bench-deps
 	  -Dbench.iterations=$(ITERATIONS) -Dbench.streamMiB=$(STREAM_MIB) -Dbench.streamRounds=$(STREAM_ROUNDS) \
 	  -Dbench.density=$(DENSITY) -Dbench.densityPodman=$(DENSITY_PODMAN) -Dbench.clients=$(CLIENTS) \
 	  -Dbench.concurrencyCreates=$(CONCURRENCY_CREATES) -Dbench.podman=$(PODMAN) -Dbench.jmh=$(JMH) \
-	  -Dbench.scenarios=$(SCENARIOS) "-Dbench.label=$(BENCH_LABEL)" dev.cloche.bench.BenchMain; \
-	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
+	  -Dbench.scenarios=$(SCENARIOS)$(if $(filter true,$(ENGINE)),$(comma)engine) "-Dbench.label=$(BENCH_LABEL)" \
+	  $(if $(filter true,$(ENGINE)),-Dbench.engineSocket=$(BENCH_DIR)/garden-docker.sock -Dbench.dockerHost=unix://$(ENGINES_RUN)/docker.sock) \
+	  dev.cloche.bench.BenchMain; \
+	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); \
+	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh stop $(BENCH_DIR); fi; \
+	wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
 	if [ "$(PROXY)" = true ]; then scripts/bench-proxy.sh $(PROXY_SECONDS) || rc=1; fi; exit $$rc
