@@ -25,7 +25,7 @@ COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter m
   chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux \
   docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon
 
-.PHONY: all run test build deps jdk rootfs native clean bench bench-deps
+.PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz
 
 all: build
 
@@ -73,6 +73,14 @@ test: deps jdk rootfs native
 
 clean:
 	$(MVN) clean
+
+# Coverage-guided fuzzing (Jazzer) of the parsers and the server's request path, FUZZ_SECONDS per target (`make test`
+# runs each for 8 s). A finding fails the run and leaves its input and a Java reproducer under
+# cloche-fuzz/target/fuzz/<Target>/; once fixed, the input goes into cloche-fuzz/src/test/resources/fuzz/<Target>/.
+FUZZ_SECONDS ?= 300
+fuzz: deps jdk
+	./mvnw -B -ntp -pl cloche-fuzz -am install -DskipITs -Dtest=FuzzTargetsTest -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dcloche.fuzz.seconds=$(FUZZ_SECONDS)
 
 # Benchmarks (never part of `make test`): a private daemon on crun, then Cloche vs the raw runtime vs podman,
 # interleaved, then JMH. Defaults finish in about 10 minutes on a quiet 2-core VM; every knob below can be set on the
