@@ -53,7 +53,8 @@ native: deps
 build: deps jdk
 	$(MVN) -DskipTests -DskipITs package
 
-# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock; the
+# The daemon in the foreground with the defaults: Garden API on /run/cloche/garden.sock (0660, root's group; plain TCP
+# for Garden's Go client only when asked: ARGS="--listen 127.0.0.1:7777", docs/security.md); the
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
