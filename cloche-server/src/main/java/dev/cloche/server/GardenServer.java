@@ -129,7 +129,7 @@ public final class GardenServer implements AutoCloseable {
         if (tls) {
             return;
         }
-        if (!address.getAddress().isLoopbackAddress()) {
+        if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
             LOG.warn("the Garden API listens on {} over plain HTTP{}: anyone who can reach it controls this host's"
                     + " containers; use --tls-cert/--tls-key (and --tls-client-ca or --token-file), or listen on"
                     + " loopback", address, token ? " (the token travels in clear)" : " without a token");
