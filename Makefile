@@ -15,14 +15,15 @@ INIT := $(DEPOT)/bin/cloche-init
 # gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
 # xz-utils build that busybox (scripts/build-busybox.sh). Test-only: docker-registry (the real registry of the image
 # tests), umoci and skopeo (which build and push their images), apache2-utils (htpasswd, for registry basic auth) and
-# openssl (the test token server's key and certificate, for registry token auth); docker.io (dockerd, its containerd)
+# openssl (the test token server's key and certificate, for registry token auth, and the API's TLS test
+# certificates), setpriv from util-linux (the socket permission tests' other user); docker.io (dockerd, its containerd)
 # and podman with conmon and the CNI plugins are the engines the Docker backend's tests run against
 # (scripts/test-engines.sh).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
   util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
   docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
-  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux \
+  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux setpriv \
   docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz
@@ -52,7 +53,8 @@ native: deps
 build: deps jdk
 	$(MVN) -DskipTests -DskipITs package
 
-# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock; the
+# The daemon in the foreground with the defaults: Garden API on /run/cloche/garden.sock (0660, root's group; plain TCP
+# for Garden's Go client only when asked: ARGS="--listen 127.0.0.1:7777", docs/security.md); the
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
