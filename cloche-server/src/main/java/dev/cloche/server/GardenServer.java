@@ -64,6 +64,8 @@ public final class GardenServer implements AutoCloseable {
         Optional<InetSocketAddress> tcp = b.tcp;
         Optional<Path> socket = b.unixSocket;
         Duration linger = b.streamLinger;
+        // AUDIT: the kernel's word on who connected to the unix socket (uid, pid)
+        PeerCredentials credentials = b.peerCredentials.orElseGet(() -> socket.isPresent() ? new SoPeerCred() : PeerCredentials.NONE);
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -78,7 +80,7 @@ public final class GardenServer implements AutoCloseable {
                 // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
                 // between the pump and the event loop (docs/benchmarks.md, stream)
                 ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
-                ch.attr(CALLER).set(peer(ch));
+                ch.attr(CALLER).set(withCredentials(peer(ch), ch, credentials));
                 ch.pipeline().addLast(GATE, new Http.Writability())
                         .addLast(HTTP, new HttpServerCodec())
                         .addLast("garden", new HttpHandler(router, hijacker, executor));
@@ -126,6 +128,14 @@ public final class GardenServer implements AutoCloseable {
             case null, default -> new Caller("unix", ch.localAddress() == null ? "-" : ch.localAddress().toString(),
                     OptionalInt.empty(), OptionalLong.empty(), Optional.empty());
         };
+    }
+
+    /** On a unix socket, the peer's uid and pid as the kernel says them (SO_PEERCRED). */
+    private static Caller withCredentials(Caller caller, Channel ch, PeerCredentials credentials) {
+        if (!caller.transport().equals("unix")) {
+            return caller;
+        }
+        return credentials.of(ch).map(c -> caller.withPeer(c.uid(), c.pid())).orElse(caller);
     }
 
     /** Starts listening; at least one of {@code tcp} and {@code unixSocket} must be present. */
@@ -181,6 +191,7 @@ public final class GardenServer implements AutoCloseable {
         private Optional<InetSocketAddress> tcp = Optional.empty();
         private Optional<Path> unixSocket = Optional.empty();
         private Duration streamLinger = STREAM_LINGER;
+        private Optional<PeerCredentials> peerCredentials = Optional.empty();
 
         private Builder(GardenClient core) {
             this.core = Objects.requireNonNull(core, "core");
@@ -210,6 +221,12 @@ public final class GardenServer implements AutoCloseable {
 
         Builder streamLinger(Duration linger) {
             this.streamLinger = Objects.requireNonNull(linger, "linger");
+            return this;
+        }
+
+        /** AUDIT: how a unix-socket peer's credentials are read (default: SO_PEERCRED); tests put a fake here. */
+        Builder peerCredentials(PeerCredentials credentials) {
+            this.peerCredentials = Optional.of(credentials);
             return this;
         }
 

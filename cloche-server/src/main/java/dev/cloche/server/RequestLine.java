@@ -4,6 +4,7 @@ import dev.cloche.api.CallContext;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * A request as the access log names it; {@code route} is the matched route's name, or "-". {@code context} carries
@@ -21,8 +22,18 @@ record RequestLine(String method, String path, String route, long startNanos, Ca
                 (System.nanoTime() - startNanos) / 1_000_000, context.requestId());
     }
 
-    /** {@code executor}, running each task with this request's context bound. */
+    /** MDC key of the request id in log lines (logback's patterns name it; the JSON encoder writes it as a field). */
+    static final String MDC_REQUEST = "request";
+
+    /**
+     * {@code executor}, running each task with this request's context bound and its request id in the log's MDC, so
+     * every line logged while serving it (core, backend) names the request its audit record and events name.
+     */
     Executor bound(Executor executor) {
-        return task -> executor.execute(() -> context.run(task));
+        return task -> executor.execute(() -> context.run(() -> {
+            try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_REQUEST, context.requestId())) {
+                task.run();
+            }
+        }));
     }
 }
