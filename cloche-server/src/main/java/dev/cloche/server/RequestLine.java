@@ -18,8 +18,19 @@ record RequestLine(String method, String path, String route, long startNanos, Ca
 
     /** Logs the request with the status of its answer (or of the head of a hijacked connection). */
     void answered(int status) {
-        LOG.info("method={} path={} route={} status={} durationMs={} request={}", method, path, route, status,
-                (System.nanoTime() - startNanos) / 1_000_000, context.requestId());
+        // also logged from the event loop (streams, hijacked heads), outside any bound call: the MDC names it here too
+        String outer = MDC.get(MDC_REQUEST);
+        MDC.put(MDC_REQUEST, context.requestId());
+        try {
+            LOG.info("method={} path={} route={} status={} durationMs={} request={}", method, path, route, status,
+                    (System.nanoTime() - startNanos) / 1_000_000, context.requestId());
+        } finally {
+            if (outer == null) {
+                MDC.remove(MDC_REQUEST);
+            } else {
+                MDC.put(MDC_REQUEST, outer);
+            }
+        }
     }
 
     /** MDC key of the request id in log lines (logback's patterns name it; the JSON encoder writes it as a field). */
