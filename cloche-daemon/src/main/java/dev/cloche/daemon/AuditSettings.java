@@ -49,6 +49,12 @@ public record AuditSettings(boolean enabled, Optional<Path> file, long maxMb, in
         if (!enabled) {
             return AuditLog.none();
         }
-        return JsonLinesAuditLog.open(file.orElseGet(() -> defaultFile(depot)), maxMb << 20, keep);
+        Path path = file.orElseGet(() -> defaultFile(depot));
+        try {
+            return JsonLinesAuditLog.open(path, maxMb << 20, keep);
+        } catch (java.io.UncheckedIOException e) {
+            // the daemon refuses to start rather than run unaudited; one line says why
+            throw new IllegalArgumentException("--audit-log: " + e.getMessage() + " (give another PATH, or none)", e);
+        }
     }
 }

@@ -95,4 +95,15 @@ class DaemonAuditTest {
         }
         assertThat(Files.readAllLines(file)).singleElement().asString().contains("\"verb\":\"create\"");
     }
+
+    @Test
+    void anAuditLogThatCannotBeOpenedRefusesTheStartInOneLine() throws Exception {
+        Path blocker = dir.resolve("blocker");
+        Files.writeString(blocker, "a file where the log's directory should be");
+        Path socket = dir.resolve("garden.sock");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(config(socket,
+                        AuditSettings.parse(blocker.resolve("audit.log").toString(), "/unused", 1, 1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--audit-log: cannot open audit log");
+        assertThat(socket).doesNotExist();
+    }
 }
