@@ -9,7 +9,9 @@ import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
+import dev.cloche.api.ImageCatalog;
 import dev.cloche.api.ImageRef;
+import dev.cloche.api.ServiceUnavailableException;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortLayer;
 import dev.cloche.api.Process;
@@ -21,6 +23,7 @@ import dev.cloche.core.ContainerManager;
 import dev.cloche.core.CoreConfig;
 import dev.cloche.portlayer.CorePortLayer;
 import dev.cloche.testkit.FakeBackend;
+import dev.cloche.testkit.FakeImages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -168,5 +171,23 @@ class AuditedApiTest {
         assertThat(rs).hasSize(2);
         assertThat(rs.get(1).outcome().error()).contains("already_exists");
         assertThat(backend.liveHandles()).containsExactly("dup");
+    }
+
+    @Test
+    void imagePullsAndPrunesAreRecordedWithoutTheRegistryPassword() throws IOException {
+        log = JsonLinesAuditLog.open(dir.resolve("audit.log"), 1 << 20, 1);
+        ImageCatalog images = new AuditedImageCatalog(core, Auditor.of(log));
+        images.pullImage(new ImageRef(FakeImages.BUSYBOX, "bob", "hunter2"), p -> { });
+        assertThatThrownBy(() -> images.pullImage(ImageRef.of(FakeImages.BROKEN), p -> { }))
+                .isInstanceOf(ServiceUnavailableException.class);
+        images.pruneImages();
+        images.images();
+
+        List<AuditRecord> rs = records();
+        assertThat(rs).extracting(AuditRecord::verb).containsExactly("image-pull", "image-pull", "image-prune");
+        assertThat(rs.get(0).detail()).contains(FakeImages.BUSYBOX, "\"username\":\"bob\"", "<redacted>");
+        assertThat(rs.get(1).outcome().error()).contains("service_unavailable");
+        assertThat(rs.get(2).detail()).contains("\"images\":1");
+        assertThat(Files.readString(log.file())).doesNotContain("hunter2");
     }
 }
