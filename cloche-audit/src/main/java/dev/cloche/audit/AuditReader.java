@@ -74,9 +74,11 @@ public final class AuditReader {
                 lines.drain();
                 Object now = key(file);
                 if (now != null && !now.equals(key)) {
-                    // rotated: what was written to the old file before the move is read to its end, then the new one
+                    // rotated: what was written to the old file before the move is read to its end, then any file
+                    // rotated in after it (more than one rotation between two polls), then the new one
                     lines.drain();
                     ch.close();
+                    readRotatedAfter(key);
                     ch = FileChannel.open(file);
                     lines = new Lines(ch);
                     key = now;
@@ -86,6 +88,27 @@ public final class AuditReader {
             }
         } finally {
             ch.close();
+        }
+    }
+
+    /** The rotated files newer than the one whose file key is {@code done}, oldest first. */
+    private void readRotatedAfter(Object done) throws IOException {
+        List<Path> rotated = files().subList(0, files().size() - 1); // oldest first
+        int at = -1;
+        for (int i = 0; i < rotated.size(); i++) {
+            if (done.equals(key(rotated.get(i)))) {
+                at = i;
+            }
+        }
+        for (Path p : rotated.subList(at + 1, rotated.size())) {
+            if (at < 0) {
+                break; // the file we read is gone from the rotated ones altogether: nothing newer is known to be missed
+            }
+            try (FileChannel ch = FileChannel.open(p)) {
+                new Lines(ch).drain();
+            } catch (NoSuchFileException ignored) {
+                // rotated away meanwhile
+            }
         }
     }
 

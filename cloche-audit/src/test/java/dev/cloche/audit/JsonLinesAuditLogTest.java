@@ -138,4 +138,37 @@ class JsonLinesAuditLogTest {
         assertThat(file.resolveSibling("audit.log.1")).exists();
         assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 60).filter(i -> i % 2 == 0).boxed().toList());
     }
+
+    @Test
+    void followingMissesNothingWhenSeveralRotationsHappenBetweenTwoPolls() throws Exception {
+        Path file = dir.resolve("audit.log");
+        List<Integer> seen = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        try (JsonLinesAuditLog log = JsonLinesAuditLog.open(file, 4096, 20)) {
+            log.append(record(0, "create", "x", Instant.now()));
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    new AuditReader(file, AuditFilter.ALL, e -> seen.add(Integer.parseInt(e.record().requestId(), 16)))
+                            .follow(stop::get);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (seen.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            // some 4 rotations inside one poll interval (200 ms)
+            for (int i = 1; i < 80; i++) {
+                log.append(record(i, "run", "x", Instant.now()));
+            }
+            assertThat(file.resolveSibling("audit.log.3")).exists();
+            while (seen.size() < 80 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            stop.set(true);
+            reader.join();
+        }
+        assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 80).boxed().toList());
+    }
 }
