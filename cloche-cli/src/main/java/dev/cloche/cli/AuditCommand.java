@@ -61,7 +61,8 @@ final class AuditCommand implements Callable<Integer> {
             System.err.println("cloche audit: " + e.getMessage());
             return 2;
         }
-        if (!follow && !Files.exists(file)) {
+        // notExists, not !exists: a file in root's 0700 directory cannot even be seen by others, and that is a refusal
+        if (!follow && Files.notExists(file)) {
             System.err.println("cloche audit: no audit log at " + file + " (the daemon's --audit-log; --file names another)");
             return 1;
         }
