@@ -68,12 +68,13 @@ public final class Daemon implements AutoCloseable {
             ContainerStore store = new FileContainerStore(Path.of(depot, "core"));
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
             Auditor auditor = Auditor.of(audit);
-            GardenClient audited = new AuditedGardenClient(core, auditor);
+            boolean auditing = config.audit().enabled(); // --audit-log none: the edges call the core as before
+            GardenClient audited = auditing ? new AuditedGardenClient(core, auditor) : core;
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
             GardenServer.Builder serving = GardenServer.builder(audited)
-                    .portLayer(new CorePortLayer(audited, new AuditedVersionedContainers(core, auditor)))
-                    .images(new AuditedImageCatalog(core, auditor));
+                    .portLayer(new CorePortLayer(audited, auditing ? new AuditedVersionedContainers(core, auditor) : core))
+                    .images(auditing ? new AuditedImageCatalog(core, auditor) : core);
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
             server = serving.start();
@@ -84,10 +85,11 @@ public final class Daemon implements AutoCloseable {
             AuditLog records = audit;
             ContainerManager garden = core;
             Optional<Console> console = config.console().map(c -> Console.start(
-                    new AuditedGardenClient(garden, Auditor.frontEnd(records, "console")), c));
+                    auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "console")) : garden, c));
             Optional<Proxy> proxy;
             try {
-                proxy = config.proxy().map(p -> Proxy.start(new AuditedGardenClient(garden, Auditor.frontEnd(records, "proxy")), p));
+                proxy = config.proxy().map(p -> Proxy.start(
+                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "proxy")) : garden, p));
             } catch (RuntimeException e) {
                 console.ifPresent(Console::close);
                 throw e;
