@@ -64,6 +64,7 @@ public final class GardenServer implements AutoCloseable {
         Optional<InetSocketAddress> tcp = b.tcp;
         Optional<Path> socket = b.unixSocket;
         Duration linger = b.streamLinger;
+        RequestObserver observer = b.requestObserver;
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -81,7 +82,7 @@ public final class GardenServer implements AutoCloseable {
                 ch.attr(CALLER).set(peer(ch));
                 ch.pipeline().addLast(GATE, new Http.Writability())
                         .addLast(HTTP, new HttpServerCodec())
-                        .addLast("garden", new HttpHandler(router, hijacker, executor));
+                        .addLast("garden", new HttpHandler(router, hijacker, executor, observer));
             }
         };
         try {
@@ -181,6 +182,7 @@ public final class GardenServer implements AutoCloseable {
         private Optional<InetSocketAddress> tcp = Optional.empty();
         private Optional<Path> unixSocket = Optional.empty();
         private Duration streamLinger = STREAM_LINGER;
+        private RequestObserver requestObserver = RequestObserver.NONE;
 
         private Builder(GardenClient core) {
             this.core = Objects.requireNonNull(core, "core");
@@ -205,6 +207,12 @@ public final class GardenServer implements AutoCloseable {
 
         public Builder unixSocket(Path path) {
             this.unixSocket = Optional.of(path);
+            return this;
+        }
+
+        /** Tell {@code observer} of every answered request (metrics); by default nothing is told. */
+        public Builder requestObserver(RequestObserver observer) {
+            this.requestObserver = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
