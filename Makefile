@@ -56,8 +56,8 @@ build: deps jdk
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
-	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 $(ARGS); \
-	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 $(ARGS); fi
+	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); \
+	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); fi
 
 # Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
 # a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.
