@@ -106,6 +106,11 @@ BENCH_DROP_CACHES ?= true
 # extra daemon arguments, e.g. --backend-setting runtimePath=/path/to/a/wrapper
 BENCH_DAEMON_ARGS ?=
 BENCH_OUT ?= docs/benchmarks
+# The daemon's debug listener (/metrics, /debug/vars, /healthz; docs/observability.md), on for every row as in
+# `make run`; OBSERVERS follow it in the lifecycle scenario's observers' note: the same lifecycle with and without
+# them (metrics: a /metrics scrape every second). BENCH_DEBUG=none runs the daemon without it (and without metrics).
+BENCH_DEBUG ?= 127.0.0.1:17113
+OBSERVERS ?= metrics
 # The raw runtime's containers have no network: by default Cloche's have none either, so rows compare like with
 # like (networking adds about 50 ms to a create, docs/networking.md). BENCH_NETWORK=10.248.0.0/22 measures it on.
 BENCH_NETWORK ?= none
@@ -123,7 +128,7 @@ bench: build rootfs native bench-deps
 	@CLOCHE_JAVA_OPTS="$(BENCH_DAEMON_OPTS) $(if $(BENCH_JFR),-XX:StartFlightRecording=filename=$(BENCH_JFR)$(comma)settings=profile)" \
 	  bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
 	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
-	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) $(BENCH_DAEMON_ARGS) \
+	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) --debug-listen $(BENCH_DEBUG) $(BENCH_DAEMON_ARGS) \
 	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
 	$(JAVA_HOME)/bin/java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
@@ -133,6 +138,7 @@ bench: build rootfs native bench-deps
 	  -Dbench.iterations=$(ITERATIONS) -Dbench.streamMiB=$(STREAM_MIB) -Dbench.streamRounds=$(STREAM_ROUNDS) \
 	  -Dbench.density=$(DENSITY) -Dbench.densityPodman=$(DENSITY_PODMAN) -Dbench.clients=$(CLIENTS) \
 	  -Dbench.concurrencyCreates=$(CONCURRENCY_CREATES) -Dbench.podman=$(PODMAN) -Dbench.jmh=$(JMH) \
-	  -Dbench.scenarios=$(SCENARIOS) "-Dbench.label=$(BENCH_LABEL)" dev.cloche.bench.BenchMain; \
+	  -Dbench.scenarios=$(SCENARIOS) "-Dbench.label=$(BENCH_LABEL)" -Dbench.debug=$(BENCH_DEBUG) \
+	  -Dbench.observers=$(OBSERVERS) dev.cloche.bench.BenchMain; \
 	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
 	if [ "$(PROXY)" = true ]; then scripts/bench-proxy.sh $(PROXY_SECONDS) || rc=1; fi; exit $$rc
