@@ -46,6 +46,10 @@ public final class DebugListener implements AutoCloseable {
         server.setExecutor(listener.executor);
         server.createContext("/", ex -> listener.serve(ex, pages));
         server.start();
+        if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
+            LOG.warn("debug listener on {}, not loopback: it has no authentication, anyone who reaches it reads it",
+                    address);
+        }
         LOG.info("debug listener on http://{}:{} (/debug/vars, /metrics, /healthz)",
                 address.getHostString(), listener.port());
         return listener;
