@@ -129,6 +129,11 @@ public final class Daemon implements AutoCloseable {
         return server;
     }
 
+    /** The debug listener's port (useful with port 0), when there is one. */
+    public java.util.OptionalInt debugPort() {
+        return observability.map(o -> java.util.OptionalInt.of(o.port())).orElse(java.util.OptionalInt.empty());
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

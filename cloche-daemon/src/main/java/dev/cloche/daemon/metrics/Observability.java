@@ -21,6 +21,7 @@ public final class Observability implements AutoCloseable {
     private final DaemonMetrics metrics = new DaemonMetrics();
     private final ProxyObserver proxyRequests;
     private Optional<DebugListener> listener = Optional.empty();
+    private int port;
 
     public Observability() {
         proxyRequests = (kind, status, nanos) -> DaemonMetrics.timer("cloche.proxy.requests")
@@ -69,7 +70,13 @@ public final class Observability implements AutoCloseable {
         DebugListener l = DebugListener.start(address,
                 new DebugListener.Pages(expvars::json, metrics::scrape, health::problem));
         listener = Optional.of(l);
-        return l.port();
+        port = l.port();
+        return port;
+    }
+
+    /** The debug listener's port, once {@link #serve} has run. */
+    public synchronized int port() {
+        return port;
     }
 
     private static int containers(GardenClient core) {
