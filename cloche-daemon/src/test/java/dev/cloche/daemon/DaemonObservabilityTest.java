@@ -59,6 +59,25 @@ class DaemonObservabilityTest {
     }
 
     @Test
+    void aDebugPortInUseRefusesToStartInOneLineAndLeavesNothingListening() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> Daemon.start(config(Optional.of("127.0.0.1:" + taken.getLocalPort()))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("--debug-listen: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+        // the Garden listener it had opened is closed again: a daemon on a fixed port starts afterwards
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            int port = probe.getLocalPort();
+            probe.close();
+            try (Daemon d = Daemon.start(new DaemonConfig(Optional.of("127.0.0.1:" + port), Optional.empty(), "fake",
+                    Map.of("depot", depot.toString()), Duration.ZERO, Optional.empty(), Optional.empty(),
+                    Optional.of("127.0.0.1:0")))) {
+                assertThat(d.server().tcpPort()).hasValue(port);
+            }
+        }
+    }
+
+    @Test
     void withoutDebugListenThereIsNoListener() {
         try (Daemon d = Daemon.start(config(Optional.empty()))) {
             assertThat(d.debugPort()).isEmpty();

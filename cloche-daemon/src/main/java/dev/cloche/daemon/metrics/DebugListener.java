@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -40,7 +39,9 @@ public final class DebugListener implements AutoCloseable {
         try {
             server = HttpServer.create(address, 16);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen for debug requests on " + address, e);
+            // a setting the operator must change: one line, as for every other bad setting
+            throw new IllegalArgumentException("--debug-listen: cannot listen on " + address.getHostString() + ":"
+                    + address.getPort() + ": " + e.getMessage(), e);
         }
         DebugListener listener = new DebugListener(server);
         server.setExecutor(listener.executor);
