@@ -9,9 +9,11 @@ import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
- * Containers by state and their running processes, counted from the core's own {@code bulkInfo} (which never
- * touches a grace timer) when a gauge is read. One count serves every gauge of a scrape: it is kept for
- * {@link #MAX_AGE_NANOS}, so a scrape costs one pass over the containers, however many gauges read it.
+ * Containers by state and their processes, counted from the core's own {@code bulkInfo} (which never touches a
+ * grace timer) when a gauge is read. One count serves every gauge of a scrape: each scrape starts with
+ * {@link #invalidate} and the first gauge read counts, so a scrape costs one pass over the containers however many
+ * gauges read it, and never shows an earlier scrape's count. A read outside a scrape reuses a count for at most
+ * {@link #MAX_AGE_NANOS}.
  */
 final class ContainerCensus {
     static final long MAX_AGE_NANOS = 500_000_000L;
@@ -31,6 +33,11 @@ final class ContainerCensus {
     ContainerCensus(GardenClient core, LongSupplier nanoClock) {
         this.core = core;
         this.clock = nanoClock;
+    }
+
+    /** The next read counts again. */
+    synchronized void invalidate() {
+        last = null;
     }
 
     synchronized Count count() {

@@ -22,6 +22,7 @@ public final class Observability implements AutoCloseable {
     private final ProxyObserver proxyRequests;
     private Optional<DebugListener> listener = Optional.empty();
     private int port;
+    private Optional<ContainerCensus> census = Optional.empty();
 
     public Observability() {
         proxyRequests = (kind, status, nanos) -> DaemonMetrics.timer("cloche.proxy.requests")
@@ -64,14 +65,19 @@ public final class Observability implements AutoCloseable {
 
     /** Counts the core's containers and processes when scraped, and serves the debug pages on {@code address}. */
     public synchronized int serve(InetSocketAddress address, GardenClient core) {
-        new ContainerCensus(core, System::nanoTime).register(metrics);
+        census = Optional.of(new ContainerCensus(core, System::nanoTime));
+        census.get().register(metrics);
         Expvars expvars = new Expvars(() -> containers(core));
         Health health = new Health(core, Duration.ofSeconds(5));
         DebugListener l = DebugListener.start(address,
-                new DebugListener.Pages(expvars::json, metrics::scrape, health::problem));
+                new DebugListener.Pages(expvars::json, this::scrape, health::problem));
         listener = Optional.of(l);
         port = l.port();
         return port;
+    }
+
+    private synchronized Optional<ContainerCensus> census() {
+        return census;
     }
 
     /** The debug listener's port, once {@link #serve} has run. */
@@ -89,6 +95,7 @@ public final class Observability implements AutoCloseable {
 
     /** The Prometheus text of every meter (what {@code /metrics} serves). */
     public String scrape() {
+        census().ifPresent(ContainerCensus::invalidate);
         return metrics.scrape();
     }
 

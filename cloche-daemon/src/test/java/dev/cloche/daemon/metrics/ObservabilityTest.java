@@ -209,6 +209,12 @@ class ObservabilityTest {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + debugPort
                 + "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + debugPort
+                + "/metrics")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        // the connection is still good for the next request (keep-alive after HEAD and after an error)
+        assertThat(get("/healthz").body()).isEqualTo("ok\n");
     }
 
     private static double delta(PrometheusText.Exposition before, PrometheusText.Exposition after, String name,
