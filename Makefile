@@ -58,8 +58,8 @@ build: deps jdk
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
-	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 $(ARGS); \
-	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 $(ARGS); fi
+	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); \
+	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); fi
 
 # Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
 # a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.
@@ -116,6 +116,11 @@ BENCH_DROP_CACHES ?= true
 # extra daemon arguments, e.g. --backend-setting runtimePath=/path/to/a/wrapper
 BENCH_DAEMON_ARGS ?=
 BENCH_OUT ?= docs/benchmarks
+# The daemon's debug listener (/metrics, /debug/vars, /healthz; docs/observability.md), on for every row as in
+# `make run`; OBSERVERS follow it in the lifecycle scenario's observers' note: the same lifecycle with and without
+# them (metrics: a /metrics scrape every second). BENCH_DEBUG=none runs the daemon without it (and without metrics).
+BENCH_DEBUG ?= 127.0.0.1:17113
+OBSERVERS ?= metrics
 # The raw runtime's containers have no network: by default Cloche's have none either, so rows compare like with
 # like (networking adds about 50 ms to a create, docs/networking.md). BENCH_NETWORK=10.248.0.0/22 measures it on.
 BENCH_NETWORK ?= none
@@ -136,7 +141,7 @@ bench: build rootfs native bench-deps
 	@CLOCHE_JAVA_OPTS="$(BENCH_DAEMON_OPTS) $(if $(BENCH_JFR),-XX:StartFlightRecording=filename=$(BENCH_JFR)$(comma)settings=profile)" \
 	  bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
 	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
-	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) $(BENCH_DAEMON_ARGS) \
+	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) --debug-listen $(BENCH_DEBUG) $(BENCH_DAEMON_ARGS) \
 	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
 	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh start $(BENCH_DIR) $(ROOTFS) || { kill $$(cat $(BENCH_DIR)/daemon.pid); exit 1; }; fi; \
@@ -148,6 +153,7 @@ bench: build rootfs native bench-deps
 	  -Dbench.density=$(DENSITY) -Dbench.densityPodman=$(DENSITY_PODMAN) -Dbench.clients=$(CLIENTS) \
 	  -Dbench.concurrencyCreates=$(CONCURRENCY_CREATES) -Dbench.podman=$(PODMAN) -Dbench.jmh=$(JMH) \
 	  -Dbench.scenarios=$(SCENARIOS)$(if $(filter true,$(ENGINE)),$(comma)engine) "-Dbench.label=$(BENCH_LABEL)" \
+	  -Dbench.debug=$(BENCH_DEBUG) -Dbench.observers=$(OBSERVERS) \
 	  $(if $(filter true,$(ENGINE)),-Dbench.engineSocket=$(BENCH_DIR)/garden-docker.sock -Dbench.dockerHost=unix://$(ENGINES_RUN)/docker.sock) \
 	  dev.cloche.bench.BenchMain; \
 	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); \

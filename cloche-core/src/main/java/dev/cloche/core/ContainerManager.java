@@ -274,8 +274,10 @@ public final class ContainerManager implements GardenClient, VersionedContainers
             try {
                 log.info("grace time expired, destroying handle={}", handle);
                 c.destroy();
+                config.observer().reaped(handle);
             } catch (GardenException e) {
                 log.warn("reaping failed handle={} error={}", handle, e.getMessage());
+                config.observer().reapFailed(handle, e);
             }
         });
     }

@@ -10,6 +10,11 @@ import dev.cloche.console.Console;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.ContainerStore;
 import dev.cloche.core.CoreConfig;
+import dev.cloche.core.CoreObserver;
+import dev.cloche.api.GardenClient;
+import dev.cloche.api.ImageCatalog;
+import dev.cloche.daemon.metrics.Observability;
+import dev.cloche.proxy.ProxyObserver;
 import dev.cloche.core.FileContainerStore;
 import java.nio.file.Path;
 import dev.cloche.portlayer.CorePortLayer;
@@ -38,11 +43,13 @@ public final class Daemon implements AutoCloseable {
     private final Optional<Console> console;
     private final Optional<Proxy> proxy;
     private final AuditLog audit;
+    private final Optional<Observability> observability;
     private boolean closed;
 
     private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console,
-                   Optional<Proxy> proxy, AuditLog audit) {
+                   Optional<Proxy> proxy, AuditLog audit, Optional<Observability> observability) {
         this.audit = audit;
+        this.observability = observability;
         this.backend = backend;
         this.core = core;
         this.server = server;
@@ -60,6 +67,8 @@ public final class Daemon implements AutoCloseable {
         ContainerManager core = null;
         GardenServer server = null;
         AuditLog audit = AuditLog.none();
+        // metrics (issue 17): meters and the debug listener, only with --debug-listen (otherwise nothing is metered)
+        Optional<Observability> observability = config.debugListen().map(a -> new Observability());
         try {
             String depot = config.backendSettings().getOrDefault("depot", "/var/lib/cloche");
             // AUDIT: every edge reaches the core through the audit decorators, so each state change leaves a record
@@ -67,15 +76,21 @@ public final class Daemon implements AutoCloseable {
             // properties and grace times live beside the backend's depot, so one directory holds all state
             ContainerStore store = new FileContainerStore(Path.of(depot, "core"));
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime())
-                    .withCreatePolicy(config.access().createPolicy()), store);
+                    .withCreatePolicy(config.access().createPolicy())
+                    .withObserver(observability.map(Observability::coreObserver).orElse(CoreObserver.NONE)), store);
+            // every edge reaches the core through the meters (only with --debug-listen), then the audit log
+            ContainerManager inner = core;
+            GardenClient front = observability.map(o -> o.front(inner)).orElse(core);
+            ImageCatalog images = observability.map(o -> o.images(inner)).orElse(core);
             Auditor auditor = Auditor.of(audit);
             boolean auditing = config.audit().enabled(); // --audit-log none: the edges call the core as before
-            GardenClient audited = auditing ? new AuditedGardenClient(core, auditor) : core;
+            GardenClient audited = auditing ? new AuditedGardenClient(front, auditor) : front;
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
             GardenServer.Builder serving = GardenServer.builder(audited)
                     .portLayer(new CorePortLayer(audited, auditing ? new AuditedVersionedContainers(core, auditor) : core))
-                    .images(auditing ? new AuditedImageCatalog(core, auditor) : core);
+                    .images(auditing ? new AuditedImageCatalog(images, auditor) : images);
+            observability.ifPresent(o -> serving.requestObserver(o.requestObserver()));
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
             // ACCESS: the socket's group, TLS and the token on the TCP listener
@@ -88,20 +103,30 @@ public final class Daemon implements AutoCloseable {
                     config.backendSettings());
             // the console and the proxy are more clients of the in-process core, audited as themselves
             AuditLog records = audit;
-            ContainerManager garden = core;
+            GardenClient garden = front;
             Optional<Console> console = config.console().map(c -> Console.start(
                     auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "console")) : garden, c));
-            Optional<Proxy> proxy;
+            Optional<Proxy> proxy = Optional.empty();
             try {
+                ProxyObserver proxyObserver = observability.map(Observability::proxyObserver).orElse(ProxyObserver.NONE);
                 proxy = config.proxy().map(p -> Proxy.start(
-                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "proxy")) : garden, p));
+                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "proxy")) : garden, p,
+                        proxyObserver));
+                if (observability.isPresent()) {
+                    Observability o = observability.get();
+                    console.ifPresent(o::watch);
+                    proxy.ifPresent(o::watch);
+                    o.serve(address(config.debugListen().get(), "--debug-listen"), inner);
+                }
             } catch (RuntimeException e) {
+                proxy.ifPresent(Proxy::close);
                 console.ifPresent(Console::close);
                 throw e;
             }
             proxy.ifPresent(p -> log.info("proxy serving http://{}:{}/demo/new", p.address().getHostString(), p.address().getPort()));
-            return new Daemon(backend, core, server, console, proxy, audit);
+            return new Daemon(backend, core, server, console, proxy, audit, observability);
         } catch (RuntimeException e) {
+            observability.ifPresent(Observability::close);
             if (server != null) {
                 server.close();
             }
@@ -116,9 +141,13 @@ public final class Daemon implements AutoCloseable {
 
     /** {@code host:port} to an address; the host may be a name or an IPv4/IPv6 literal (IPv6 in brackets). */
     static InetSocketAddress address(String hostPort) {
+        return address(hostPort, "--listen");
+    }
+
+    static InetSocketAddress address(String hostPort, String option) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("--listen must be HOST:PORT, got " + hostPort);
+            throw new IllegalArgumentException(option + " must be HOST:PORT, got " + hostPort);
         }
         String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
         return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
@@ -128,6 +157,11 @@ public final class Daemon implements AutoCloseable {
         return server;
     }
 
+    /** The debug listener's port (useful with port 0), when there is one. */
+    public java.util.OptionalInt debugPort() {
+        return observability.map(o -> java.util.OptionalInt.of(o.port())).orElse(java.util.OptionalInt.empty());
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -135,6 +169,7 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        observability.ifPresent(Observability::close);
         proxy.ifPresent(Proxy::close);
         console.ifPresent(Console::close);
         server.close();

@@ -20,11 +20,13 @@ import java.util.Optional;
  * @param proxy the ephemeral-environment proxy, empty to run without it
  * @param access who may use the API and what they may ask for (socket group, TLS, token, create policy)
  * @param audit where the audit log goes
+ * @param debugListen {@code host:port} of the debug listener ({@code /debug/vars}, {@code /metrics},
+ *                    {@code /healthz}), empty to run without it and without metrics
  */
 public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                            Map<String, String> backendSettings, Duration defaultGraceTime,
                            Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy, AccessConfig access,
-                           AuditSettings audit) {
+                           AuditSettings audit, Optional<String> debugListen) {
     public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                         Map<String, String> backendSettings, Duration defaultGraceTime) {
         this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty(), Optional.empty());
@@ -34,7 +36,7 @@ public record DaemonConfig(Optional<String> listen, Optional<Path> socket, Strin
                         Map<String, String> backendSettings, Duration defaultGraceTime,
                         Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy) {
         this(listen, socket, backend, backendSettings, defaultGraceTime, console, proxy, AccessConfig.DEFAULTS,
-                AuditSettings.DEFAULT);
+                AuditSettings.DEFAULT, Optional.empty());
     }
 
     public DaemonConfig {
@@ -42,6 +44,7 @@ public record DaemonConfig(Optional<String> listen, Optional<Path> socket, Strin
         Objects.requireNonNull(proxy, "proxy");
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(debugListen, "debugListen");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(backend, "backend");

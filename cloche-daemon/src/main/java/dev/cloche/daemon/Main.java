@@ -87,6 +87,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--docker-host", paramLabel = "URI", description = "The docker backend's engine: unix:///path.sock (dockerd or podman's service) or tcp://host:port (default: ${DEFAULT-VALUE}).")
     String dockerHost = "unix:///var/run/docker.sock";
 
+    // metrics (issue 17): the debug listener
+    @Option(names = "--debug-listen", paramLabel = "HOST:PORT", description = "Debug listener: /debug/vars (Go expvar), /metrics (Prometheus), /healthz; plain HTTP, keep it on loopback; 'none' disables it and all metrics (default: ${DEFAULT-VALUE}).")
+    String debugListen = "none";
+
     @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
     Map<String, String> extra = new LinkedHashMap<>();
 
@@ -170,7 +174,8 @@ public final class Main implements Callable<Integer> {
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
                 backend, settings, parseDuration(graceTime), console(), proxy(), access(),
-                AuditSettings.parse(auditLog, depot, auditLogMaxMb, auditLogKeep));
+                AuditSettings.parse(auditLog, depot, auditLogMaxMb, auditLogKeep),
+                debugListen.equals("none") ? Optional.empty() : Optional.of(debugListen));
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -40,7 +40,7 @@ class DaemonAuditTest {
 
     private DaemonConfig config(Path socket, AuditSettings audit) {
         return new DaemonConfig(Optional.empty(), Optional.of(socket), "fake", Map.of("depot", dir.resolve("depot").toString()),
-                Duration.ZERO, Optional.empty(), Optional.empty(), AccessConfig.DEFAULTS, audit);
+                Duration.ZERO, Optional.empty(), Optional.empty(), AccessConfig.DEFAULTS, audit, Optional.empty());
     }
 
     @Test

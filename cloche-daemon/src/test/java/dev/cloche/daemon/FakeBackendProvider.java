@@ -5,7 +5,7 @@ import dev.cloche.spi.ContainerBackend;
 import dev.cloche.testkit.FakeBackend;
 import java.util.Map;
 
-/** The testkit's fake backend under the name {@code fake}, for tests of the daemon's wiring. */
+/** The testkit's fake backend under the name {@code fake}, so the daemon's own wiring can be tested without root. */
 public final class FakeBackendProvider implements BackendProvider {
     @Override
     public String name() {

@@ -58,6 +58,7 @@ public final class GardenServer implements AutoCloseable {
     private final Optional<Path> socket;
     private final StreamRegistry registry;
     private final OptionalInt tcpPort;
+    private final RequestObserver observer;
     private boolean closed;
 
     private GardenServer(Builder b) {
@@ -69,6 +70,7 @@ public final class GardenServer implements AutoCloseable {
         Duration linger = b.streamLinger;
         // AUDIT: the kernel's word on who connected to the unix socket (uid, pid)
         PeerCredentials credentials = b.peerCredentials.orElseGet(() -> socket.isPresent() ? new SoPeerCred() : PeerCredentials.NONE);
+        this.observer = b.requestObserver;
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -122,7 +124,7 @@ public final class GardenServer implements AutoCloseable {
                 tls.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())).addLast(TlsPeer.NAME, new TlsPeer()));
                 p.addLast(GATE, new Http.Writability()).addLast(HTTP, new HttpServerCodec());
                 token.ifPresent(t -> p.addLast(TokenGate.NAME, new TokenGate(t)));
-                p.addLast("garden", new HttpHandler(router, hijacker, executor));
+                p.addLast("garden", new HttpHandler(router, hijacker, executor, observer));
             }
         };
     }
@@ -228,6 +230,7 @@ public final class GardenServer implements AutoCloseable {
         private Optional<ServerTls> tls = Optional.empty();
         private Optional<BearerToken> token = Optional.empty();
         private Optional<PeerCredentials> peerCredentials = Optional.empty();
+        private RequestObserver requestObserver = RequestObserver.NONE;
 
         private Builder(GardenClient core) {
             this.core = Objects.requireNonNull(core, "core");
@@ -270,6 +273,12 @@ public final class GardenServer implements AutoCloseable {
         /** Require {@code Authorization: Bearer <token>} on every request to the TCP listener (not the unix socket). */
         public Builder token(BearerToken token) {
             this.token = Optional.of(token);
+            return this;
+        }
+
+        /** Tell {@code observer} of every answered request (metrics); by default nothing is told. */
+        public Builder requestObserver(RequestObserver observer) {
+            this.requestObserver = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
