@@ -1,6 +1,7 @@
 package dev.cloche.server;
 
 import dev.cloche.api.Caller;
+import dev.cloche.api.EventSource;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.ImageCatalog;
 import dev.cloche.api.PortLayer;
@@ -70,7 +71,8 @@ public final class GardenServer implements AutoCloseable {
         StreamRegistry registry = new StreamRegistry(group.next(), linger);
         this.registry = registry;
         GardenEndpoint garden = new GardenEndpoint(core);
-        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new));
+        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new),
+                b.events.map(EventEndpoint::new));
         Hijacker hijacker = new Hijacker(garden, registry, executor);
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
@@ -178,6 +180,7 @@ public final class GardenServer implements AutoCloseable {
         private final GardenClient core;
         private Optional<PortLayer> portLayer = Optional.empty();
         private Optional<ImageCatalog> images = Optional.empty();
+        private Optional<EventSource> events = Optional.empty();
         private Optional<InetSocketAddress> tcp = Optional.empty();
         private Optional<Path> unixSocket = Optional.empty();
         private Duration streamLinger = STREAM_LINGER;
@@ -195,6 +198,12 @@ public final class GardenServer implements AutoCloseable {
         /** Also serve Cloche's image routes ({@code /images}); without them they answer 404, as Garden's would. */
         public Builder images(ImageCatalog images) {
             this.images = Optional.of(images);
+            return this;
+        }
+
+        /** Also serve Cloche's event stream ({@code GET /events}); without it the route answers 404, as Garden's would. */
+        public Builder events(EventSource events) {
+            this.events = Optional.of(events);
             return this;
         }
 
