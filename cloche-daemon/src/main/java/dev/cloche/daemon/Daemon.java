@@ -58,6 +58,7 @@ public final class Daemon implements AutoCloseable {
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
             GardenServer.Builder serving = GardenServer.builder(core).portLayer(new CorePortLayer(core, core)).images(core);
+            serving.events(core); // EVENTS: GET /events, the core's event stream
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
             server = serving.start();
