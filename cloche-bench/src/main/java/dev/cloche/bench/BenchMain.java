@@ -52,7 +52,7 @@ public final class BenchMain {
                     Arrays.stream(prop("bench.clients", "1,4,16").split(",")).map(String::trim).map(Integer::parseInt).toList(),
                     num("bench.concurrencyCreates", 48), Boolean.parseBoolean(prop("bench.podman", "true")),
                     Boolean.parseBoolean(prop("bench.jmh", "true")),
-                    Set.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images").split(",")),
+                    Set.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images,events").split(",")),
                     prop("bench.label", ""));
         }
 
@@ -171,6 +171,9 @@ public final class BenchMain {
         if (cfg.scenarios().contains("images")) {
             rows.addAll(new ImageRows(garden, (dev.cloche.api.ImageCatalog) garden, podman, cfg.rootfs(), cfg.iterations())
                     .measure(this::interleave));
+        }
+        if (cfg.scenarios().contains("events")) { // EVENTS: what a follower of GET /events costs the lifecycle
+            rows.addAll(new EventRows(garden, (dev.cloche.api.EventSource) garden, cfg.iterations()).measure(this::interleave));
         }
     }
 

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * request is decoded, turned into one call on the core (on a virtual thread, never on the event loop) and encoded.
  * Wiring: per connection an {@link HttpHandler} (pipelining, flow control) hands requests to the {@link Router}
  * (Garden's routes through {@link GardenEndpoint}, the port layer's through {@link PortLayerEndpoint}, Cloche's
- * images through {@link ImageEndpoint}); the
+ * images through {@link ImageEndpoint}, the event stream through {@link EventEndpoint} and {@link EventStream}); the
  * {@link Hijacker} takes the connections that leave HTTP.
  */
 public final class GardenServer implements AutoCloseable {

@@ -16,8 +16,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Garden's route table, with the port layer's mounted beside it under {@value PortLayerRoute#PREFIX} and Cloche's
- * images under {@value ImageRoute#PREFIX} (segments no Garden route uses; a server without them answers 404 there,
+ * Garden's route table, with the port layer's mounted beside it under {@value PortLayerRoute#PREFIX}, Cloche's
+ * images under {@value ImageRoute#PREFIX} and its event stream at {@value EventRoute#PATH} (segments no Garden route uses; a server without them answers 404 there,
  * as Garden's does): matches a request line and says what the request needs from its connection. Netty-free;
  * the answers come from the endpoints.
  */
