@@ -15,17 +15,18 @@ INIT := $(DEPOT)/bin/cloche-init
 # gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
 # xz-utils build that busybox (scripts/build-busybox.sh). Test-only: docker-registry (the real registry of the image
 # tests), umoci and skopeo (which build and push their images), apache2-utils (htpasswd, for registry basic auth) and
-# openssl (the test token server's key and certificate, for registry token auth); docker.io (dockerd, its containerd)
+# openssl (the test token server's key and certificate, for registry token auth, and the API's TLS test
+# certificates), setpriv from util-linux (the socket permission tests' other user); docker.io (dockerd, its containerd)
 # and podman with conmon and the CNI plugins are the engines the Docker backend's tests run against
 # (scripts/test-engines.sh).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
   util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
   docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
-  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux \
+  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux setpriv \
   docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon
 
-.PHONY: all run test build deps jdk rootfs native clean bench bench-deps
+.PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz
 
 all: build
 
@@ -52,7 +53,8 @@ native: deps
 build: deps jdk
 	$(MVN) -DskipTests -DskipITs package
 
-# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock; the
+# The daemon in the foreground with the defaults: Garden API on /run/cloche/garden.sock (0660, root's group; plain TCP
+# for Garden's Go client only when asked: ARGS="--listen 127.0.0.1:7777", docs/security.md); the
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
@@ -73,6 +75,14 @@ test: deps jdk rootfs native
 
 clean:
 	$(MVN) clean
+
+# Coverage-guided fuzzing (Jazzer) of the parsers and the server's request path, FUZZ_SECONDS per target (`make test`
+# runs each for 8 s). A finding fails the run and leaves its input and a Java reproducer under
+# cloche-fuzz/target/fuzz/<Target>/; once fixed, the input goes into cloche-fuzz/src/test/resources/fuzz/<Target>/.
+FUZZ_SECONDS ?= 300
+fuzz: deps jdk
+	./mvnw -B -ntp -pl cloche-fuzz -am install -DskipITs -Dtest=FuzzTargetsTest -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dcloche.fuzz.seconds=$(FUZZ_SECONDS)
 
 # Benchmarks (never part of `make test`): a private daemon on crun, then Cloche vs the raw runtime vs podman,
 # interleaved, then JMH. Defaults finish in about 10 minutes on a quiet 2-core VM; every knob below can be set on the
@@ -112,6 +122,9 @@ BENCH_NETWORK ?= none
 # the proxy row: Cloche's proxy vs nginx vs direct with wrk (scripts/bench-proxy.sh, docs/benchmarks/proxy.md)
 PROXY ?= true
 PROXY_SECONDS ?= 10
+# the engine row: Cloche on dockerd (a second daemon, --backend docker) vs `docker run --rm` vs Cloche on Linux;
+# ENGINE=true starts the test engines if they are down (and stops them after), scripts/bench-engine.sh
+ENGINE ?= false
 comma := ,
 bench-deps:
 	@command -v podman >/dev/null 2>&1 && command -v crun >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q . || { echo "installing $(BENCH_PACKAGES)"; \
@@ -126,6 +139,7 @@ bench: build rootfs native bench-deps
 	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) $(BENCH_DAEMON_ARGS) \
 	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
+	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh start $(BENCH_DIR) $(ROOTFS) || { kill $$(cat $(BENCH_DIR)/daemon.pid); exit 1; }; fi; \
 	$(JAVA_HOME)/bin/java -XX:-MaxFDLimit --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djava.awt.headless=true \
 	  -cp "cloche-bench/target/classes:cloche-bench/target/lib/*" \
 	  -Dbench.socket=$(BENCH_DIR)/garden.sock -Dbench.dir=$(BENCH_DIR) -Dbench.daemonPid=$$(cat $(BENCH_DIR)/daemon.pid) \
@@ -133,6 +147,10 @@ bench: build rootfs native bench-deps
 	  -Dbench.iterations=$(ITERATIONS) -Dbench.streamMiB=$(STREAM_MIB) -Dbench.streamRounds=$(STREAM_ROUNDS) \
 	  -Dbench.density=$(DENSITY) -Dbench.densityPodman=$(DENSITY_PODMAN) -Dbench.clients=$(CLIENTS) \
 	  -Dbench.concurrencyCreates=$(CONCURRENCY_CREATES) -Dbench.podman=$(PODMAN) -Dbench.jmh=$(JMH) \
-	  -Dbench.scenarios=$(SCENARIOS) "-Dbench.label=$(BENCH_LABEL)" dev.cloche.bench.BenchMain; \
-	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
+	  -Dbench.scenarios=$(SCENARIOS)$(if $(filter true,$(ENGINE)),$(comma)engine) "-Dbench.label=$(BENCH_LABEL)" \
+	  $(if $(filter true,$(ENGINE)),-Dbench.engineSocket=$(BENCH_DIR)/garden-docker.sock -Dbench.dockerHost=unix://$(ENGINES_RUN)/docker.sock) \
+	  dev.cloche.bench.BenchMain; \
+	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); \
+	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh stop $(BENCH_DIR); fi; \
+	wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
 	if [ "$(PROXY)" = true ]; then scripts/bench-proxy.sh $(PROXY_SECONDS) || rc=1; fi; exit $$rc

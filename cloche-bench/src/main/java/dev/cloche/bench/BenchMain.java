@@ -42,7 +42,8 @@ public final class BenchMain {
     /** Knobs, from {@code -Dbench.*} (the Makefile maps its variables onto them). */
     record Config(Path socket, String runtime, Path rootfs, Path out, Path dir, long daemonPid, int rounds,
                   int iterations, int streamMiB, int streamRounds, int density, int densityPodman, List<Integer> clients,
-                  int concurrencyCreates, boolean podman, boolean jmh, Set<String> scenarios, String label) {
+                  int concurrencyCreates, boolean podman, boolean jmh, Set<String> scenarios, String label,
+                  Optional<Path> engineSocket, String dockerHost) {
         static Config fromProperties() {
             return new Config(Path.of(req("bench.socket")), prop("bench.runtime", "crun"), Path.of(req("bench.rootfs")),
                     Path.of(prop("bench.out", "docs/benchmarks")), Path.of(req("bench.dir")),
@@ -52,8 +53,10 @@ public final class BenchMain {
                     Arrays.stream(prop("bench.clients", "1,4,16").split(",")).map(String::trim).map(Integer::parseInt).toList(),
                     num("bench.concurrencyCreates", 48), Boolean.parseBoolean(prop("bench.podman", "true")),
                     Boolean.parseBoolean(prop("bench.jmh", "true")),
-                    Set.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images,events").split(",")),
-                    prop("bench.label", ""));
+                    Set.copyOf(List.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images,events").split(","))),
+                    prop("bench.label", ""),
+                    Optional.of(prop("bench.engineSocket", "")).filter(v -> !v.isBlank()).map(Path::of),
+                    prop("bench.dockerHost", "unix:///run/cloche-test-engines/docker.sock"));
         }
 
         private static String prop(String k, String d) {
@@ -174,6 +177,13 @@ public final class BenchMain {
         }
         if (cfg.scenarios().contains("events")) { // EVENTS: what a follower of GET /events costs the lifecycle
             rows.addAll(new EventRows(garden, (dev.cloche.api.EventSource) garden, cfg.iterations()).measure(this::interleave));
+        }
+        if (cfg.scenarios().contains("engine")) {
+            Path socket = cfg.engineSocket().orElseThrow(() -> new IllegalArgumentException(
+                    "the engine scenario needs -Dbench.engineSocket, a daemon on the docker backend (make bench ENGINE=true)"));
+            try (GardenClient onEngine = RemoteGardenClient.unix(socket)) {
+                rows.addAll(new EngineRows(onEngine, garden, cfg.dockerHost(), cfg.rootfs(), cfg.iterations()).measure(this::interleave));
+            }
         }
     }
 
@@ -645,7 +655,8 @@ public final class BenchMain {
             for (int i = 0; i < iterations; i++) {
                 for (int j = 0; j < contenders.size(); j++) {
                     int k = (i + j + Math.max(round, 0)) % contenders.size();
-                    if (k == 2 && podman.isEmpty()) continue;
+                    // the engine row's third contender is Cloche on Linux, which runs with or without podman
+                    if (k == 2 && podman.isEmpty() && !name.equals("engine-lifecycle")) continue;
                     try {
                         long ns = contenders.get(k).ns();
                         if (round >= 0) out.get(k).add(scale == 0 ? ns : ns * scale);

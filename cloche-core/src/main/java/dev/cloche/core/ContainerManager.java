@@ -123,6 +123,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     public Container create(ContainerSpec spec) {
         String handle = spec.handle().isEmpty() ? UUID.randomUUID().toString() : spec.handle();
         ContainerRegistry.validateHandle(handle);
+        config.createPolicy().check(spec);
         Duration grace = spec.graceTime().isZero() ? config.defaultGraceTime() : spec.graceTime();
         ManagedContainer reserved = newContainer(handle, grace, spec.properties(), 1);
         registry.reserve(reserved);
@@ -285,7 +286,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     private ManagedContainer newContainer(String handle, Duration grace, Map<String, String> properties, long version) {
         GraceTimer timer = new GraceTimer(scheduler, grace, () -> reap(handle));
         return new ManagedContainer(handle, new ContainerConfig(handle, store, timer, properties, version), timer, registry,
-                events);
+                config.createPolicy(), events);
     }
 
     private void reap(String handle) {

@@ -54,18 +54,21 @@ final class ManagedContainer implements Container {
     private final ContainerRegistry registry;
     private final CoreEvents events;
     private final ProcessStarts starts = new ProcessStarts();
+    /** The operator's limits on a pea's host bind mounts. */
+    private final CreatePolicy policy;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
     private volatile String brokenReason = "";
 
     ManagedContainer(String handle, ContainerConfig config, GraceTimer timer, ContainerRegistry registry,
-                     CoreEvents events) {
+                     CreatePolicy policy, CoreEvents events) {
         this.handle = handle;
         this.events = events;
         this.config = config;
         this.timer = timer;
         this.registry = registry;
+        this.policy = policy;
     }
 
     /** The backend built it (create) or found it again (restore). */
@@ -187,6 +190,7 @@ final class ManagedContainer implements Container {
     @Override
     public Process run(ProcessSpec spec, ProcessIO io) {
         ProcessStarts.validate(spec);
+        policy.check(spec);
         return held("run", () -> {
             BackendProcess p = starts.start(backend(), spec);
             published(p);

@@ -54,13 +54,18 @@ public final class Daemon implements AutoCloseable {
         try {
             // properties and grace times live beside the backend's depot, so one directory holds all state
             ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
-            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
+            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime())
+                    .withCreatePolicy(config.access().createPolicy()), store);
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
             GardenServer.Builder serving = GardenServer.builder(core).portLayer(new CorePortLayer(core, core)).images(core);
             serving.events(core); // EVENTS: GET /events, the core's event stream
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
+            // ACCESS: the socket's group, TLS and the token on the TCP listener
+            config.access().socketGroup().ifPresent(serving::socketGroup);
+            config.access().tls().ifPresent(serving::tls);
+            config.access().token().ifPresent(serving::token);
             server = serving.start();
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),

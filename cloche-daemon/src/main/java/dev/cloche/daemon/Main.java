@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
         description = "Serve Garden's API on real Linux containers.")
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address of the Garden API, 'none' to disable (default: ${DEFAULT-VALUE}).")
-    String listen = "127.0.0.1:7777";
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address of the Garden API, e.g. 127.0.0.1:7777 for Garden's Go client; 'none' disables it (default: ${DEFAULT-VALUE}: the unix socket only).")
+    String listen = "none";
 
     @Option(names = "--socket", paramLabel = "PATH", description = "Unix socket of the Garden API, 'none' to disable (default: ${DEFAULT-VALUE}).")
     String socket = "/run/cloche/garden.sock";
@@ -90,6 +90,34 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
     Map<String, String> extra = new LinkedHashMap<>();
 
+    // ---- ACCESS: who may call the API and what they may ask for (docs/security.md, Access to the API)
+    @Option(names = "--socket-group", paramLabel = "NAME|GID", description = "Group of the unix socket (mode 0660), whose members may use the API (default: the daemon's own group, root's).")
+    String socketGroup;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS on --listen with this certificate chain (PEM; with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The TLS certificate's private key (unencrypted PKCS#8 PEM).")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE", description = "Require client certificates issued by this CA (PEM): mutual TLS.")
+    Path tlsClientCa;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Require 'Authorization: Bearer <token>' on every request to --listen; the token is FILE's first line (the unix socket is guarded by its mode instead).")
+    Path tokenFile;
+
+    @Option(names = "--allow-bind-mount-prefix", paramLabel = "DIR", description = "Host bind mounts must come from below DIR (repeatable; resolved, symlinks and .. included); without it, any host path.")
+    java.util.List<Path> bindMountPrefixes = new java.util.ArrayList<>();
+
+    @Option(names = "--no-privileged", description = "Refuse privileged containers.")
+    boolean noPrivileged;
+
+    private AccessConfig access() {
+        return AccessConfig.fromFlags(Optional.ofNullable(socketGroup), Optional.ofNullable(tlsCert),
+                Optional.ofNullable(tlsKey), Optional.ofNullable(tlsClientCa), Optional.ofNullable(tokenFile),
+                bindMountPrefixes, noPrivileged, !listen.equals("none"));
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(Main::refuseToStart).execute(args));
     }
@@ -131,7 +159,7 @@ public final class Main implements Callable<Integer> {
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
-                backend, settings, parseDuration(graceTime), console(), proxy());
+                backend, settings, parseDuration(graceTime), console(), proxy(), access());
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -44,6 +44,7 @@ public final class DockerBackend implements ContainerBackend {
     private static final Logger LOG = LoggerFactory.getLogger(DockerBackend.class);
     static final String OWNER_LABEL = "dev.cloche.owner";
     static final String HANDLE_LABEL = "dev.cloche.handle";
+    static final int HOSTNAME_MAX = 49;
 
     private final DockerSettings settings;
     private final Engine engine;
@@ -90,7 +91,7 @@ public final class DockerBackend implements ContainerBackend {
             DockerContainer.deleteTree(state);
             Files.createDirectories(state);
             Files.writeString(state.resolve("handle"), spec.handle());
-            DockerContainer.recordCpuForm(state, limits.cpu());
+            EngineLimits.recordCpuForm(state, limits.cpu());
             id = createContainer(spec, image).exec().getId();
             engine.client().startContainerCmd(id).exec();
             return new DockerContainer(spec.handle(), id, engine, settings, signals, state, 0);
@@ -125,9 +126,20 @@ public final class DockerBackend implements ContainerBackend {
                     : Ports.Binding.bindIpAndPort(settings.externalIp(), m.hostPort()));
         }
         if (!exposed.isEmpty()) host.withPortBindings(ports);
-        return engine.client().createContainerCmd(image).withCmd(settings.keepAlive()).withEnv(spec.env())
+        CreateContainerCmd create = engine.client().createContainerCmd(image).withCmd(settings.keepAlive()).withEnv(spec.env())
                 .withLabels(Map.of(OWNER_LABEL, settings.owner(), HANDLE_LABEL, spec.handle()))
                 .withExposedPorts(exposed).withHostConfig(host);
+        hostname(spec.handle()).ifPresent(create::withHostName);
+        return create;
+    }
+
+    /**
+     * The handle as the hostname, as on the Linux backend (its last 49 characters), where it is a valid hostname: a
+     * handle may hold any character but {@code /}, and an engine may refuse the odd ones, so those keep the engine's.
+     */
+    static java.util.Optional<String> hostname(String handle) {
+        String name = handle.length() > HOSTNAME_MAX ? handle.substring(handle.length() - HOSTNAME_MAX) : handle;
+        return name.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?") ? java.util.Optional.of(name) : java.util.Optional.empty();
     }
 
     private void undo(String id, Path state, Exception cause) {

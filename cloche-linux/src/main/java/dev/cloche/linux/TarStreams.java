@@ -105,6 +105,25 @@ final class TarStreams {
         }
     }
 
+    /**
+     * Why a stream-out failed before its first byte, as the caller can act on it: a missing or unreadable source is
+     * the request's fault (a typed refusal naming the path); anything else is internal, with tar's own words in the
+     * daemon's log rather than in the answer.
+     */
+    private GardenException streamOutFailure(StreamOutSpec spec, int code, String stderr) {
+        if (stderr.contains("No such file or directory") || stderr.contains("Not a directory")) {
+            return new InvalidRequestException("error streaming out: " + spec.path() + " does not exist in container "
+                    + container.handle());
+        }
+        if (stderr.contains("Permission denied")) {
+            return new InvalidRequestException("error streaming out: " + spec.path() + " is not readable by user '"
+                    + (spec.user().isEmpty() ? "root" : spec.user()) + "' in container " + container.handle());
+        }
+        LOG.warn("stream-out of {} from {} failed: tar exited {}: {}", spec.path(), container.handle(), code, stderr.strip());
+        return GardenError.internal("error streaming out of " + spec.path() + ": "
+                + (code == 0 ? "empty archive" : "tar exited with status " + code + " (the daemon's log has its message)"));
+    }
+
     /** The container's root as its processes see it (with their mounts); the rootfs itself when stopped. */
     private Optional<Path> xattrRoot() {
         if (status.stopped()) return Optional.of(entry.volume().merged());
@@ -142,9 +161,9 @@ final class TarStreams {
             if (got < READ_AHEAD) {
                 int code = tar.await();
                 if (code != 0 || got == 0) {
-                    String why = code == 0 ? "empty archive" : tar.stderr();
+                    String stderr = tar.stderr();
                     tar.close();
-                    throw GardenError.internal("error streaming out: " + why);
+                    throw streamOutFailure(spec, code, stderr);
                 }
             }
             out.reset();

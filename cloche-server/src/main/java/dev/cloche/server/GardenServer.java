@@ -8,20 +8,20 @@ import dev.cloche.api.PortLayer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +32,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Garden's HTTP wire protocol in front of a {@link GardenClient}, on TCP and/or a unix socket. A thin edge: each
@@ -45,6 +47,7 @@ public final class GardenServer implements AutoCloseable {
     static final String GATE = "gate";
     static final String HTTP = "http";
 
+    private static final Logger LOG = LoggerFactory.getLogger(GardenServer.class);
     private static final AttributeKey<Caller> CALLER = AttributeKey.valueOf("cloche.caller");
 
     /** Go keeps a finished Run/Attach's streams claimable this long (garden-protocol §7.3). */
@@ -74,39 +77,67 @@ public final class GardenServer implements AutoCloseable {
         Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new),
                 b.events.map(EventEndpoint::new));
         Hijacker hijacker = new Hijacker(garden, registry, executor);
-        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
-                // between the pump and the event loop (docs/benchmarks.md, stream)
-                ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
-                ch.attr(CALLER).set(peer(ch));
-                ch.pipeline().addLast(GATE, new Http.Writability())
-                        .addLast(HTTP, new HttpServerCodec())
-                        .addLast("garden", new HttpHandler(router, hijacker, executor));
-            }
-        };
+        // ACCESS: TLS and the token guard the TCP listener; the unix socket is guarded by its mode and group
+        Optional<SslContext> tls = b.tls.map(ServerTls::context);
         try {
             OptionalInt port = OptionalInt.empty();
             if (tcp.isPresent()) {
-                Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(init)
+                Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                        .childHandler(initializer(router, hijacker, Optional.empty(), tls, b.token))
                         .bind(tcp.get()).syncUninterruptibly().channel();
                 listeners.add(ch);
                 port = OptionalInt.of(((InetSocketAddress) ch.localAddress()).getPort());
+                warnIfOpen(tcp.get(), tls.isPresent(), b.token.isPresent());
             }
             if (socket.isPresent()) {
-                Path path = socket.get();
-                Files.deleteIfExists(path); // a stale socket from a previous run would make bind fail
-                Channel ch = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
-                        .childHandler(init).bind(UnixDomainSocketAddress.of(path)).syncUninterruptibly().channel();
-                listeners.add(ch);
-                // Go's server does the same: any local user may talk to it (access is the socket dir's business)
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
+                ServerBootstrap unix = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
+                        .childHandler(initializer(router, hijacker, socket, Optional.empty(), Optional.empty()));
+                listeners.add(UnixSocketBinding.bind(unix, socket.get(), b.socketGroup));
             }
             this.tcpPort = port;
         } catch (IOException | RuntimeException e) {
             close();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * The pipeline of one accepted connection: [TLS, its peer], the writability gate, the HTTP codec, [the token
+     * gate], the Garden handler. {@code socketPath} names a unix listener's socket (its channel was bound elsewhere,
+     * see {@link UnixSocketBinding}).
+     */
+    private ChannelInitializer<Channel> initializer(Router router, Hijacker hijacker, Optional<Path> socketPath,
+                                                    Optional<SslContext> tls, Optional<BearerToken> token) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
+                // between the pump and the event loop (docs/benchmarks.md, stream)
+                ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
+                Caller peer = peer(ch);
+                ch.attr(CALLER).set(socketPath.map(p -> new Caller(peer.transport(), p.toString(), peer.uid(),
+                        peer.pid(), peer.subject())).orElse(peer));
+                ChannelPipeline p = ch.pipeline();
+                tls.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())).addLast(TlsPeer.NAME, new TlsPeer()));
+                p.addLast(GATE, new Http.Writability()).addLast(HTTP, new HttpServerCodec());
+                token.ifPresent(t -> p.addLast(TokenGate.NAME, new TokenGate(t)));
+                p.addLast("garden", new HttpHandler(router, hijacker, executor));
+            }
+        };
+    }
+
+    /** Anyone who reaches a plain, tokenless listener is root on this host: say so when that is not only local. */
+    private static void warnIfOpen(InetSocketAddress address, boolean tls, boolean token) {
+        if (tls) {
+            return;
+        }
+        if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
+            LOG.warn("the Garden API listens on {} over plain HTTP{}: anyone who can reach it controls this host's"
+                    + " containers; use --tls-cert/--tls-key (and --tls-client-ca or --token-file), or listen on"
+                    + " loopback", address, token ? " (the token travels in clear)" : " without a token");
+        } else if (!token) {
+            LOG.info("the Garden API listens on {} over plain HTTP without a token: every local user can call it",
+                    address);
         }
     }
 
@@ -184,6 +215,10 @@ public final class GardenServer implements AutoCloseable {
         private Optional<InetSocketAddress> tcp = Optional.empty();
         private Optional<Path> unixSocket = Optional.empty();
         private Duration streamLinger = STREAM_LINGER;
+        // ACCESS
+        private Optional<String> socketGroup = Optional.empty();
+        private Optional<ServerTls> tls = Optional.empty();
+        private Optional<BearerToken> token = Optional.empty();
 
         private Builder(GardenClient core) {
             this.core = Objects.requireNonNull(core, "core");
@@ -214,6 +249,24 @@ public final class GardenServer implements AutoCloseable {
 
         public Builder unixSocket(Path path) {
             this.unixSocket = Optional.of(path);
+            return this;
+        }
+
+        /** The unix socket's group (a name or a numeric gid); without it, the daemon's own group. Mode 0660. */
+        public Builder socketGroup(String group) {
+            this.socketGroup = Optional.of(group);
+            return this;
+        }
+
+        /** Serve HTTPS on the TCP listener (and, with a client CA, require client certificates). */
+        public Builder tls(ServerTls tls) {
+            this.tls = Optional.of(tls);
+            return this;
+        }
+
+        /** Require {@code Authorization: Bearer <token>} on every request to the TCP listener (not the unix socket). */
+        public Builder token(BearerToken token) {
+            this.token = Optional.of(token);
             return this;
         }
 

@@ -194,7 +194,7 @@ public final class FakeContainer implements BackendContainer {
     public InputStream streamOut(StreamOutSpec s) {
         live();
         byte[] b = Optional.ofNullable(files.get(s.path())).or(() -> backend.seededFile(s.path()))
-                .orElseThrow(() -> GardenError.internal("no such file: " + s.path()));
+                .orElseThrow(() -> new InvalidRequestException("stream-out: " + s.path() + " does not exist in container " + handle()));
         return new ByteArrayInputStream(b);
     }
 

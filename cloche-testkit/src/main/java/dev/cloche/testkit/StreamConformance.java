@@ -1,8 +1,11 @@
 package dev.cloche.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.StreamOutSpec;
 import dev.cloche.api.TtySpec;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendProcess;
@@ -17,8 +20,24 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Process streams: live stdin to stdout, output larger than any buffer to several readers, a terminal. */
+/**
+ * Process streams: live stdin to stdout, output larger than any buffer to several readers, a terminal; and a
+ * stream-out of a path the container does not have.
+ */
 public interface StreamConformance extends BackendUnderTest {
+
+    /**
+     * A missing source is the caller's mistake, not the server's: a typed refusal naming the path (never an internal
+     * error quoting tar), and the container serves on.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void streamOutOfAMissingPathIsRefusedNamingIt() throws Exception {
+        BackendContainer c = create(ContainerSpec.withHandle(uniqueHandle()));
+        assertThatThrownBy(() -> c.streamOut(new StreamOutSpec("/no/such/path", "")).close())
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("/no/such/path");
+        assertThat(exitOf(c.run(echo("still here").withId("after")))).isZero();
+    }
 
     /** Each line must come back before the next is sent: output is followed live, not delivered at exit. */
     @Test
