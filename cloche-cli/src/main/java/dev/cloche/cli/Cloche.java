@@ -26,7 +26,7 @@ public final class Cloche {
 
     /** The verbs' names in help order (each the {@code @Command} name of {@link #verb}'s answer; CliStartTest checks). */
     static final String[] VERBS = {"ping", "create", "pull", "images", "list", "info", "run", "shell", "attach", "stop", "destroy",
-            "properties", "metrics", "events", "stream-in", "stream-out", "console", "proxy", "handle", "help"};
+            "properties", "metrics", "events", "stream-in", "stream-out", "console", "proxy", "handle", "audit", "help"};
 
     @Option(names = "--target", paramLabel = "HOST:PORT",
             description = "Garden server over TCP (default: the unix socket; env CLOCHE_TARGET).")
@@ -144,6 +144,7 @@ public final class Cloche {
             case "console" -> new ConsoleCommand();
             case "proxy" -> new ProxyCommand();
             case "handle", "portlayer" -> new HandleCommand();
+            case "audit" -> new AuditCommand();
             case "help" -> new CommandLine.HelpCommand();
             default -> null;
         };

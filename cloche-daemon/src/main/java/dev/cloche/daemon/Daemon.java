@@ -1,5 +1,11 @@
 package dev.cloche.daemon;
 
+import dev.cloche.api.GardenClient;
+import dev.cloche.audit.AuditLog;
+import dev.cloche.audit.AuditedGardenClient;
+import dev.cloche.audit.AuditedImageCatalog;
+import dev.cloche.audit.AuditedVersionedContainers;
+import dev.cloche.audit.Auditor;
 import dev.cloche.console.Console;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.ContainerStore;
@@ -31,10 +37,12 @@ public final class Daemon implements AutoCloseable {
     private final GardenServer server;
     private final Optional<Console> console;
     private final Optional<Proxy> proxy;
+    private final AuditLog audit;
     private boolean closed;
 
     private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console,
-                   Optional<Proxy> proxy) {
+                   Optional<Proxy> proxy, AuditLog audit) {
+        this.audit = audit;
         this.backend = backend;
         this.core = core;
         this.server = server;
@@ -51,15 +59,24 @@ public final class Daemon implements AutoCloseable {
         ContainerBackend backend = provider.create(config.backendSettings());
         ContainerManager core = null;
         GardenServer server = null;
+        AuditLog audit = AuditLog.none();
         try {
+            String depot = config.backendSettings().getOrDefault("depot", "/var/lib/cloche");
+            // AUDIT: every edge reaches the core through the audit decorators, so each state change leaves a record
+            audit = config.audit().open(depot);
             // properties and grace times live beside the backend's depot, so one directory holds all state
-            ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
+            ContainerStore store = new FileContainerStore(Path.of(depot, "core"));
             core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime())
                     .withCreatePolicy(config.access().createPolicy()), store);
+            Auditor auditor = Auditor.of(audit);
+            boolean auditing = config.audit().enabled(); // --audit-log none: the edges call the core as before
+            GardenClient audited = auditing ? new AuditedGardenClient(core, auditor) : core;
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
-            GardenServer.Builder serving = GardenServer.builder(core).portLayer(new CorePortLayer(core, core)).images(core);
-            serving.events(core); // EVENTS: GET /events, the core's event stream
+            GardenServer.Builder serving = GardenServer.builder(audited)
+                    .portLayer(new CorePortLayer(audited, auditing ? new AuditedVersionedContainers(core, auditor) : core))
+                    .images(auditing ? new AuditedImageCatalog(core, auditor) : core);
+            serving.events(core); // EVENTS: GET /events, the core's event stream (reading it changes nothing: not audited)
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
             // ACCESS: the socket's group, TLS and the token on the TCP listener
@@ -70,18 +87,21 @@ public final class Daemon implements AutoCloseable {
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
                     config.backendSettings());
-            // the console is one more client of the in-process core
+            // the console and the proxy are more clients of the in-process core, audited as themselves
+            AuditLog records = audit;
             ContainerManager garden = core;
-            Optional<Console> console = config.console().map(c -> Console.start(garden, c));
+            Optional<Console> console = config.console().map(c -> Console.start(
+                    auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "console")) : garden, c));
             Optional<Proxy> proxy;
             try {
-                proxy = config.proxy().map(p -> Proxy.start(garden, p));
+                proxy = config.proxy().map(p -> Proxy.start(
+                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "proxy")) : garden, p));
             } catch (RuntimeException e) {
                 console.ifPresent(Console::close);
                 throw e;
             }
             proxy.ifPresent(p -> log.info("proxy serving http://{}:{}/demo/new", p.address().getHostString(), p.address().getPort()));
-            return new Daemon(backend, core, server, console, proxy);
+            return new Daemon(backend, core, server, console, proxy, audit);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
@@ -89,6 +109,7 @@ public final class Daemon implements AutoCloseable {
             if (core != null) {
                 core.close();
             }
+            audit.close();
             backend.close();
             throw e;
         }
@@ -119,6 +140,7 @@ public final class Daemon implements AutoCloseable {
         console.ifPresent(Console::close);
         server.close();
         core.close();
+        audit.close();
         backend.close();
     }
 }

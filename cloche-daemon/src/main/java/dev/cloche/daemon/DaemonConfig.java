@@ -19,10 +19,12 @@ import java.util.Optional;
  * @param console the console front-end (NATS agent + SSH), empty to run without it
  * @param proxy the ephemeral-environment proxy, empty to run without it
  * @param access who may use the API and what they may ask for (socket group, TLS, token, create policy)
+ * @param audit where the audit log goes
  */
 public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                            Map<String, String> backendSettings, Duration defaultGraceTime,
-                           Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy, AccessConfig access) {
+                           Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy, AccessConfig access,
+                           AuditSettings audit) {
     public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                         Map<String, String> backendSettings, Duration defaultGraceTime) {
         this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty(), Optional.empty());
@@ -31,13 +33,15 @@ public record DaemonConfig(Optional<String> listen, Optional<Path> socket, Strin
     public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                         Map<String, String> backendSettings, Duration defaultGraceTime,
                         Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy) {
-        this(listen, socket, backend, backendSettings, defaultGraceTime, console, proxy, AccessConfig.DEFAULTS);
+        this(listen, socket, backend, backendSettings, defaultGraceTime, console, proxy, AccessConfig.DEFAULTS,
+                AuditSettings.DEFAULT);
     }
 
     public DaemonConfig {
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(proxy, "proxy");
         Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(backend, "backend");

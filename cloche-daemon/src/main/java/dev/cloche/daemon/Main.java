@@ -118,6 +118,16 @@ public final class Main implements Callable<Integer> {
                 bindMountPrefixes, noPrivileged, !listen.equals("none"));
     }
 
+    // ---- AUDIT: the audit log of every state-changing call (docs/security.md, "Audit log") ----
+    @Option(names = "--audit-log", paramLabel = "PATH", description = "Audit log, one JSON line per state-changing call; 'none' disables it (default: <depot>/audit/audit.log).")
+    String auditLog = "";
+
+    @Option(names = "--audit-log-max-mb", paramLabel = "MiB", description = "Rotate the audit log once it would grow past this size (default: ${DEFAULT-VALUE}).")
+    long auditLogMaxMb = AuditSettings.DEFAULT_MAX_MB;
+
+    @Option(names = "--audit-log-keep", paramLabel = "N", description = "Rotated audit logs kept beside it, audit.log.1 the newest (default: ${DEFAULT-VALUE}).")
+    int auditLogKeep = AuditSettings.DEFAULT_KEEP;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(Main::refuseToStart).execute(args));
     }
@@ -159,7 +169,8 @@ public final class Main implements Callable<Integer> {
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
-                backend, settings, parseDuration(graceTime), console(), proxy(), access());
+                backend, settings, parseDuration(graceTime), console(), proxy(), access(),
+                AuditSettings.parse(auditLog, depot, auditLogMaxMb, auditLogKeep));
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

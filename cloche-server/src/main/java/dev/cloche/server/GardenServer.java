@@ -68,6 +68,8 @@ public final class GardenServer implements AutoCloseable {
         Optional<InetSocketAddress> tcp = b.tcp;
         Optional<Path> socket = b.unixSocket;
         Duration linger = b.streamLinger;
+        // AUDIT: the kernel's word on who connected to the unix socket (uid, pid)
+        PeerCredentials credentials = b.peerCredentials.orElseGet(() -> socket.isPresent() ? new SoPeerCred() : PeerCredentials.NONE);
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -83,7 +85,7 @@ public final class GardenServer implements AutoCloseable {
             OptionalInt port = OptionalInt.empty();
             if (tcp.isPresent()) {
                 Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                        .childHandler(initializer(router, hijacker, Optional.empty(), tls, b.token))
+                        .childHandler(initializer(router, hijacker, Optional.empty(), tls, b.token, PeerCredentials.NONE))
                         .bind(tcp.get()).syncUninterruptibly().channel();
                 listeners.add(ch);
                 port = OptionalInt.of(((InetSocketAddress) ch.localAddress()).getPort());
@@ -91,7 +93,7 @@ public final class GardenServer implements AutoCloseable {
             }
             if (socket.isPresent()) {
                 ServerBootstrap unix = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
-                        .childHandler(initializer(router, hijacker, socket, Optional.empty(), Optional.empty()));
+                        .childHandler(initializer(router, hijacker, socket, Optional.empty(), Optional.empty(), credentials));
                 listeners.add(UnixSocketBinding.bind(unix, socket.get(), b.socketGroup));
             }
             this.tcpPort = port;
@@ -104,17 +106,18 @@ public final class GardenServer implements AutoCloseable {
     /**
      * The pipeline of one accepted connection: [TLS, its peer], the writability gate, the HTTP codec, [the token
      * gate], the Garden handler. {@code socketPath} names a unix listener's socket (its channel was bound elsewhere,
-     * see {@link UnixSocketBinding}).
+     * see {@link UnixSocketBinding}); {@code credentials} asks the kernel who connected to it.
      */
     private ChannelInitializer<Channel> initializer(Router router, Hijacker hijacker, Optional<Path> socketPath,
-                                                    Optional<SslContext> tls, Optional<BearerToken> token) {
+                                                    Optional<SslContext> tls, Optional<BearerToken> token,
+                                                    PeerCredentials credentials) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
                 // between the pump and the event loop (docs/benchmarks.md, stream)
                 ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
-                Caller peer = peer(ch);
+                Caller peer = withCredentials(peer(ch), ch, credentials);
                 ch.attr(CALLER).set(socketPath.map(p -> new Caller(peer.transport(), p.toString(), peer.uid(),
                         peer.pid(), peer.subject())).orElse(peer));
                 ChannelPipeline p = ch.pipeline();
@@ -159,6 +162,14 @@ public final class GardenServer implements AutoCloseable {
             case null, default -> new Caller("unix", ch.localAddress() == null ? "-" : ch.localAddress().toString(),
                     OptionalInt.empty(), OptionalLong.empty(), Optional.empty());
         };
+    }
+
+    /** On a unix socket, the peer's uid and pid as the kernel says them (SO_PEERCRED). */
+    private static Caller withCredentials(Caller caller, Channel ch, PeerCredentials credentials) {
+        if (!caller.transport().equals("unix")) {
+            return caller;
+        }
+        return credentials.of(ch).map(c -> caller.withPeer(c.uid(), c.pid())).orElse(caller);
     }
 
     /** Starts listening; at least one of {@code tcp} and {@code unixSocket} must be present. */
@@ -219,6 +230,7 @@ public final class GardenServer implements AutoCloseable {
         private Optional<String> socketGroup = Optional.empty();
         private Optional<ServerTls> tls = Optional.empty();
         private Optional<BearerToken> token = Optional.empty();
+        private Optional<PeerCredentials> peerCredentials = Optional.empty();
 
         private Builder(GardenClient core) {
             this.core = Objects.requireNonNull(core, "core");
@@ -272,6 +284,12 @@ public final class GardenServer implements AutoCloseable {
 
         Builder streamLinger(Duration linger) {
             this.streamLinger = Objects.requireNonNull(linger, "linger");
+            return this;
+        }
+
+        /** AUDIT: how a unix-socket peer's credentials are read (default: SO_PEERCRED); tests put a fake here. */
+        Builder peerCredentials(PeerCredentials credentials) {
+            this.peerCredentials = Optional.of(credentials);
             return this;
         }
 
