@@ -20,6 +20,7 @@ import dev.cloche.linux.oci.BundleInput;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.oci.SessionKeyring;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.RestoredContainer;
 import java.io.IOException;
@@ -90,7 +91,7 @@ final class ContainerRecipes {
             // One runtime call instead of create + start (about 9 ms less per container, docs/benchmarks.md): the
             // init only waits for signals, so the network can join it after it started, and no Garden process can
             // run in the container before this method returns.
-            runtime.runDetached(id, entry.dir(), entry.initPid());
+            runtime.runDetached(id, entry.dir(), entry.initPid(), SessionKeyring.of(spec.privileged()));
             attachNetwork(container, spec, id, entry, rootfs, rollback);
             return container;
         } catch (GardenException e) {

@@ -55,7 +55,8 @@ final class MonitorSupervisor implements ProcessSupervisor {
 
     @Override
     public BackendProcess startPea(String id, OciProcess process, String peaId, java.nio.file.Path bundleDir, String group) {
-        return start(id, process, new MonitorLauncher.Target.Pea(peaId, bundleDir), group);
+        return start(id, process, new MonitorLauncher.Target.Pea(peaId, bundleDir,
+                dev.cloche.linux.oci.SessionKeyring.of(container.privileged())), group);
     }
 
     private BackendProcess start(String id, OciProcess process, MonitorLauncher.Target target, String group) {
@@ -71,7 +72,7 @@ final class MonitorSupervisor implements ProcessSupervisor {
             }
             MonitoredProcess p = limitedStart.start(group, "process " + id + " in " + container.handle(),
                     () -> startOnce(id, process, target));
-            Supervised s = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b)
+            Supervised s = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b, var k)
                     ? new Supervised(p, pea(p, peaId)) : new Supervised(p, p);
             processes.put(id, s);
             return s.face();
