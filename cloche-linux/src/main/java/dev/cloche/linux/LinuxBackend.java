@@ -55,6 +55,7 @@ final class LinuxBackend implements ContainerBackend {
     private final ContainerRecipes recipes;
     private final ImageSources imageSources;
     private final ContainerImages images;
+    private final ContainerBound bound;
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         this(settings, runner, Mounts.syscalls(), cgroupRoot);
@@ -62,6 +63,8 @@ final class LinuxBackend implements ContainerBackend {
 
     LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
         this.settings = settings;
+        this.bound = ContainerBound.of(settings);
+        LOG.info("at most {} containers: {}", bound.containers(), bound.why());
         this.runner = runner;
         this.mounts = mounts;
         OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
@@ -182,10 +185,15 @@ final class LinuxBackend implements ContainerBackend {
     public Capacity capacity() {
         try {
             FileStore store = Files.getFileStore(settings.depot());
-            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), settings.maxContainers());
+            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), bound.containers());
         } catch (IOException e) {
             throw GardenError.internal("cannot read depot filesystem", e);
         }
+    }
+
+    @Override
+    public String containerBound() {
+        return bound.why();
     }
 
     @Override
