@@ -36,6 +36,7 @@ import java.util.Optional;
  * when a later step fails) and the restore of the depot's entries after a restart.
  */
 final class ContainerRecipes {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ContainerRecipes.class);
     private final Settings settings;
     private final Depot depot;
     private final ContainerRuntimes runtimes;
@@ -216,7 +217,8 @@ final class ContainerRecipes {
                 try {
                     entry.writeMeta(meta);
                 } catch (IOException e) {
-                    throw GardenError.internal("cannot record the runtime of container " + meta.handle(), e);
+                    // it is managed all the same; the next start looks for it again
+                    LOG.warn("cannot record the runtime of container {}: {}", meta.handle(), e.getMessage());
                 }
             }
             return new Found(meta, entry, r, state);
