@@ -19,7 +19,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class DensityIT {
     private static final int COUNT = Integer.getInteger("cloche.density", 0);
-    /** Creates stop when this is spent (the shared lock is held meanwhile); 0 = no budget. */
+    /**
+     * Creates stop when this is spent (0 = never): the POM's default, 9, leaves the destroys room within failsafe's
+     * 900 s fork timeout, which kills the fork, and leaves the containers behind, once spent.
+     */
     private static final long BUDGET_MINUTES = Long.getLong("cloche.density.minutes", 0);
 
     @RegisterExtension
