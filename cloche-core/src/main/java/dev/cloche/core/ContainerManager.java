@@ -65,7 +65,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
             t.setDaemon(true);
             return t;
         });
-        this.registry = new ContainerRegistry(backend.capacity().maxContainers());
+        this.registry = new ContainerRegistry(backend.capacity().maxContainers(), backend.containerBound());
     }
 
     /** A core that keeps properties and grace times in memory only. */

@@ -19,9 +19,12 @@ import java.util.concurrent.ConcurrentMap;
 final class ContainerRegistry {
     private final ConcurrentMap<String, ManagedContainer> containers = new ConcurrentHashMap<>();
     private final long maxContainers;
+    /** What sets maxContainers (the backend's words), named when a create is refused. */
+    private final String bound;
 
-    ContainerRegistry(long maxContainers) {
+    ContainerRegistry(long maxContainers, String bound) {
         this.maxContainers = maxContainers;
+        this.bound = bound;
     }
 
     /**
@@ -51,7 +54,7 @@ final class ContainerRegistry {
     void checkCapacity(String handle) {
         if (containers.size() > maxContainers) {
             throw new ResourceExhaustedException("cannot create container " + handle + ": the maximum of "
-                    + maxContainers + " containers is reached");
+                    + maxContainers + " containers is reached (" + bound + ")");
         }
     }
 

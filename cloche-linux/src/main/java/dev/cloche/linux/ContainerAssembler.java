@@ -15,12 +15,11 @@ import java.util.function.Supplier;
 final class ContainerAssembler {
     private final String cgroupParent;
     private final long hostCapabilities;
-    private final OciRuntime runtime;
+    private final ContainerRuntimes runtimes;
     private final Cgroups cgroups;
     private final ProcessTable table;
     private final Volumizer privilegedVolumes;
     private final Volumizer unprivilegedVolumes;
-    private final MonitorLauncher launcher;
     private final LimitedStart limitedStart;
     private final ContainerImages images;
     private final Supplier<BackendEvents> events;
@@ -30,18 +29,17 @@ final class ContainerAssembler {
      * @param privilegedVolumes the volumizer of privileged containers
      * @param unprivilegedVolumes the volumizer of unprivileged ones, whose writable layer belongs to their mapped root
      */
-    ContainerAssembler(String cgroupParent, long hostCapabilities, OciRuntime runtime, Cgroups cgroups, ProcessTable table,
-                       Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, MonitorLauncher launcher,
+    ContainerAssembler(String cgroupParent, long hostCapabilities, ContainerRuntimes runtimes, Cgroups cgroups,
+                       ProcessTable table, Volumizer privilegedVolumes, Volumizer unprivilegedVolumes,
                        LimitedStart limitedStart, ContainerImages images, Supplier<BackendEvents> events) {
         this.events = events;
         this.cgroupParent = cgroupParent;
         this.hostCapabilities = hostCapabilities;
-        this.runtime = runtime;
+        this.runtimes = runtimes;
         this.cgroups = cgroups;
         this.table = table;
         this.privilegedVolumes = privilegedVolumes;
         this.unprivilegedVolumes = unprivilegedVolumes;
-        this.launcher = launcher;
         this.limitedStart = limitedStart;
         this.images = images;
     }
@@ -58,8 +56,14 @@ final class ContainerAssembler {
         return cgroupParent;
     }
 
-    /** The container recorded as {@code meta} in {@code entry}; nothing is read or started. */
+    /**
+     * The container recorded as {@code meta} in {@code entry}, driven by the runtime it was made with; nothing is read
+     * or started.
+     */
     LinuxContainer assemble(DepotMeta meta, Depot.Entry entry) {
+        ContainerRuntimes.Runtime made = runtimes.of(meta.madeWith());
+        OciRuntime runtime = made.oci();
+        MonitorLauncher launcher = made.launcher();
         ContainerIdentity identity = ContainerIdentity.of(meta, cgroupParent);
         ContainerStatus status = new ContainerStatus(meta.handle());
         OciProcessBuilder processBuilder = OciProcessBuilder.of(meta, hostCapabilities);

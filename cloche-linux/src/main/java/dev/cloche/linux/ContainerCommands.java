@@ -8,6 +8,7 @@ import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.oci.SessionKeyring;
 import dev.cloche.linux.sys.ProcessTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -109,7 +110,7 @@ final class ContainerCommands {
                 Bundle bundle = BundleJson.read(Files.readString(entry.config()));
                 Files.writeString(files.config(), BundleJson.config(BundleRules.oneShot(bundle,
                         new BundleRules.OneShot(p, container.group() + "/tar-" + n))));
-                child = runtime.run(runId, files.dir());
+                child = runtime.run(runId, files.dir(), SessionKeyring.of(container.privileged()));
                 oneShot = Optional.of(runId);
             } else {
                 Files.writeString(files.processJson(), BundleJson.process(p));

@@ -23,8 +23,10 @@ record ContainerIdentity(String handle, String id, String group, boolean privile
         Objects.requireNonNull(group, "group");
     }
 
+    /** Under the cgroup parent the container was made with, or {@code cgroupParent} if its entry does not say. */
     static ContainerIdentity of(DepotMeta meta, String cgroupParent) {
-        return new ContainerIdentity(meta.handle(), meta.id(), "/" + cgroupParent + "/" + meta.id(), meta.privileged());
+        return new ContainerIdentity(meta.handle(), meta.id(),
+                "/" + meta.madeWith().cgroupParentOr(cgroupParent) + "/" + meta.id(), meta.privileged());
     }
 
     /** The runtime id of a handle: the handle where runtimes accept it, else a stable hash of it. */

@@ -20,6 +20,7 @@ import dev.cloche.linux.oci.BundleInput;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
 import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.oci.SessionKeyring;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.RestoredContainer;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,19 +36,20 @@ import java.util.Optional;
  * when a later step fails) and the restore of the depot's entries after a restart.
  */
 final class ContainerRecipes {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ContainerRecipes.class);
     private final Settings settings;
     private final Depot depot;
-    private final OciRuntime runtime;
+    private final ContainerRuntimes runtimes;
     private final ContainerImages images;
     private final Networker networker;
     private final ContainerAssembler assembler;
 
     /** {@code settings} give the bundle's host paths. */
-    ContainerRecipes(Settings settings, Depot depot, OciRuntime runtime, ContainerImages images,
+    ContainerRecipes(Settings settings, Depot depot, ContainerRuntimes runtimes, ContainerImages images,
                      Networker networker, ContainerAssembler assembler) {
         this.settings = settings;
         this.depot = depot;
-        this.runtime = runtime;
+        this.runtimes = runtimes;
         this.images = images;
         this.networker = networker;
         this.assembler = assembler;
@@ -73,7 +76,9 @@ final class ContainerRecipes {
             DiskQuota quota = quota(spec.limits().disk(), use);
             entry.create();
             rollback.add("depot entry", entry::delete);
-            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), use);
+            ContainerRuntimes.Runtime runtime = runtimes.current();
+            DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), use,
+                    runtimes.madeWith(runtime));
             entry.writeMeta(meta);
 
             Volumizer volumizer = assembler.volumizer(spec.privileged());
@@ -90,7 +95,7 @@ final class ContainerRecipes {
             // One runtime call instead of create + start (about 9 ms less per container, docs/benchmarks.md): the
             // init only waits for signals, so the network can join it after it started, and no Garden process can
             // run in the container before this method returns.
-            runtime.runDetached(id, entry.dir(), entry.initPid());
+            runtime.oci().runDetached(id, entry.dir(), entry.initPid(), SessionKeyring.of(spec.privileged()));
             attachNetwork(container, spec, id, entry, rootfs, rollback);
             return container;
         } catch (GardenException e) {
@@ -137,12 +142,17 @@ final class ContainerRecipes {
     }
 
     /**
-     * Every depot entry after a restart: a container the runtime still runs is taken back with its network and its
-     * processes; any other is reported with why, and its entry kept. Networks of no container are then removed.
+     * Every depot entry after a restart: a container its runtime (the one it was made with) still runs is taken back
+     * with its network and its processes; any other is reported with why, and its entry kept. Networks of no
+     * container are then removed. When a container cannot be kept with this daemon's settings, nothing is taken back
+     * and the daemon refuses to start ({@link InvalidRequestException}): a container nothing manages any more would
+     * keep running with its mounts, cgroups and address.
      */
     List<RestoredContainer> restore() {
         List<RestoredContainer> out = new ArrayList<>();
         List<ContainerNet> adopted = new ArrayList<>();
+        List<Map.Entry<DepotMeta, Depot.Entry>> readable = new ArrayList<>();
+        List<String> unkept = new ArrayList<>();
         for (Depot.Entry entry : depot.entries()) {
             DepotMeta meta;
             try {
@@ -152,7 +162,24 @@ final class ContainerRecipes {
                         Optional.of("unreadable depot entry " + entry.dir() + ": " + e.getMessage())));
                 continue;
             }
-            Optional<OciRuntime.State> state = runtime.state(meta.id());
+            Optional<String> why = unkeepable(meta, entry);
+            if (why.isPresent()) {
+                unkept.add("container " + meta.handle() + ": " + why.get());
+                continue;
+            }
+            readable.add(Map.entry(meta, entry));
+        }
+        if (!unkept.isEmpty()) {
+            throw new InvalidRequestException(unkept.size() + " container(s) in the depot " + settings.depot()
+                    + " cannot be kept with this daemon's settings: " + String.join("; ", unkept)
+                    + ". Start the daemon with the settings they were made with (and destroy them there), or restore "
+                    + "what they need; nothing was changed.");
+        }
+        for (Map.Entry<DepotMeta, Depot.Entry> e : readable) {
+            Found f = find(e.getKey(), e.getValue());
+            DepotMeta meta = f.meta();
+            Depot.Entry entry = f.entry();
+            Optional<OciRuntime.State> state = f.state();
             if (state.isPresent() && state.get().status().equals("running")) {
                 LinuxContainer container = assembler.assemble(meta, entry);
                 images.reacquire(meta.imageId(), meta.privileged(), meta.handle());
@@ -163,11 +190,54 @@ final class ContainerRecipes {
                 out.add(new RestoredContainer(meta.handle(), Optional.of(container), Optional.empty()));
             } else {
                 String why = state.map(st -> "container " + meta.id() + " is " + st.status())
-                        .orElse("container " + meta.id() + " is unknown to " + settings.runtime());
+                        .orElse("container " + meta.id() + " is unknown to " + f.runtime().name() + " (root "
+                                + f.runtime().root() + ")");
                 out.add(new RestoredContainer(meta.handle(), Optional.empty(), Optional.of(why)));
             }
         }
         networker.reconcile(adopted);
         return out;
+    }
+
+    /** An entry and what its runtime says of its container. */
+    private record Found(DepotMeta meta, Depot.Entry entry, ContainerRuntimes.Runtime runtime,
+                         Optional<OciRuntime.State> state) {}
+
+    /**
+     * Asks the runtime the container was made with. An entry that does not say which (made before {@link MadeWith})
+     * is looked for with each installed runtime, and records the one that knows it.
+     */
+    private Found find(DepotMeta meta, Depot.Entry entry) {
+        List<ContainerRuntimes.Runtime> candidates = runtimes.candidates(meta.madeWith());
+        for (ContainerRuntimes.Runtime r : candidates) {
+            Optional<OciRuntime.State> state = r.oci().state(meta.id());
+            if (state.isEmpty()) continue;
+            if (!meta.madeWith().recorded()) {
+                meta = meta.withMadeWith(runtimes.madeWith(r));
+                try {
+                    entry.writeMeta(meta);
+                } catch (IOException e) {
+                    // it is managed all the same; the next start looks for it again
+                    LOG.warn("cannot record the runtime of container {}: {}", meta.handle(), e.getMessage());
+                }
+            }
+            return new Found(meta, entry, r, state);
+        }
+        return new Found(meta, entry, candidates.getFirst(), Optional.empty());
+    }
+
+    /** Why the container of {@code meta} cannot be kept by this daemon, if so. */
+    private Optional<String> unkeepable(DepotMeta meta, Depot.Entry entry) {
+        MadeWith m = meta.madeWith();
+        Optional<String> runtime = ContainerRuntimes.unusable(m);
+        if (runtime.isPresent()) return runtime;
+        // its interfaces and nftables rules are named by the prefix it was made with; another prefix (or networking
+        // off) would neither manage nor remove them
+        String prefix = settings.net().enabled() ? settings.net().prefix() : "";
+        if (!m.networkPrefix().isEmpty() && !m.networkPrefix().equals(prefix) && Files.exists(entry.network().state())) {
+            return Optional.of("its network was made with networkPrefix " + m.networkPrefix() + ", and this daemon has "
+                    + (prefix.isEmpty() ? "networking off (networkPool=none)" : "networkPrefix " + prefix));
+        }
+        return Optional.empty();
     }
 }

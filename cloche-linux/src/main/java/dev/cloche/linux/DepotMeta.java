@@ -13,13 +13,13 @@ import java.util.Objects;
 /**
  * What a depot entry records about its container, enough to restore it after a daemon restart. Fields added later
  * read as empty from older entries: imageBytes and imageInodes as 0, the image's store id (empty: a directory image,
- * not in the store) and its process defaults as empty.
+ * not in the store) and its process defaults as empty, the settings it was made with as {@link MadeWith#UNRECORDED}.
  */
 record DepotMeta(String handle, String id, boolean privileged, List<String> env, long createdAtMillis,
                  long bandwidthRate, long bandwidthBurst, long cpuWeight, long cpuShares, long diskInodeSoft,
                  long diskInodeHard, long diskByteSoft, long diskByteHard, int diskScope, long memory, long pids,
                  long imageBytes, long imageInodes, String imageId, List<String> imageEnv, String imageUser,
-                 String imageWorkingDir) {
+                 String imageWorkingDir, MadeWith madeWith) {
 
     DepotMeta {
         Objects.requireNonNull(handle, "handle");
@@ -29,20 +29,32 @@ record DepotMeta(String handle, String id, boolean privileged, List<String> env,
         imageEnv = imageEnv == null ? List.of() : List.copyOf(imageEnv);
         imageUser = imageUser == null ? "" : imageUser;
         imageWorkingDir = imageWorkingDir == null ? "" : imageWorkingDir;
+        madeWith = madeWith == null ? MadeWith.UNRECORDED : madeWith;
+    }
+
+    /** An entry as a daemon before {@link MadeWith} wrote it (tests of restoring such entries). */
+    static DepotMeta of(String handle, String id, boolean privileged, List<String> env, long createdAtMillis, Limits l,
+                        ImageUse image) {
+        return of(handle, id, privileged, env, createdAtMillis, l, image, MadeWith.UNRECORDED);
     }
 
     static DepotMeta of(String handle, String id, boolean privileged, List<String> env, long createdAtMillis, Limits l,
-                        ImageUse image) {
+                        ImageUse image, MadeWith madeWith) {
         return new DepotMeta(handle, id, privileged, env, createdAtMillis, l.bandwidth().rateInBytesPerSecond(),
                 l.bandwidth().burstRateInBytesPerSecond(), l.cpu().weight(), l.cpu().limitInShares(),
                 l.disk().inodeSoft(), l.disk().inodeHard(), l.disk().byteSoft(), l.disk().byteHard(),
                 l.disk().scope().ordinal(), l.memory().limitInBytes(), l.pid().max(), image.bytes(), image.inodes(),
-                image.storeId(), image.config().env(), image.config().user(), image.config().workingDir());
+                image.storeId(), image.config().env(), image.config().user(), image.config().workingDir(), madeWith);
     }
 
     /** The same container with new limits. */
     DepotMeta withLimits(Limits l) {
-        return of(handle, id, privileged, env, createdAtMillis, l, image());
+        return of(handle, id, privileged, env, createdAtMillis, l, image(), madeWith);
+    }
+
+    /** The same container, now known to have been made with {@code m}. */
+    DepotMeta withMadeWith(MadeWith m) {
+        return of(handle, id, privileged, env, createdAtMillis, limits(), image(), m);
     }
 
     /**

@@ -15,8 +15,6 @@ import dev.cloche.linux.image.OverlayImageStore;
 import dev.cloche.linux.net.Networker;
 import dev.cloche.linux.net.Networkers;
 import dev.cloche.linux.oci.BundleRules;
-import dev.cloche.linux.oci.OciRuntime;
-import dev.cloche.linux.oci.OciRuntimes;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.Inodes;
@@ -58,6 +56,7 @@ final class LinuxBackend implements ContainerBackend {
     private final ContainerRecipes recipes;
     private final ImageSources imageSources;
     private final ContainerImages images;
+    private final ContainerBound bound;
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
         this(settings, runner, Mounts.syscalls(), cgroupRoot);
@@ -65,12 +64,14 @@ final class LinuxBackend implements ContainerBackend {
 
     LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
         this.settings = settings;
+        this.bound = ContainerBound.of(settings);
+        LOG.info("at most {} containers: {}", bound.containers(), bound.why());
         this.runner = runner;
         this.mounts = mounts;
-        OciRuntime runtime = OciRuntimes.cli(runner, settings.runtimePath(), settings.runtimeRoot());
         this.cgroups = CgroupFs.detect(cgroupRoot);
         this.watcher = new DirectoryWatcher(WATCH_TICK);
         ProcessTable table = ProcessTable.procfs();
+        ContainerRuntimes runtimes = new ContainerRuntimes(settings, runner, watcher, table);
         Depot depot = new Depot(settings.depot(), settings.processRoot());
         this.networker = Networkers.of(settings.net(), runner);
         this.imageSources = new ImageSources(settings.images().registries());
@@ -78,11 +79,11 @@ final class LinuxBackend implements ContainerBackend {
                 Volumizers.shiftingCache(runner, depot.images(), BundleRules.MAX_UID), runner,
                 new OverlayImageStore(depot.images(), imageSources::open, BundleRules.MAX_UID,
                         settings.images().cleanupThresholdBytes(), Inodes.syscalls()));
-        ContainerAssembler assembler = new ContainerAssembler(settings.cgroupParent(), ProcFs.boundingCapabilities(), runtime,
-                cgroups, table, Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
-                new MonitorLauncher(settings.monitorBinary(), runtime, runner, watcher, table),
-                LimitedStart.of(cgroups, settings.pidLimitRetry()), images, () -> events);
-        this.recipes = new ContainerRecipes(settings, depot, runtime, images, networker, assembler);
+        ContainerAssembler assembler = new ContainerAssembler(settings.cgroupParent(), ProcFs.boundingCapabilities(),
+                runtimes, cgroups, table, Volumizers.overlay(runner, mounts, -1),
+                Volumizers.overlay(runner, mounts, BundleRules.MAX_UID), LimitedStart.of(cgroups, settings.pidLimitRetry()),
+                images, () -> events);
+        this.recipes = new ContainerRecipes(settings, depot, runtimes, images, networker, assembler);
         try {
             depot.prepare();
             Files.createDirectories(settings.runtimeRoot());
@@ -185,7 +186,7 @@ final class LinuxBackend implements ContainerBackend {
     public Capacity capacity() {
         try {
             FileStore store = Files.getFileStore(settings.depot());
-            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), settings.maxContainers());
+            return new Capacity(ProcFs.memTotalBytes(), store.getTotalSpace(), store.getUsableSpace(), bound.containers());
         } catch (IOException e) {
             throw GardenError.internal("cannot read depot filesystem", e);
         }
@@ -195,6 +196,11 @@ final class LinuxBackend implements ContainerBackend {
     @Override
     public void reportTo(BackendEvents events) {
         this.events = events;
+    }
+
+    @Override
+    public String containerBound() {
+        return bound.why();
     }
 
     @Override

@@ -8,6 +8,8 @@ import dev.cloche.linux.ProcessState.Running;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.oci.RuntimeFailures;
+import dev.cloche.linux.oci.SessionKeyring;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
@@ -66,9 +68,9 @@ final class MonitorLauncher {
 
         /**
          * {@code runtime run} of a pea's bundle in {@code bundleDir} as runtime container {@code peaId} (docs/peas.md),
-         * whose process is {@code process} as well.
+         * whose process is {@code process} as well, with the session keyring its container's would have.
          */
-        record Pea(String peaId, Path bundleDir) implements Target {}
+        record Pea(String peaId, Path bundleDir, SessionKeyring keyring) implements Target {}
     }
 
     /** As {@link #launch(String, String, Depot.ProcessDir, OciProcess, StdioOwner)}, for either {@link Target}. */
@@ -89,11 +91,11 @@ final class MonitorLauncher {
         argv.addAll(switch (target) {
             case Target.Exec(String containerId) ->
                     runtime.execDetachedArgv(containerId, dir.processJson(), dir.pid(), dir.runtimeLog(), tty);
-            case Target.Pea(String peaId, Path bundleDir) ->
-                    runtime.runDetachedArgv(peaId, bundleDir, dir.pid(), dir.runtimeLog(), tty);
+            case Target.Pea(String peaId, Path bundleDir, SessionKeyring keyring) ->
+                    runtime.runDetachedArgv(peaId, bundleDir, dir.pid(), dir.runtimeLog(), tty, keyring);
         });
         // the pea's name first: a restart that finds the id finds the pea too
-        if (target instanceof Target.Pea(String peaId, Path bundleDir)) Files.writeString(dir.pea(), peaId);
+        if (target instanceof Target.Pea(String peaId, Path bundleDir, SessionKeyring keyring)) Files.writeString(dir.pea(), peaId);
         Files.writeString(dir.id(), id);
         if (tty) Files.writeString(dir.tty(), "");
         MonitoredProcess p = new MonitoredProcess(id, dir, tty, table, ProcessState.STARTING);
@@ -105,7 +107,7 @@ final class MonitorLauncher {
             if (r.exitCode() != 0 || !line.matches("\\d+")) {
                 String why = line.startsWith("error: ") ? line.substring(7)
                         : "monitor exit " + r.exitCode() + ": " + (line + " " + r.stderr()).strip();
-                throw GardenError.internal("cannot start process " + id + ": " + why);
+                throw RuntimeFailures.of("cannot start process " + id, why);
             }
             p.started(Long.parseLong(line));
             return p;

@@ -67,7 +67,8 @@ final class MonitorSupervisor implements ProcessSupervisor {
 
     @Override
     public BackendProcess startPea(String id, OciProcess process, String peaId, java.nio.file.Path bundleDir, String group) {
-        return start(id, process, new MonitorLauncher.Target.Pea(peaId, bundleDir), group);
+        return start(id, process, new MonitorLauncher.Target.Pea(peaId, bundleDir,
+                dev.cloche.linux.oci.SessionKeyring.of(container.privileged())), group);
     }
 
     private BackendProcess start(String id, OciProcess process, MonitorLauncher.Target target, String group) {
@@ -84,7 +85,7 @@ final class MonitorSupervisor implements ProcessSupervisor {
             oom.prime();
             MonitoredProcess p = limitedStart.start(group, "process " + id + " in " + container.handle(),
                     () -> startOnce(id, process, target));
-            BackendProcess face = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b)
+            BackendProcess face = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b, var k)
                     ? pea(p, peaId) : p;
             // callers see its exit only once the container's OOM kills have been reported (EVENTS)
             Supervised s = new Supervised(p, face, new OomReportingProcess(face, oom));

@@ -24,6 +24,9 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, NetSettings net,
                 ImageSettings images) {
 
+    /** As many as the default network pool holds: the defaults hold 10,000 idle containers (docs/reliability.md). */
+    static final int DEFAULT_MAX_CONTAINERS = 16384;
+
     static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
             "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs",
             "pidLimitRetry"),
@@ -52,10 +55,11 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
         }
         int max;
         try {
-            max = Integer.parseInt(s.getOrDefault("maxContainers", "1024"));
+            max = Integer.parseInt(s.getOrDefault("maxContainers", Integer.toString(DEFAULT_MAX_CONTAINERS)));
         } catch (NumberFormatException e) {
             throw new InvalidRequestException("maxContainers must be a number: " + s.get("maxContainers"));
         }
+        if (max < 1) throw new InvalidRequestException("maxContainers must be at least 1: " + max);
         Path init = Path.of(s.getOrDefault("initBinary", Depot.defaultInitBinary(depot).toString()));
         // a process directory is a dozen small files made per exec and output read back at once: on tmpfs, not
         // on a disk filesystem that journals and allocates for them (docs/benchmarks.md, exec and stream)

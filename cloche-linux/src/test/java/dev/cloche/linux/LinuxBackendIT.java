@@ -201,7 +201,9 @@ class LinuxBackendIT {
                 assertThat(run(r.container().get(), ProcessSpec.of("echo", "again")).stdout()).isEqualTo("again\n");
             });
             assertThat(second.capacity().memoryInBytes()).isPositive();
-            assertThat(second.capacity().maxContainers()).isEqualTo(1024);
+            // the class's pool, 10.253.4.0/24, holds 64 containers: fewer than the maxContainers default
+            assertThat(second.capacity().maxContainers()).isEqualTo(64);
+            assertThat(second.containerBound()).startsWith("the network pool 10.253.4.0/24 holds 64 containers");
         }
         destroy(c);
     }

@@ -143,4 +143,72 @@ class LinuxBackendTest {
                 .satisfies(x -> assertThat(x.error()).hasValueSatisfying(e -> assertThat(e).contains("unreadable depot entry")));
         assertThat(depot.resolve("containers/dead")).isDirectory();
     }
+
+    private Depot.Entry entry(String id, MadeWith madeWith) throws IOException {
+        Depot.Entry entry = new Depot(depot, depot.resolve("processes")).entry(id);
+        entry.create();
+        entry.writeMeta(DepotMeta.of("handle-" + id, id, false, List.of(), 0, dev.cloche.api.Limits.NONE,
+                DepotMeta.ImageUse.directory(0, 0), madeWith));
+        return entry;
+    }
+
+    private Path executable(String name) throws IOException {
+        Path p = Files.createDirectories(tmp.resolve("bin")).resolve(name);
+        Files.writeString(p, "#!/bin/sh\n");
+        p.toFile().setExecutable(true);
+        return p;
+    }
+
+    /** A daemon restarted with another runtime keeps managing each container with the runtime it was made with. */
+    @Test
+    void restoreAsksEachContainersOwnRuntime() throws IOException {
+        Path crun = executable("crun");
+        Path crunRoot = tmp.resolve("crun-root");
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.getFirst().equals(crun.toString())
+                && argv.contains("state") ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}")
+                : new CommandResult(1, "", "does not exist"));
+        LinuxBackend b = backend(r);
+        entry("made-by-crun", new MadeWith("crun", crun.toString(), crunRoot.toString(), "cloche", ""));
+        var restored = b.restore();
+        assertThat(restored).singleElement().satisfies(x -> assertThat(x.container()).isPresent());
+        assertThat(r.calls()).filteredOn(c -> c.contains("state")).containsExactly(
+                List.of(crun.toString(), "--root", crunRoot.toString(), "state", "made-by-crun"));
+    }
+
+    /** An entry from before runtimes were recorded is looked for with each installed runtime, which is then recorded. */
+    @Test
+    void restoreFindsAnUnrecordedContainerWithTheOtherRuntimeAndRecordsIt() throws IOException {
+        java.util.Optional<Path> crun = dev.cloche.linux.sys.HostProgram.byCommand("crun").flatMap(dev.cloche.linux.sys.HostProgram::locate);
+        org.junit.jupiter.api.Assumptions.assumeTrue(crun.isPresent(), "crun is installed (make deps)");
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.getFirst().equals(crun.get().toString())
+                && argv.contains("state") ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}")
+                : new CommandResult(1, "", "does not exist"));
+        LinuxBackend b = backend(r);
+        Depot.Entry old = entry("old", MadeWith.UNRECORDED);
+        var restored = b.restore();
+        assertThat(restored).singleElement().satisfies(x -> assertThat(x.container()).isPresent());
+        assertThat(old.readMeta().madeWith()).isEqualTo(new MadeWith("crun", crun.get().toString(),
+                tmp.resolve("run").toString(), "cloche", ""));
+    }
+
+    /** Where a container cannot be kept, the daemon refuses to start, names it and why, and touches nothing. */
+    @Test
+    void restoreRefusesToOrphanAContainerItCannotKeep() throws IOException {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}"));
+        LinuxBackend b = backend(r);
+        entry("fine", MadeWith.of(Settings.from(settings)));
+        MadeWith gone = new MadeWith("crun", tmp.resolve("no/crun").toString(), tmp.resolve("run").toString(), "cloche", "");
+        entry("gone", gone);
+        Depot.Entry networked = entry("networked", new MadeWith("runc", "/usr/sbin/runc", tmp.resolve("run").toString(),
+                "cloche", "old"));
+        Files.writeString(networked.network().state(), "{}");
+        assertThatThrownBy(b::restore).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("2 container(s)")
+                .hasMessageContaining("container handle-gone: it was made with crun at " + tmp.resolve("no/crun")
+                        + ", which is no longer there")
+                .hasMessageContaining("container handle-networked: its network was made with networkPrefix old, and "
+                        + "this daemon has networking off (networkPool=none)")
+                .hasMessageNotContaining("handle-fine");
+        assertThat(r.calls()).as("nothing was asked or changed").isEmpty();
+    }
 }

@@ -87,7 +87,7 @@ class MonitorLauncherTest {
             argv.add(a);
             write(dir.monitorPid(), "78\n");
             return CommandResult.ok("4343\n");
-        }).launch(new MonitorLauncher.Target.Pea("c1-pea-ab", tmp.resolve("peas/c1-pea-ab")), "web", dir, process(Optional.empty()), OWNER);
+        }).launch(new MonitorLauncher.Target.Pea("c1-pea-ab", tmp.resolve("peas/c1-pea-ab"), dev.cloche.linux.oci.SessionKeyring.INHERITED), "web", dir, process(Optional.empty()), OWNER);
         assertThat(argv.getFirst()).startsWith(MONITOR.toString(), "--owner", "4294967294:1000", dir.dir().toString(), "--",
                         "/usr/sbin/runc")
                 .containsSubsequence("run", "--detach", "--pid-file", dir.pid().toString(), "--bundle",

@@ -1,6 +1,7 @@
 package dev.cloche.linux;
 
 import dev.cloche.linux.oci.OciRuntime;
+import dev.cloche.linux.oci.SessionKeyring;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,9 +33,13 @@ final class RecordingRuntime implements OciRuntime {
         states.put(id, state);
     }
 
-    @Override public void create(String id, Path bundleDir, Path pidFile) { record("create " + id); }
+    @Override public void create(String id, Path bundleDir, Path pidFile, SessionKeyring keyring) { record("create " + id + keyringNote(keyring)); }
     @Override public void start(String id) { record("start " + id); }
-    @Override public void runDetached(String id, Path bundleDir, Path pidFile) { record("run --detach " + id); }
+    @Override public void runDetached(String id, Path bundleDir, Path pidFile, SessionKeyring keyring) { record("run --detach " + id + keyringNote(keyring)); }
+
+    private static String keyringNote(SessionKeyring keyring) {
+        return keyring == SessionKeyring.INHERITED ? " --no-new-keyring" : "";
+    }
 
     @Override
     public boolean kill(String id, String signal, boolean all) {
@@ -60,8 +65,8 @@ final class RecordingRuntime implements OciRuntime {
     }
 
     @Override
-    public java.lang.Process run(String id, Path bundleDir) {
-        record("run " + id);
+    public java.lang.Process run(String id, Path bundleDir, SessionKeyring keyring) {
+        record("run " + id + keyringNote(keyring));
         return shell();
     }
 
@@ -79,7 +84,8 @@ final class RecordingRuntime implements OciRuntime {
     }
 
     @Override
-    public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty) {
+    public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty,
+                                        SessionKeyring keyring) {
         return List.of("runtime", "run", "--detach", "--bundle", bundleDir.toString(), id);
     }
 }

@@ -240,4 +240,42 @@ abstract class SecurityDefaults {
                     .as(user).isEqualTo("512\n0\n300\n");
         }
     }
+
+    /**
+     * The kernel's key quota is per host uid, and every unprivileged container's root is the same host uid: they are
+     * made with no session keyring of their own (their filter has no keyctl anyway), so neither creates nor
+     * processes charge that uid (before, the 191st container failed: docs/reliability.md). A privileged container
+     * keeps a keyring of its own, charged to root, and does not share the daemon's.
+     */
+    @Test
+    void unprivilegedContainersChargeNoKernelKeysAndPrivilegedOnesHaveTheirOwnKeyring() {
+        long mappedRoot = BundleRules.hostId(0, false);
+        long before = quotaKeys(mappedRoot);
+        for (int i = 0; i < 3; i++) {
+            BackendContainer c = create("keys", false);
+            assertThat(run(c, ProcessSpec.of("true")).exit()).isZero();
+            assertThat(run(c, ProcessSpec.of("true").withImage(dev.cloche.api.ImageRef.of(root().settings().get("defaultRootfs"))))
+                    .exit()).isZero();
+        }
+        // 9 keys before the fix (a keyring per container, exec and pea); < 3 leaves room for another daemon's
+        assertThat(quotaKeys(mappedRoot) - before).as("keys charged to host uid %d", mappedRoot).isLessThan(3);
+
+        long rootBefore = quotaKeys(0);
+        BackendContainer privileged = create("keys-priv", true);
+        assertThat(quotaKeys(0)).as("root's keys with a privileged container").isGreaterThan(rootBefore);
+        root().destroy(privileged);
+    }
+
+    /** The keys the kernel charges to {@code uid} now ({@code qnkeys} of /proc/key-users; 0 when it has none). */
+    private static long quotaKeys(long uid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/key-users"))) {
+                String[] f = line.strip().split("[:\\s/]+");
+                if (f[0].equals(Long.toString(uid))) return Long.parseLong(f[4]);
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -21,7 +21,20 @@ class SettingsTest {
         assertThat(s.initBinary()).isEqualTo(Path.of("/var/lib/cloche/bin/cloche-init"));
         assertThat(s.monitorBinary()).isEqualTo(Path.of("/var/lib/cloche/bin/cloche-monitor"));
         assertThat(s.cgroupParent()).isEqualTo("cloche");
-        assertThat(s.maxContainers()).isEqualTo(1024);
+        assertThat(s.maxContainers()).isEqualTo(16384);
+    }
+
+    /** capacity's max_containers is the smallest real bound, and says what it is. */
+    @Test
+    void theContainerBoundIsTheSmallestOfTheSettingAndTheNetworkPool() {
+        ContainerBound defaults = ContainerBound.of(Settings.from(Map.of()));
+        assertThat(defaults.containers()).as("the defaults hold 10,000 containers").isEqualTo(16384);
+        ContainerBound pool = ContainerBound.of(Settings.from(Map.of("networkPool", "10.254.0.0/22")));
+        assertThat(pool).isEqualTo(new ContainerBound(256,
+                "the network pool 10.254.0.0/22 holds 256 containers, a /30 each (backend setting networkPool)"));
+        assertThat(ContainerBound.of(Settings.from(Map.of("networkPool", "10.254.0.0/22", "maxContainers", "100"))))
+                .isEqualTo(new ContainerBound(100, "the backend setting maxContainers is 100"));
+        assertThat(ContainerBound.of(Settings.from(Map.of("networkPool", "none"))).containers()).isEqualTo(16384);
     }
 
     @Test
@@ -43,6 +56,7 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.from(Map.of("runtime", "docker"))).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> Settings.from(Map.of("cgroupParent", "../x"))).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> Settings.from(Map.of("maxContainers", "many"))).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> Settings.from(Map.of("maxContainers", "0"))).isInstanceOf(InvalidRequestException.class);
     }
 
     @Test

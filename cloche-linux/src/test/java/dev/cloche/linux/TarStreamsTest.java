@@ -63,7 +63,7 @@ class TarStreamsTest {
         runtime.script = "cat >/dev/null; ls " + entry.tar(1).dir() + " >&2; exit 3";
         assertThatThrownBy(() -> streams.streamIn(new StreamInSpec("/srv", "", tar("a.txt", "hello"))))
                 .isInstanceOf(GardenError.class).hasMessage("error streaming in: config.json");
-        assertThat(runtime.calls()).containsExactly("run c1-t1");
+        assertThat(runtime.calls()).containsExactly("run c1-t1 --no-new-keyring");
         assertThat(entry.tar(1).dir()).doesNotExist();
     }
 

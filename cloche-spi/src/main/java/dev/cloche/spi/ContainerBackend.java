@@ -44,6 +44,14 @@ public interface ContainerBackend extends AutoCloseable {
     Capacity capacity();
 
     /**
+     * What sets {@link Capacity#maxContainers()}, in words a client can act on ("the network pool 10.254.0.0/22 holds
+     * 256 containers, ..."): the core names it when it refuses a create past the maximum.
+     */
+    default String containerBound() {
+        return "the backend's maximum";
+    }
+
+    /**
      * The images this backend keeps (see {@link dev.cloche.api.ImageCatalog#images()}); may run at any time,
      * concurrently with anything. A backend without an image store has none.
      */

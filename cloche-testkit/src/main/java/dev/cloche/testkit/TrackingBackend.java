@@ -44,6 +44,11 @@ final class TrackingBackend implements ContainerBackend {
     }
 
     @Override
+    public String containerBound() {
+        return backend.containerBound();
+    }
+
+    @Override
     public java.util.List<dev.cloche.api.ImageInfo> images() {
         return backend.images();
     }

@@ -22,6 +22,8 @@ import java.util.Set;
 public record NetSettings(Optional<Ipv4.Subnet> pool, String prefix, int portFirst, int portLast,
                           List<Ipv4.Subnet> denyNetworks, String externalIp, Optional<List<String>> dnsServers) {
 
+    public static final String DEFAULT_POOL = "10.254.0.0/16";
+
     public static final Set<String> KEYS = Set.of("networkPool", "networkPrefix", "portPool", "denyNetworks",
             "externalIp", "dnsServers");
 
@@ -40,13 +42,20 @@ public record NetSettings(Optional<Ipv4.Subnet> pool, String prefix, int portFir
         return pool.isPresent();
     }
 
+    /** How many containers the pool holds, a /30 each (0 with networking off). */
+    public long poolContainers() {
+        return pool.map(p -> p.size() / 4).orElse(0L);
+    }
+
     /** The nftables table (family inet) holding this daemon's rules. */
     public String table() {
         return "cloche-" + prefix;
     }
 
     public static NetSettings from(Map<String, String> s) {
-        String poolText = s.getOrDefault("networkPool", "10.254.0.0/22");
+        // 16384 containers, a /30 each (docs/reliability.md); it holds Guardian's default 10.254.0.0/22, so containers
+        // made under the old default are still pool members after an upgrade
+        String poolText = s.getOrDefault("networkPool", DEFAULT_POOL);
         Optional<Ipv4.Subnet> pool = Optional.empty();
         if (!poolText.equals("none")) {
             Ipv4.Subnet p = Ipv4.Subnet.parse(poolText);

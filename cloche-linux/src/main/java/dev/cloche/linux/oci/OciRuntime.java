@@ -6,13 +6,15 @@ import java.util.Optional;
 
 /** An OCI runtime's lifecycle operations, as the Linux backend needs them. */
 public interface OciRuntime {
+    // Every call that makes a runtime container says which session keyring it gets (SessionKeyring): runc and crun
+    // both take --no-new-keyring on create and run, and remember it for the container's execs.
 
-    void create(String id, Path bundleDir, Path pidFile);
+    void create(String id, Path bundleDir, Path pidFile, SessionKeyring keyring);
 
     void start(String id);
 
     /** {@code create} and {@code start} in one runtime call ({@code run --detach}). */
-    void runDetached(String id, Path bundleDir, Path pidFile);
+    void runDetached(String id, Path bundleDir, Path pidFile, SessionKeyring keyring);
 
     /** Sends {@code signal} ("TERM", "KILL") to the init, or to every process of the container. Errors are returned, not thrown. */
     boolean kill(String id, String signal, boolean all);
@@ -30,7 +32,7 @@ public interface OciRuntime {
      * Starts {@code runtime run} of the bundle in {@code bundleDir} as a child of this JVM, in the foreground: the
      * container's process has the child's stdio, and the runtime deletes the container when it exits.
      */
-    java.lang.Process run(String id, Path bundleDir);
+    java.lang.Process run(String id, Path bundleDir, SessionKeyring keyring);
 
     /**
      * The argv of {@code runtime exec --detach} for {@code cloche-monitor} to run: the runtime logs JSON to
@@ -43,7 +45,7 @@ public interface OciRuntime {
      * The argv of {@code runtime run --detach} of the bundle in {@code bundleDir} for {@code cloche-monitor} to run (a
      * pea, docs/peas.md): as {@link #execDetachedArgv}, the process has the runtime's stdio, or the console socket.
      */
-    List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty);
+    List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty, SessionKeyring keyring);
 
     /** {@code status} as the runtime reports it: created, running, stopped, paused. */
     record State(String status, long pid) {}

@@ -31,9 +31,29 @@ final class RuncCli implements OciRuntime {
         return a;
     }
 
+    /** The runtime's options for a new container's keyring (both runtimes spell it the same). */
+    private static List<String> keyringOptions(SessionKeyring keyring) {
+        return keyring == SessionKeyring.INHERITED ? List.of("--no-new-keyring") : List.of();
+    }
+
+    private List<String> newContainerArgv(String command, SessionKeyring keyring, String... args) {
+        List<String> a = argv(command);
+        a.addAll(keyringOptions(keyring));
+        a.addAll(List.of(args));
+        return a;
+    }
+
     @Override
-    public void create(String id, Path bundleDir, Path pidFile) {
-        runner.check(argv("create", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+    public void create(String id, Path bundleDir, Path pidFile, SessionKeyring keyring) {
+        checkNew(newContainerArgv("create", keyring, "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+    }
+
+    /** Runs a call that makes a container; a host limit it met is a typed error naming the limit. */
+    private void checkNew(List<String> argv) {
+        CommandResult r = runner.run(argv);
+        if (r.exitCode() != 0) {
+            throw RuntimeFailures.of(String.join(" ", argv) + " failed (exit " + r.exitCode() + ")", r.stderr());
+        }
     }
 
     @Override
@@ -42,8 +62,8 @@ final class RuncCli implements OciRuntime {
     }
 
     @Override
-    public void runDetached(String id, Path bundleDir, Path pidFile) {
-        runner.check(argv("run", "--detach", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+    public void runDetached(String id, Path bundleDir, Path pidFile, SessionKeyring keyring) {
+        checkNew(newContainerArgv("run", keyring, "--detach", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
     }
 
     @Override
@@ -77,8 +97,8 @@ final class RuncCli implements OciRuntime {
     }
 
     @Override
-    public java.lang.Process run(String id, Path bundleDir) {
-        return runner.start(argv("run", "--bundle", bundleDir.toString(), id));
+    public java.lang.Process run(String id, Path bundleDir, SessionKeyring keyring) {
+        return runner.start(newContainerArgv("run", keyring, "--bundle", bundleDir.toString(), id));
     }
 
     @Override
@@ -92,9 +112,12 @@ final class RuncCli implements OciRuntime {
     }
 
     @Override
-    public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty) {
+    public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty,
+                                        SessionKeyring keyring) {
         List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log=" + log,
-                "--log-format=json", "run", "--detach", "--pid-file", pidFile.toString(), "--bundle", bundleDir.toString()));
+                "--log-format=json", "run"));
+        a.addAll(keyringOptions(keyring));
+        a.addAll(List.of("--detach", "--pid-file", pidFile.toString(), "--bundle", bundleDir.toString()));
         if (tty) a.addAll(List.of("--console-socket", "@CONSOLE@"));
         a.add(id);
         return a;

@@ -61,7 +61,8 @@ class NetworkingTest {
     @Test
     void settingsValidate() {
         NetSettings d = NetSettings.from(Map.of());
-        assertThat(d.pool()).hasValue(Ipv4.Subnet.parse("10.254.0.0/22"));
+        assertThat(d.pool()).hasValue(Ipv4.Subnet.parse("10.254.0.0/16"));
+        assertThat(d.poolContainers()).isEqualTo(16384);
         assertThat(d.table()).isEqualTo("cloche-cl");
         assertThat(NetSettings.from(Map.of("networkPool", "none")).enabled()).isFalse();
         assertThatThrownBy(() -> NetSettings.from(Map.of("networkPrefix", "toolong"))).isInstanceOf(InvalidRequestException.class);

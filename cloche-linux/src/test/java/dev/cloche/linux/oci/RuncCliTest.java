@@ -18,7 +18,7 @@ class RuncCliTest {
     void lifecycleArgv() {
         RecordingCommandRunner r = new RecordingCommandRunner();
         OciRuntime runc = OciRuntimes.cli(r, RUNC, ROOT);
-        runc.create("c1", Path.of("/d/c1"), Path.of("/d/c1/init.pid"));
+        runc.create("c1", Path.of("/d/c1"), Path.of("/d/c1/init.pid"), SessionKeyring.OWN);
         runc.start("c1");
         runc.kill("c1", "KILL", true);
         runc.kill("c1", "TERM", false);
@@ -43,10 +43,31 @@ class RuncCliTest {
     @Test
     void runIsStartedInTheForegroundAsAStreamingChild() {
         RecordingCommandRunner r = new RecordingCommandRunner();
-        assertThatThrownBy(() -> OciRuntimes.cli(r, RUNC, ROOT).run("c1-t1", Path.of("/b")))
+        assertThatThrownBy(() -> OciRuntimes.cli(r, RUNC, ROOT).run("c1-t1", Path.of("/b"), SessionKeyring.OWN))
                 .isInstanceOf(UnsupportedOperationException.class);
         assertThat(r.calls()).containsExactly(List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "run",
                 "--bundle", "/b", "c1-t1"));
+    }
+
+    @Test
+    void containersWithoutAKeyringOfTheirOwnAreMadeWithNoNewKeyring() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        OciRuntime runc = OciRuntimes.cli(r, RUNC, ROOT);
+        runc.runDetached("u1", Path.of("/d/u1"), Path.of("/d/u1/init.pid"), SessionKeyring.INHERITED);
+        runc.runDetached("p1", Path.of("/d/p1"), Path.of("/d/p1/init.pid"), SessionKeyring.OWN);
+        runc.create("u2", Path.of("/d/u2"), Path.of("/d/u2/init.pid"), SessionKeyring.INHERITED);
+        assertThat(r.calls()).containsExactly(
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "run", "--no-new-keyring", "--detach",
+                        "--bundle", "/d/u1", "--pid-file", "/d/u1/init.pid", "u1"),
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "run", "--detach",
+                        "--bundle", "/d/p1", "--pid-file", "/d/p1/init.pid", "p1"),
+                List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "create", "--no-new-keyring",
+                        "--bundle", "/d/u2", "--pid-file", "/d/u2/init.pid", "u2"));
+        assertThat(runc.runDetachedArgv("pea", Path.of("/b"), Path.of("/p"), Path.of("/l"), false, SessionKeyring.INHERITED))
+                .containsExactly("/usr/sbin/runc", "--root", "/run/cloche/runtime", "--log=/l", "--log-format=json", "run",
+                        "--no-new-keyring", "--detach", "--pid-file", "/p", "--bundle", "/b", "pea");
+        assertThat(SessionKeyring.of(true)).isEqualTo(SessionKeyring.OWN);
+        assertThat(SessionKeyring.of(false)).isEqualTo(SessionKeyring.INHERITED);
     }
 
     @Test
