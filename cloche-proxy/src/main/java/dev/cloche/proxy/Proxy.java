@@ -2,7 +2,6 @@ package dev.cloche.proxy;
 
 import dev.cloche.api.GardenClient;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Clock;
 
 /**
@@ -21,23 +20,13 @@ public final class Proxy implements AutoCloseable {
 
     /** Finds the environments a previous run left, then serves. */
     public static Proxy start(GardenClient garden, ProxyConfig config) {
-        Environments envs = new Environments(garden, config, Proxy::accepts, Clock.systemUTC());
+        Environments envs = new Environments(garden, config, new SocketProbe(), Clock.systemUTC());
         try {
             envs.restore();
             return new Proxy(envs, new ProxyServer(envs, config));
         } catch (RuntimeException e) {
             envs.close();
             throw e;
-        }
-    }
-
-    /** A plain TCP connect with a short timeout: "the port accepts connections". */
-    static boolean accepts(String host, int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 200);
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
         }
     }
 
