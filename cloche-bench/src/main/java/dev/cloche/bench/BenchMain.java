@@ -175,6 +175,9 @@ public final class BenchMain {
             rows.addAll(new ImageRows(garden, (dev.cloche.api.ImageCatalog) garden, podman, cfg.rootfs(), cfg.iterations())
                     .measure(this::interleave));
         }
+        if (cfg.scenarios().contains("coldstart")) {
+            rows.addAll(new ColdStartRows(garden, podman, cfg.iterations()).measure(this::interleave));
+        }
         if (cfg.scenarios().contains("engine")) {
             Path socket = cfg.engineSocket().orElseThrow(() -> new IllegalArgumentException(
                     "the engine scenario needs -Dbench.engineSocket, a daemon on the docker backend (make bench ENGINE=true)"));
