@@ -176,7 +176,9 @@ public final class BenchMain {
                     .measure(this::interleave));
         }
         if (cfg.scenarios().contains("coldstart")) {
-            rows.addAll(new ColdStartRows(garden, podman, cfg.iterations()).measure(this::interleave));
+            ColdStartRows cold = new ColdStartRows(garden, podman, cfg.iterations());
+            rows.addAll(cold.measure(this::interleave));
+            notes.addAll(cold.notes());
         }
         if (cfg.scenarios().contains("engine")) {
             Path socket = cfg.engineSocket().orElseThrow(() -> new IllegalArgumentException(
