@@ -399,24 +399,10 @@ final class UpstreamRelay {
         a.end();
     }
 
-    /**
-     * Both connections become a raw byte tunnel: the HTTP handlers go, what they still held flows on. The tunnel
-     * keeps the request's use of the environment until it closes: an open websocket never idles its environment out.
-     */
+    /** Both connections become a raw byte tunnel, which keeps this request's use of the environment until it closes. */
     private void becomeTunnel() {
-        Channel up = upstream;
         Activity tunnelUse = using;
         using = Activity.NONE;
-        client.closeFuture().addListener(f -> tunnelUse.end());
-        client.pipeline().remove(ProxyServer.FRONT);
-        client.pipeline().addLast("tunnel", new ByteTunnel(up));
-        client.pipeline().remove(ProxyServer.FLOW); // hands what it held (the request's empty end) to the tunnel, which drops it
-        client.pipeline().remove(ProxyServer.HTTP);
-        client.pipeline().remove(ProxyServer.IDLE); // a websocket may be quiet for long; it ends with either side or the TTL
-        up.pipeline().remove(BACK);
-        up.pipeline().addLast("tunnel", new ByteTunnel(client));
-        up.pipeline().remove(HTTP);
-        client.config().setAutoRead(true);
-        up.config().setAutoRead(true);
+        ByteTunnel.join(client, upstream, tunnelUse, HTTP, BACK);
     }
 }
