@@ -15,14 +15,15 @@ INIT := $(DEPOT)/bin/cloche-init
 # gives the version of Debian's busybox source that the rootfs's busybox is built from); make, patch, bzip2 and
 # xz-utils build that busybox (scripts/build-busybox.sh). Test-only: docker-registry (the real registry of the image
 # tests), umoci and skopeo (which build and push their images), apache2-utils (htpasswd, for registry basic auth) and
-# openssl (the test token server's key and certificate, for registry token auth); docker.io (dockerd, its containerd)
+# openssl (the test token server's key and certificate, for registry token auth, and the API's TLS test
+# certificates), setpriv from util-linux (the socket permission tests' other user); docker.io (dockerd, its containerd)
 # and podman with conmon and the CNI plugins are the engines the Docker backend's tests run against
 # (scripts/test-engines.sh).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
   util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
   docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
-  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux \
+  chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux setpriv \
   docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz
@@ -52,12 +53,13 @@ native: deps
 build: deps jdk
 	$(MVN) -DskipTests -DskipITs package
 
-# The daemon in the foreground with the defaults: Garden API on 127.0.0.1:7777 and /run/cloche/garden.sock; the
+# The daemon in the foreground with the defaults: Garden API on /run/cloche/garden.sock (0660, root's group; plain TCP
+# for Garden's Go client only when asked: ARGS="--listen 127.0.0.1:7777", docs/security.md); the
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
-	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 $(ARGS); \
-	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 $(ARGS); fi
+	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); \
+	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); fi
 
 # Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
 # a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.
@@ -114,6 +116,11 @@ BENCH_DROP_CACHES ?= true
 # extra daemon arguments, e.g. --backend-setting runtimePath=/path/to/a/wrapper
 BENCH_DAEMON_ARGS ?=
 BENCH_OUT ?= docs/benchmarks
+# The daemon's debug listener (/metrics, /debug/vars, /healthz; docs/observability.md), on for every row as in
+# `make run`; OBSERVERS follow it in the lifecycle scenario's observers' note: the same lifecycle with and without
+# them (metrics: a /metrics scrape every second). BENCH_DEBUG=none runs the daemon without it (and without metrics).
+BENCH_DEBUG ?= 127.0.0.1:17113
+OBSERVERS ?= metrics
 # The raw runtime's containers have no network: by default Cloche's have none either, so rows compare like with
 # like (networking adds about 50 ms to a create, docs/networking.md). BENCH_NETWORK=10.248.0.0/22 measures it on.
 # The coldstart scenario (an HTTP server reached through the proxy) needs addresses: it turns networking on.
@@ -135,7 +142,7 @@ bench: build rootfs native bench-deps
 	@CLOCHE_JAVA_OPTS="$(BENCH_DAEMON_OPTS) $(if $(BENCH_JFR),-XX:StartFlightRecording=filename=$(BENCH_JFR)$(comma)settings=profile)" \
 	  bin/clocheD --listen none --socket $(BENCH_DIR)/garden.sock --depot $(BENCH_DIR)/depot --rootfs $(ROOTFS) \
 	  --init-binary $(INIT) --runtime $(RUNTIME) --backend-setting cgroupParent=cloche-bench \
-	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) $(BENCH_DAEMON_ARGS) \
+	  --backend-setting runtimeRoot=$(BENCH_DIR)/runtime --backend-setting networkPool=$(BENCH_NETWORK) --debug-listen $(BENCH_DEBUG) $(BENCH_DAEMON_ARGS) \
 	  > $(BENCH_DIR)/daemon.log 2>&1 & echo $$! > $(BENCH_DIR)/daemon.pid; \
 	for i in $$(seq 300); do [ -S $(BENCH_DIR)/garden.sock ] && break; sleep 0.1; done; \
 	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh start $(BENCH_DIR) $(ROOTFS) || { kill $$(cat $(BENCH_DIR)/daemon.pid); exit 1; }; fi; \
@@ -147,6 +154,7 @@ bench: build rootfs native bench-deps
 	  -Dbench.density=$(DENSITY) -Dbench.densityPodman=$(DENSITY_PODMAN) -Dbench.clients=$(CLIENTS) \
 	  -Dbench.concurrencyCreates=$(CONCURRENCY_CREATES) -Dbench.podman=$(PODMAN) -Dbench.jmh=$(JMH) \
 	  -Dbench.scenarios=$(SCENARIOS)$(if $(filter true,$(ENGINE)),$(comma)engine) "-Dbench.label=$(BENCH_LABEL)" \
+	  -Dbench.debug=$(BENCH_DEBUG) -Dbench.observers=$(OBSERVERS) \
 	  $(if $(filter true,$(ENGINE)),-Dbench.engineSocket=$(BENCH_DIR)/garden-docker.sock -Dbench.dockerHost=unix://$(ENGINES_RUN)/docker.sock) \
 	  dev.cloche.bench.BenchMain; \
 	rc=$$?; kill $$(cat $(BENCH_DIR)/daemon.pid); \

@@ -43,7 +43,7 @@ public final class BenchMain {
     record Config(Path socket, String runtime, Path rootfs, Path out, Path dir, long daemonPid, int rounds,
                   int iterations, int streamMiB, int streamRounds, int density, int densityPodman, List<Integer> clients,
                   int concurrencyCreates, boolean podman, boolean jmh, Set<String> scenarios, String label,
-                  Optional<Path> engineSocket, String dockerHost) {
+                  Optional<Path> engineSocket, String dockerHost, Optional<java.net.URI> debug, List<String> observers) {
         static Config fromProperties() {
             return new Config(Path.of(req("bench.socket")), prop("bench.runtime", "crun"), Path.of(req("bench.rootfs")),
                     Path.of(prop("bench.out", "docs/benchmarks")), Path.of(req("bench.dir")),
@@ -56,7 +56,12 @@ public final class BenchMain {
                     Set.copyOf(List.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images").split(","))),
                     prop("bench.label", ""),
                     Optional.of(prop("bench.engineSocket", "")).filter(v -> !v.isBlank()).map(Path::of),
-                    prop("bench.dockerHost", "unix:///run/cloche-test-engines/docker.sock"));
+                    prop("bench.dockerHost", "unix:///run/cloche-test-engines/docker.sock"),
+                    // the daemon's debug listener (--debug-listen), and who follows it in the observers' row
+                    Optional.of(prop("bench.debug", "none")).filter(d -> !d.equals("none"))
+                            .map(d -> java.net.URI.create("http://" + d)),
+                    Arrays.stream(prop("bench.observers", "metrics").split(",")).map(String::trim)
+                            .filter(o -> !o.isEmpty() && !o.equals("none")).toList());
         }
 
         private static String prop(String k, String d) {
@@ -262,6 +267,40 @@ public final class BenchMain {
         rows.add(new Row("lifecycle", "lifecycle: create + run /bin/true + destroy", "ms", false, c, Optional.of(r),
                 podmanSamples(p), Optional.of(1.3), Optional.of(4.0),
                 "raw: create, start idle init, exec, kill, wait, delete; podman: run --rm --network=none"));
+        if (cfg.debug().isPresent() && !cfg.observers().isEmpty()) observerCost();
+    }
+
+    /** The same lifecycle with the daemon's observers followed and without (docs/observability.md, its cost). */
+    private void observerCost() throws Exception {
+        List<ObserverCost.Follower> followers = new ArrayList<>();
+        try {
+            for (String o : cfg.observers()) {
+                followers.add(switch (o) {
+                    case "metrics" -> new ObserverCost.MetricsScraper(cfg.debug().get());
+                    // TODO(events): once GET /events exists on the Garden listeners (issue 17, events part), an
+                    // "events" follower here holds one /events stream open and counts the records it reads
+                    default -> throw new IllegalArgumentException("bench.observers: unknown observer '" + o
+                            + "' (known: metrics)");
+                });
+            }
+            ObserverCost.Result res = ObserverCost.measure(() -> {
+                long t0 = System.nanoTime();
+                Container k = garden.create(ContainerSpec.empty());
+                try {
+                    runTrue(k);
+                } finally {
+                    k.destroy();
+                }
+                return System.nanoTime() - t0;
+            }, followers, cfg.rounds(), cfg.iterations());
+            notes.add(String.format(Locale.ROOT, "observers (%s): lifecycle median %.1f ms (p90 %.1f) followed, %.1f ms"
+                            + " (p90 %.1f) not, %.3f× (goal ≤ 1.02×), %d + %d samples in alternating blocks of %d, errors %d;"
+                            + " %s", String.join(",", cfg.observers()), res.with().median(), res.with().p90(),
+                    res.without().median(), res.without().p90(), res.ratio(), res.with().size(), res.without().size(),
+                    cfg.iterations(), res.with().errors + res.without().errors, String.join("; ", res.followers())));
+        } finally {
+            followers.forEach(ObserverCost.Follower::close);
+        }
     }
 
     // ---- exec -----------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class CliStartTest {
         assertThat(Cloche.commandLine(new Cloche(), null).getSubcommands().keySet()).containsExactlyElementsOf(names)
                 .containsExactly("ping", "create", "pull", "images", "list", "ls", "info", "run", "shell", "attach", "stop", "destroy",
                         "rm", "properties", "props", "metrics", "stream-in", "stream-out", "console", "proxy", "handle",
-                        "portlayer", "help");
+                        "portlayer", "audit", "help");
     }
 
     @Test

@@ -19,8 +19,8 @@ import java.util.function.Function;
  * request (head and Content-Length body), records it, and writes the answer {@code answer} gives for it.
  */
 final class StandInGarden implements AutoCloseable {
-    /** A request as it arrived. */
-    record Request(String method, String path, String body) {}
+    /** A request as it arrived; {@code head} is its request line and header lines. */
+    record Request(String method, String path, String body, String head) {}
 
     private final ServerSocketChannel server;
     private final Path socket;
@@ -97,7 +97,7 @@ final class StandInGarden implements AutoCloseable {
         }
         String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
         byte[] all = in.toByteArray();
-        return new Request(requestLine[0], requestLine[1], new String(all, headEnd + 4, length, StandardCharsets.UTF_8));
+        return new Request(requestLine[0], requestLine[1], new String(all, headEnd + 4, length, StandardCharsets.UTF_8), head);
     }
 
     @Override

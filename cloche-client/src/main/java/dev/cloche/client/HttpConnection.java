@@ -7,12 +7,16 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The client's side of one HTTP/1.1 connection: writes requests, parses response heads and bodies by hand so that
@@ -21,22 +25,101 @@ import java.util.Optional;
  * socket.
  */
 final class HttpConnection implements AutoCloseable {
-    private final SocketChannel ch;
+    /** The byte stream under the connection: a socket channel, or a TLS socket's streams. */
+    private interface Transport extends ReadableByteChannel, WritableByteChannel {
+        void shutdownOutput() throws IOException;
+    }
+
+    private final Transport ch;
+    private final String authorization;
     private final byte[] buf = new byte[64 * 1024];
     private int pos;
     private int lim;
     private final Object writeLock = new Object();
 
-    private HttpConnection(SocketChannel ch) {
+    private HttpConnection(Transport ch, String authorization) {
         this.ch = ch;
+        this.authorization = authorization;
     }
 
-    static HttpConnection open(SocketAddress addr) {
+    /** A plain connection (TCP or unix socket); {@code authorization} is a header line sent with every request, or "". */
+    static HttpConnection open(SocketAddress addr, String authorization) {
         try {
-            return new HttpConnection(SocketChannel.open(addr));
+            return new HttpConnection(plain(SocketChannel.open(addr)), authorization);
         } catch (IOException e) {
             throw GardenError.internal("cannot connect to " + addr + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A connection over a TLS socket whose handshake is done. */
+    static HttpConnection over(SSLSocket socket, String authorization) throws IOException {
+        return new HttpConnection(tls(socket), authorization);
+    }
+
+    /** The header line(s) every request on this connection carries (the bearer token), CRLF-ended, or "". */
+    String authorization() {
+        return authorization;
+    }
+
+    private static Transport plain(SocketChannel sc) {
+        return new Transport() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                return sc.read(dst);
+            }
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                return sc.write(src);
+            }
+
+            @Override
+            public void shutdownOutput() throws IOException {
+                sc.shutdownOutput();
+            }
+
+            @Override
+            public boolean isOpen() {
+                return sc.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                sc.close();
+            }
+        };
+    }
+
+    /** The JDK's TLS socket reads and writes from separate threads safely; each direction gets its own channel. */
+    private static Transport tls(SSLSocket socket) throws IOException {
+        ReadableByteChannel in = Channels.newChannel(socket.getInputStream());
+        WritableByteChannel out = Channels.newChannel(socket.getOutputStream());
+        return new Transport() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                return in.read(dst);
+            }
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                return out.write(src);
+            }
+
+            @Override
+            public void shutdownOutput() throws IOException {
+                socket.shutdownOutput();
+            }
+
+            @Override
+            public boolean isOpen() {
+                return !socket.isClosed();
+            }
+
+            @Override
+            public void close() throws IOException {
+                socket.close();
+            }
+        };
     }
 
     /** A parsed response head. */
@@ -203,8 +286,8 @@ final class HttpConnection implements AutoCloseable {
     void shutdownOutput() {
         try {
             ch.shutdownOutput();
-        } catch (IOException e) {
-            // already gone
+        } catch (IOException | UnsupportedOperationException e) {
+            // already gone, or a TLS version without half-close
         }
     }
 

@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,22 +41,33 @@ import java.util.function.Consumer;
  * not Cloche has none, and those calls fail with an {@link InvalidRequestException} that says so.
  */
 public final class RemoteGardenClient implements GardenClient, ImageCatalog {
-    private final SocketAddress address;
+    private final Dialer dialer;
 
-    private RemoteGardenClient(SocketAddress address) {
-        this.address = address;
+    private RemoteGardenClient(Dialer dialer) {
+        this.dialer = dialer;
     }
 
+    /** Plain HTTP over TCP, as Garden's Go client speaks it. */
     public static RemoteGardenClient tcp(String host, int port) {
-        return new RemoteGardenClient(new InetSocketAddress(host, port));
+        return tcp(host, port, ClientSecurity.NONE);
+    }
+
+    /** Over TCP with TLS and/or a bearer token as {@code security} says. */
+    public static RemoteGardenClient tcp(String host, int port, ClientSecurity security) {
+        return new RemoteGardenClient(Dialer.of(new InetSocketAddress(host, port), security));
     }
 
     public static RemoteGardenClient unix(Path socket) {
-        return new RemoteGardenClient(UnixDomainSocketAddress.of(socket));
+        return unix(socket, ClientSecurity.NONE);
     }
 
-    SocketAddress address() {
-        return address;
+    /** Over a unix socket, sending {@code security}'s token (a server may require one there too); TLS is for TCP. */
+    public static RemoteGardenClient unix(Path socket, ClientSecurity security) {
+        return new RemoteGardenClient(Dialer.of(UnixDomainSocketAddress.of(socket), security));
+    }
+
+    Dialer dialer() {
+        return dialer;
     }
 
     /** The request line target: the route's escaped path plus a form-encoded query (if any). */
@@ -68,11 +78,18 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
 
     /** Writes a request head; {@code extraHeaders} are CRLF-ended header lines (the body's framing, ...), or empty. */
     static void writeHead(HttpConnection c, String method, String target, String extraHeaders) throws IOException {
-        c.write(method + " " + target + " HTTP/1.1\r\nHost: api\r\nUser-Agent: cloche-client\r\n" + extraHeaders + "\r\n");
+        c.write(method + " " + target + " HTTP/1.1\r\nHost: api\r\nUser-Agent: cloche-client\r\n" + c.authorization()
+                + extraHeaders + "\r\n");
     }
 
     /** The GardenException an error answer carries, for the caller to throw. */
     static GardenException error(HttpConnection c, HttpConnection.ResponseHead head) {
+        if (head.status() == 401 || head.status() == 403) {
+            // the server says nothing more on purpose (docs/security.md, Access to the API)
+            return new InvalidRequestException("the server refused this client (HTTP " + head.status() + "): "
+                    + (head.status() == 401 ? "a bearer token is required, or the one given is wrong (--token)"
+                    : "not allowed"));
+        }
         String body;
         try {
             body = new String(c.readBody(head), StandardCharsets.UTF_8);
@@ -84,7 +101,7 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
 
     /** One plain call on its own connection; returns the 2xx body or throws the decoded error. */
     String call(Route route, Map<String, String> query, Optional<String> json, String... params) {
-        try (HttpConnection c = HttpConnection.open(address)) {
+        try (HttpConnection c = dialer.open()) {
             HttpConnection.ResponseHead head = send(c, route.method(), target(route, query, params), json);
             if (!head.ok()) {
                 throw error(c, head);
@@ -188,7 +205,7 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
      */
     @Override
     public ImageInfo pullImage(ImageRef ref, Consumer<LayerProgress> progress) {
-        try (HttpConnection c = HttpConnection.open(address)) {
+        try (HttpConnection c = dialer.open()) {
             HttpConnection.ResponseHead head = send(c, ImageRoute.PULL.method(), ImageRoute.PULL.path(),
                     Optional.of(ImageJson.encodePullRequest(ref)));
             if (!head.ok()) {
@@ -214,7 +231,7 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
     }
 
     private String imageCall(ImageRoute route) {
-        try (HttpConnection c = HttpConnection.open(address)) {
+        try (HttpConnection c = dialer.open()) {
             HttpConnection.ResponseHead head = send(c, route.method(), route.path(), Optional.empty());
             if (!head.ok()) {
                 throw imageError(c, head);
@@ -228,7 +245,7 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
     /** An image route's error answer; a plain 404 (no Cloche error kind) means the server has no image routes. */
     private GardenException imageError(HttpConnection c, HttpConnection.ResponseHead head) {
         if (head.status() == 404 && head.header(ErrorCodec.KIND_HEADER).isEmpty()) {
-            return new InvalidRequestException("the server at " + address + " serves no images (a Garden server that is not Cloche?)");
+            return new InvalidRequestException("the server at " + dialer.address() + " serves no images (a Garden server that is not Cloche?)");
         }
         return error(c, head);
     }
@@ -242,7 +259,7 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
 
     /** A streaming GET body (StreamOut) whose close closes the connection. */
     InputStream openStream(Route route, Map<String, String> query, String... params) {
-        HttpConnection c = HttpConnection.open(address);
+        HttpConnection c = dialer.open();
         try {
             writeHead(c, route.method(), target(route, query, params), "Connection: close\r\n");
             HttpConnection.ResponseHead head = c.readHead();
@@ -271,7 +288,7 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
 
     /** A chunked upload (StreamIn): the body is streamed, never buffered whole. */
     void upload(Route route, Map<String, String> query, InputStream data, String... params) {
-        try (HttpConnection c = HttpConnection.open(address)) {
+        try (HttpConnection c = dialer.open()) {
             writeHead(c, route.method(), target(route, query, params),
                     "Connection: close\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n");
             IOException sendFailure = null;

@@ -8,7 +8,6 @@ import dev.cloche.wire.PortLayerRoute;
 import dev.cloche.wire.Query;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,25 +21,33 @@ import java.util.Optional;
  * so a version conflict is detected by the server and arrives as a {@link dev.cloche.api.ConflictException}.
  */
 public final class RemotePortLayer implements PortLayer {
-    private final SocketAddress address;
+    private final Dialer dialer;
 
-    private RemotePortLayer(SocketAddress address) {
-        this.address = address;
+    private RemotePortLayer(Dialer dialer) {
+        this.dialer = dialer;
     }
 
     public static RemotePortLayer tcp(String host, int port) {
-        return new RemotePortLayer(new InetSocketAddress(host, port));
+        return tcp(host, port, ClientSecurity.NONE);
+    }
+
+    public static RemotePortLayer tcp(String host, int port, ClientSecurity security) {
+        return new RemotePortLayer(Dialer.of(new InetSocketAddress(host, port), security));
     }
 
     public static RemotePortLayer unix(Path socket) {
-        return new RemotePortLayer(UnixDomainSocketAddress.of(socket));
+        return unix(socket, ClientSecurity.NONE);
+    }
+
+    public static RemotePortLayer unix(Path socket, ClientSecurity security) {
+        return new RemotePortLayer(Dialer.of(UnixDomainSocketAddress.of(socket), security));
     }
 
     private record Reply(String body, Optional<String> etag) {}
 
     private Reply call(PortLayerRoute route, Map<String, String> query, String extraHeaders, Optional<String> json,
                        String... params) {
-        try (HttpConnection c = HttpConnection.open(address)) {
+        try (HttpConnection c = dialer.open()) {
             byte[] body = json.map(j -> j.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
             String q = Query.encode(query);
             String headers = "Connection: close\r\n" + extraHeaders

@@ -42,7 +42,7 @@ final class RemoteProcess implements Process {
 
     static Process start(RemoteGardenClient client, String handle, Route route, Optional<String> spec, ProcessIO io,
                          String... params) {
-        HttpConnection a = HttpConnection.open(client.address());
+        HttpConnection a = client.dialer().open();
         List<HttpConnection> early = new ArrayList<>();
         try {
             byte[] body = spec.map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
@@ -87,7 +87,7 @@ final class RemoteProcess implements Process {
     }
 
     private static HttpConnection open(RemoteGardenClient client, List<HttpConnection> opened) {
-        HttpConnection c = HttpConnection.open(client.address());
+        HttpConnection c = client.dialer().open();
         opened.add(c);
         return c;
     }

@@ -12,6 +12,7 @@ import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.ExecutableNotFoundException;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenError;
+import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessNotFoundException;
@@ -184,8 +185,8 @@ class RemoteGardenClientTest {
         try (InputStream back = c.streamOut(new StreamOutSpec("/data", "alice"))) {
             assertThat(back.readAllBytes()).isEqualTo(tar);
         }
-        assertThatThrownBy(() -> c.streamOut(new StreamOutSpec("/none", ""))).isInstanceOf(GardenError.class)
-                .hasMessageContaining("no such file");
+        assertThatThrownBy(() -> c.streamOut(new StreamOutSpec("/none", ""))).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("/none does not exist");
     }
 
     @Test

@@ -98,6 +98,11 @@ public final class Console implements AutoCloseable {
         return tasks.ids();
     }
 
+    /** How many SSH sessions are open now, on all tasks (for metrics). */
+    public int sshSessions() {
+        return tasks.sessions();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

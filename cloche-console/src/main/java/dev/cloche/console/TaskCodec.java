@@ -129,8 +129,9 @@ public final class TaskCodec {
 
     private static long number(JsonNode n, String field) {
         JsonNode v = n.get(field);
-        if (v == null || !v.isIntegralNumber()) {
-            throw new MalformedMessageException(field + " must be an integer");
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+            // a number past 64 bits is as malformed as a string: the agent answers it and serves on
+            throw new MalformedMessageException(field + " must be a 64-bit integer");
         }
         return v.asLong();
     }

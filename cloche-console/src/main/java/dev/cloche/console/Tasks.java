@@ -266,6 +266,15 @@ final class Tasks implements AutoCloseable {
         return List.copyOf(tasks.keySet());
     }
 
+    /** How many SSH sessions are open on all tasks. */
+    synchronized int sessions() {
+        int n = 0;
+        for (Task t : tasks.values()) {
+            n += t.sessions.size();
+        }
+        return n;
+    }
+
     /** Ends every task (kicks its sessions, destroys its container) and refuses new ones. Idempotent. */
     @Override
     public void close() {

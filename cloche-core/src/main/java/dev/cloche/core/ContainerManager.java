@@ -115,6 +115,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     public Container create(ContainerSpec spec) {
         String handle = spec.handle().isEmpty() ? UUID.randomUUID().toString() : spec.handle();
         ContainerRegistry.validateHandle(handle);
+        config.createPolicy().check(spec);
         Duration grace = spec.graceTime().isZero() ? config.defaultGraceTime() : spec.graceTime();
         ManagedContainer reserved = newContainer(handle, grace, spec.properties(), 1);
         registry.reserve(reserved);
@@ -259,7 +260,8 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     /** A container with its configuration and grace timer, not yet registered nor backed. */
     private ManagedContainer newContainer(String handle, Duration grace, Map<String, String> properties, long version) {
         GraceTimer timer = new GraceTimer(scheduler, grace, () -> reap(handle));
-        return new ManagedContainer(handle, new ContainerConfig(handle, store, timer, properties, version), timer, registry);
+        return new ManagedContainer(handle, new ContainerConfig(handle, store, timer, properties, version), timer, registry,
+                config.createPolicy());
     }
 
     private void reap(String handle) {
@@ -272,8 +274,10 @@ public final class ContainerManager implements GardenClient, VersionedContainers
             try {
                 log.info("grace time expired, destroying handle={}", handle);
                 c.destroy();
+                config.observer().reaped(handle);
             } catch (GardenException e) {
                 log.warn("reaping failed handle={} error={}", handle, e.getMessage());
+                config.observer().reapFailed(handle, e);
             }
         });
     }

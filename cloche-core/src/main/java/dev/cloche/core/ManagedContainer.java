@@ -53,16 +53,20 @@ final class ManagedContainer implements Container {
     /** Where this container's handle is held; it releases the handle when its destroy succeeded. */
     private final ContainerRegistry registry;
     private final ProcessStarts starts = new ProcessStarts();
+    /** The operator's limits on a pea's host bind mounts. */
+    private final CreatePolicy policy;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
     private volatile String brokenReason = "";
 
-    ManagedContainer(String handle, ContainerConfig config, GraceTimer timer, ContainerRegistry registry) {
+    ManagedContainer(String handle, ContainerConfig config, GraceTimer timer, ContainerRegistry registry,
+                     CreatePolicy policy) {
         this.handle = handle;
         this.config = config;
         this.timer = timer;
         this.registry = registry;
+        this.policy = policy;
     }
 
     /** The backend built it (create) or found it again (restore). */
@@ -178,6 +182,7 @@ final class ManagedContainer implements Container {
     @Override
     public Process run(ProcessSpec spec, ProcessIO io) {
         ProcessStarts.validate(spec);
+        policy.check(spec);
         return held("run", () -> {
             BackendProcess p = starts.start(backend(), spec);
             log.debug("started process handle={} id={} path={}", handle, p.id(), spec.path());

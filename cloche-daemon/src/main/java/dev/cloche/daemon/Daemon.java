@@ -1,9 +1,20 @@
 package dev.cloche.daemon;
 
+import dev.cloche.api.GardenClient;
+import dev.cloche.audit.AuditLog;
+import dev.cloche.audit.AuditedGardenClient;
+import dev.cloche.audit.AuditedImageCatalog;
+import dev.cloche.audit.AuditedVersionedContainers;
+import dev.cloche.audit.Auditor;
 import dev.cloche.console.Console;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.ContainerStore;
 import dev.cloche.core.CoreConfig;
+import dev.cloche.core.CoreObserver;
+import dev.cloche.api.GardenClient;
+import dev.cloche.api.ImageCatalog;
+import dev.cloche.daemon.metrics.Observability;
+import dev.cloche.proxy.ProxyObserver;
 import dev.cloche.core.FileContainerStore;
 import java.nio.file.Path;
 import dev.cloche.portlayer.CorePortLayer;
@@ -31,10 +42,14 @@ public final class Daemon implements AutoCloseable {
     private final GardenServer server;
     private final Optional<Console> console;
     private final Optional<Proxy> proxy;
+    private final AuditLog audit;
+    private final Optional<Observability> observability;
     private boolean closed;
 
     private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console,
-                   Optional<Proxy> proxy) {
+                   Optional<Proxy> proxy, AuditLog audit, Optional<Observability> observability) {
+        this.audit = audit;
+        this.observability = observability;
         this.backend = backend;
         this.core = core;
         this.server = server;
@@ -51,38 +66,74 @@ public final class Daemon implements AutoCloseable {
         ContainerBackend backend = provider.create(config.backendSettings());
         ContainerManager core = null;
         GardenServer server = null;
+        AuditLog audit = AuditLog.none();
+        // metrics (issue 17): meters and the debug listener, only with --debug-listen (otherwise nothing is metered)
+        Optional<Observability> observability = config.debugListen().map(a -> new Observability());
         try {
+            String depot = config.backendSettings().getOrDefault("depot", "/var/lib/cloche");
+            // AUDIT: every edge reaches the core through the audit decorators, so each state change leaves a record
+            audit = config.audit().open(depot);
             // properties and grace times live beside the backend's depot, so one directory holds all state
-            ContainerStore store = new FileContainerStore(Path.of(config.backendSettings().getOrDefault("depot", "/var/lib/cloche"), "core"));
-            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime()), store);
+            ContainerStore store = new FileContainerStore(Path.of(depot, "core"));
+            core = ContainerManager.start(backend, new CoreConfig(config.defaultGraceTime())
+                    .withCreatePolicy(config.access().createPolicy())
+                    .withObserver(observability.map(Observability::coreObserver).orElse(CoreObserver.NONE)), store);
+            // every edge reaches the core through the meters (only with --debug-listen), then the audit log
+            ContainerManager inner = core;
+            GardenClient front = observability.map(o -> o.front(inner)).orElse(core);
+            ImageCatalog images = observability.map(o -> o.images(inner)).orElse(core);
+            Auditor auditor = Auditor.of(audit);
+            boolean auditing = config.audit().enabled(); // --audit-log none: the edges call the core as before
+            GardenClient audited = auditing ? new AuditedGardenClient(front, auditor) : front;
             // the port layer is a front-end in-process with the core: it needs the core's versioned configuration;
             // the image routes are the core's catalog (the backend's store)
-            GardenServer.Builder serving = GardenServer.builder(core).portLayer(new CorePortLayer(core, core)).images(core);
+            GardenServer.Builder serving = GardenServer.builder(audited)
+                    .portLayer(new CorePortLayer(audited, auditing ? new AuditedVersionedContainers(core, auditor) : core))
+                    .images(auditing ? new AuditedImageCatalog(images, auditor) : images);
+            observability.ifPresent(o -> serving.requestObserver(o.requestObserver()));
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
+            // ACCESS: the socket's group, TLS and the token on the TCP listener
+            config.access().socketGroup().ifPresent(serving::socketGroup);
+            config.access().tls().ifPresent(serving::tls);
+            config.access().token().ifPresent(serving::token);
             server = serving.start();
             log.info("cloche daemon started backend={} listen={} socket={} settings={}", provider.name(),
                     config.listen().orElse("none"), config.socket().map(Object::toString).orElse("none"),
                     config.backendSettings());
-            // the console is one more client of the in-process core
-            ContainerManager garden = core;
-            Optional<Console> console = config.console().map(c -> Console.start(garden, c));
-            Optional<Proxy> proxy;
+            // the console and the proxy are more clients of the in-process core, audited as themselves
+            AuditLog records = audit;
+            GardenClient garden = front;
+            Optional<Console> console = config.console().map(c -> Console.start(
+                    auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "console")) : garden, c));
+            Optional<Proxy> proxy = Optional.empty();
             try {
-                proxy = config.proxy().map(p -> Proxy.start(garden, p));
+                ProxyObserver proxyObserver = observability.map(Observability::proxyObserver).orElse(ProxyObserver.NONE);
+                proxy = config.proxy().map(p -> Proxy.start(
+                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "proxy")) : garden, p,
+                        proxyObserver));
+                if (observability.isPresent()) {
+                    Observability o = observability.get();
+                    console.ifPresent(o::watch);
+                    proxy.ifPresent(o::watch);
+                    o.serve(address(config.debugListen().get(), "--debug-listen"), inner);
+                }
             } catch (RuntimeException e) {
+                proxy.ifPresent(Proxy::close);
                 console.ifPresent(Console::close);
                 throw e;
             }
             proxy.ifPresent(p -> log.info("proxy serving http://{}:{}/demo/new", p.address().getHostString(), p.address().getPort()));
-            return new Daemon(backend, core, server, console, proxy);
+            return new Daemon(backend, core, server, console, proxy, audit, observability);
         } catch (RuntimeException e) {
+            observability.ifPresent(Observability::close);
             if (server != null) {
                 server.close();
             }
             if (core != null) {
                 core.close();
             }
+            audit.close();
             backend.close();
             throw e;
         }
@@ -90,9 +141,13 @@ public final class Daemon implements AutoCloseable {
 
     /** {@code host:port} to an address; the host may be a name or an IPv4/IPv6 literal (IPv6 in brackets). */
     static InetSocketAddress address(String hostPort) {
+        return address(hostPort, "--listen");
+    }
+
+    static InetSocketAddress address(String hostPort, String option) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("--listen must be HOST:PORT, got " + hostPort);
+            throw new IllegalArgumentException(option + " must be HOST:PORT, got " + hostPort);
         }
         String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
         return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
@@ -102,6 +157,11 @@ public final class Daemon implements AutoCloseable {
         return server;
     }
 
+    /** The debug listener's port (useful with port 0), when there is one. */
+    public java.util.OptionalInt debugPort() {
+        return observability.map(o -> java.util.OptionalInt.of(o.port())).orElse(java.util.OptionalInt.empty());
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -109,10 +169,12 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        observability.ifPresent(Observability::close);
         proxy.ifPresent(Proxy::close);
         console.ifPresent(Console::close);
         server.close();
         core.close();
+        audit.close();
         backend.close();
     }
 }

@@ -18,18 +18,33 @@ import java.util.Optional;
  * @param defaultGraceTime grace time for containers that give none (zero = never reap)
  * @param console the console front-end (NATS agent + SSH), empty to run without it
  * @param proxy the ephemeral-environment proxy, empty to run without it
+ * @param access who may use the API and what they may ask for (socket group, TLS, token, create policy)
+ * @param audit where the audit log goes
+ * @param debugListen {@code host:port} of the debug listener ({@code /debug/vars}, {@code /metrics},
+ *                    {@code /healthz}), empty to run without it and without metrics
  */
 public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                            Map<String, String> backendSettings, Duration defaultGraceTime,
-                           Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy) {
+                           Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy, AccessConfig access,
+                           AuditSettings audit, Optional<String> debugListen) {
     public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                         Map<String, String> backendSettings, Duration defaultGraceTime) {
         this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty(), Optional.empty());
     }
 
+    public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
+                        Map<String, String> backendSettings, Duration defaultGraceTime,
+                        Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy) {
+        this(listen, socket, backend, backendSettings, defaultGraceTime, console, proxy, AccessConfig.DEFAULTS,
+                AuditSettings.DEFAULT, Optional.empty());
+    }
+
     public DaemonConfig {
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(proxy, "proxy");
+        Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(debugListen, "debugListen");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(backend, "backend");

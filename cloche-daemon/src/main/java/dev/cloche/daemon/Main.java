@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
         description = "Serve Garden's API on real Linux containers.")
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address of the Garden API, 'none' to disable (default: ${DEFAULT-VALUE}).")
-    String listen = "127.0.0.1:7777";
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address of the Garden API, e.g. 127.0.0.1:7777 for Garden's Go client; 'none' disables it (default: ${DEFAULT-VALUE}: the unix socket only).")
+    String listen = "none";
 
     @Option(names = "--socket", paramLabel = "PATH", description = "Unix socket of the Garden API, 'none' to disable (default: ${DEFAULT-VALUE}).")
     String socket = "/run/cloche/garden.sock";
@@ -87,8 +87,50 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--docker-host", paramLabel = "URI", description = "The docker backend's engine: unix:///path.sock (dockerd or podman's service) or tcp://host:port (default: ${DEFAULT-VALUE}).")
     String dockerHost = "unix:///var/run/docker.sock";
 
+    // metrics (issue 17): the debug listener
+    @Option(names = "--debug-listen", paramLabel = "HOST:PORT", description = "Debug listener: /debug/vars (Go expvar), /metrics (Prometheus), /healthz; plain HTTP, keep it on loopback; 'none' disables it and all metrics (default: ${DEFAULT-VALUE}).")
+    String debugListen = "none";
+
     @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
     Map<String, String> extra = new LinkedHashMap<>();
+
+    // ---- ACCESS: who may call the API and what they may ask for (docs/security.md, Access to the API)
+    @Option(names = "--socket-group", paramLabel = "NAME|GID", description = "Group of the unix socket (mode 0660), whose members may use the API (default: the daemon's own group, root's).")
+    String socketGroup;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS on --listen with this certificate chain (PEM; with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The TLS certificate's private key (unencrypted PKCS#8 PEM).")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE", description = "Require client certificates issued by this CA (PEM): mutual TLS.")
+    Path tlsClientCa;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Require 'Authorization: Bearer <token>' on every request to --listen; the token is FILE's first line (the unix socket is guarded by its mode instead).")
+    Path tokenFile;
+
+    @Option(names = "--allow-bind-mount-prefix", paramLabel = "DIR", description = "Host bind mounts must come from below DIR (repeatable; resolved, symlinks and .. included); without it, any host path.")
+    java.util.List<Path> bindMountPrefixes = new java.util.ArrayList<>();
+
+    @Option(names = "--no-privileged", description = "Refuse privileged containers.")
+    boolean noPrivileged;
+
+    private AccessConfig access() {
+        return AccessConfig.fromFlags(Optional.ofNullable(socketGroup), Optional.ofNullable(tlsCert),
+                Optional.ofNullable(tlsKey), Optional.ofNullable(tlsClientCa), Optional.ofNullable(tokenFile),
+                bindMountPrefixes, noPrivileged, !listen.equals("none"));
+    }
+
+    // ---- AUDIT: the audit log of every state-changing call (docs/security.md, "Audit log") ----
+    @Option(names = "--audit-log", paramLabel = "PATH", description = "Audit log, one JSON line per state-changing call; 'none' disables it (default: <depot>/audit/audit.log).")
+    String auditLog = "";
+
+    @Option(names = "--audit-log-max-mb", paramLabel = "MiB", description = "Rotate the audit log once it would grow past this size (default: ${DEFAULT-VALUE}).")
+    long auditLogMaxMb = AuditSettings.DEFAULT_MAX_MB;
+
+    @Option(names = "--audit-log-keep", paramLabel = "N", description = "Rotated audit logs kept beside it, audit.log.1 the newest (default: ${DEFAULT-VALUE}).")
+    int auditLogKeep = AuditSettings.DEFAULT_KEEP;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(Main::refuseToStart).execute(args));
@@ -131,7 +173,9 @@ public final class Main implements Callable<Integer> {
         DaemonConfig config = new DaemonConfig(
                 listen.equals("none") ? Optional.empty() : Optional.of(listen),
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
-                backend, settings, parseDuration(graceTime), console(), proxy());
+                backend, settings, parseDuration(graceTime), console(), proxy(), access(),
+                AuditSettings.parse(auditLog, depot, auditLogMaxMb, auditLogKeep),
+                debugListen.equals("none") ? Optional.empty() : Optional.of(debugListen));
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -70,7 +70,9 @@ public final class HttpRequestTarget {
             fuzzerInitialize();
         }
         String answer = exchange(input);
-        if (answer.toLowerCase(Locale.ROOT).contains("x-cloche-error-kind: internal")) {
+        // a header line of its own: error bodies are JSON, whose strings cannot hold a raw CRLF, so a request that
+        // smuggles the words into an echoed message does not count
+        if (answer.toLowerCase(Locale.ROOT).contains("\r\nx-cloche-error-kind: internal\r\n")) {
             throw new IllegalStateException("an internal error answered a request:\n" + answer);
         }
         String ping = exchange("GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

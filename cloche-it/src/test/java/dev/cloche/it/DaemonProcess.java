@@ -39,6 +39,11 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(String cgroupParent) throws IOException {
+        return start(cgroupParent, List.of());
+    }
+
+    /** As {@link #start(String)}, with more daemon flags (the access flags, ...). */
+    static DaemonProcess start(String cgroupParent, List<String> extraArgs) throws IOException {
         // rwx--x--x: user-namespaced container roots must be able to traverse down to their rootfs
         Path dir = Files.createTempDirectory("cloche-e2e-",
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x")));
@@ -46,23 +51,23 @@ final class DaemonProcess implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        return start(dir, port, cgroupParent);
+        return start(dir, port, cgroupParent, extraArgs);
     }
 
     /** Stops this daemon (SIGTERM, as Ctrl-C) and starts a new one on the same depot, socket and port. */
     DaemonProcess restart(String cgroupParent) throws IOException, InterruptedException {
         close();
-        return start(dir, port, cgroupParent);
+        return start(dir, port, cgroupParent, List.of());
     }
 
     /** Kills this daemon with SIGKILL (a crash: no shutdown code runs) and starts a new one on the same depot. */
     DaemonProcess killAndRestart(String cgroupParent) throws IOException, InterruptedException {
         process.destroyForcibly().waitFor();
         Files.deleteIfExists(socket); // a killed daemon leaves its socket file behind, which awaitReady would trust
-        return start(dir, port, cgroupParent);
+        return start(dir, port, cgroupParent, List.of());
     }
 
-    private static DaemonProcess start(Path dir, int port, String cgroupParent) throws IOException {
+    private static DaemonProcess start(Path dir, int port, String cgroupParent, List<String> extraArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(REPO.resolve("bin/clocheD").toString(),
                 "--listen", "127.0.0.1:" + port,
                 "--socket", dir.resolve("garden.sock").toString(),
@@ -75,6 +80,7 @@ final class DaemonProcess implements AutoCloseable {
                 "--backend-setting", "portPool=42000-42099",
                 // the proxy on a port derived from the API's, so a restarted daemon serves it at the same address
                 "--proxy-listen", "127.0.0.1:" + proxyPort(port)));
+        cmd.addAll(extraArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile())).start();
         DaemonProcess d = new DaemonProcess(dir, port, p);
         d.awaitReady();

@@ -41,6 +41,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final ProxyConfig config;
     /** Where the proxy listens: the host of its URLs when a request names none. */
     private final Supplier<InetSocketAddress> listening;
+    private final ProxyObserver observer;
+    /** The current request: when its head arrived and its kind, for the observer; kind is null once observed. */
+    private long requestStartNanos;
+    private String requestKind;
     private Channel client;
     private UpstreamRelay relay;
     /** A request is being answered (from its head until its answer is written): never idle then. */
@@ -50,7 +54,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean http11;
 
     ClientConnection(ControlEndpoint endpoint, Environments envs, UpstreamConnections upstreams, ProxyConfig config,
-                     Supplier<InetSocketAddress> listening) {
+                     Supplier<InetSocketAddress> listening, ProxyObserver observer) {
+        this.observer = observer;
         this.endpoint = endpoint;
         this.envs = envs;
         this.upstreams = upstreams;
@@ -81,6 +86,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     private void onRequest(HttpRequest req) {
         inRequest = true;
+        requestStartNanos = System.nanoTime();
+        requestKind = "control";
         keepAlive = HttpUtil.isKeepAlive(req);
         http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
         // one request at a time: the next (pipelined) one is read once this one's answer is written
@@ -91,6 +98,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         switch (ProxyRoute.match(req.method().name(), req.uri())) {
             case ProxyRoute.Relay(String id, String target) -> {
+                requestKind = "relay";
                 switch (envs.lookup(id)) {
                     case Environments.Lookup.Live(Environment e) -> relay.start(req, e, target);
                     case Environments.Lookup.Starting s -> relay.startWhenReady(req, s, target, config.startingWait());
@@ -112,6 +120,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return "http://" + req.headers().get(HttpHeaderNames.HOST, local.getHostString() + ":" + local.getPort());
     }
 
+    /** Tells the observer of the current request's answer, once. */
+    void observed(int status) {
+        if (requestKind != null) {
+            observer.answered(requestKind, status, System.nanoTime() - requestStartNanos);
+            requestKind = null;
+        }
+    }
+
     boolean keepAlive() {
         return keepAlive;
     }
@@ -123,6 +139,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** An answer of the proxy's own: written, then the next request may be read (or the connection closed). */
     void answer(Answer a) {
         inRequest = false;
+        observed(a.status());
         ByteBuf body = Unpooled.copiedBuffer(a.body(), StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()), body);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType()).setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -136,8 +153,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The relayed answer ended with {@code lastWrite}: then the next request may be read (or the connection closed). */
-    void relayed(ChannelFuture lastWrite) {
+    void relayed(ChannelFuture lastWrite, int status) {
         inRequest = false;
+        observed(status);
         if (keepAlive) lastWrite.addListener((ChannelFutureListener) x -> client.config().setAutoRead(true));
         else lastWrite.addListener(ChannelFutureListener.CLOSE);
     }

@@ -20,14 +20,24 @@ public final class Proxy implements AutoCloseable {
 
     /** Finds the environments a previous run left, then serves. */
     public static Proxy start(GardenClient garden, ProxyConfig config) {
+        return start(garden, config, ProxyObserver.NONE);
+    }
+
+    /** As {@link #start(GardenClient, ProxyConfig)}, telling {@code observer} of every answered request. */
+    public static Proxy start(GardenClient garden, ProxyConfig config, ProxyObserver observer) {
         Environments envs = new Environments(garden, config, new SocketProbe(), Clock.systemUTC());
         try {
             envs.restore();
-            return new Proxy(envs, new ProxyServer(envs, config));
+            return new Proxy(envs, new ProxyServer(envs, config, observer));
         } catch (RuntimeException e) {
             envs.close();
             throw e;
         }
+    }
+
+    /** How many environments are live or starting now (for metrics). */
+    public int liveEnvironments() {
+        return envs.list().size();
     }
 
     public InetSocketAddress address() {

@@ -33,6 +33,10 @@ final class ProxyServer implements AutoCloseable {
     private final UpstreamConnections upstreams = new UpstreamConnections();
 
     ProxyServer(Environments envs, ProxyConfig config) {
+        this(envs, config, ProxyObserver.NONE);
+    }
+
+    ProxyServer(Environments envs, ProxyConfig config, ProxyObserver observer) {
         InetSocketAddress listen = config.listen();
         ControlEndpoint endpoint = new ControlEndpoint(envs);
         envs.onEnd(upstreams::closeAll);
@@ -44,7 +48,7 @@ final class ProxyServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                                     .addLast(HTTP, new HttpServerCodec()).addLast(FLOW, new FlowControlHandler())
-                                    .addLast(FRONT, new ClientConnection(endpoint, envs, upstreams, config, ProxyServer.this::address));
+                                    .addLast(FRONT, new ClientConnection(endpoint, envs, upstreams, config, ProxyServer.this::address, observer));
                         }
                     }).bind(listen).sync().channel();
         } catch (InterruptedException e) {

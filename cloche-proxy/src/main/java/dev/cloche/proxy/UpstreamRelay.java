@@ -83,6 +83,8 @@ final class UpstreamRelay {
     /** The proxied request's body has been forwarded in full: reading stays off until the answer is complete. */
     private boolean requestDone;
     private boolean responseStarted;
+    /** The status of the answer being relayed (for the observer). */
+    private int status;
     private boolean tunnel;
     /** The start of an environment the current request waits for, until it is ready or the wait ends. */
     private CompletableFuture<Environment> waitingFor;
@@ -302,8 +304,10 @@ final class UpstreamRelay {
     /** Upstream's answer head: hop-by-hop headers replaced with ours, or a protocol switch. */
     void upstreamResponse(HttpResponse r) {
         responseStarted = true;
+        status = r.status().code();
         cancelAnswerTimer();
         if (r.status().code() == 101) {
+            connection.observed(101);
             tunnel = true;
             client.writeAndFlush(r).addListener((ChannelFutureListener) f -> becomeTunnel());
             return;
@@ -335,7 +339,7 @@ final class UpstreamRelay {
                 up.close();
             }
             doneUsing();
-            connection.relayed(f);
+            connection.relayed(f, status);
         } else if (!client.isWritable()) {
             upstream.config().setAutoRead(false);
         }

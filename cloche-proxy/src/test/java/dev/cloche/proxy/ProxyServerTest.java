@@ -107,6 +107,27 @@ class ProxyServerTest {
         assertThat(h2c.body()).contains("GET /echo/y");
     }
 
+    @Test
+    void theObserverIsToldOfEveryAnswerOnceWithItsKindAndStatus() throws Exception {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ProxyServer observed = new ProxyServer(envs, config, (kind, status, nanos) -> {
+            assertThat(nanos).isPositive();
+            seen.add(kind + " " + status);
+        })) {
+            adopt("0b5", upstream.getAddress().getPort());
+            String base = "http://127.0.0.1:" + observed.address().getPort();
+            for (int i = 0; i < 2; i++) {
+                assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/demo/0b5/echo")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
+            int missing = http.send(HttpRequest.newBuilder(URI.create(base + "/demo/dead0/echo")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode();
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/demo")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            assertThat(seen).containsExactly("relay 200", "relay 200", "relay " + missing, "control 200");
+        }
+    }
+
     private void awaitNoUpstream() throws InterruptedException {
         awaitUpstreams(0);
     }

@@ -7,20 +7,20 @@ import dev.cloche.api.PortLayer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +31,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Garden's HTTP wire protocol in front of a {@link GardenClient}, on TCP and/or a unix socket. A thin edge: each
@@ -44,6 +46,7 @@ public final class GardenServer implements AutoCloseable {
     static final String GATE = "gate";
     static final String HTTP = "http";
 
+    private static final Logger LOG = LoggerFactory.getLogger(GardenServer.class);
     private static final AttributeKey<Caller> CALLER = AttributeKey.valueOf("cloche.caller");
 
     /** Go keeps a finished Run/Attach's streams claimable this long (garden-protocol §7.3). */
@@ -55,6 +58,7 @@ public final class GardenServer implements AutoCloseable {
     private final Optional<Path> socket;
     private final StreamRegistry registry;
     private final OptionalInt tcpPort;
+    private final RequestObserver observer;
     private boolean closed;
 
     private GardenServer(Builder b) {
@@ -64,6 +68,9 @@ public final class GardenServer implements AutoCloseable {
         Optional<InetSocketAddress> tcp = b.tcp;
         Optional<Path> socket = b.unixSocket;
         Duration linger = b.streamLinger;
+        // AUDIT: the kernel's word on who connected to the unix socket (uid, pid)
+        PeerCredentials credentials = b.peerCredentials.orElseGet(() -> socket.isPresent() ? new SoPeerCred() : PeerCredentials.NONE);
+        this.observer = b.requestObserver;
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -72,39 +79,68 @@ public final class GardenServer implements AutoCloseable {
         GardenEndpoint garden = new GardenEndpoint(core);
         Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new));
         Hijacker hijacker = new Hijacker(garden, registry, executor);
-        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
-                // between the pump and the event loop (docs/benchmarks.md, stream)
-                ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
-                ch.attr(CALLER).set(peer(ch));
-                ch.pipeline().addLast(GATE, new Http.Writability())
-                        .addLast(HTTP, new HttpServerCodec())
-                        .addLast("garden", new HttpHandler(router, hijacker, executor));
-            }
-        };
+        // ACCESS: TLS and the token guard the TCP listener; the unix socket is guarded by its mode and group
+        Optional<SslContext> tls = b.tls.map(ServerTls::context);
         try {
             OptionalInt port = OptionalInt.empty();
             if (tcp.isPresent()) {
-                Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class).childHandler(init)
+                Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                        .childHandler(initializer(router, hijacker, Optional.empty(), tls, b.token, PeerCredentials.NONE))
                         .bind(tcp.get()).syncUninterruptibly().channel();
                 listeners.add(ch);
                 port = OptionalInt.of(((InetSocketAddress) ch.localAddress()).getPort());
+                warnIfOpen(tcp.get(), tls.isPresent(), b.token.isPresent());
             }
             if (socket.isPresent()) {
-                Path path = socket.get();
-                Files.deleteIfExists(path); // a stale socket from a previous run would make bind fail
-                Channel ch = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
-                        .childHandler(init).bind(UnixDomainSocketAddress.of(path)).syncUninterruptibly().channel();
-                listeners.add(ch);
-                // Go's server does the same: any local user may talk to it (access is the socket dir's business)
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
+                ServerBootstrap unix = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
+                        .childHandler(initializer(router, hijacker, socket, Optional.empty(), Optional.empty(), credentials));
+                listeners.add(UnixSocketBinding.bind(unix, socket.get(), b.socketGroup));
             }
             this.tcpPort = port;
         } catch (IOException | RuntimeException e) {
             close();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * The pipeline of one accepted connection: [TLS, its peer], the writability gate, the HTTP codec, [the token
+     * gate], the Garden handler. {@code socketPath} names a unix listener's socket (its channel was bound elsewhere,
+     * see {@link UnixSocketBinding}); {@code credentials} asks the kernel who connected to it.
+     */
+    private ChannelInitializer<Channel> initializer(Router router, Hijacker hijacker, Optional<Path> socketPath,
+                                                    Optional<SslContext> tls, Optional<BearerToken> token,
+                                                    PeerCredentials credentials) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                // Netty's default (32/64 KiB) holds one output chunk in flight: every chunk became a ping-pong
+                // between the pump and the event loop (docs/benchmarks.md, stream)
+                ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(256 << 10, 1 << 20));
+                Caller peer = withCredentials(peer(ch), ch, credentials);
+                ch.attr(CALLER).set(socketPath.map(p -> new Caller(peer.transport(), p.toString(), peer.uid(),
+                        peer.pid(), peer.subject())).orElse(peer));
+                ChannelPipeline p = ch.pipeline();
+                tls.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())).addLast(TlsPeer.NAME, new TlsPeer()));
+                p.addLast(GATE, new Http.Writability()).addLast(HTTP, new HttpServerCodec());
+                token.ifPresent(t -> p.addLast(TokenGate.NAME, new TokenGate(t)));
+                p.addLast("garden", new HttpHandler(router, hijacker, executor, observer));
+            }
+        };
+    }
+
+    /** Anyone who reaches a plain, tokenless listener is root on this host: say so when that is not only local. */
+    private static void warnIfOpen(InetSocketAddress address, boolean tls, boolean token) {
+        if (tls) {
+            return;
+        }
+        if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
+            LOG.warn("the Garden API listens on {} over plain HTTP{}: anyone who can reach it controls this host's"
+                    + " containers; use --tls-cert/--tls-key (and --tls-client-ca or --token-file), or listen on"
+                    + " loopback", address, token ? " (the token travels in clear)" : " without a token");
+        } else if (!token) {
+            LOG.info("the Garden API listens on {} over plain HTTP without a token: every local user can call it",
+                    address);
         }
     }
 
@@ -126,6 +162,14 @@ public final class GardenServer implements AutoCloseable {
             case null, default -> new Caller("unix", ch.localAddress() == null ? "-" : ch.localAddress().toString(),
                     OptionalInt.empty(), OptionalLong.empty(), Optional.empty());
         };
+    }
+
+    /** On a unix socket, the peer's uid and pid as the kernel says them (SO_PEERCRED). */
+    private static Caller withCredentials(Caller caller, Channel ch, PeerCredentials credentials) {
+        if (!caller.transport().equals("unix")) {
+            return caller;
+        }
+        return credentials.of(ch).map(c -> caller.withPeer(c.uid(), c.pid())).orElse(caller);
     }
 
     /** Starts listening; at least one of {@code tcp} and {@code unixSocket} must be present. */
@@ -181,6 +225,12 @@ public final class GardenServer implements AutoCloseable {
         private Optional<InetSocketAddress> tcp = Optional.empty();
         private Optional<Path> unixSocket = Optional.empty();
         private Duration streamLinger = STREAM_LINGER;
+        // ACCESS
+        private Optional<String> socketGroup = Optional.empty();
+        private Optional<ServerTls> tls = Optional.empty();
+        private Optional<BearerToken> token = Optional.empty();
+        private Optional<PeerCredentials> peerCredentials = Optional.empty();
+        private RequestObserver requestObserver = RequestObserver.NONE;
 
         private Builder(GardenClient core) {
             this.core = Objects.requireNonNull(core, "core");
@@ -208,8 +258,38 @@ public final class GardenServer implements AutoCloseable {
             return this;
         }
 
+        /** The unix socket's group (a name or a numeric gid); without it, the daemon's own group. Mode 0660. */
+        public Builder socketGroup(String group) {
+            this.socketGroup = Optional.of(group);
+            return this;
+        }
+
+        /** Serve HTTPS on the TCP listener (and, with a client CA, require client certificates). */
+        public Builder tls(ServerTls tls) {
+            this.tls = Optional.of(tls);
+            return this;
+        }
+
+        /** Require {@code Authorization: Bearer <token>} on every request to the TCP listener (not the unix socket). */
+        public Builder token(BearerToken token) {
+            this.token = Optional.of(token);
+            return this;
+        }
+
+        /** Tell {@code observer} of every answered request (metrics); by default nothing is told. */
+        public Builder requestObserver(RequestObserver observer) {
+            this.requestObserver = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
         Builder streamLinger(Duration linger) {
             this.streamLinger = Objects.requireNonNull(linger, "linger");
+            return this;
+        }
+
+        /** AUDIT: how a unix-socket peer's credentials are read (default: SO_PEERCRED); tests put a fake here. */
+        Builder peerCredentials(PeerCredentials credentials) {
+            this.peerCredentials = Optional.of(credentials);
             return this;
         }
 

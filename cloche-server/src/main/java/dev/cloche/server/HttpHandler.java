@@ -31,6 +31,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private final Router router;
     private final Hijacker hijacker;
     private final ExecutorService executor;
+    private final RequestObserver observer;
 
     // Per-request state; touched only on the event loop.
     private Router.Routed routed;
@@ -49,7 +50,8 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private boolean inFlight;
     private ChannelHandlerContext context;
 
-    HttpHandler(Router router, Hijacker hijacker, ExecutorService executor) {
+    HttpHandler(Router router, Hijacker hijacker, ExecutorService executor, RequestObserver observer) {
+        this.observer = observer;
         this.router = router;
         this.hijacker = hijacker;
         this.executor = executor;
@@ -102,13 +104,15 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
         String path = q < 0 ? uri : uri.substring(0, q);
         closeRequested = req.headers().contains("Connection", "close", true);
         if (req.decoderResult().isFailure()) {
-            line = new RequestLine(method, path, RequestLine.NO_ROUTE, startNanos, CallContext.of(GardenServer.caller(ctx.channel())));
+            line = new RequestLine(method, path, RequestLine.NO_ROUTE, startNanos, CallContext.of(GardenServer.caller(ctx.channel())),
+                    observer);
             discarding = true;
             fail(ctx.channel(), new InvalidRequestException("malformed request: " + req.decoderResult().cause()), true);
             return;
         }
         Router.Routed r = router.route(method, uri, name -> Optional.ofNullable(req.headers().get(name)));
-        line = new RequestLine(method, path, r.route(), startNanos, CallContext.of(GardenServer.caller(ctx.channel())));
+        line = new RequestLine(method, path, r.route(), startNanos, CallContext.of(GardenServer.caller(ctx.channel())),
+                    observer);
         switch (r) {
             case Router.Reject reject -> {
                 discarding = true;

@@ -165,7 +165,9 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void log(int status) {
+        long nanos = System.nanoTime() - line.startNanos();
         LOG.info("method={} path={} status={} durationMs={} request={}", line.method(), line.path(), status,
-                (System.nanoTime() - line.startNanos()) / 1_000_000, line.context().requestId());
+                nanos / 1_000_000, line.context().requestId());
+        line.observer().answered(line.route(), status, nanos);
     }
 }

@@ -160,11 +160,14 @@ class GardenServerTest {
     }
 
     @Test
-    void unixSocketIsWorldWritableAndRemovedAtClose(@TempDir Path dir) throws Exception {
+    void unixSocketIsOwnerAndGroupOnlyReplacesAStaleOneAndIsRemovedAtClose(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("g.sock");
         Files.writeString(sock, "stale");
         try (GardenServer s = GardenServer.unix(core, sock)) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock))).isEqualTo("rwxrwxrwx");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock))).isEqualTo("rw-rw----");
+            try (var listing = Files.list(dir)) {
+                assertThat(listing).containsExactly(sock); // the private directory it was bound in is gone
+            }
             assertThat(s.tcpPort()).isEmpty();
             try (RawSocket c = RawSocket.open(java.net.UnixDomainSocketAddress.of(sock))) {
                 c.send(req("GET", "/ping", ""));

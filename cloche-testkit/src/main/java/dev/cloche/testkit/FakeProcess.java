@@ -91,6 +91,18 @@ public final class FakeProcess implements BackendProcess {
             throw new ExecutableNotFoundException("exec: \"" + spec.path() + "\": executable file not found in $PATH");
         }
         FakeProcess p = new FakeProcess(spec);
+        try {
+            p.begin(spec);
+        } catch (IndexOutOfBoundsException | NumberFormatException e) {
+            // a fake command given arguments it cannot use fails as a real one would: usage on stderr, status 2
+            p.err(spec.path() + ": bad arguments\n");
+            p.finish(2);
+        }
+        return p;
+    }
+
+    private void begin(ProcessSpec spec) {
+        FakeProcess p = this;
         List<String> args = spec.args();
         switch (spec.path()) {
             case "echo" -> {
@@ -106,7 +118,9 @@ public final class FakeProcess implements BackendProcess {
             case "sh" -> p.startScript(List.of((args.size() > 1 ? args.get(1) : "").split(";")));
             case "seq" -> {
                 StringBuilder lines = new StringBuilder();
-                for (long i = Long.parseLong(args.get(0)); i <= Long.parseLong(args.get(1)); i++) lines.append(i).append('\n');
+                long from = Long.parseLong(args.get(0));
+                long to = Math.min(Long.parseLong(args.get(1)), from + 10_000_000); // the fake holds output in memory
+                for (long i = from; i <= to; i++) lines.append(i).append('\n');
                 p.out(lines.toString());
                 p.finish(0);
             }
@@ -124,16 +138,18 @@ public final class FakeProcess implements BackendProcess {
             case "sleep", "busy", "trap" -> { }
             default -> p.finish(0);
         }
-        return p;
     }
+
+    private static final String NOT_FOUND = "\0not found: ";
+    /** The status of the script's last command, as sh exits with it. Guarded by {@code script}. */
+    private int status;
 
     private void startScript(List<String> commands) {
         synchronized (script) {
             for (String c : commands.stream().map(String::strip).filter(c -> !c.isEmpty()).toList()) {
-                if (!c.equals("cat") && !c.startsWith("echo ") && !c.matches("exit \\d+")) {
-                    throw new IllegalArgumentException("the fake sh knows cat, echo and exit, not: " + c);
-                }
-                script.add(c);
+                // what the fake sh does not know fails as a real sh's unknown command does (127), so that a
+                // client's arbitrary script (the fuzzer's, say) gets a process, not an internal error
+                script.add(c.equals("cat") || c.startsWith("echo ") || c.matches("exit \\d{1,3}") ? c : NOT_FOUND + c);
             }
             runScript();
         }
@@ -151,12 +167,17 @@ public final class FakeProcess implements BackendProcess {
                 String words = (toStderr ? c.substring(0, c.length() - 3) : c).substring(5).strip();
                 // straight to the streams, without the TTY emulation: the recorded Go backend had no terminal
                 (toStderr ? stderr : stdout).append((words + "\n").getBytes(StandardCharsets.UTF_8));
+            } else if (c.startsWith(NOT_FOUND)) {
+                stderr.append(("sh: " + c.substring(NOT_FOUND.length()) + ": not found\n").getBytes(StandardCharsets.UTF_8));
+                status = 127;
+                continue;
             } else {
-                finish(Integer.parseInt(c.substring(5)));
+                finish(Integer.parseInt(c.substring(5)) & 0xff);
                 return;
             }
+            status = 0;
         }
-        finish(0);
+        finish(status);
     }
 
     private void out(String text) {

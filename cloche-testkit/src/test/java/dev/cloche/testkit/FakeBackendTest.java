@@ -41,10 +41,14 @@ class FakeBackendTest {
     }
 
     @Test
-    void shWithoutCatEndsAtOnceAndRefusesCommandsItDoesNotKnow() throws Exception {
+    void shWithoutCatEndsAtOnceAndFailsCommandsItDoesNotKnowAsShDoes() throws Exception {
         assertThat(c.run(ProcessSpec.of("sh", "-c", "echo a").withId("a")).exit().get(5, TimeUnit.SECONDS)).isZero();
-        assertThatThrownBy(() -> c.run(ProcessSpec.of("sh", "-c", "ls /").withId("b")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ls /");
+        BackendProcess unknown = c.run(ProcessSpec.of("sh", "-c", "ls /").withId("b"));
+        assertThat(unknown.exit().get(5, TimeUnit.SECONDS)).isEqualTo(127);
+        assertThat(read(unknown.openStderr())).isEqualTo("sh: ls /: not found\n");
+        assertThat(c.run(ProcessSpec.of("sh", "-c", "ls; echo after").withId("c")).exit().get(5, TimeUnit.SECONDS)).isZero();
+        BackendProcess badSeq = c.run(ProcessSpec.of("seq", "x").withId("d"));
+        assertThat(badSeq.exit().get(5, TimeUnit.SECONDS)).isEqualTo(2);
     }
 
     @Test
