@@ -101,7 +101,7 @@ CLIENTS ?= 1,4,16
 CONCURRENCY_CREATES ?= 48
 PODMAN ?= true
 JMH ?= true
-SCENARIOS ?= lifecycle,exec,stream,density,concurrency,images
+SCENARIOS ?= lifecycle,exec,stream,density,concurrency,images,events
 BENCH_LABEL ?=
 # The bench JVM keeps the soft open-files limit it was given (-XX:-MaxFDLimit): the raw runtime it spawns is then
 # the floor a shell would see; a JVM's default (soft = hard, 20000 here) costs crun 3-4 ms per call (docs/benchmarks.md).

@@ -53,7 +53,7 @@ public final class BenchMain {
                     Arrays.stream(prop("bench.clients", "1,4,16").split(",")).map(String::trim).map(Integer::parseInt).toList(),
                     num("bench.concurrencyCreates", 48), Boolean.parseBoolean(prop("bench.podman", "true")),
                     Boolean.parseBoolean(prop("bench.jmh", "true")),
-                    Set.copyOf(List.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images").split(","))),
+                    Set.copyOf(List.of(prop("bench.scenarios", "lifecycle,exec,stream,density,concurrency,images,events").split(","))),
                     prop("bench.label", ""),
                     Optional.of(prop("bench.engineSocket", "")).filter(v -> !v.isBlank()).map(Path::of),
                     prop("bench.dockerHost", "unix:///run/cloche-test-engines/docker.sock"),
@@ -185,6 +185,9 @@ public final class BenchMain {
             rows.addAll(cold.measure(this::interleave));
             notes.addAll(cold.notes());
         }
+        if (cfg.scenarios().contains("events")) { // EVENTS: what a follower of GET /events costs the lifecycle
+            rows.addAll(new EventRows(garden, (dev.cloche.api.EventSource) garden, cfg.iterations()).measure(this::interleave));
+        }
         if (cfg.scenarios().contains("engine")) {
             Path socket = cfg.engineSocket().orElseThrow(() -> new IllegalArgumentException(
                     "the engine scenario needs -Dbench.engineSocket, a daemon on the docker backend (make bench ENGINE=true)"));
@@ -277,8 +280,7 @@ public final class BenchMain {
             for (String o : cfg.observers()) {
                 followers.add(switch (o) {
                     case "metrics" -> new ObserverCost.MetricsScraper(cfg.debug().get());
-                    // TODO(events): once GET /events exists on the Garden listeners (issue 17, events part), an
-                    // "events" follower here holds one /events stream open and counts the records it reads
+                    // a follower of GET /events has a row of its own: the `events` scenario (EventRows)
                     default -> throw new IllegalArgumentException("bench.observers: unknown observer '" + o
                             + "' (known: metrics)");
                 });

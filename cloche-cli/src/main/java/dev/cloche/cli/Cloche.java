@@ -26,7 +26,7 @@ public final class Cloche {
 
     /** The verbs' names in help order (each the {@code @Command} name of {@link #verb}'s answer; CliStartTest checks). */
     static final String[] VERBS = {"ping", "create", "pull", "images", "list", "info", "run", "shell", "attach", "stop", "destroy",
-            "properties", "metrics", "stream-in", "stream-out", "console", "proxy", "handle", "audit", "help"};
+            "properties", "metrics", "events", "stream-in", "stream-out", "console", "proxy", "handle", "audit", "help"};
 
     @Option(names = "--target", paramLabel = "HOST:PORT",
             description = "Garden server over TCP (default: the unix socket; env CLOCHE_TARGET).")
@@ -138,6 +138,7 @@ public final class Cloche {
             case "destroy", "rm" -> new DestroyCommand();
             case "properties", "props" -> new PropertiesCommand();
             case "metrics" -> new MetricsCommand();
+            case "events" -> new EventsCommand(); // EVENTS
             case "stream-in" -> new StreamInCommand();
             case "stream-out" -> new StreamOutCommand();
             case "console" -> new ConsoleCommand();

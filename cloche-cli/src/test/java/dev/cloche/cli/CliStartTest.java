@@ -31,7 +31,7 @@ class CliStartTest {
         // the order and names of `cloche --help`'s command list, as before the verbs were built on demand
         assertThat(Cloche.commandLine(new Cloche(), null).getSubcommands().keySet()).containsExactlyElementsOf(names)
                 .containsExactly("ping", "create", "pull", "images", "list", "ls", "info", "run", "shell", "attach", "stop", "destroy",
-                        "rm", "properties", "props", "metrics", "stream-in", "stream-out", "console", "proxy", "handle",
+                        "rm", "properties", "props", "metrics", "events", "stream-in", "stream-out", "console", "proxy", "handle",
                         "portlayer", "audit", "help");
     }
 

@@ -6,6 +6,10 @@ import dev.cloche.api.ContainerInfoEntry;
 import dev.cloche.api.ContainerMetricsEntry;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.EventFilter;
+import dev.cloche.api.EventReplay;
+import dev.cloche.api.EventSource;
+import dev.cloche.api.EventSubscription;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
@@ -16,6 +20,7 @@ import dev.cloche.api.ImageRef;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.LayerProgress;
 import dev.cloche.wire.ErrorCodec;
+import dev.cloche.wire.EventRoute;
 import dev.cloche.wire.GardenJson;
 import dev.cloche.wire.ImageJson;
 import dev.cloche.wire.ImageRoute;
@@ -40,7 +45,7 @@ import java.util.function.Consumer;
  * also the daemon's {@link ImageCatalog}, over Cloche's image routes ({@link ImageRoute}); a Garden server that is
  * not Cloche has none, and those calls fail with an {@link InvalidRequestException} that says so.
  */
-public final class RemoteGardenClient implements GardenClient, ImageCatalog {
+public final class RemoteGardenClient implements GardenClient, ImageCatalog, EventSource {
     private final Dialer dialer;
 
     private RemoteGardenClient(Dialer dialer) {
@@ -228,6 +233,16 @@ public final class RemoteGardenClient implements GardenClient, ImageCatalog {
         } catch (IOException e) {
             throw GardenError.internal("pull " + ref.uri() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Follows the daemon's events over Cloche's {@code GET /events} ({@link EventRoute}) on a connection of its own,
+     * held until the subscription ends or is closed.
+     */
+    @Override
+    public EventSubscription subscribe(EventFilter filter, EventReplay replay) {
+        return RemoteEventSubscription.open(dialer::open, dialer.address().toString(),
+                new EventRoute.Request(filter, replay));
     }
 
     private String imageCall(ImageRoute route) {

@@ -5,6 +5,10 @@ import dev.cloche.api.Container;
 import dev.cloche.api.ContainerInfoEntry;
 import dev.cloche.api.ContainerMetricsEntry;
 import dev.cloche.api.ContainerSpec;
+import dev.cloche.api.EventFilter;
+import dev.cloche.api.EventReplay;
+import dev.cloche.api.EventSource;
+import dev.cloche.api.EventSubscription;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
 import dev.cloche.api.ImageCatalog;
@@ -35,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * The core: Cloche's one implementation of {@link GardenClient} over a {@link ContainerBackend}. It owns what every
  * backend would otherwise reimplement: handles and their uniqueness, per-handle lifecycle locking, properties,
  * grace time (Garden's reaper), process ids and attachment, and rollback of half-made containers. Images are the
- * backend's: as an {@link ImageCatalog} the core only refuses malformed requests and passes the rest on.
+ * backend's: as an {@link ImageCatalog} the core only refuses malformed requests and passes the rest on. As an
+ * {@link EventSource} it publishes what it sees happen (and the OOM kills its backend reports) to subscribers.
  */
-public final class ContainerManager implements GardenClient, VersionedContainers, ImageCatalog {
+public final class ContainerManager implements GardenClient, VersionedContainers, ImageCatalog, EventSource {
     /** Longer than any image reference a person or a registry makes; a bound on what reaches the backend. */
     static final int MAX_IMAGE_URI = 4096;
 
@@ -48,6 +53,8 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     private final ContainerStore store;
     private final ScheduledExecutorService scheduler;
     private final ContainerRegistry registry;
+    private final EventHub hub = EventHub.standard();
+    private final CoreEvents events = new CoreEvents(hub);
 
     private ContainerManager(ContainerBackend backend, CoreConfig config, ContainerStore store) {
         this.backend = backend;
@@ -72,6 +79,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
      */
     public static ContainerManager start(ContainerBackend backend, CoreConfig config, ContainerStore store) {
         ContainerManager m = new ContainerManager(backend, config, store);
+        backend.reportTo(m::outOfMemory);
         for (RestoredContainer r : backend.restore()) {
             Optional<ContainerStore.Saved> saved = Optional.empty();
             try {
@@ -141,6 +149,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
             throw Errors.wrap("create " + handle, e);
         }
         reserved.timer().arm();
+        events.containerCreated(handle, reserved.config().properties());
         log.info("created container handle={} grace_ms={} duration_ms={}", handle, grace.toMillis(),
                 (System.nanoTime() - started) / 1_000_000);
         return reserved;
@@ -225,6 +234,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
         try {
             ImageInfo image = backend.pullImage(ref, progress);
             // the reference only: ImageRef's credentials never reach a log
+            events.imagePulled(image);
             log.info("pulled image uri={} id={} layers={} duration_ms={}", ref.uri(), image.id(), image.layers(),
                     (System.nanoTime() - started) / 1_000_000);
             return image;
@@ -251,6 +261,21 @@ public final class ContainerManager implements GardenClient, VersionedContainers
         }
     }
 
+    @Override
+    public EventSubscription subscribe(EventFilter filter, EventReplay replay) {
+        return hub.subscribe(filter, replay);
+    }
+
+    /** Live subscriptions (tests: one whose client went away is gone). */
+    int eventSubscribers() {
+        return hub.subscribers();
+    }
+
+    /** The backend saw the kernel kill processes of a container; a container the core no longer holds is ignored. */
+    private void outOfMemory(String handle, long kills) {
+        registry.get(handle).ifPresent(c -> events.outOfMemory(handle, c.config().properties(), kills));
+    }
+
     /** Stops the reaper. Containers and their processes keep running: they outlive the daemon. */
     @Override
     public void close() {
@@ -261,7 +286,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
     private ManagedContainer newContainer(String handle, Duration grace, Map<String, String> properties, long version) {
         GraceTimer timer = new GraceTimer(scheduler, grace, () -> reap(handle));
         return new ManagedContainer(handle, new ContainerConfig(handle, store, timer, properties, version), timer, registry,
-                config.createPolicy());
+                config.createPolicy(), events);
     }
 
     private void reap(String handle) {
@@ -273,6 +298,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
         Thread.ofVirtual().name("reap-" + handle).start(() -> {
             try {
                 log.info("grace time expired, destroying handle={}", handle);
+                events.graceTimeExpired(handle, c.config().properties());
                 c.destroy();
                 config.observer().reaped(handle);
             } catch (GardenException e) {

@@ -52,6 +52,7 @@ final class ManagedContainer implements Container {
     private final GraceTimer timer;
     /** Where this container's handle is held; it releases the handle when its destroy succeeded. */
     private final ContainerRegistry registry;
+    private final CoreEvents events;
     private final ProcessStarts starts = new ProcessStarts();
     /** The operator's limits on a pea's host bind mounts. */
     private final CreatePolicy policy;
@@ -61,8 +62,9 @@ final class ManagedContainer implements Container {
     private volatile String brokenReason = "";
 
     ManagedContainer(String handle, ContainerConfig config, GraceTimer timer, ContainerRegistry registry,
-                     CreatePolicy policy) {
+                     CreatePolicy policy, CoreEvents events) {
         this.handle = handle;
+        this.events = events;
         this.config = config;
         this.timer = timer;
         this.registry = registry;
@@ -107,6 +109,7 @@ final class ManagedContainer implements Container {
     public void stop(boolean kill) {
         held("stop", () -> {
             backend().stop(kill);
+            events.containerStopped(handle, config.properties(), kill);
             return null;
         });
     }
@@ -163,7 +166,11 @@ final class ManagedContainer implements Container {
 
     @Override
     public PortMapping netIn(int hostPort, int containerPort) {
-        return held("net in", () -> backend().netIn(hostPort, containerPort));
+        return held("net in", () -> {
+            PortMapping mapped = backend().netIn(hostPort, containerPort);
+            events.netIn(handle, config.properties(), mapped);
+            return mapped;
+        });
     }
 
     @Override
@@ -175,6 +182,7 @@ final class ManagedContainer implements Container {
     public void bulkNetOut(List<NetOutRule> rules) {
         held("net out", () -> {
             backend().netOut(rules);
+            events.netOut(handle, config.properties(), rules.size());
             return null;
         });
     }
@@ -185,8 +193,20 @@ final class ManagedContainer implements Container {
         policy.check(spec);
         return held("run", () -> {
             BackendProcess p = starts.start(backend(), spec);
+            published(p);
             log.debug("started process handle={} id={} path={}", handle, p.id(), spec.path());
             return new AttachedProcess(p, io, timer);
+        });
+    }
+
+    /** Started now, exited later: one exit event per process, whoever is attached, with the run's request id. */
+    private void published(BackendProcess p) {
+        events.processStarted(handle, config.properties(), p.id());
+        String requestId = CoreEvents.requestId();
+        p.exit().whenComplete((status, failure) -> {
+            if (failure == null) {
+                events.processExited(handle, config.properties(), p.id(), status, requestId);
+            }
         });
     }
 
@@ -274,9 +294,11 @@ final class ManagedContainer implements Container {
             if (backend != null) {
                 backend.destroy();
             }
+            Map<String, String> properties = config.properties();
             state = State.DESTROYED;
             registry.release(this);
             config.forget();
+            events.containerDestroyed(handle, properties);
             log.info("destroyed container handle={} duration_ms={}", handle, (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {
             // Keep it listed so the user sees it and can destroy again; the backend's destroy is idempotent.

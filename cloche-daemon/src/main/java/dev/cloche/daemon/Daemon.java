@@ -91,6 +91,7 @@ public final class Daemon implements AutoCloseable {
                     .portLayer(new CorePortLayer(audited, auditing ? new AuditedVersionedContainers(core, auditor) : core))
                     .images(auditing ? new AuditedImageCatalog(images, auditor) : images);
             observability.ifPresent(o -> serving.requestObserver(o.requestObserver()));
+            serving.events(core); // EVENTS: GET /events, the core's event stream (reading it changes nothing: not audited)
             config.listen().map(Daemon::address).ifPresent(serving::tcp);
             config.socket().ifPresent(serving::unixSocket);
             // ACCESS: the socket's group, TLS and the token on the TCP listener

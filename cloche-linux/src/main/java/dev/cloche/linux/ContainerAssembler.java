@@ -5,6 +5,8 @@ import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.image.ContainerImages;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.sys.ProcessTable;
+import dev.cloche.spi.BackendEvents;
+import java.util.function.Supplier;
 
 /**
  * Puts one container together from the backend's shared parts: its identity and status, and each of its roles with
@@ -21,6 +23,7 @@ final class ContainerAssembler {
     private final MonitorLauncher launcher;
     private final LimitedStart limitedStart;
     private final ContainerImages images;
+    private final Supplier<BackendEvents> events;
 
     /**
      * @param hostCapabilities the capabilities this host lets us grant, as a bit mask
@@ -29,7 +32,8 @@ final class ContainerAssembler {
      */
     ContainerAssembler(String cgroupParent, long hostCapabilities, OciRuntime runtime, Cgroups cgroups, ProcessTable table,
                        Volumizer privilegedVolumes, Volumizer unprivilegedVolumes, MonitorLauncher launcher,
-                       LimitedStart limitedStart, ContainerImages images) {
+                       LimitedStart limitedStart, ContainerImages images, Supplier<BackendEvents> events) {
+        this.events = events;
         this.cgroupParent = cgroupParent;
         this.hostCapabilities = hostCapabilities;
         this.runtime = runtime;
@@ -62,7 +66,8 @@ final class ContainerAssembler {
         Volumizer volumizer = volumizer(meta.privileged());
         StrayProcesses strays = new StrayProcesses(identity, cgroups, table);
         PeaCleaner peaCleaner = new PeaCleaner(identity, entry, runtime, cgroups, volumizer, images);
-        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays, peaCleaner);
+        ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays, peaCleaner,
+                OomWatch.of(identity, cgroups, events));
         PeaCreator peas = new PeaCreator(identity, entry, processBuilder.capabilities(), images, volumizer, processes,
                 peaCleaner);
         ContainerCommands commands = new ContainerCommands(identity, entry, status, processBuilder, runtime, table);

@@ -24,6 +24,7 @@ import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.linux.sys.ProcessTable;
 import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendEvents;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
@@ -50,6 +51,8 @@ final class LinuxBackend implements ContainerBackend {
     private final CommandRunner runner;
     private final Mounts mounts;
     private final Cgroups cgroups;
+    /** Where OOM kills are reported; the core sets it before restore (EVENTS). */
+    private volatile BackendEvents events = BackendEvents.NONE;
     private final DirectoryWatcher watcher;
     private final Networker networker;
     private final ContainerRecipes recipes;
@@ -78,7 +81,7 @@ final class LinuxBackend implements ContainerBackend {
         ContainerAssembler assembler = new ContainerAssembler(settings.cgroupParent(), ProcFs.boundingCapabilities(), runtime,
                 cgroups, table, Volumizers.overlay(runner, mounts, -1), Volumizers.overlay(runner, mounts, BundleRules.MAX_UID),
                 new MonitorLauncher(settings.monitorBinary(), runtime, runner, watcher, table),
-                LimitedStart.of(cgroups, settings.pidLimitRetry()), images);
+                LimitedStart.of(cgroups, settings.pidLimitRetry()), images, () -> events);
         this.recipes = new ContainerRecipes(settings, depot, runtime, images, networker, assembler);
         try {
             depot.prepare();
@@ -186,6 +189,12 @@ final class LinuxBackend implements ContainerBackend {
         } catch (IOException e) {
             throw GardenError.internal("cannot read depot filesystem", e);
         }
+    }
+
+    /** OOM kills go to the core as its processes exit ({@link OomWatch}). */
+    @Override
+    public void reportTo(BackendEvents events) {
+        this.events = events;
     }
 
     @Override

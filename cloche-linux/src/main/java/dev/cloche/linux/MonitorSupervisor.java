@@ -32,14 +32,26 @@ final class MonitorSupervisor implements ProcessSupervisor {
     private final LimitedStart limitedStart;
     private final StrayProcesses strays;
     private final PeaCleaner peas;
+    private final OomWatch oom;
     private final Map<String, Supervised> processes = new LinkedHashMap<>();
     private final AtomicLong seq = new AtomicLong();
 
     /** A process as the monitor runs it, and as callers see it: itself, or the pea it runs. */
-    private record Supervised(MonitoredProcess process, BackendProcess face) {}
+    private record Supervised(MonitoredProcess process, BackendProcess face, BackendProcess seen) {
+        Supervised(MonitoredProcess process, BackendProcess face) {
+            this(process, face, face);
+        }
+    }
 
     MonitorSupervisor(ContainerIdentity container, Depot.Entry entry, MonitorLauncher launcher, LimitedStart limitedStart,
                       StrayProcesses strays, PeaCleaner peas) {
+        this(container, entry, launcher, limitedStart, strays, peas, OomWatch.none());
+    }
+
+    /** {@code oom}: the container's OOM kills, checked as each process started here exits (EVENTS). */
+    MonitorSupervisor(ContainerIdentity container, Depot.Entry entry, MonitorLauncher launcher, LimitedStart limitedStart,
+                      StrayProcesses strays, PeaCleaner peas, OomWatch oom) {
+        this.oom = oom;
         this.container = container;
         this.entry = entry;
         this.launcher = launcher;
@@ -69,12 +81,15 @@ final class MonitorSupervisor implements ProcessSupervisor {
                 processes.remove(id);
                 discard(existing.process());
             }
+            oom.prime();
             MonitoredProcess p = limitedStart.start(group, "process " + id + " in " + container.handle(),
                     () -> startOnce(id, process, target));
-            Supervised s = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b)
-                    ? new Supervised(p, pea(p, peaId)) : new Supervised(p, p);
+            BackendProcess face = target instanceof MonitorLauncher.Target.Pea(String peaId, java.nio.file.Path b)
+                    ? pea(p, peaId) : p;
+            // callers see its exit only once the container's OOM kills have been reported (EVENTS)
+            Supervised s = new Supervised(p, face, new OomReportingProcess(face, oom));
             processes.put(id, s);
-            return s.face();
+            return s.seen();
         }
     }
 
@@ -122,7 +137,7 @@ final class MonitorSupervisor implements ProcessSupervisor {
     @Override
     public Optional<BackendProcess> find(String id) {
         synchronized (processes) {
-            return Optional.ofNullable(processes.get(id)).map(Supervised::face);
+            return Optional.ofNullable(processes.get(id)).map(Supervised::seen);
         }
     }
 

@@ -79,7 +79,7 @@ class MonitorSupervisorTest {
         BackendProcess p = s.start("web-1", SH);
         assertThat(s.find("web-1")).containsSame(p);
         assertThat(s.ids()).containsExactly("web-1");
-        assertThat(((MonitoredProcess) p).dir()).isEqualTo(entry().process(1));
+        assertThat(((MonitoredProcess) ((OomReportingProcess) p).inner()).dir()).isEqualTo(entry().process(1));
         assertThat(owners).as("the stdio of container root belong to its host uid").containsExactly("4294967294:4294967294");
         p.signal(Signal.TERMINATE);
         assertThat(table.signals()).containsExactly("TERM 4242");

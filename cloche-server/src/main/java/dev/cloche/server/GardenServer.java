@@ -1,6 +1,7 @@
 package dev.cloche.server;
 
 import dev.cloche.api.Caller;
+import dev.cloche.api.EventSource;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.ImageCatalog;
 import dev.cloche.api.PortLayer;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * request is decoded, turned into one call on the core (on a virtual thread, never on the event loop) and encoded.
  * Wiring: per connection an {@link HttpHandler} (pipelining, flow control) hands requests to the {@link Router}
  * (Garden's routes through {@link GardenEndpoint}, the port layer's through {@link PortLayerEndpoint}, Cloche's
- * images through {@link ImageEndpoint}); the
+ * images through {@link ImageEndpoint}, the event stream through {@link EventEndpoint} and {@link EventStream}); the
  * {@link Hijacker} takes the connections that leave HTTP.
  */
 public final class GardenServer implements AutoCloseable {
@@ -77,7 +78,8 @@ public final class GardenServer implements AutoCloseable {
         StreamRegistry registry = new StreamRegistry(group.next(), linger);
         this.registry = registry;
         GardenEndpoint garden = new GardenEndpoint(core);
-        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new));
+        Router router = new Router(garden, portLayer.map(PortLayerEndpoint::new), images.map(ImageEndpoint::new),
+                b.events.map(EventEndpoint::new));
         Hijacker hijacker = new Hijacker(garden, registry, executor);
         // ACCESS: TLS and the token guard the TCP listener; the unix socket is guarded by its mode and group
         Optional<SslContext> tls = b.tls.map(ServerTls::context);
@@ -222,6 +224,7 @@ public final class GardenServer implements AutoCloseable {
         private final GardenClient core;
         private Optional<PortLayer> portLayer = Optional.empty();
         private Optional<ImageCatalog> images = Optional.empty();
+        private Optional<EventSource> events = Optional.empty();
         private Optional<InetSocketAddress> tcp = Optional.empty();
         private Optional<Path> unixSocket = Optional.empty();
         private Duration streamLinger = STREAM_LINGER;
@@ -245,6 +248,12 @@ public final class GardenServer implements AutoCloseable {
         /** Also serve Cloche's image routes ({@code /images}); without them they answer 404, as Garden's would. */
         public Builder images(ImageCatalog images) {
             this.images = Optional.of(images);
+            return this;
+        }
+
+        /** Also serve Cloche's event stream ({@code GET /events}); without it the route answers 404, as Garden's would. */
+        public Builder events(EventSource events) {
+            this.events = Optional.of(events);
             return this;
         }
 

@@ -40,6 +40,8 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
     private ByteArrayOutputStream body;
     private ChunkPipe upload;
     private boolean discarding;
+    /** An event stream holds the connection to its end: whatever the client sends meanwhile is dropped. */
+    private boolean following;
 
     /**
      * HTTP/1.1 answers must go out in request order, but answers are computed on virtual threads. So while one is
@@ -72,6 +74,10 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (following) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if ((inFlight && msg instanceof HttpRequest) || !pending.isEmpty()) {
             pending.add(msg);
             return;
@@ -123,6 +129,7 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
             case Router.Download d -> buffer(d);
             case Router.Records records -> buffer(records);
             case Router.Hijack h -> buffer(h);
+            case Router.Follow f -> buffer(f);
         }
     }
 
@@ -213,6 +220,12 @@ final class HttpHandler extends ChannelInboundHandlerAdapter {
                 l.bound(executor).execute(() -> AnswerWriter.records(ch, r, new String(bytes, StandardCharsets.UTF_8), close, l, next(ch)));
             }
             case Router.Hijack h -> hijacker.hijack(ctx, h.found(), bytes, l);
+            case Router.Follow f -> {
+                // reading stays on, so a client that goes away is seen even while no event flows
+                inFlight = true;
+                following = true;
+                l.bound(executor).execute(() -> EventStream.follow(ch, f.subscribe(), l));
+            }
             case Router.Reject r -> throw new IllegalStateException("a rejected request has no body to dispatch");
             case Router.Upload u -> throw new IllegalStateException("an upload's body is streamed, not buffered");
         }

@@ -1,7 +1,9 @@
 package dev.cloche.server;
 
 import dev.cloche.api.GardenException;
+import dev.cloche.api.EventSubscription;
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.wire.EventRoute;
 import dev.cloche.wire.ImageRoute;
 import dev.cloche.wire.PortLayerRoute;
 import dev.cloche.wire.Query;
@@ -14,14 +16,14 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Garden's route table, with the port layer's mounted beside it under {@value PortLayerRoute#PREFIX} and Cloche's
- * images under {@value ImageRoute#PREFIX} (segments no Garden route uses; a server without them answers 404 there,
+ * Garden's route table, with the port layer's mounted beside it under {@value PortLayerRoute#PREFIX}, Cloche's
+ * images under {@value ImageRoute#PREFIX} and its event stream at {@value EventRoute#PATH} (segments no Garden route uses; a server without them answers 404 there,
  * as Garden's does): matches a request line and says what the request needs from its connection. Netty-free;
  * the answers come from the endpoints.
  */
 final class Router {
     /** What a routed request needs from its connection; {@code route} names it in the access log. */
-    sealed interface Routed permits Reject, Call, Upload, Download, Records, Hijack {
+    sealed interface Routed permits Reject, Call, Upload, Download, Records, Hijack, Follow {
         String route();
     }
 
@@ -50,21 +52,31 @@ final class Router {
         String run(String body, Consumer<String> emit);
     }
 
+    /** Read the body, then stream the events of the subscription {@code subscribe} opens until it or the client ends (EVENTS). */
+    record Follow(String route, Supplier<EventSubscription> subscribe) implements Routed {}
+
     /** Read the body, then leave HTTP: a Run or Attach connection, or a process's stdout or stderr stream. */
     record Hijack(String route, Route.Found found) implements Routed {}
 
     private final GardenEndpoint garden;
     private final Optional<PortLayerEndpoint> portLayer;
     private final Optional<ImageEndpoint> images;
+    private final Optional<EventEndpoint> events;
 
     Router(GardenEndpoint garden, Optional<PortLayerEndpoint> portLayer) {
         this(garden, portLayer, Optional.empty());
     }
 
     Router(GardenEndpoint garden, Optional<PortLayerEndpoint> portLayer, Optional<ImageEndpoint> images) {
+        this(garden, portLayer, images, Optional.empty());
+    }
+
+    Router(GardenEndpoint garden, Optional<PortLayerEndpoint> portLayer, Optional<ImageEndpoint> images,
+           Optional<EventEndpoint> events) {
         this.garden = garden;
         this.portLayer = portLayer;
         this.images = images;
+        this.events = events;
     }
 
     /** Routes a request by its method and raw URI; {@code header} looks up request headers by name. */
@@ -82,6 +94,9 @@ final class Router {
         }
         if (images.isPresent() && ImageRoute.handles(path)) {
             return images(images.get(), ImageRoute.match(method, path));
+        }
+        if (events.isPresent() && EventRoute.handles(path)) {
+            return events(events.get(), method, q < 0 ? "" : uri.substring(q + 1));
         }
         return switch (Route.match(method, path)) {
             case Route.NotFound nf -> new Reject(RequestLine.NO_ROUTE, Answer.notFound(), false);
@@ -109,6 +124,13 @@ final class Router {
         Optional<String> ifMatch = header.apply("If-Match");
         Optional<String> ifNoneMatch = header.apply("If-None-Match");
         return new Call("PORTLAYER_" + m.route().get().name(), body -> endpoint.handle(m, query, ifMatch, ifNoneMatch, body));
+    }
+
+    private static Routed events(EventEndpoint endpoint, String method, String rawQuery) {
+        if (!method.equals(EventRoute.METHOD)) {
+            return new Reject(RequestLine.NO_ROUTE, Answer.methodNotAllowed(java.util.Set.of(EventRoute.METHOD)), false);
+        }
+        return new Follow("EVENTS", () -> endpoint.subscribe(rawQuery));
     }
 
     private static Routed images(ImageEndpoint endpoint, ImageRoute.Match m) {

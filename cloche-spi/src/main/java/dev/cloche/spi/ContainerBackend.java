@@ -69,6 +69,13 @@ public interface ContainerBackend extends AutoCloseable {
         throw new InvalidRequestException("this backend keeps no image store: it cannot pull " + ref.uri());
     }
 
+    /**
+     * Where to report what happens to containers outside any call (an OOM kill). Called once by the core, before
+     * {@link #restore()}; a backend that detects nothing of the kind keeps the default, which ignores it.
+     */
+    default void reportTo(BackendEvents events) {
+    }
+
     /** Releases the backend's own resources. Containers keep running: they outlive the daemon. */
     @Override
     void close();

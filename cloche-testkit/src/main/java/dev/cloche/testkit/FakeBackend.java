@@ -7,7 +7,9 @@ import dev.cloche.api.ImagePruneReport;
 import dev.cloche.api.ImageRef;
 import dev.cloche.api.LayerProgress;
 import dev.cloche.api.Limits;
+import dev.cloche.api.Signal;
 import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendEvents;
 import dev.cloche.spi.BackendSpec;
 import dev.cloche.spi.ContainerBackend;
 import dev.cloche.spi.RestoredContainer;
@@ -38,6 +40,7 @@ public final class FakeBackend implements ContainerBackend {
     private volatile Capacity capacity = new Capacity(8L << 30, 100L << 30, 100L << 30, 256);
     private volatile UnaryOperator<Limits> appliedLimits = UnaryOperator.identity();
     private volatile boolean closed;
+    private volatile BackendEvents events = BackendEvents.NONE;
     private final FakeImages images = new FakeImages(Clock.systemUTC());
 
     @Override
@@ -94,6 +97,22 @@ public final class FakeBackend implements ContainerBackend {
     @Override
     public void close() {
         closed = true;
+    }
+
+    @Override
+    public void reportTo(BackendEvents events) {
+        this.events = events;
+    }
+
+    /**
+     * What the kernel's OOM killer does to a process of a container: reported to the core first, then the process
+     * dies of SIGKILL (exit status 137), as the Linux backend reports it.
+     */
+    public void killForMemory(String handle, String processId) {
+        FakeContainer c = container(handle);
+        events.outOfMemory(handle, 1);
+        c.process(processId).orElseThrow(() -> new IllegalArgumentException("no process " + processId))
+                .signal(Signal.KILL);
     }
 
     /** Makes the next {@link #create} throw this. */
