@@ -123,7 +123,8 @@ BENCH_DEBUG ?= 127.0.0.1:17113
 OBSERVERS ?= metrics
 # The raw runtime's containers have no network: by default Cloche's have none either, so rows compare like with
 # like (networking adds about 50 ms to a create, docs/networking.md). BENCH_NETWORK=10.248.0.0/22 measures it on.
-BENCH_NETWORK ?= none
+# The coldstart scenario (an HTTP server reached through the proxy) needs addresses: it turns networking on.
+BENCH_NETWORK ?= $(if $(filter coldstart,$(subst $(comma), ,$(SCENARIOS))),10.248.0.0/22,none)
 # the proxy row: Cloche's proxy vs nginx vs direct with wrk (scripts/bench-proxy.sh, docs/benchmarks/proxy.md)
 PROXY ?= true
 PROXY_SECONDS ?= 10

@@ -180,6 +180,11 @@ public final class BenchMain {
             rows.addAll(new ImageRows(garden, (dev.cloche.api.ImageCatalog) garden, podman, cfg.rootfs(), cfg.iterations())
                     .measure(this::interleave));
         }
+        if (cfg.scenarios().contains("coldstart")) {
+            ColdStartRows cold = new ColdStartRows(garden, podman, cfg.iterations());
+            rows.addAll(cold.measure(this::interleave));
+            notes.addAll(cold.notes());
+        }
         if (cfg.scenarios().contains("events")) { // EVENTS: what a follower of GET /events costs the lifecycle
             rows.addAll(new EventRows(garden, (dev.cloche.api.EventSource) garden, cfg.iterations()).measure(this::interleave));
         }

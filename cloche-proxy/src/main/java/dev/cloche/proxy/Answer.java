@@ -40,9 +40,21 @@ record Answer(int status, String contentType, String body, Map<String, String> h
     }
 
     /** An id that is not live: {@code 410} if it ended (or is remembered as ended), {@code 404} if it never was. */
+    /** The answer for an environment that cannot serve: ended ({@code 410}), unknown ({@code 404}) or still starting. */
     static Answer missing(String id, Environments.Lookup lookup) {
-        return lookup instanceof Environments.Lookup.Gone
-                ? text(410, "environment " + id + " has ended") : text(404, "no environment " + id);
+        return switch (lookup) {
+            case Environments.Lookup.Gone g -> text(410, "environment " + id + " has ended");
+            case Environments.Lookup.Starting s -> starting(id);
+            case Environments.Lookup.Unknown u -> text(404, "no environment " + id);
+            case Environments.Lookup.Live l -> text(503, "environment " + id + " cannot serve this request now")
+                    .with("retry-after", "1");
+        };
+    }
+
+    /** {@code 503} with {@code Retry-After}: the environment's server has not passed its readiness check yet. */
+    static Answer starting(String id) {
+        return text(503, "environment " + id + " is starting: its server is not ready yet; retry shortly")
+                .with("retry-after", "1");
     }
 
     Answer with(String header, String value) {

@@ -14,6 +14,25 @@ final class ByteTunnel extends ChannelInboundHandlerAdapter {
         this.peer = peer;
     }
 
+    /**
+     * Turns a client connection and its upstream connection into a tunnel: the HTTP handlers go (the upstream's are
+     * named {@code upstreamHttp} and {@code upstreamRelay}), what they still held flows on, and {@code use} of the
+     * environment ends when the tunnel closes: an open websocket never idles its environment out.
+     */
+    static void join(Channel client, Channel up, Activity use, String upstreamHttp, String upstreamRelay) {
+        client.closeFuture().addListener(f -> use.end());
+        client.pipeline().remove(ProxyServer.FRONT);
+        client.pipeline().addLast("tunnel", new ByteTunnel(up));
+        client.pipeline().remove(ProxyServer.FLOW); // hands what it held (the request's empty end) to the tunnel, which drops it
+        client.pipeline().remove(ProxyServer.HTTP);
+        client.pipeline().remove(ProxyServer.IDLE); // a websocket may be quiet for long; it ends with either side or the TTL
+        up.pipeline().remove(upstreamRelay);
+        up.pipeline().addLast("tunnel", new ByteTunnel(client));
+        up.pipeline().remove(upstreamHttp);
+        client.config().setAutoRead(true);
+        up.config().setAutoRead(true);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf)) {

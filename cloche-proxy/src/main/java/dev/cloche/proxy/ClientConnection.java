@@ -99,8 +99,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         switch (ProxyRoute.match(req.method().name(), req.uri())) {
             case ProxyRoute.Relay(String id, String target) -> {
                 requestKind = "relay";
-                if (envs.lookup(id) instanceof Environments.Lookup.Live(Environment e)) relay.start(req, e, target);
-                else answer(Answer.missing(id, envs.lookup(id)));
+                switch (envs.lookup(id)) {
+                    case Environments.Lookup.Live(Environment e) -> relay.start(req, e, target);
+                    case Environments.Lookup.Starting s -> relay.startWhenReady(req, s, target, config.startingWait());
+                    case Environments.Lookup other -> answer(Answer.missing(id, other));
+                }
             }
             case ProxyRoute.Control route -> {
                 String base = base(req);

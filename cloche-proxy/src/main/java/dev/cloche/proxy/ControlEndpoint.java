@@ -29,8 +29,11 @@ final class ControlEndpoint {
                 case ProxyRoute.Create(var template, boolean redirect) ->
                         created(envs.create(template.orElse(envs.defaultTemplate())), redirect, base);
                 case ProxyRoute.ListAll() -> Answer.json(200, envs.list().stream().map(e -> describe(e, base)).toList());
-                case ProxyRoute.Describe(String id) -> envs.lookup(id) instanceof Environments.Lookup.Live(Environment e)
-                        ? Answer.json(200, describe(e, base)) : Answer.missing(id, envs.lookup(id));
+                case ProxyRoute.Describe(String id) -> switch (envs.lookup(id)) {
+                    case Environments.Lookup.Live(Environment e) -> Answer.json(200, describe(e, base));
+                    case Environments.Lookup.Starting(Environment e, var ready) -> Answer.json(200, describe(e, base));
+                    case Environments.Lookup other -> Answer.missing(id, other);
+                };
                 case ProxyRoute.End(String id) -> envs.end(id, "deleted") ? Answer.noContent() : Answer.missing(id, envs.lookup(id));
                 case ProxyRoute.NoSuchPath(String path) -> Answer.text(404, "not found: " + path + " (try POST /demo/new)");
             };
@@ -44,20 +47,25 @@ final class ControlEndpoint {
         }
     }
 
-    private static Answer created(Environment e, boolean redirect, String base) {
+    private Answer created(Environment e, boolean redirect, String base) {
         String location = "/demo/" + e.id() + "/";
         Answer a = redirect ? Answer.text(303, "see " + location) : Answer.json(201, describe(e, base));
         return a.with("location", location);
     }
 
-    /** An environment as the API shows it: {@code {id, template, url, created, expires}}, in that order. */
-    static Map<String, Object> describe(Environment e, String base) {
+    /**
+     * An environment as the API shows it: {@code {id, template, url, created, expires, ready}}, in that order;
+     * {@code expires} is when it ends as things stand (an idle lifetime moves it with use), {@code ready} false while
+     * its server has not passed its readiness check.
+     */
+    Map<String, Object> describe(Environment e, String base) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
         m.put("template", e.template());
         m.put("url", base + "/demo/" + e.id() + "/");
         m.put("created", e.created().toString());
-        m.put("expires", e.expires().toString());
+        m.put("expires", envs.expires(e).toString());
+        m.put("ready", envs.lookup(e.id()) instanceof Environments.Lookup.Live);
         return m;
     }
 

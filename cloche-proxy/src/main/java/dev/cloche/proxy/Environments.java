@@ -8,9 +8,6 @@ import dev.cloche.api.ImageRef;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The environments' lifecycle over {@link GardenClient}: create (container, command, wait for the port), look up,
- * end early, end at the TTL, and find them again after a restart. Everything a restart needs is in container
- * properties ({@code proxy.*}), so the Garden server's containers are the only state.
+ * The environments' lifecycle over {@link GardenClient}: create (container, command, wait for the readiness check,
+ * known as starting meanwhile), look up, end early, end by its {@link Lifetime} (a fixed TTL, or idle time up to a
+ * hard maximum, from each environment's {@link Activity}), and find them again after a restart. Everything a restart
+ * needs is in container properties ({@code proxy.*}), so the Garden server's containers are the only state.
  */
 final class Environments implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Environments.class);
@@ -43,13 +41,11 @@ final class Environments implements AutoCloseable {
     /** Ids that ended, remembered so they answer 410 Gone rather than 404; bounded, oldest forgotten first. */
     private static final int GONE_MEMORY = 10_000;
 
-    /** Whether something accepts TCP connections at host:port: the one network side effect, fakeable in tests. */
-    interface PortProbe {
-        boolean accepts(String host, int port);
-    }
-
     sealed interface Lookup {
         record Live(Environment env) implements Lookup {}
+
+        /** Its container runs, its server has not passed its readiness check yet: {@code ready} completes when it has. */
+        record Starting(Environment env, CompletableFuture<Environment> ready) implements Lookup {}
 
         record Gone() implements Lookup {}
 
@@ -58,9 +54,11 @@ final class Environments implements AutoCloseable {
 
     private final GardenClient garden;
     private final ProxyConfig config;
-    private final PortProbe probe;
+    private final ReadinessWait readiness;
     private final Clock clock;
     private final Map<String, Environment> live = new ConcurrentHashMap<>();
+    private final Map<String, Lookup.Starting> startingEnvs = new ConcurrentHashMap<>();
+    private final Map<String, Activity> activities = new ConcurrentHashMap<>();
     private final Map<String, ScheduledFuture<?>> expiries = new ConcurrentHashMap<>();
     private final Map<String, Boolean> gone = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -74,10 +72,10 @@ final class Environments implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("proxy-ttl").factory());
 
-    Environments(GardenClient garden, ProxyConfig config, PortProbe probe, Clock clock) {
+    Environments(GardenClient garden, ProxyConfig config, Readiness.Probe probe, Clock clock) {
         this.garden = garden;
         this.config = config;
-        this.probe = probe;
+        this.readiness = new ReadinessWait(probe);
         this.clock = clock;
     }
 
@@ -97,7 +95,11 @@ final class Environments implements AutoCloseable {
                 Environment env = new Environment(id, p.getOrDefault("proxy.template", "?"), c.handle(),
                         Instant.ofEpochMilli(Long.parseLong(p.getOrDefault("proxy.created", "0"))), expires,
                         c.info().containerIp(), Integer.parseInt(p.getOrDefault("proxy.port", "0")));
-                adopt(env);
+                Template t = config.templates().get(env.template());
+                // a restart counts as use: an idle lifetime starts its countdown again, never past the hard end
+                Lifetime lifetime = t != null && t.lifetime() instanceof Lifetime.Idle(var idle, var max)
+                        ? new Lifetime.Idle(idle, max) : new Lifetime.Fixed(Duration.between(env.created(), expires));
+                adopt(env, lifetime);
                 LOG.info("adopted environment id={} expires={}", id, expires);
             } catch (RuntimeException e) {
                 LOG.warn("cannot adopt environment container {}: {}", c.handle(), e.toString());
@@ -105,14 +107,21 @@ final class Environments implements AutoCloseable {
         }
     }
 
-    /** Takes an environment that already runs (after a restart) under the TTL's watch. */
-    void adopt(Environment env) {
+    /** Takes an environment that already runs (after a restart) under its lifetime's watch. */
+    void adopt(Environment env, Lifetime lifetime) {
+        activities.put(env.id(), new Activity(lifetime, env.created(), clock));
         live.put(env.id(), env);
-        schedule(env);
+        schedule(env.id());
+    }
+
+    /** Takes an environment that already runs under a fixed TTL ending at its {@code expires}. */
+    void adopt(Environment env) {
+        adopt(env, new Lifetime.Fixed(Duration.between(env.created(), env.expires())));
     }
 
     /**
-     * Creates an environment and returns once its server accepts connections. Throws {@link ProxyError} for the
+     * Creates an environment and returns once its server passes its template's readiness check; meanwhile it is
+     * {@link Lookup.Starting}. A server that fails the check (exits, or the template's timeout passes) ends it. Throws {@link ProxyError} for the
      * proxy's own refusals and the core's {@link dev.cloche.api.GardenException} as it came.
      */
     Environment create(String templateName) {
@@ -123,7 +132,7 @@ final class Environments implements AutoCloseable {
         String handle = "proxy-" + id;
         // millisecond precision: what the properties keep, so a restarted proxy describes it identically
         Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-        Instant expires = created.plus(t.ttl());
+        Instant expires = created.plus(t.ttl()); // the hard end; an idle lifetime may end it sooner
         boolean made = false;
         try {
             Map<String, String> props = Map.of(MARK, "true", "proxy.id", id, "proxy.template", t.name(),
@@ -134,20 +143,40 @@ final class Environments implements AutoCloseable {
             if (!t.image().isEmpty()) spec = spec.withImage(ImageRef.of(t.image()));
             Container c = garden.create(spec);
             made = true;
-            Excerpt log = new Excerpt(4096);
+            ReadinessWait.Excerpt log = new ReadinessWait.Excerpt(4096);
             Process server = c.run(ProcessSpec.of(t.command().getFirst(), t.command().subList(1, t.command().size()).toArray(String[]::new))
                     .withId("server"), ProcessIO.output(log, log));
             String ip = c.info().containerIp();
             if (ip.isEmpty()) throw new ProxyError(503, "environment " + id + " has no network address (is networking off?)");
-            awaitReady(id, server, log, ip, t.port());
-            server.close(); // detach: the server runs on, its output stays with the container
             Environment env = new Environment(id, t.name(), handle, created, expires, ip, t.port());
-            live.put(id, env);
-            schedule(env);
-            LOG.info("created environment id={} template={} ip={} expires={}", id, t.name(), ip, expires);
+            CompletableFuture<Environment> ready = new CompletableFuture<>();
+            startingEnvs.put(id, new Lookup.Starting(env, ready));
+            long t0 = System.nanoTime();
+            readiness.await(id, server, log, ip, t.readiness(), t.readyTimeout());
+            server.close(); // detach: the server runs on, its output stays with the container
+            activities.put(id, new Activity(t.lifetime(), created, clock));
+            boolean[] promoted = {false};
+            startingEnvs.computeIfPresent(id, (k, v) -> {
+                live.put(id, env); // before it leaves the starting ones, so that a lookup always finds it
+                promoted[0] = true;
+                return null;
+            });
+            if (!promoted[0]) {
+                activities.remove(id);
+                throw new ProxyError(410, "environment " + id + " was ended while it was starting");
+            }
+            ready.complete(env);
+            schedule(id);
+            LOG.info("created environment id={} template={} ip={} ready after {} ms, expires={}", id, t.name(), ip,
+                    (System.nanoTime() - t0) / 1_000_000, expires);
             return env;
         } catch (RuntimeException e) {
             // a container that never served is no environment; the error stays what it was (the endpoint answers it)
+            Lookup.Starting s = startingEnvs.remove(id);
+            if (s != null) {
+                gone.put(id, true);
+                s.ready().completeExceptionally(e);
+            }
             if (made) destroyQuietly(handle);
             throw e;
         } finally {
@@ -174,38 +203,33 @@ final class Environments implements AutoCloseable {
         }
     }
 
-    private void awaitReady(String id, Process server, Excerpt log, String ip, int port) {
-        long deadline = System.nanoTime() + config.readyTimeout().toNanos();
-        long pause = 10;
-        while (true) {
-            if (server.onExit().isDone()) {
-                // the exit can be known before the last output reached us: await() also waits for the output
-                try {
-                    CompletableFuture.runAsync(server::await, Thread::startVirtualThread).get(2, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // show what arrived
-                }
-                throw new ProxyError(502, "environment " + id + ": its server exited with status " + server.onExit().join()
-                        + " before accepting connections; its output: " + log.text());
-            }
-            if (probe.accepts(ip, port)) return;
-            if (System.nanoTime() > deadline) {
-                throw new ProxyError(504, "environment " + id + ": nothing accepted connections on port " + port
-                        + " within " + config.readyTimeout().toSeconds() + " s; its output: " + log.text());
-            }
-            try {
-                Thread.sleep(pause); // no event says "listening"; poll with a short back-off
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ProxyError(503, "interrupted");
-            }
-            pause = Math.min(pause * 2, 100);
-        }
+    /** Checks the environment at its lifetime's current end: ends it if it expired, else looks again then. */
+    private void schedule(String id) {
+        Activity a = activities.get(id);
+        if (a == null) return;
+        long delay = Math.max(0, Duration.between(clock.instant(), a.expires()).toMillis());
+        expiries.put(id, timer.schedule(() -> expireOrReschedule(id), delay, TimeUnit.MILLISECONDS));
     }
 
-    private void schedule(Environment env) {
-        long delay = Math.max(0, Duration.between(clock.instant(), env.expires()).toMillis());
-        expiries.put(env.id(), timer.schedule(() -> end(env.id(), "ttl"), delay, TimeUnit.MILLISECONDS));
+    private void expireOrReschedule(String id) {
+        Activity a = activities.get(id);
+        if (a == null) return;
+        if (!a.expired()) {
+            schedule(id); // used meanwhile, or in use now: its end moved
+            return;
+        }
+        end(id, clock.instant().isBefore(a.hardEnd()) ? "idle" : "ttl");
+    }
+
+    /** The use of a live environment, to record requests and tunnels; {@link Activity#NONE} for any other id. */
+    Activity activity(String id) {
+        return activities.getOrDefault(id, Activity.NONE);
+    }
+
+    /** When a live environment ends as things stand (its lifetime and use); its hard end if not live. */
+    Instant expires(Environment e) {
+        Activity a = activities.get(e.id());
+        return a == null ? e.expires() : a.expires();
     }
 
     void onEnd(java.util.function.Consumer<String> listener) {
@@ -219,11 +243,15 @@ final class Environments implements AutoCloseable {
     Lookup lookup(String id) {
         Environment e = live.get(id);
         if (e != null) return new Lookup.Live(e);
+        Lookup.Starting s = startingEnvs.get(id);
+        if (s != null) return s;
         return gone.containsKey(id) ? new Lookup.Gone() : new Lookup.Unknown();
     }
 
+    /** The live environments and those still starting. */
     List<Environment> list() {
         List<Environment> l = new ArrayList<>(live.values());
+        startingEnvs.values().forEach(s -> l.add(s.env()));
         l.sort(java.util.Comparator.comparing(Environment::created));
         return l;
     }
@@ -231,9 +259,10 @@ final class Environments implements AutoCloseable {
     /** Ends an environment: it answers 410 from now on and its container is destroyed. False if it was not live. */
     boolean end(String id, String why) {
         Environment e = live.remove(id);
-        if (e == null) return false;
+        if (e == null) return endStarting(id, why);
         gone.put(id, true);
         Optional.ofNullable(expiries.remove(id)).ifPresent(f -> f.cancel(false));
+        activities.remove(id);
         LOG.info("ending environment id={} reason={}", id, why);
         for (var l : endListeners) {
             try {
@@ -243,6 +272,17 @@ final class Environments implements AutoCloseable {
             }
         }
         destroyQuietly(e.handle());
+        return true;
+    }
+
+    /** Ends an environment still starting: its creation fails with 410, requests waiting for it get 503. */
+    private boolean endStarting(String id, String why) {
+        Lookup.Starting s = startingEnvs.remove(id);
+        if (s == null) return false;
+        gone.put(id, true);
+        LOG.info("ending environment id={} while it starts, reason={}", id, why);
+        s.ready().completeExceptionally(new ProxyError(410, "environment " + id + " was ended while it was starting"));
+        destroyQuietly(s.env().handle());
         return true;
     }
 
@@ -262,34 +302,9 @@ final class Environments implements AutoCloseable {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Environments outlive the proxy (a restart finds them again): closing only stops the TTL timer. */
+    /** Environments outlive the proxy (a restart finds them again): closing only stops the expiry timer. */
     @Override
     public void close() {
         timer.shutdownNow();
-    }
-
-    /** Keeps the first bytes of a server's output, for the error when it fails to start. */
-    static final class Excerpt extends OutputStream {
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        private final int max;
-
-        Excerpt(int max) {
-            this.max = max;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            if (buf.size() < max) buf.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            buf.write(b, off, Math.max(0, Math.min(len, max - buf.size())));
-        }
-
-        synchronized String text() {
-            String s = buf.toString(StandardCharsets.UTF_8).strip();
-            return s.isEmpty() ? "(none)" : s;
-        }
     }
 }

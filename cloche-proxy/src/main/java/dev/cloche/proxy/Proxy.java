@@ -2,7 +2,6 @@ package dev.cloche.proxy;
 
 import dev.cloche.api.GardenClient;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Clock;
 
 /**
@@ -26,7 +25,7 @@ public final class Proxy implements AutoCloseable {
 
     /** As {@link #start(GardenClient, ProxyConfig)}, telling {@code observer} of every answered request. */
     public static Proxy start(GardenClient garden, ProxyConfig config, ProxyObserver observer) {
-        Environments envs = new Environments(garden, config, Proxy::accepts, Clock.systemUTC());
+        Environments envs = new Environments(garden, config, new SocketProbe(), Clock.systemUTC());
         try {
             envs.restore();
             return new Proxy(envs, new ProxyServer(envs, config, observer));
@@ -36,17 +35,7 @@ public final class Proxy implements AutoCloseable {
         }
     }
 
-    /** A plain TCP connect with a short timeout: "the port accepts connections". */
-    static boolean accepts(String host, int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 200);
-            return true;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    /** How many environments are live now (for metrics). */
+    /** How many environments are live or starting now (for metrics). */
     public int liveEnvironments() {
         return envs.list().size();
     }

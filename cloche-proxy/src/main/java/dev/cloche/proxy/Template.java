@@ -11,10 +11,15 @@ import java.util.Objects;
 /**
  * What an environment is made of: the image ({@code ""} = the server's default root filesystem), the command that
  * serves HTTP on {@code port} inside the container, its Garden limits (memory, CPU, pids, disk), host bind mounts,
- * how long it lives and how many may live at once.
+ * how long it lives ({@link Lifetime}), how many may live at once, how its readiness is checked and how long its server
+ * may take to pass that check.
  */
 public record Template(String name, String image, List<String> command, int port, Limits limits,
-                       List<BindMount> bindMounts, Duration ttl, int maxLive) {
+                       List<BindMount> bindMounts, Lifetime lifetime, int maxLive, Readiness readiness,
+                       Duration readyTimeout) {
+    /** How long a server may take to pass its readiness check unless the template says otherwise. */
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
 
     /**
      * busybox httpd with a generated index page: the default when no template is configured. 64 MiB and 256 pids, so
@@ -23,47 +28,69 @@ public record Template(String name, String image, List<String> command, int port
     public static final Template DEFAULT = new Template("default", "", List.of("/bin/sh", "-c",
             "mkdir -p /www && echo '<h1>Hello from a Cloche environment</h1>' > /www/index.html"
                     + " && exec httpd -f -p 8080 -h /www"), 8080,
-            Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withPid(new PidLimits(256)), List.of(), Duration.ofMinutes(30), 20);
+            Limits.NONE.withMemory(new MemoryLimits(64L << 20)).withPid(new PidLimits(256)), List.of(), new Lifetime.Fixed(Duration.ofMinutes(30)), 20, new Readiness.Tcp(8080), READY_TIMEOUT);
 
     public Template {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(image, "image");
         command = List.copyOf(command);
         bindMounts = List.copyOf(bindMounts);
-        Objects.requireNonNull(ttl, "ttl");
+        Objects.requireNonNull(lifetime, "lifetime");
+        Objects.requireNonNull(readiness, "readiness");
+        Objects.requireNonNull(readyTimeout, "readyTimeout");
         Objects.requireNonNull(limits, "limits");
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) throw new IllegalArgumentException("bad template name: " + name);
         if (command.isEmpty()) throw new IllegalArgumentException("template " + name + " has no command");
         if (port < 1 || port > 65535) throw new IllegalArgumentException("template " + name + ": bad port " + port);
-        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("template " + name + ": ttl must be positive");
+        if (readyTimeout.isNegative() || readyTimeout.isZero()) throw new IllegalArgumentException("template " + name + ": ready_timeout must be positive");
         if (maxLive < 1) throw new IllegalArgumentException("template " + name + ": maxLive must be at least 1");
     }
 
+    /** The longest an environment of this template may live: its fixed TTL, or its hard maximum. */
+    public Duration ttl() {
+        return lifetime.max();
+    }
+
     public Template withName(String n) {
-        return new Template(n, image, command, port, limits, bindMounts, ttl, maxLive);
+        return new Template(n, image, command, port, limits, bindMounts, lifetime, maxLive, readiness, readyTimeout);
     }
 
     public Template withCommand(List<String> c) {
-        return new Template(name, image, c, port, limits, bindMounts, ttl, maxLive);
+        return new Template(name, image, c, port, limits, bindMounts, lifetime, maxLive, readiness, readyTimeout);
     }
 
+    /** The server's port; a TCP readiness check follows it (an HTTP one keeps its own port). */
     public Template withPort(int p) {
-        return new Template(name, image, command, p, limits, bindMounts, ttl, maxLive);
+        Readiness r = readiness instanceof Readiness.Tcp ? new Readiness.Tcp(p) : readiness;
+        return new Template(name, image, command, p, limits, bindMounts, lifetime, maxLive, r, readyTimeout);
     }
 
+    /** A fixed TTL. */
     public Template withTtl(Duration t) {
-        return new Template(name, image, command, port, limits, bindMounts, t, maxLive);
+        return withLifetime(new Lifetime.Fixed(t));
+    }
+
+    public Template withLifetime(Lifetime l) {
+        return new Template(name, image, command, port, limits, bindMounts, l, maxLive, readiness, readyTimeout);
     }
 
     public Template withMaxLive(int m) {
-        return new Template(name, image, command, port, limits, bindMounts, ttl, m);
+        return new Template(name, image, command, port, limits, bindMounts, lifetime, m, readiness, readyTimeout);
     }
 
     public Template withLimits(Limits l) {
-        return new Template(name, image, command, port, l, bindMounts, ttl, maxLive);
+        return new Template(name, image, command, port, l, bindMounts, lifetime, maxLive, readiness, readyTimeout);
     }
 
     public Template withBindMounts(List<BindMount> b) {
-        return new Template(name, image, command, port, limits, b, ttl, maxLive);
+        return new Template(name, image, command, port, limits, b, lifetime, maxLive, readiness, readyTimeout);
+    }
+
+    public Template withReadiness(Readiness r) {
+        return new Template(name, image, command, port, limits, bindMounts, lifetime, maxLive, r, readyTimeout);
+    }
+
+    public Template withReadyTimeout(Duration d) {
+        return new Template(name, image, command, port, limits, bindMounts, lifetime, maxLive, readiness, d);
     }
 }

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,10 @@ final class UpstreamRelay {
     /** The status of the answer being relayed (for the observer). */
     private int status;
     private boolean tunnel;
+    /** The start of an environment the current request waits for, until it is ready or the wait ends. */
+    private CompletableFuture<Environment> waitingFor;
+    /** The environment the current request (or the tunnel it became) is using: its idle countdown waits for it. */
+    private Activity using = Activity.NONE;
 
     UpstreamRelay(ClientConnection connection, Channel client, Environments envs, UpstreamConnections upstreams,
                   Duration answerTimeout) {
@@ -97,6 +102,42 @@ final class UpstreamRelay {
 
     /** Relays {@code req} to {@code e} as {@code target}; its body follows through {@link #content}. */
     void start(HttpRequest req, Environment e, String target) {
+        boolean upgrade = prepare(req, e, target);
+        dispatch(e, upgrade);
+    }
+
+    /**
+     * Relays {@code req} to an environment still starting once its server is ready; the request (and what arrives of
+     * its body) waits here up to {@code wait}, then is answered {@code 503} with {@code Retry-After}. Never a
+     * {@code 502}: nothing is sent to a server that has not passed its readiness check.
+     */
+    void startWhenReady(HttpRequest req, Environments.Lookup.Starting s, String target, Duration wait) {
+        boolean upgrade = prepare(req, s.env(), target);
+        CompletableFuture<Environment> ready = s.ready();
+        waitingFor = ready;
+        ScheduledFuture<?> timer = client.eventLoop().schedule(() -> {
+            if (waitingFor != ready) return;
+            waitingFor = null;
+            drainPending();
+            refuse(Answer.starting(envId));
+        }, wait.toMillis(), TimeUnit.MILLISECONDS);
+        ready.whenComplete((env, failure) -> client.eventLoop().execute(() -> {
+            if (waitingFor != ready) return; // answered 503 already, or the client left
+            waitingFor = null;
+            timer.cancel(false);
+            if (failure == null) {
+                dispatch(env, upgrade);
+                return;
+            }
+            drainPending();
+            Throwable why = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            // the id answers 410 from now on; this request waited for a start that failed: say why
+            refuse(Answer.text(503, "environment " + envId + " failed to start: " + why.getMessage()));
+        }));
+    }
+
+    /** Rewrites the request's head for {@code e} and queues it; true when it asks for a protocol switch. */
+    private boolean prepare(HttpRequest req, Environment e, String target) {
         proxying = true;
         requestDone = false;
         responseStarted = false;
@@ -124,6 +165,13 @@ final class UpstreamRelay {
             h.set(HttpHeaderNames.UPGRADE, upgradeTo);
         }
         pending.add(req);
+        return upgrade;
+    }
+
+    /** Sends the queued request to {@code e}: on the kept-alive connection when it leads there, else a new one. */
+    private void dispatch(Environment e, boolean upgrade) {
+        using = envs.activity(e.id());
+        using.begin();
         if (idle != null) {
             Channel kept = idle;
             idle = null;
@@ -232,6 +280,7 @@ final class UpstreamRelay {
     private void refuse(Answer a) {
         proxying = false;
         cancelAnswerTimer();
+        doneUsing();
         connection.answer(a);
     }
 
@@ -289,6 +338,7 @@ final class UpstreamRelay {
             } else {
                 up.close();
             }
+            doneUsing();
             connection.relayed(f, status);
         } else if (!client.isWritable()) {
             upstream.config().setAutoRead(false);
@@ -322,6 +372,7 @@ final class UpstreamRelay {
             refuse(envs.lookup(envId) instanceof Environments.Lookup.Live
                     ? Answer.text(502, "the environment's server failed: " + why) : Answer.missing(envId, envs.lookup(envId)));
         } else {
+            doneUsing();
             client.close(); // half an answer was sent: closing is the only honest end
         }
     }
@@ -338,24 +389,24 @@ final class UpstreamRelay {
 
     /** The client connection closed: so do its upstream connections. */
     void clientClosed() {
+        waitingFor = null;
+        doneUsing();
         drainPending();
         cancelAnswerTimer();
         if (upstream != null) upstream.close();
         if (idle != null) idle.close();
     }
 
-    /** Both connections become a raw byte tunnel: the HTTP handlers go, what they still held flows on. */
+    private void doneUsing() {
+        Activity a = using;
+        using = Activity.NONE;
+        a.end();
+    }
+
+    /** Both connections become a raw byte tunnel, which keeps this request's use of the environment until it closes. */
     private void becomeTunnel() {
-        Channel up = upstream;
-        client.pipeline().remove(ProxyServer.FRONT);
-        client.pipeline().addLast("tunnel", new ByteTunnel(up));
-        client.pipeline().remove(ProxyServer.FLOW); // hands what it held (the request's empty end) to the tunnel, which drops it
-        client.pipeline().remove(ProxyServer.HTTP);
-        client.pipeline().remove(ProxyServer.IDLE); // a websocket may be quiet for long; it ends with either side or the TTL
-        up.pipeline().remove(BACK);
-        up.pipeline().addLast("tunnel", new ByteTunnel(client));
-        up.pipeline().remove(HTTP);
-        client.config().setAutoRead(true);
-        up.config().setAutoRead(true);
+        Activity tunnelUse = using;
+        using = Activity.NONE;
+        ByteTunnel.join(client, upstream, tunnelUse, HTTP, BACK);
     }
 }

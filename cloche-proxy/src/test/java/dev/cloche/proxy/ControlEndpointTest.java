@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
 class ControlEndpointTest {
     private static final String BASE = "http://proxy.example:8080";
     private static final int DEAF = 9999;
+    /** The port of the "slow" template: its server passes its readiness check once {@link #slowReady} is set. */
+    private static final int SLOW = 9998;
+    private volatile boolean slowReady;
     private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f]+)\"");
 
     private final FakeBackend backend = new FakeBackend();
@@ -46,13 +49,17 @@ class ControlEndpointTest {
     @BeforeEach
     void setUp() {
         core = ContainerManager.start(backend, CoreConfig.DEFAULTS);
-        Template serves = Template.DEFAULT.withName("web").withCommand(List.of("sleep")).withMaxLive(1);
+        Template serves = Template.DEFAULT.withName("web").withCommand(List.of("sleep")).withMaxLive(1)
+                .withReadyTimeout(Duration.ofMillis(300));
         ProxyConfig config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(serves,
                 serves.withName("other").withMaxLive(5),
                 serves.withName("exits").withCommand(List.of("emit", "", "boom", "3")).withPort(DEAF), // never "accepting"
                 serves.withName("deaf").withPort(DEAF),
-                serves.withName("nocmd").withCommand(List.of("/bin/missing")))).withReadyTimeout(Duration.ofMillis(300));
-        envs = new Environments(addressed(core), config, (host, port) -> port != DEAF, Clock.systemUTC());
+                serves.withName("nocmd").withCommand(List.of("/bin/missing")),
+                serves.withName("slow").withPort(SLOW).withReadyTimeout(Duration.ofSeconds(20)),
+                serves.withName("idle").withMaxLive(3).withLifetime(new Lifetime.Idle(Duration.ofMillis(400), Duration.ofMillis(2500)))));
+        envs = new Environments(addressed(core), config,
+                (host, check) -> check.port() != DEAF && (check.port() != SLOW || slowReady), Clock.systemUTC());
         endpoint = new ControlEndpoint(envs);
     }
 
@@ -86,7 +93,7 @@ class ControlEndpointTest {
         assertThat(made.headers()).containsEntry("location", "/demo/" + id + "/");
         Environment e = ((Environments.Lookup.Live) envs.lookup(id)).env();
         String json = "{\"id\":\"" + id + "\",\"template\":\"web\",\"url\":\"" + BASE + "/demo/" + id + "/\",\"created\":\""
-                + e.created() + "\",\"expires\":\"" + e.expires() + "\"}\n";
+                + e.created() + "\",\"expires\":\"" + e.expires() + "\",\"ready\":true}\n";
         assertThat(made.body()).isEqualTo(json);
         assertThat(e.host()).isEqualTo("10.9.0.2");
         assertThat(endpoint.handle(new ProxyRoute.Describe(id), BASE)).isEqualTo(new Answer(200, "application/json", json, Map.of()));
@@ -123,18 +130,86 @@ class ControlEndpointTest {
         assertThat(exited.body()).contains("exited with status 3", "boom");
         Answer deaf = create("deaf");
         assertThat(deaf.status()).isEqualTo(504);
-        assertThat(deaf.body()).contains("nothing accepted connections on port " + DEAF);
+        assertThat(deaf.body()).contains("did not pass its readiness check (TCP port " + DEAF + " accepting connections) within 300 ms",
+                "the environment was removed");
         assertThat(full.headers()).doesNotContainKey(ErrorCodec.KIND_HEADER);
         assertThat(backend.liveHandles()).hasSize(1); // what never served is destroyed
 
         // a container without an address (the fake backend's own: no networking) cannot serve
         try (Environments plain = new Environments(core, ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0),
-                List.of(Template.DEFAULT.withCommand(List.of("sleep")))), (host, port) -> true, Clock.systemUTC())) {
+                List.of(Template.DEFAULT.withCommand(List.of("sleep")))), (host, check) -> true, Clock.systemUTC())) {
             Answer none = new ControlEndpoint(plain).handle(new ProxyRoute.Create(Optional.empty(), false), BASE);
             assertThat(none.status()).isEqualTo(503);
             assertThat(none.body()).contains("has no network address");
         }
         assertThat(backend.liveHandles()).hasSize(1);
+    }
+
+    @Test
+    void anEnvironmentIsStartingUntilItsServerPassesItsReadinessCheck() throws Exception {
+        var creating = java.util.concurrent.CompletableFuture.supplyAsync(() -> create("slow"), Thread::startVirtualThread);
+        Environment starting = awaitListed("slow");
+        Environments.Lookup l = envs.lookup(starting.id());
+        assertThat(l).isInstanceOf(Environments.Lookup.Starting.class);
+        assertThat(endpoint.handle(new ProxyRoute.Describe(starting.id()), BASE).body()).contains("\"ready\":false");
+        assertThat(Answer.missing(starting.id(), l).status()).isEqualTo(503);
+        assertThat(Answer.missing(starting.id(), l).headers()).containsEntry("retry-after", "1");
+        Thread.sleep(200);
+        assertThat(creating).as("no answer before the check passes").isNotDone();
+        slowReady = true;
+        Answer made = creating.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        assertThat(made.body()).contains("\"ready\":true");
+        assertThat(((Environments.Lookup.Starting) l).ready().get(1, java.util.concurrent.TimeUnit.SECONDS).id()).isEqualTo(starting.id());
+        assertThat(envs.lookup(starting.id())).isInstanceOf(Environments.Lookup.Live.class);
+    }
+
+    @Test
+    void endingAnEnvironmentWhileItStartsFailsItsCreationAndItsWaiters() throws Exception {
+        var creating = java.util.concurrent.CompletableFuture.supplyAsync(() -> create("slow"), Thread::startVirtualThread);
+        Environment starting = awaitListed("slow");
+        var ready = ((Environments.Lookup.Starting) envs.lookup(starting.id())).ready();
+        assertThat(endpoint.handle(new ProxyRoute.End(starting.id()), BASE).status()).isEqualTo(204);
+        assertThat(ready).isCompletedExceptionally();
+        slowReady = true;
+        Answer made = creating.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(made.status()).as(made.body()).isIn(410, 502); // ended, or its server seen gone first
+        assertThat(envs.lookup(starting.id())).isInstanceOf(Environments.Lookup.Gone.class);
+        assertThat(backend.liveHandles()).isEmpty();
+    }
+
+    @Test
+    void anIdleLifetimeEndsAnUnusedEnvironmentKeepsAUsedOneAndStopsAtItsMaximum() throws Exception {
+        String unused = id(create("idle"));
+        String used = id(create("idle"));
+        String held = id(create("idle"));
+        Activity heldUse = envs.activity(held);
+        heldUse.begin(); // a download or an open websocket: in use the whole time
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < 1_500_000_000L) {
+            envs.activity(used).begin(); // a request every 100 ms
+            envs.activity(used).end();
+            Thread.sleep(100);
+        }
+        assertThat(envs.lookup(unused)).as("idle for 400 ms").isInstanceOf(Environments.Lookup.Gone.class);
+        assertThat(envs.lookup(used)).isInstanceOf(Environments.Lookup.Live.class);
+        assertThat(envs.lookup(held)).isInstanceOf(Environments.Lookup.Live.class);
+        Thread.sleep(700);
+        assertThat(envs.lookup(used)).as("unused for 700 ms").isInstanceOf(Environments.Lookup.Gone.class);
+        assertThat(envs.lookup(held)).isInstanceOf(Environments.Lookup.Live.class);
+        Thread.sleep(900); // 2.5 s after creation: the hard maximum, in use or not
+        assertThat(envs.lookup(held)).isInstanceOf(Environments.Lookup.Gone.class);
+        heldUse.end();
+        assertThat(backend.liveHandles()).isEmpty();
+    }
+
+    private Environment awaitListed(String template) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            Optional<Environment> e = envs.list().stream().filter(x -> x.template().equals(template)).findFirst();
+            if (e.isPresent()) return e.get();
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no " + template + " environment listed");
     }
 
     @Test

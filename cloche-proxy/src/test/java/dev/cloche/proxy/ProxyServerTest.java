@@ -251,7 +251,7 @@ class ProxyServerTest {
             envs.end("cafe", "test");
             assertThat(closed.get(5, TimeUnit.SECONDS)).isNotEmpty();
             awaitNoUpstream();
-            assertThat(Proxy.accepts("127.0.0.1", server.port)).isTrue();
+            assertThat(new SocketProbe().passes("127.0.0.1", new Readiness.Tcp(server.port))).isTrue();
         }
     }
 
@@ -274,7 +274,7 @@ class ProxyServerTest {
             cmd.addAll(List.of(extra));
             process = new ProcessBuilder(cmd).inheritIO().start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!Proxy.accepts("127.0.0.1", port)) {
+            while (!new SocketProbe().passes("127.0.0.1", new Readiness.Tcp(port))) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
                 Thread.sleep(20);
             }
@@ -319,7 +319,7 @@ class ProxyServerTest {
         Process server = new ProcessBuilder(wsecho.toString(), Integer.toString(port), "127.0.0.1").inheritIO().start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!Proxy.accepts("127.0.0.1", port)) {
+            while (!new SocketProbe().passes("127.0.0.1", new Readiness.Tcp(port))) {
                 assertThat(System.nanoTime()).isLessThan(deadline);
                 Thread.sleep(20);
             }

@@ -40,4 +40,34 @@ final class TestWebSockets {
             }
         }).get(timeoutSeconds, TimeUnit.SECONDS);
     }
+
+    /** Connects to {@code uri}; every whole text message received goes to {@code messages}. */
+    static WebSocket connect(HttpClient http, URI uri, java.util.concurrent.BlockingQueue<String> messages,
+                             CompletableFuture<String> ended, long timeoutSeconds) throws Exception {
+        return http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+            private final StringBuilder text = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                    messages.add(text.toString());
+                    text.setLength(0);
+                }
+                w.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+                ended.complete("closed " + status);
+                return null;
+            }
+
+            @Override
+            public void onError(WebSocket w, Throwable error) {
+                ended.complete("error " + error);
+            }
+        }).get(timeoutSeconds, TimeUnit.SECONDS);
+    }
 }
