@@ -1,6 +1,7 @@
 package dev.cloche.linux;
 
 import dev.cloche.spi.BackendContainer;
+import dev.cloche.spi.BackendProcess;
 
 /**
  * What a daemon's death closes for its containers' processes: our stdin writers, output readers and watches (the
@@ -13,7 +14,16 @@ final class CrashedDaemon {
 
     static void letGo(BackendContainer c) {
         for (String id : c.processIds()) {
-            c.process(id).ifPresent(p -> (p instanceof PeaProcess pea ? pea.monitored() : (MonitoredProcess) p).close());
+            c.process(id).ifPresent(p -> monitored(p).close());
         }
+    }
+
+    /** The monitored process under what the backend hands out (the OOM report's wrapper, a pea's). */
+    static MonitoredProcess monitored(BackendProcess p) {
+        return switch (p) {
+            case OomReportingProcess o -> monitored(o.inner());
+            case PeaProcess pea -> pea.monitored();
+            default -> (MonitoredProcess) p;
+        };
     }
 }

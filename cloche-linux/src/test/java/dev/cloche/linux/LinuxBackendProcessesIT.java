@@ -219,7 +219,7 @@ class LinuxBackendProcessesIT {
         BackendProcess done = c.run(ProcessSpec.of("sh", "-c", "echo from-before; exit 4").withId("old"));
         assertThat(done.exit().get(10, TimeUnit.SECONDS)).isEqualTo(4);
         Path dir = processDir(c, "old");
-        assertThat(((MonitoredProcess) done).awaitMonitorGone(Duration.ofSeconds(10))).isTrue();
+        assertThat(CrashedDaemon.monitored(done).awaitMonitorGone(Duration.ofSeconds(10))).isTrue();
         Path legacy = Path.of(c.info().containerPath()).resolve(LinuxContainer.LEGACY_PROCESSES);
         Files.createDirectories(legacy);
         TestShell.check(List.of("mv", dir.toString(), legacy.resolve(dir.getFileName()).toString()));
