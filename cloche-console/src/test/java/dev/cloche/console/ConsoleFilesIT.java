@@ -123,7 +123,8 @@ class ConsoleFilesIT {
     private static Run sftp(String task, String token, String commands) throws Exception {
         List<String> argv = new ArrayList<>(List.of("sshpass", "-p", token, "sftp", "-P", Integer.toString(agent.sshPort())));
         argv.addAll(options());
-        argv.addAll(List.of("-b", "-", task + "@127.0.0.1"));
+        // -b sets BatchMode=yes (no password prompt) for ssh; the first value given wins, so sshpass can still answer
+        argv.addAll(List.of("-o", "BatchMode=no", "-b", "-", task + "@127.0.0.1"));
         return exec(argv, commands);
     }
 
@@ -171,7 +172,7 @@ class ConsoleFilesIT {
                     "mkdir /tmp/d", "put " + local + " /tmp/d/f.bin", "rename /tmp/d/f.bin /tmp/d/g.bin",
                     "ls -l /tmp/d", "get /tmp/d/g.bin " + back, "mkdir /tmp/empty", "rmdir /tmp/empty", "") + "\n");
             assertThat(r.exit()).as(r.toString()).isZero();
-            assertThat(r.stdout()).contains("g.bin").contains("300000").doesNotContain("f.bin ");
+            assertThat(r.stdout()).contains(" 300000 ").contains(" g.bin\n").doesNotContain(" f.bin\n");
             assertThat(Files.readAllBytes(back)).isEqualTo(data);
             // the container itself sees the upload, under the new name
             assertThat(in(task, token, "md5sum < /tmp/d/g.bin; ls /tmp/d; ls -d /tmp/empty 2>&1 || true"))
@@ -214,10 +215,17 @@ class ConsoleFilesIT {
             assertThat(host.exit()).isNotZero();
             Run climb = sftp(task, token, "get /../../.." + hostOnly + " " + dir.resolve("h2") + "\n");
             assertThat(climb.exit()).isNotZero();
-            assertThat(climb.stderr()).contains("ermission denied");
+            // refused, not normalized to "/": the container's own file is not reached through ".." either
+            Run climbInside = sftp(task, token, "get /../root/inside.txt " + dir.resolve("h3") + "\n");
+            assertThat(climbInside.exit()).isNotZero();
             Run climbPut = sftp(task, token, "put " + got + " /tmp/../../x\n");
             assertThat(climbPut.exit()).isNotZero();
             assertThat(climbPut.stderr()).contains("ermission denied");
+            Run climbMkdir = sftp(task, token, "mkdir /../y\n");
+            assertThat(climbMkdir.exit()).isNotZero();
+            assertThat(climbMkdir.stderr()).contains("ermission denied");
+            assertThat(in(task, token, "ls /")).doesNotContain("x\n").doesNotContain("y\n");
+            assertThat(dir.resolve("h3")).doesNotExist();
             assertThat(dir.resolve("h1")).doesNotExist();
             assertThat(dir.resolve("h2")).doesNotExist();
             // ".." that stays inside is fine
@@ -264,11 +272,38 @@ class ConsoleFilesIT {
         return garden.lookup(task).info().containerIp();
     }
 
-    /** Starts {@code ssh -N} with the given forwarding options; the caller destroys it. */
-    private static Process forward(String task, String token, String... forwarding) throws IOException {
+    /** {@code ssh -N} with forwarding options, and what it has printed so far (read as it comes). */
+    private record Forward(Process process, StringBuffer output) {
+        /** Ends ssh (under sshpass) and returns everything it printed. */
+        String end() throws Exception {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            Thread.sleep(200); // the reader drains what was written before the kill
+            return output.toString();
+        }
+    }
+
+    private static Forward forward(String task, String token, String... forwarding) throws IOException {
         List<String> extra = new ArrayList<>(List.of("-N", "-o", "ExitOnForwardFailure=yes"));
         extra.addAll(List.of(forwarding));
-        return new ProcessBuilder(Ssh.argv(agent.sshPort(), task, token, extra.toArray(String[]::new))).redirectErrorStream(true).start();
+        // OpenSSH logs a refused channel at INFO; the first LogLevel given wins over Ssh.argv's ERROR
+        List<String> argv = new ArrayList<>(List.of("sshpass", "-p", token, "ssh", "-o", "LogLevel=INFO"));
+        List<String> ssh = Ssh.argv(agent.sshPort(), task, token, extra.toArray(String[]::new));
+        argv.addAll(ssh.subList(4, ssh.size())); // after "sshpass -p TOKEN ssh"
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        StringBuffer out = new StringBuffer();
+        Thread.ofVirtual().start(() -> {
+            byte[] b = new byte[4096];
+            try (var in = p.getInputStream()) {
+                for (int n; (n = in.read(b)) >= 0; ) {
+                    out.append(new String(b, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // killed: what was read is kept
+            }
+        });
+        return new Forward(p, out);
     }
 
     private static HttpResponse<String> get(int port) throws Exception {
@@ -284,24 +319,23 @@ class ConsoleFilesIT {
         String task = start(task(token).withForwarding());
         String ip = serveHttpd(task, token);
         int port = freePort();
-        Process ssh = forward(task, token, "-L", "127.0.0.1:" + port + ":" + ip + ":8080");
+        Forward ssh = forward(task, token, "-L", "127.0.0.1:" + port + ":" + ip + ":8080");
         try {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> get(port).body().equals("hello from the container\n"));
             // any other destination is refused, even with forwarding allowed: the host's own loopback here
             int other = freePort();
-            Process elsewhere = forward(task, token, "-L", "127.0.0.1:" + other + ":127.0.0.1:" + agent.sshPort());
+            Forward elsewhere = forward(task, token, "-L", "127.0.0.1:" + other + ":127.0.0.1:" + agent.sshPort());
+            String said;
             try {
                 Thread.sleep(1000);
                 assertThat(connectsAndAnswers(other)).isFalse();
             } finally {
-                elsewhere.destroy();
-                elsewhere.waitFor(10, TimeUnit.SECONDS);
+                said = elsewhere.end();
             }
-            assertThat(Ssh.read(elsewhere.getInputStream())).contains("administratively prohibited");
+            assertThat(said).contains("administratively prohibited");
         } finally {
-            ssh.destroy();
-            ssh.waitFor(10, TimeUnit.SECONDS);
+            ssh.end();
             stop(task);
         }
     }
@@ -323,20 +357,20 @@ class ConsoleFilesIT {
         String task = start(task(token));
         String ip = serveHttpd(task, token);
         int port = freePort();
-        Process ssh = forward(task, token, "-L", "127.0.0.1:" + port + ":" + ip + ":8080");
+        Forward ssh = forward(task, token, "-L", "127.0.0.1:" + port + ":" + ip + ":8080");
+        String said;
         try {
             Thread.sleep(1000);
             assertThat(connectsAndAnswers(port)).isFalse();
         } finally {
-            ssh.destroy();
-            ssh.waitFor(10, TimeUnit.SECONDS);
+            said = ssh.end();
         }
-        assertThat(Ssh.read(ssh.getInputStream())).contains("administratively prohibited");
+        assertThat(said).contains("administratively prohibited");
         try {
-            Process remote = forward(task, token, "-R", "0:127.0.0.1:8080");
-            assertThat(remote.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(remote.exitValue()).isNotZero();
-            assertThat(Ssh.read(remote.getInputStream())).contains("remote port forwarding failed");
+            Forward remote = forward(task, token, "-R", "0:127.0.0.1:8080");
+            assertThat(remote.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(remote.process().exitValue()).isNotZero();
+            assertThat(remote.end()).contains("remote port forwarding failed");
         } finally {
             stop(task);
         }

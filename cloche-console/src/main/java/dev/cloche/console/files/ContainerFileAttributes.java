@@ -20,6 +20,11 @@ record ContainerFileAttributes(FileStat stat) implements PosixFileAttributes {
         public String getName() {
             return Integer.toString(id);
         }
+
+        @Override
+        public String toString() {
+            return getName();
+        }
     }
 
     @Override
