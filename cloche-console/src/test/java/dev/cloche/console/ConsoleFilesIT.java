@@ -375,4 +375,27 @@ class ConsoleFilesIT {
             stop(task);
         }
     }
+
+    @Test
+    void x11AndAgentForwardingAreRefusedAndTheSessionRunsOn() throws Exception {
+        String token = UUID.randomUUID().toString();
+        String task = start(task(token).withForwarding());
+        try {
+            List<String> argv = new ArrayList<>(List.of("sshpass", "-p", token, "ssh", "-o", "LogLevel=INFO"));
+            List<String> ssh = Ssh.argv(agent.sshPort(), task, token, "-X", "-A");
+            argv.addAll(ssh.subList(4, ssh.size()));
+            argv.add("echo still here");
+            ProcessBuilder pb = new ProcessBuilder(argv);
+            pb.environment().put("DISPLAY", "127.0.0.1:99"); // ssh asks for X11 forwarding only with a display
+            pb.environment().put("SSH_AUTH_SOCK", dir.resolve("no-agent.sock").toString());
+            Process p = pb.redirectErrorStream(true).start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> Ssh.read(p.getInputStream()));
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String said = out.get(10, TimeUnit.SECONDS);
+            assertThat(p.exitValue()).as(said).isZero();
+            assertThat(said).contains("X11 forwarding request failed").contains("still here");
+        } finally {
+            stop(task);
+        }
+    }
 }
