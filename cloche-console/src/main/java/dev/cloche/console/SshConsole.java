@@ -12,21 +12,28 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.pubkey.RejectAllPublickeyAuthenticator;
-import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+import dev.cloche.console.files.ContainerSftpAccessor;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The SSH server into tasks (Apache MINA SSHD): user name = task id, password = the task's secure token. Each
  * authenticated connection is one session of its task; shells and commands run as Garden processes in the task's
- * container ({@link TaskCommand}). Public-key, keyboard-interactive auth and all forwarding are off.
+ * container ({@link TaskCommand}); SFTP (and OpenSSH's scp, which speaks SFTP) works on the container's files
+ * ({@link TaskFileSystemFactory}); the legacy scp protocol is refused. Forwarding is {@link TaskForwardingFilter}'s:
+ * {@code ssh -L} to the task's container when the task allows it, nothing else. Public-key and keyboard-interactive
+ * auth are off.
  */
 final class SshConsole implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshConsole.class);
     /** The task a connection authenticated to, set once its password was accepted. */
     static final AttributeKey<Attached> ATTACHED = new AttributeKey<>();
+    static final String LEGACY_SCP_REFUSED =
+            "the legacy scp protocol (scp -O) is not served: use scp without -O (it speaks SFTP) or sftp";
 
     record Attached(Task task, ConsoleSession session) {}
 
@@ -52,10 +59,15 @@ final class SshConsole implements AutoCloseable {
         sshd.setPublickeyAuthenticator(RejectAllPublickeyAuthenticator.INSTANCE);
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setGSSAuthenticator(null);
-        sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+        sshd.setForwardingFilter(new TaskForwardingFilter());
         sshd.setAgentFactory(null);
         sshd.setShellFactory(channel -> new TaskCommand(Optional.empty()));
-        sshd.setCommandFactory((channel, command) -> new TaskCommand(Optional.of(command)));
+        sshd.setCommandFactory((channel, command) -> RefusedCommand.isLegacyScp(command)
+                ? new RefusedCommand(LEGACY_SCP_REFUSED)
+                : new TaskCommand(Optional.of(command)));
+        sshd.setFileSystemFactory(new TaskFileSystemFactory());
+        sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder()
+                .withFileSystemAccessor(new ContainerSftpAccessor()).build()));
         sshd.addSessionListener(new SessionListener() {
             @Override
             public void sessionClosed(Session session) {

@@ -22,12 +22,14 @@ final class Task {
     private final byte[] tokenHash;
     private final long memoryMiB;
     private final long diskMiB;
+    private final boolean allowForwarding;
     final Set<ConsoleSession> sessions = new LinkedHashSet<>();
     State state = State.STARTING;
     volatile Optional<Container> container = Optional.empty();
     Optional<Scheduler.Cancellable> graceTimer = Optional.empty();
 
-    Task(String id, byte[] tokenHash, long memoryMiB, long diskMiB) {
+    Task(String id, byte[] tokenHash, long memoryMiB, long diskMiB, boolean allowForwarding) {
+        this.allowForwarding = allowForwarding;
         this.id = id;
         this.tokenHash = tokenHash;
         this.memoryMiB = memoryMiB;
@@ -44,6 +46,11 @@ final class Task {
 
     long memoryMiB() {
         return memoryMiB;
+    }
+
+    /** Whether the task's clients may forward local ports into its container ({@code ssh -L}). */
+    boolean allowForwarding() {
+        return allowForwarding;
     }
 
     long diskMiB() {

@@ -24,8 +24,12 @@ public final class TaskCodec {
         if (!image.isMissingNode() && !image.isNull() && !image.isString()) {
             throw new MalformedMessageException("image must be a string (an image reference, as Garden's image.uri)");
         }
+        JsonNode forwarding = n.path("allow_forwarding");
+        if (!forwarding.isMissingNode() && !forwarding.isNull() && !forwarding.isBoolean()) {
+            throw new MalformedMessageException("allow_forwarding must be true or false");
+        }
         return new TaskStart(text(n, "task"), text(n, "secure_token"), limit(n, "memory_limit"), limit(n, "disk_limit"),
-                image.isString() ? image.asString() : "");
+                image.isString() ? image.asString() : "", forwarding.isBoolean() && forwarding.asBoolean());
     }
 
     public static TaskStop decodeStop(byte[] payload) {
@@ -48,6 +52,7 @@ public final class TaskCodec {
         s.memoryLimitMiB().ifPresent(m -> o.put("memory_limit", m));
         s.diskLimitMiB().ifPresent(d -> o.put("disk_limit", d));
         if (!s.image().isEmpty()) o.put("image", s.image());
+        if (s.allowForwarding()) o.put("allow_forwarding", true);
         return bytes(o);
     }
 

@@ -6,15 +6,17 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code task.start} payload: {@code {"task":"<id>","secure_token":"<token>","memory_limit":<MiB>,"disk_limit":<MiB>,
- * "image":"<reference>"}}. An absent (or zero) limit means unlimited; each limit is independent. {@code image} is
+ * "image":"<reference>",
+ * "allow_forwarding":true}}. An absent (or zero) limit means unlimited; each limit is independent. {@code image} is
  * Cloche's addition to narc's payload: any image reference Garden's {@code image.uri} takes (e.g.
- * {@code docker:///debian#12}); absent means the agent's default rootfs.
+ * {@code docker:///debian#12}); absent means the agent's default rootfs. {@code allow_forwarding} lets the task's SSH
+ * clients forward local ports ({@code ssh -L}) to the task's container; absent means false.
  *
  * @param task the task id; also the SSH user name and the container handle
  * @param secureToken the SSH password of the task
  */
 public record TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB,
-                        String image) {
+                        String image, boolean allowForwarding) {
     /** Task ids are SSH user names and container handles: a conservative charset keeps them valid as both. */
     static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
@@ -32,9 +34,20 @@ public record TaskStart(String task, String secureToken, OptionalLong memoryLimi
         diskLimitMiB = TaskCodec.nonZero(diskLimitMiB, "disk_limit");
     }
 
-    /** A task on the agent's default rootfs. */
+    /** A task without port forwarding. */
+    public TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB,
+                     String image) {
+        this(task, secureToken, memoryLimitMiB, diskLimitMiB, image, false);
+    }
+
+    /** A task on the agent's default rootfs, without port forwarding. */
     public TaskStart(String task, String secureToken, OptionalLong memoryLimitMiB, OptionalLong diskLimitMiB) {
-        this(task, secureToken, memoryLimitMiB, diskLimitMiB, "");
+        this(task, secureToken, memoryLimitMiB, diskLimitMiB, "", false);
+    }
+
+    /** This task with {@code ssh -L} into its container allowed. */
+    public TaskStart withForwarding() {
+        return new TaskStart(task, secureToken, memoryLimitMiB, diskLimitMiB, image, true);
     }
 
     /** MiB reserved on the agent's memory budget (0 for an unlimited task). */
@@ -50,6 +63,6 @@ public record TaskStart(String task, String secureToken, OptionalLong memoryLimi
     @Override
     public String toString() {
         return "TaskStart[task=" + task + ", memoryLimitMiB=" + memoryLimitMiB + ", diskLimitMiB=" + diskLimitMiB
-                + (image.isEmpty() ? "" : ", image=" + image) + "]";
+                + (image.isEmpty() ? "" : ", image=" + image) + (allowForwarding ? ", allowForwarding" : "") + "]";
     }
 }

@@ -109,7 +109,8 @@ final class Tasks implements AutoCloseable {
                 return new Rejected(s.task(), "not enough disk on agent " + agentId + ": " + s.reservedDiskMiB()
                         + " MiB asked, " + disk + " MiB available");
             }
-            t = new Task(s.task(), sha256(s.secureToken()), s.reservedMemoryMiB(), s.reservedDiskMiB());
+            t = new Task(s.task(), sha256(s.secureToken()), s.reservedMemoryMiB(), s.reservedDiskMiB(),
+                    s.allowForwarding());
             tasks.put(t.id(), t);
         }
         Container c;

@@ -33,6 +33,33 @@ class TaskCodecTest {
     }
 
     @Test
+    void forwardingIsOffUnlessTheStartAllowsIt() {
+        assertThat(TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\"}")).allowForwarding()).isFalse();
+        assertThat(TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"allow_forwarding\":false}")).allowForwarding()).isFalse();
+        TaskStart s = TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"allow_forwarding\":true}"));
+        assertThat(s.allowForwarding()).isTrue();
+        assertThat(s).isEqualTo(new TaskStart("t1", "tok", OptionalLong.empty(), OptionalLong.empty()).withForwarding());
+        assertThat(TaskCodec.decodeStart(TaskCodec.encode(s))).isEqualTo(s);
+        assertThat(new String(TaskCodec.encode(new TaskStart("t1", "tok", OptionalLong.empty(), OptionalLong.empty())),
+                StandardCharsets.UTF_8)).doesNotContain("allow_forwarding");
+        for (String bad : new String[] {"\"true\"", "1", "[]", "{}"}) {
+            assertThatThrownBy(() -> TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"allow_forwarding\":" + bad + "}")))
+                    .as(bad).isInstanceOf(MalformedMessageException.class).hasMessageContaining("allow_forwarding");
+        }
+    }
+
+    @Test
+    void onlyTheLegacyScpProtocolsServerSideIsRecognisedAsScp() {
+        assertThat(RefusedCommand.isLegacyScp("scp -t /tmp/x")).isTrue();
+        assertThat(RefusedCommand.isLegacyScp("scp -f /tmp/x")).isTrue();
+        assertThat(RefusedCommand.isLegacyScp("scp -v -r -t -- /tmp")).isTrue();
+        assertThat(RefusedCommand.isLegacyScp("scp -pt /tmp")).isTrue();
+        assertThat(RefusedCommand.isLegacyScp("echo scp -t")).isFalse();
+        assertThat(RefusedCommand.isLegacyScp("scpx -t /tmp")).isFalse();
+        assertThat(RefusedCommand.isLegacyScp("ls -t")).isFalse();
+    }
+
+    @Test
     void malformedStartsAreRefusedWithAReason() {
         for (String bad : new String[] {"", "not json", "[1]", "42", "{}", "{\"task\":1,\"secure_token\":\"x\"}",
                 "{\"task\":\"t\"}", "{\"task\":\"t\",\"secure_token\":\"\"}", "{\"task\":\"../x\",\"secure_token\":\"x\"}",
