@@ -349,11 +349,14 @@ class ConsoleIT {
             for (var f : started) {
                 assertThat(f.get(300, TimeUnit.SECONDS).ok()).as(f.get().toString()).isTrue();
             }
-            // two sessions per task at once: the task lives until both are done
+            // two sessions per task at once: the task lives until both are done. Each waits (at most a minute) for
+            // the other to arrive: with no grace, a first session that ended before the second connected (a loaded
+            // machine, 40 handshakes at once) would rightly end its task
             List<CompletableFuture<Ssh.Result>> sessions = new ArrayList<>();
             for (String id : ids) {
                 for (int s = 0; s < 2; s++) {
-                    String cmd = "sleep 1; echo " + id + "-" + s + "-$(hostname)";
+                    String cmd = "touch /tmp/in-" + s + "; i=0; while [ ! -e /tmp/in-" + (1 - s) + " ] && [ $i -lt 600 ];"
+                            + " do sleep 0.1; i=$((i+1)); done; echo " + id + "-" + s + "-$(hostname)";
                     sessions.add(CompletableFuture.supplyAsync(() -> Ssh.run(quick.sshPort(), id, tokens.get(id), "", cmd), pool));
                 }
             }
