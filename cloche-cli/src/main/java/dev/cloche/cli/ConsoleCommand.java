@@ -56,12 +56,24 @@ final class ConsoleCommand {
         @Option(names = "--task", paramLabel = "ID", description = "Task id (default: a fresh random one).")
         String task = "";
 
+        @Option(names = "--image", paramLabel = "REF", description = "The task container's image, e.g. docker:///busybox#1.36 (default: the agent's rootfs).")
+        String image = "";
+
+        @Option(names = "--allow-forwarding", description = "Allow ssh -L to ports of the task's container (docs/console.md).")
+        boolean allowForwarding;
+
+        /** The task.start this command publishes. */
+        TaskStart taskStart(String id, String token) {
+            TaskStart start = new TaskStart(id, token, memory == null ? OptionalLong.empty() : OptionalLong.of(memory),
+                    disk == null ? OptionalLong.empty() : OptionalLong.of(disk), image);
+            return allowForwarding ? start.withForwarding() : start;
+        }
+
         @Override
         public Integer call() throws Exception {
             String id = task.isEmpty() ? "t-" + HexFormat.of().formatHex(bytes(5)) : task;
             String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(24));
-            TaskStart start = new TaskStart(id, token, memory == null ? OptionalLong.empty() : OptionalLong.of(memory),
-                    disk == null ? OptionalLong.empty() : OptionalLong.of(disk));
+            TaskStart start = taskStart(id, token);
             try (Connection nc = parent.connect()) {
                 String subject = agent.isEmpty() ? Subjects.START : Subjects.startOn(agent);
                 Message m = nc.request(subject, TaskCodec.encode(start), Duration.ofSeconds(parent.timeoutSeconds));
