@@ -166,8 +166,8 @@ final class ProcessConnection extends ChannelInboundHandlerAdapter {
 
     private void log(int status) {
         long nanos = System.nanoTime() - line.startNanos();
-        LOG.info("method={} path={} status={} durationMs={} request={}", line.method(), line.path(), status,
-                nanos / 1_000_000, line.context().requestId());
+        // the request id is the MDC's: log() runs inside the request's bound call (RequestLine.bound)
+        LOG.info("method={} path={} status={} durationMs={}", line.method(), line.path(), status, nanos / 1_000_000);
         line.observer().answered(line.route(), status, nanos);
     }
 }

@@ -24,8 +24,8 @@ record RequestLine(String method, String path, String route, long startNanos, Ca
         String outer = MDC.get(MDC_REQUEST);
         MDC.put(MDC_REQUEST, context.requestId());
         try {
-            LOG.info("method={} path={} route={} status={} durationMs={} request={}", method, path, route, status,
-                    nanos / 1_000_000, context.requestId());
+            LOG.info("method={} path={} route={} status={} durationMs={}", method, path, route, status,
+                    nanos / 1_000_000);
         } finally {
             if (outer == null) {
                 MDC.remove(MDC_REQUEST);
