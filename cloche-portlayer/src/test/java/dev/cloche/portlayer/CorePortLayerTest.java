@@ -248,7 +248,7 @@ class CorePortLayerTest {
     @Test
     void argsSurviveTheirEncoding() {
         List<String> args = List.of("", " ", "a b", "100%", "+", "ü", "x\ny");
-        assertThat(CorePortLayer.decodeArgs(CorePortLayer.encodeArgs(args))).isEqualTo(args);
-        assertThat(CorePortLayer.decodeArgs(CorePortLayer.encodeArgs(List.of()))).isEmpty();
+        assertThat(PortLayerProperties.decodeArgs(PortLayerProperties.encodeArgs(args))).isEqualTo(args);
+        assertThat(PortLayerProperties.decodeArgs(PortLayerProperties.encodeArgs(List.of()))).isEmpty();
     }
 }
