@@ -190,7 +190,7 @@ final class Depot {
 
         NetFiles network() {
             return new NetFiles(dir, dir.resolve("network.json"), dir.resolve("network.json.tmp"),
-                    dir.resolve("net-bridge.ip"), dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
+                    dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
         }
 
         /** Where the peas of this container keep their bundles and volumes. */

@@ -22,7 +22,7 @@ final class HostRequirements {
             HostProgram.CHOWN, HostProgram.CHGRP, HostProgram.FIND, HostProgram.TRUNCATE, HostProgram.MOUNT,
             HostProgram.MKFS_EXT4);
     private static final Set<HostProgram> NETWORKING = EnumSet.of(HostProgram.NFT, HostProgram.IP, HostProgram.TC,
-            HostProgram.SYSCTL, HostProgram.NSENTER);
+            HostProgram.NSENTER);
 
     private final Function<HostProgram, Optional<Path>> locate;
     private final Predicate<Path> executable;

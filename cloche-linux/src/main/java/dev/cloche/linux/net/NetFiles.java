@@ -8,16 +8,15 @@ import java.util.Objects;
  *
  * @param entry the container's depot entry: while it exists, so does the container
  * @param state the persisted network ({@link NetState}), replaced through {@code stateTmp} by rename
- * @param bridgeBatch the {@code ip -batch} script that makes a bridge, removed once run
- * @param hostBatch the script for the host's end of the veth pair, removed once run
+ * @param hostBatch the {@code ip -batch} script for the host's end of the veth pair (and a new subnet's bridge), removed
+ *     once run
  * @param containerBatch the script run in the container's network namespace, removed once run
  */
-public record NetFiles(Path entry, Path state, Path stateTmp, Path bridgeBatch, Path hostBatch, Path containerBatch) {
+public record NetFiles(Path entry, Path state, Path stateTmp, Path hostBatch, Path containerBatch) {
     public NetFiles {
         Objects.requireNonNull(entry, "entry");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(stateTmp, "stateTmp");
-        Objects.requireNonNull(bridgeBatch, "bridgeBatch");
         Objects.requireNonNull(hostBatch, "hostBatch");
         Objects.requireNonNull(containerBatch, "containerBatch");
     }

@@ -1,6 +1,7 @@
 package dev.cloche.linux.net;
 
 import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.Sysctl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,12 @@ public final class Networkers {
 
     /** The Garden-style veth/bridge/nftables networker, or one that gives containers loopback only when switched off. */
     public static Networker of(NetSettings settings, CommandRunner runner) {
+        return of(settings, runner, Sysctl.proc());
+    }
+
+    public static Networker of(NetSettings settings, CommandRunner runner, Sysctl sysctl) {
         if (!settings.enabled()) return off();
-        return new VethNetworker(settings, runner, hostNameservers(Path.of("/etc/resolv.conf")));
+        return new VethNetworker(settings, runner, sysctl, hostNameservers(Path.of("/etc/resolv.conf")));
     }
 
     static List<String> hostNameservers(Path resolvConf) {

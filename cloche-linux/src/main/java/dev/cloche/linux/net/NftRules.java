@@ -62,11 +62,16 @@ final class NftRules {
         return "netdev " + table + "-bw-" + s.hex();
     }
 
-    /** Creates (or rebuilds) everything of one container: its chain with its rules, its map entries, its policer. */
+    /**
+     * Creates (or rebuilds) everything of one container: its bridge's membership of the bridge set, its chain with its
+     * rules, its map entries, its policer.
+     */
     List<String> apply(NetState s) {
         String c = "inet " + table + " " + chain(s);
         Ipv4.Subnet subnet = s.subnetValue();
         List<String> cmds = new ArrayList<>();
+        // idempotent: the subnet's first container adds it, and a later one repairs a bridge whose first attach failed
+        cmds.add(addBridge(s.bridge()));
         cmds.add("add chain " + c);
         cmds.add("flush chain " + c);
         // containers of one subnet talk freely (Garden), but the host's side of the subnet is filtered like any host

@@ -8,6 +8,7 @@ import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.Sysctl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -59,18 +60,18 @@ final class VethNetworker implements Networker {
     private final ExecutorService cleaner = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("cloche-net-cleaner").factory());
 
-    VethNetworker(NetSettings settings, CommandRunner runner, List<String> hostNameservers) {
+    VethNetworker(NetSettings settings, CommandRunner runner, Sysctl sysctl, List<String> hostNameservers) {
         this.settings = settings;
         this.runner = runner;
         this.externalIp = settings.externalIp().isEmpty() ? detectExternalIp(runner) : settings.externalIp();
         this.etcFiles = new EtcFiles(settings.dnsServers().orElse(hostNameservers.stream().filter(n -> !n.startsWith("127.")).toList()));
         this.pool = new AddressPool(settings);
-        this.links = new IpLinks(runner);
+        this.links = new IpLinks(runner, sysctl);
         this.nft = new NftRules(settings.table(), settings.denyNetworks(), externalIp);
         this.vethName = Pattern.compile(Pattern.quote(settings.prefix()) + "[0-9a-f]{8}-0");
         this.bridgeName = Pattern.compile(Pattern.quote(settings.prefix()) + "br[0-9a-f]{8}");
         // routing between the bridges and the host's interfaces (egress, NetIn from outside)
-        runner.check(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"));
+        sysctl.set("net.ipv4.ip_forward", "1");
         nft(nft.skeleton());
     }
 
@@ -123,6 +124,7 @@ final class VethNetworker implements Networker {
         for (NetOutRule r : req.netOut()) rules.add(NftRules.render(r, logPrefix(req.id())));
         awaitPendingRelease(req.network());
         NetState st;
+        boolean hostPlumbed = false;
         synchronized (pool) {
             AddressPool.Allocation a = pool.allocate(req.network());
             String hex = Ipv4.hex(a.ip());
@@ -142,9 +144,12 @@ final class VethNetworker implements Networker {
                     settings.prefix() + hex + "-1", bridge, mapped, rules, req.bandwidth().rateInBytesPerSecond(),
                     Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
             if (a.newBridge()) {
+                // the bridge is made under the pool's lock, so a second container of the subnet waits for it; the
+                // new container's host veth goes in the same batch
                 try {
-                    createBridge(req.files(), bridge, a.subnet());
+                    links.plumbHost(req, st, true);
                     pool.bridgeUp(a.subnet());
+                    hostPlumbed = true;
                 } catch (RuntimeException e) {
                     mapped.forEach(m -> pool.releasePort(m.hostPort()));
                     pool.unregister(a.subnet(), a.ip());
@@ -155,8 +160,9 @@ final class VethNetworker implements Networker {
         VethNet net = new VethNet(st, req.files());
         try {
             etcFiles.write(req.rootfs(), req.hostname(), st.containerIp(), req.rootUid());
-            links.plumb(req, st);
-            nft(nft.apply(st));
+            if (!hostPlumbed) links.plumbHost(req, st, false);
+            links.plumbContainer(req, st);
+            nft(nft.apply(st)); // with the bridge's element in the table's bridge set
             if (st.rate() > 0) {
                 runner.check(List.of("tc", "qdisc", "replace", "dev", st.hostVeth(), "root", "tbf", "rate",
                         st.rate() + "bps", "burst", String.valueOf(st.burst()), "latency", "25ms"));
@@ -197,12 +203,6 @@ final class VethNetworker implements Networker {
         } catch (Exception e) {
             // still in use (by a live container) or slow: allocate decides
         }
-    }
-
-    /** A subnet's bridge, reachable from the host's loopback for NetIn, in the table's bridge set. */
-    private void createBridge(NetFiles files, String bridge, Ipv4.Subnet sub) {
-        links.createBridge(files.bridgeBatch(), bridge, sub);
-        nft(nft.addBridge(bridge));
     }
 
     // ---------------------------------------------------------------- release

@@ -27,7 +27,6 @@ public enum HostProgram {
     NFT("nft", "nftables"),
     IP("ip", "iproute2"),
     TC("tc", "iproute2"),
-    SYSCTL("sysctl", "procps"),
     NSENTER("nsenter", "util-linux");
 
     /** Where a root daemon finds programs even when started with a user's PATH. */

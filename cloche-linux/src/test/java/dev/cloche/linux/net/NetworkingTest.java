@@ -69,9 +69,13 @@ class NetworkingTest {
         assertThatThrownBy(() -> NetSettings.from(Map.of("portPool", "9-1"))).isInstanceOf(InvalidRequestException.class);
     }
 
+    /** What the networker set through {@link Sysctl}, as {@code key=value}. */
+    private final List<String> sysctls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private VethNetworker networker(RecordingCommandRunner r) {
         return new VethNetworker(NetSettings.from(Map.of("networkPool", "10.9.0.0/29", "networkPrefix", "ct",
-                "portPool", "5000-5001", "externalIp", "192.0.2.9", "dnsServers", "192.0.2.53")), r, List.of());
+                "portPool", "5000-5001", "externalIp", "192.0.2.9", "dnsServers", "192.0.2.53")), r,
+                (key, value) -> sysctls.add(key + "=" + value), List.of());
     }
 
     private NetRequest request(String id, String network, List<PortMapping> in) throws IOException {
@@ -79,29 +83,47 @@ class NetworkingTest {
         Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
         Files.writeString(dir.resolve("init.pid"), "4242\n");
         NetFiles files = new NetFiles(dir, dir.resolve("network.json"), dir.resolve("network.json.tmp"),
-                dir.resolve("net-bridge.ip"), dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
+                dir.resolve("net-host.ip"), dir.resolve("net-container.ip"));
         return new NetRequest(id, "host-" + id, network, dir.resolve("init.pid"), files, rootfs, Files.getAttribute(rootfs, "unix:uid") instanceof Integer i ? i : 0,
                 in, List.of(), new BandwidthLimits(1000, 0));
     }
 
     @Test
     void attachPlumbsThenReleaseRemovesAndPoolIsRoundRobin() throws IOException {
-        RecordingCommandRunner r = new RecordingCommandRunner(argv -> CommandResult.ok(""));
+        List<String> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> {
+            if (argv.contains("-batch")) batches.add(read(Path.of(argv.getLast())));
+            return CommandResult.ok("");
+        });
         VethNetworker n = networker(r);
-        assertThat(r.calls().getFirst()).containsExactly("sysctl", "-qw", "net.ipv4.ip_forward=1");
-        assertThat(r.calls().get(1).get(1)).contains("table inet cloche-ct {", "ip daddr { 127.0.0.1, 192.0.2.9 } dnat ip to tcp dport map @netin");
+        assertThat(sysctls).containsExactly("net.ipv4.ip_forward=1");
+        assertThat(r.calls().getFirst().get(1)).contains("table inet cloche-ct {", "ip daddr { 127.0.0.1, 192.0.2.9 } dnat ip to tcp dport map @netin");
         NetRequest req = request("a", "", List.of(new PortMapping(0, 80), new PortMapping(0, 0)));
         ContainerNet a = n.attach(req);
+        // a new subnet: its bridge and the container's host veth in one batch, the container's side in another
+        assertThat(batches).containsExactly("""
+                link add ctbr0a090000 type bridge
+                addr add 10.9.0.2/30 dev ctbr0a090000
+                link set ctbr0a090000 up
+                link add ct0a090001-0 type veth peer name ct0a090001-1 netns 4242
+                link set ct0a090001-0 master ctbr0a090000 up
+                """, """
+                link set lo up
+                addr add 10.9.0.1/30 dev ct0a090001-1
+                link set ct0a090001-1 up
+                route add default via 10.9.0.2
+                """);
+        assertThat(sysctls).containsExactly("net.ipv4.ip_forward=1", "net.ipv4.conf.ctbr0a090000.route_localnet=1");
         assertThat(a.containerIp()).isEqualTo("10.9.0.1");
         assertThat(a.hostIp()).isEqualTo("10.9.0.2");
         assertThat(a.externalIp()).isEqualTo("192.0.2.9");
         assertThat(a.mappedPorts()).containsExactly(new PortMapping(5000, 80), new PortMapping(5001, 5001));
         List<String> argv0 = r.calls().stream().map(c -> String.join(" ", c)).toList();
-        assertThat(argv0).contains("sysctl -qw net.ipv4.conf.ctbr0a090000.route_localnet=1",
-                "nsenter -t 4242 -n ip -batch " + req.files().containerBatch(),
+        assertThat(argv0).contains("nsenter -t 4242 -n ip -batch " + req.files().containerBatch(),
                 "tc qdisc replace dev ct0a090001-0 root tbf rate 1000bps burst 2048 latency 25ms");
-        assertThat(argv0.stream().filter(c -> c.startsWith("nft add chain inet cloche-ct c-0a090001")).findFirst()).hasValueSatisfying(c ->
-                assertThat(c).contains("ip daddr != 10.9.0.2 ip daddr 10.9.0.0/30 accept",
+        assertThat(argv0.stream().filter(c -> c.startsWith("nft add element inet cloche-ct bridges")).findFirst()).hasValueSatisfying(c ->
+                assertThat(c).contains("add chain inet cloche-ct c-0a090001", "add element inet cloche-ct bridges { \"ctbr0a090000\" }",
+                        "ip daddr != 10.9.0.2 ip daddr 10.9.0.0/30 accept",
                         "ip daddr { 0.0.0.0/0 } meta l4proto tcp reject with tcp reset",
                         "add element inet cloche-ct egress { 10.9.0.1 : jump c-0a090001 }",
                         "add element inet cloche-ct netin { 5000 : 10.9.0.1 . 80 }",
@@ -140,5 +162,13 @@ class NetworkingTest {
         ContainerNet b = n.attach(request("b", "10.8.0.1/30", List.of(new PortMapping(5000, 80))));
         assertThat(b.containerIp()).isEqualTo("10.8.0.1");
         n.close();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
