@@ -91,24 +91,30 @@ final class TerminalSocket extends SimpleChannelInboundHandler<WebSocketFrame> {
                         .withTty(Optional.of(TtySpec.of(target.cols(), target.rows()))), io);
             }
         } catch (GardenException e) {
-            control(ch, Map.of("type", "error", "kind", e.kind().name(), "message", e.getMessage()));
+            control(ch, "error", "kind", e.kind().name(), "message", e.getMessage());
             ch.writeAndFlush(new CloseWebSocketFrame(1011, "cannot start"));
             ch.close();
             return;
         }
         process.complete(p);
-        control(ch, Map.of("type", "started", "id", p.id()));
+        control(ch, "started", "id", p.id());
         try {
             int status = p.await(); // the exit status once all output is delivered
-            control(ch, Map.of("type", "exit", "status", status));
+            control(ch, "exit", "status", status);
             ch.writeAndFlush(new CloseWebSocketFrame(1000, "exited")).addListener(f -> ch.close());
         } catch (GardenException e) {
-            control(ch, Map.of("type", "error", "kind", e.kind().name(), "message", e.getMessage()));
+            control(ch, "error", "kind", e.kind().name(), "message", e.getMessage());
             ch.close();
         }
     }
 
-    private static void control(Channel ch, Map<String, Object> message) {
+    /** A control message {@code {"type":type, key: value, ...}}, its keys in this order. */
+    private static void control(Channel ch, String type, Object... keyValues) {
+        Map<String, Object> message = new java.util.LinkedHashMap<>();
+        message.put("type", type);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            message.put((String) keyValues[i], keyValues[i + 1]);
+        }
         if (ch.isActive()) {
             ch.writeAndFlush(new TextWebSocketFrame(WebJson.write(message)));
         }

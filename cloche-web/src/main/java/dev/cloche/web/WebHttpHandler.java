@@ -97,7 +97,8 @@ final class WebHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private static WebRequest toWebRequest(FullHttpRequest req) {
-        QueryStringDecoder q = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8);
+        // a ";" is part of a value (a shell command), not a separator
+        QueryStringDecoder q = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8, true, 1024, true);
         Map<String, String> headers = new HashMap<>();
         req.headers().forEach(h -> headers.merge(h.getKey().toLowerCase(Locale.ROOT), h.getValue(), (a, b) -> a + "; " + b));
         return new WebRequest(req.method().name(), q.path(), q.parameters(), headers, ByteBufUtil.getBytes(req.content()));
