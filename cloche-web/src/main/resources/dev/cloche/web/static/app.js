@@ -71,39 +71,64 @@ function record(row) {
   return { h, cpu };
 }
 
+// Rows are kept and updated in place (never rebuilt), so focus and a button about to be pressed survive a refresh.
+function syncRows(body, rows, key, build, update) {
+  const existing = new Map([...body.children].map(tr => [tr.dataset.key, tr]));
+  let previous = null;
+  for (const r of rows) {
+    let tr = existing.get(key(r));
+    if (tr) existing.delete(key(r));
+    else { tr = build(r); tr.dataset.key = key(r); }
+    update(tr, r);
+    if (tr.previousElementSibling !== previous || tr.parentNode !== body) {
+      previous ? previous.after(tr) : body.prepend(tr);
+    }
+    previous = tr;
+  }
+  for (const gone of existing.values()) gone.remove();
+}
+
+function containerRow(r) {
+  const term = el('button', { type: 'button', textContent: 'Terminal' });
+  term.setAttribute('aria-label', `Terminal in ${r.handle}`);
+  term.addEventListener('click', () => { $('t-handle').value = r.handle; show('terminal'); openTerminal(r.handle, '', ''); });
+  const files = el('button', { type: 'button', textContent: 'Files' });
+  files.setAttribute('aria-label', `Files of ${r.handle}`);
+  files.addEventListener('click', () => { $('f-handle').value = r.handle; $('d-handle').value = r.handle; show('files'); });
+  const destroy = el('button', { type: 'button', className: 'danger', textContent: 'Destroy' });
+  destroy.setAttribute('aria-label', `Destroy ${r.handle}`);
+  destroy.addEventListener('click', async () => {
+    if (!confirm(`Destroy container ${r.handle}? Its processes and files are gone for good.`)) return;
+    try { await call('DELETE', '/api/containers/' + encodeURIComponent(r.handle)); history.delete(r.handle); await refreshContainers(); }
+    catch (e) { notice(e.message); }
+  });
+  const tr = el('tr', {}, el('th', { scope: 'row', textContent: r.handle }));
+  for (const cls of ['state', 'ip', 'ports', 'props']) tr.append(el('td', { className: cls }));
+  tr.append(el('td', { className: 'num age' }), el('td', { className: 'num mem' }), el('td', { className: 'num cpu' }),
+    el('td', {}, el('div', { className: 'row' }, term, files, destroy)));
+  tr.dataset.handle = r.handle;
+  return tr;
+}
+
+function updateContainerRow(tr, r) {
+  const { h, cpu } = record(r);
+  const cell = cls => tr.querySelector('td.' + cls);
+  cell('state').textContent = r.state;
+  cell('ip').textContent = r.ip;
+  cell('ports').textContent = r.ports.map(p => `${p.host}→${p.container}`).join(', ');
+  cell('props').textContent = Object.entries(r.properties).map(([k, v]) => `${k}=${v}`).join(', ');
+  cell('age').textContent = age(r.ageSeconds);
+  cell('mem').replaceChildren(spark(h.mem, `memory of ${r.handle}`), el('span', { textContent: bytes(r.memoryBytes) }));
+  cell('cpu').replaceChildren(spark(h.cpu, `CPU of ${r.handle}`), el('span', { textContent: cpu.toFixed(1) + ' %' }));
+  tr.dataset.memory = r.memoryBytes;
+}
+
 async function refreshContainers() {
   const filter = $('filter').value.trim();
   const q = filter ? '?' + new URLSearchParams({ property: filter }) : '';
   const rows = await call('GET', '/api/containers' + q);
-  const body = $('containers').querySelector('tbody');
-  body.replaceChildren();
   $('handles').replaceChildren(...rows.map(r => el('option', { value: r.handle })));
-  for (const r of rows) {
-    const { h, cpu } = record(r);
-    const mem = el('td', { className: 'num' }, spark(h.mem, `memory of ${r.handle}`),
-      el('span', { className: 'mem-now', textContent: bytes(r.memoryBytes) }));
-    const cpuCell = el('td', { className: 'num' }, spark(h.cpu, `CPU of ${r.handle}`),
-      el('span', { textContent: cpu.toFixed(1) + ' %' }));
-    const props = Object.entries(r.properties).map(([k, v]) => `${k}=${v}`).join(', ');
-    const ports = r.ports.map(p => `${p.host}→${p.container}`).join(', ');
-    const term = el('button', { type: 'button', textContent: 'Terminal' });
-    term.addEventListener('click', () => { $('t-handle').value = r.handle; show('terminal'); openTerminal(r.handle, '', ''); });
-    const files = el('button', { type: 'button', textContent: 'Files' });
-    files.addEventListener('click', () => { $('f-handle').value = r.handle; $('d-handle').value = r.handle; show('files'); });
-    const destroy = el('button', { type: 'button', className: 'danger', textContent: 'Destroy' });
-    destroy.setAttribute('aria-label', `Destroy ${r.handle}`);
-    destroy.addEventListener('click', async () => {
-      if (!confirm(`Destroy container ${r.handle}? Its processes and files are gone for good.`)) return;
-      try { await call('DELETE', '/api/containers/' + encodeURIComponent(r.handle)); history.delete(r.handle); refreshContainers(); }
-      catch (e) { notice(e.message); }
-    });
-    const tr = el('tr', {}, el('th', { scope: 'row', textContent: r.handle }), el('td', { textContent: r.state }),
-      el('td', { textContent: r.ip }), el('td', { textContent: ports }), el('td', { textContent: props }),
-      el('td', { className: 'num', textContent: age(r.ageSeconds) }), mem, cpuCell,
-      el('td', {}, el('div', { className: 'row' }, term, files, destroy)));
-    tr.dataset.handle = r.handle;
-    body.append(tr);
-  }
+  syncRows($('containers').querySelector('tbody'), rows, r => r.handle, containerRow, updateContainerRow);
 }
 
 function countdown(expires) {
@@ -114,42 +139,43 @@ function countdown(expires) {
 async function refreshEnvironments() {
   if (!session.proxyEnvironments) { $('env-off').hidden = false; return; }
   const rows = await call('GET', '/api/environments');
-  const body = $('environments').querySelector('tbody');
-  body.replaceChildren();
-  for (const r of rows) {
+  syncRows($('environments').querySelector('tbody'), rows, r => r.id, r => {
     const end = el('button', { type: 'button', className: 'danger', textContent: 'End' });
     end.setAttribute('aria-label', `End environment ${r.id}`);
     end.addEventListener('click', async () => {
       if (!confirm(`End environment ${r.id}?`)) return;
-      try { await call('DELETE', '/api/environments/' + encodeURIComponent(r.id)); refreshEnvironments(); }
+      try { await call('DELETE', '/api/environments/' + encodeURIComponent(r.id)); await refreshEnvironments(); }
       catch (e) { notice(e.message); }
     });
     const tr = el('tr', {}, el('th', { scope: 'row', textContent: r.id }),
       el('td', {}, el('a', { href: r.url, textContent: r.url, rel: 'noreferrer' })),
-      el('td', { className: 'num countdown', textContent: countdown(r.expires) }),
-      el('td', { className: 'num', textContent: r.requestsServed }), el('td', {}, end));
+      el('td', { className: 'num countdown' }), el('td', { className: 'num requests' }), el('td', {}, end));
     tr.dataset.id = r.id;
+    return tr;
+  }, (tr, r) => {
     tr.dataset.expires = r.expires;
-    body.append(tr);
-  }
+    tr.querySelector('.countdown').textContent = countdown(r.expires);
+    tr.querySelector('.requests').textContent = r.requestsServed;
+  });
 }
 
 async function refreshTasks() {
   if (!session.consoleTasks) { $('tasks-off').hidden = false; return; }
   const rows = await call('GET', '/api/tasks');
-  const body = $('tasks').querySelector('tbody');
-  body.replaceChildren();
-  for (const r of rows) {
+  syncRows($('tasks').querySelector('tbody'), rows, r => r.id, r => {
     const end = el('button', { type: 'button', className: 'danger', textContent: 'End' });
     end.setAttribute('aria-label', `End task ${r.id}`);
     end.addEventListener('click', async () => {
       if (!confirm(`End task ${r.id}?`)) return;
-      try { await call('DELETE', '/api/tasks/' + encodeURIComponent(r.id)); refreshTasks(); } catch (e) { notice(e.message); }
+      try { await call('DELETE', '/api/tasks/' + encodeURIComponent(r.id)); await refreshTasks(); } catch (e) { notice(e.message); }
     });
-    body.append(el('tr', {}, el('th', { scope: 'row', textContent: r.id }), el('td', { textContent: r.agent }),
-      el('td', { className: 'num', textContent: r.sessions }), el('td', { className: 'num', textContent: bytes(r.memoryBytes) }),
-      el('td', {}, end)));
-  }
+    return el('tr', {}, el('th', { scope: 'row', textContent: r.id }), el('td', { className: 'agent' }),
+      el('td', { className: 'num sessions' }), el('td', { className: 'num memory' }), el('td', {}, end));
+  }, (tr, r) => {
+    tr.querySelector('.agent').textContent = r.agent;
+    tr.querySelector('.sessions').textContent = r.sessions;
+    tr.querySelector('.memory').textContent = bytes(r.memoryBytes);
+  });
 }
 
 function properties(text) {

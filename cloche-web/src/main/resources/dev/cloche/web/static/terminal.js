@@ -9,7 +9,8 @@ function status(text) {
 
 function ensureTerminal() {
   if (term) return;
-  term = new Terminal({ cursorBlink: true, convertEol: false, scrollback: 5000 });
+  // the DOM renderer: its rows are text a screen reader (and a test) can read
+  term = new Terminal({ cursorBlink: true, scrollback: 5000, rendererType: 'dom' });
   fit = new FitAddon.FitAddon();
   term.loadAddon(fit);
   term.open(document.getElementById('terminal'));
@@ -19,8 +20,15 @@ function ensureTerminal() {
     return true;
   });
   term.onData(data => send({ type: 'input', data }));
-  term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
+  term.onResize(({ cols, rows }) => { showSize(); send({ type: 'resize', cols, rows }); });
   window.addEventListener('resize', () => fit.fit());
+}
+
+// the window size the process was told, on the element (what a test or a screen reader user can check)
+function showSize() {
+  const box = document.getElementById('terminal');
+  box.dataset.cols = term.cols;
+  box.dataset.rows = term.rows;
 }
 
 export function copySelection() {
@@ -36,6 +44,7 @@ export function openTerminal(handle, cmd, attach) {
   if (socket) socket.close();
   term.reset();
   fit.fit();
+  showSize();
   const q = new URLSearchParams({ cols: term.cols, rows: term.rows });
   if (attach) q.set('attach', attach); else if (cmd) q.set('cmd', cmd);
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
