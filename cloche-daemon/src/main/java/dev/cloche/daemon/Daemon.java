@@ -125,7 +125,7 @@ public final class Daemon implements AutoCloseable {
                 // WEB: the browser console, one more audited client of the in-process core
                 Optional<Proxy> proxied = proxy;
                 web = config.web().map(w -> WebConsole.start(w,
-                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "web")) : garden, depot, proxied));
+                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "web")) : garden, depot, proxied, console));
             } catch (RuntimeException e) {
                 web.ifPresent(WebConsole::close);
                 proxy.ifPresent(Proxy::close);

@@ -2,7 +2,11 @@ package dev.cloche.daemon;
 
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.InvalidRequestException;
+import dev.cloche.api.ContainerMetricsEntry;
+import dev.cloche.console.Console;
 import dev.cloche.proxy.Proxy;
+import dev.cloche.web.ConsoleTasksView;
+import java.util.Map;
 import dev.cloche.web.ProxyEnvironmentsView;
 import dev.cloche.web.WebRouter;
 import dev.cloche.web.WebServer;
@@ -23,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon's wiring of the browser console: a fresh login token each start (printed as a login URL and written
  * to {@code <depot>/web/token}, 0600 in a 0700 directory), the web listener over the daemon's (audited) client, and
- * the proxy adapted to the page's small view interface.
+ * the console and the proxy adapted to the page's small view interfaces.
  */
 final class WebConsole implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebConsole.class);
@@ -38,11 +42,12 @@ final class WebConsole implements AutoCloseable {
         this.tokenFile = tokenFile;
     }
 
-    static WebConsole start(WebSettings settings, GardenClient garden, String depot, Optional<Proxy> proxy) {
+    static WebConsole start(WebSettings settings, GardenClient garden, String depot, Optional<Proxy> proxy,
+                            Optional<Console> console) {
         String token = WebSessions.randomToken();
         Path tokenFile = writeToken(Path.of(depot, "web"), token);
         WebRouter router = new WebRouter(new WebSessions(token, SESSION_LIFETIME, Clock.systemUTC()), garden,
-                Optional.empty(), proxy.map(WebConsole::environments));
+                console.map(c -> tasks(c, garden)), proxy.map(WebConsole::environments));
         WebServer server = WebServer.start(Daemon.address(settings.listen(), "--web-listen"), settings.tls(), router, garden);
         String scheme = settings.tls().isPresent() ? "https" : "http";
         String host = server.address().getAddress().isAnyLocalAddress() ? "127.0.0.1" : server.address().getHostString();
@@ -66,6 +71,28 @@ final class WebConsole implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the web console's token under " + dir, e);
         }
+    }
+
+    /** The console's tasks, each with its container's memory in use now (one bulk metrics call). */
+    private static ConsoleTasksView tasks(Console console, GardenClient garden) {
+        return new ConsoleTasksView() {
+            @Override
+            public List<Task> tasks() {
+                List<Console.TaskStatus> all = console.taskStatuses();
+                List<String> handles = all.stream().map(Console.TaskStatus::handle).filter(h -> !h.isEmpty()).toList();
+                Map<String, ContainerMetricsEntry> metrics = handles.isEmpty() ? Map.of() : garden.bulkMetrics(handles);
+                return all.stream().map(t -> new Task(t.id(), console.agentId(), t.sessions(),
+                        Optional.ofNullable(metrics.get(t.handle())).flatMap(ContainerMetricsEntry::metrics)
+                                .map(m -> m.memory().totalUsageTowardLimit()).orElse(0L))).toList();
+            }
+
+            @Override
+            public void end(String id) {
+                if (!console.stop(id)) {
+                    throw new InvalidRequestException("no task '" + id + "' on this agent");
+                }
+            }
+        };
     }
 
     private static ProxyEnvironmentsView environments(Proxy proxy) {

@@ -194,4 +194,35 @@ class WebRouterTest {
         assertThat(call(l, "POST", "/api/logout", "").headers().get("Set-Cookie")).contains("Max-Age=0");
         assertThat(call(l, "GET", "/api/containers", "").status()).isEqualTo(401);
     }
+
+    @Test
+    void listsAndEndsConsoleTasksWhenTheConsoleRuns() {
+        List<String> stopped = new CopyOnWriteArrayList<>();
+        WebRouter withTasks = new WebRouter(new WebSessions(TOKEN, Duration.ofHours(1), Clock.systemUTC()), core,
+                Optional.of(new ConsoleTasksView() {
+                    @Override
+                    public List<Task> tasks() {
+                        return List.of(new Task("t-1", "agent-a", 2, 5L << 20));
+                    }
+
+                    @Override
+                    public void end(String id) {
+                        if (!id.equals("t-1")) {
+                            throw new dev.cloche.api.InvalidRequestException("no task '" + id + "'");
+                        }
+                        stopped.add(id);
+                    }
+                }), Optional.empty());
+        WebSessions.Session s = withTasks.sessions().login(TOKEN).orElseThrow();
+        Map<String, String> h = Map.of("cookie", WebSessions.COOKIE + "=" + s.id(), "x-csrf-token", s.csrfToken());
+        assertThat(((WebAnswer.Full) withTasks.handle(request("GET", "/api/tasks", Map.of(), h, ""), false)).text())
+                .isEqualTo("[{\"id\":\"t-1\",\"agent\":\"agent-a\",\"sessions\":2,\"memoryBytes\":5242880}]");
+        assertThat(withTasks.handle(request("DELETE", "/api/tasks/t-2", Map.of(), h, ""), false).status()).isEqualTo(400);
+        assertThat(withTasks.handle(request("DELETE", "/api/tasks/t-1", Map.of(), Map.of("cookie", h.get("cookie")), ""), false).status())
+                .isEqualTo(403);
+        assertThat(stopped).isEmpty();
+        assertThat(withTasks.handle(request("DELETE", "/api/tasks/t-1", Map.of(), h, ""), false).status()).isEqualTo(204);
+        assertThat(stopped).containsExactly("t-1");
+        assertThat(withTasks.handle(request("GET", "/api/environments", Map.of(), h, ""), false).status()).isEqualTo(404);
+    }
 }
