@@ -124,8 +124,10 @@ public final class Daemon implements AutoCloseable {
                 }
                 // WEB: the browser console, one more audited client of the in-process core
                 Optional<Proxy> proxied = proxy;
-                web = config.web().map(w -> WebConsole.start(w,
-                        auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "web")) : garden, depot, proxied, console));
+                GardenClient webClient = auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "web")) : garden;
+                ContainerManager versions = core; // the web page reads the port layer's versions, it commits nothing
+                web = config.web().map(w -> WebConsole.start(w, webClient, depot, proxied, console,
+                        new CorePortLayer(webClient, versions)));
             } catch (RuntimeException e) {
                 web.ifPresent(WebConsole::close);
                 proxy.ifPresent(Proxy::close);

@@ -1,7 +1,6 @@
 package dev.cloche.web;
 
 import dev.cloche.api.GardenException;
-import dev.cloche.api.InvalidRequestException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,13 +21,20 @@ public final class WebRouter {
     private final ContainersApi containers;
     private final Optional<ConsoleTasksView> tasks;
     private final Optional<ProxyEnvironmentsView> environments;
+    private final Optional<PortLayerApi> portLayer;
 
     public WebRouter(WebSessions sessions, dev.cloche.api.GardenClient garden, Optional<ConsoleTasksView> tasks,
                      Optional<ProxyEnvironmentsView> environments) {
+        this(sessions, garden, tasks, environments, Optional.empty());
+    }
+
+    public WebRouter(WebSessions sessions, dev.cloche.api.GardenClient garden, Optional<ConsoleTasksView> tasks,
+                     Optional<ProxyEnvironmentsView> environments, Optional<dev.cloche.api.PortLayer> portLayer) {
         this.sessions = Objects.requireNonNull(sessions, "sessions");
         this.containers = new ContainersApi(garden);
         this.tasks = Objects.requireNonNull(tasks, "tasks");
         this.environments = Objects.requireNonNull(environments, "environments");
+        this.portLayer = portLayer.map(PortLayerApi::new);
     }
 
     WebSessions sessions() {
@@ -61,8 +67,8 @@ public final class WebRouter {
         String p = r.path();
         String m = r.method();
         if (p.equals("/api/session") && m.equals("GET")) {
-            return WebJson.ok(Map.of("csrfToken", session.csrfToken(),
-                    "consoleTasks", tasks.isPresent(), "proxyEnvironments", environments.isPresent()));
+            return WebJson.ok(Map.of("csrfToken", session.csrfToken(), "consoleTasks", tasks.isPresent(),
+                    "proxyEnvironments", environments.isPresent(), "portLayer", portLayer.isPresent()));
         }
         if (p.equals("/api/logout") && m.equals("POST")) {
             sessions.end(session);
@@ -104,6 +110,9 @@ public final class WebRouter {
         if (p.startsWith("/api/environments/") && environments.isPresent() && m.equals("DELETE")) {
             environments.get().end(p.substring("/api/environments/".length()));
             return WebAnswer.noContent();
+        }
+        if (p.equals("/api/portlayer") && portLayer.isPresent()) {
+            return m.equals("GET") ? portLayer.get().list() : notAllowed(r);
         }
         if (m.equals("GET") || m.equals("HEAD")) {
             Optional<WebAnswer> asset = Assets.get(p);
@@ -155,7 +164,4 @@ public final class WebRouter {
         return sessions.fromCookieHeader(r.header("cookie"));
     }
 
-    static InvalidRequestException badRequest(String message) {
-        return new InvalidRequestException(message);
-    }
 }

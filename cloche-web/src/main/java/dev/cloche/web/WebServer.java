@@ -62,6 +62,6 @@ public final class WebServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully().syncUninterruptibly();
+        group.shutdownGracefully(100, 5000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

@@ -225,4 +225,31 @@ class WebRouterTest {
         assertThat(stopped).containsExactly("t-1");
         assertThat(withTasks.handle(request("GET", "/api/environments", Map.of(), h, ""), false).status()).isEqualTo(404);
     }
+
+    @Test
+    void listsThePortLayersContainersWithTheirVersions() {
+        dev.cloche.api.PortLayer pl = new dev.cloche.api.PortLayer() {
+            @Override public Handle createContainer(String name) { throw new UnsupportedOperationException(); }
+            @Override public Handle getHandle(String id) { throw new UnsupportedOperationException(); }
+            @Override public Committed commit(Handle handle) { throw new UnsupportedOperationException(); }
+            @Override public void destroyContainer(String id) { throw new UnsupportedOperationException(); }
+            @Override public List<String> containers(Optional<RunState> state) { return List.of("b", "a", "gone"); }
+            @Override public Config config(String id) {
+                if (id.equals("gone")) throw new dev.cloche.api.ContainerNotFoundException(id);
+                return new Config(id, id.equals("a") ? 3 : 1, "/", Optional.of(new EntryPoint("", "/bin/sleep", List.of("9"))),
+                        64L << 20, 0, Map.of(), List.of(), List.of());
+            }
+            @Override public State state(String id) { return new State(id, RunState.RUNNING, new ProcessState(id, ProcessStatus.RUNNING, java.util.OptionalLong.empty(), java.util.OptionalInt.empty(), Optional.empty(), Optional.empty()), List.of()); }
+            @Override public FileContent copyOut(String id, String path) { throw new UnsupportedOperationException(); }
+            @Override public String execProcess(String id, String dir, String path, List<String> args) { throw new UnsupportedOperationException(); }
+            @Override public void signal(String processId, dev.cloche.api.Signal signal) { throw new UnsupportedOperationException(); }
+        };
+        WebRouter withPortLayer = new WebRouter(new WebSessions(TOKEN, Duration.ofHours(1), Clock.systemUTC()), core,
+                Optional.empty(), Optional.empty(), Optional.of(pl));
+        WebSessions.Session s = withPortLayer.sessions().login(TOKEN).orElseThrow();
+        WebAnswer.Full a = (WebAnswer.Full) withPortLayer.handle(request("GET", "/api/portlayer", Map.of(),
+                Map.of("cookie", WebSessions.COOKIE + "=" + s.id()), ""), false);
+        assertThat(a.text()).isEqualTo("[{\"id\":\"a\",\"version\":3,\"runState\":\"running\",\"entryPoint\":\"/bin/sleep\",\"execs\":0,\"memoryLimit\":67108864},"
+                + "{\"id\":\"b\",\"version\":1,\"runState\":\"running\",\"entryPoint\":\"/bin/sleep\",\"execs\":0,\"memoryLimit\":67108864}]");
+    }
 }

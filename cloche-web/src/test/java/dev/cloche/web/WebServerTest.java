@@ -109,6 +109,24 @@ class WebServerTest {
     }
 
     @Test
+    void attachesToARunningProcessAndSeesItsOutputFromTheFirstByte() throws Exception {
+        String cookie = login();
+        dev.cloche.api.Container c = core.create(ContainerSpec.withHandle("a"));
+        SocketInput held = new SocketInput(); // the first caller's stdin stays open: cat keeps running
+        dev.cloche.api.Process first = c.run(dev.cloche.api.ProcessSpec.of("sh", "-c", "echo early; cat").withId("p1"),
+                new dev.cloche.api.ProcessIO(Optional.of(held), Optional.empty(), Optional.empty()));
+        first.close(); // detached: the process runs on
+        Frames frames = new Frames();
+        WebSocket ws = http.newWebSocketBuilder().header("Cookie", cookie).header("Origin", base)
+                .buildAsync(URI.create("ws://127.0.0.1:" + server.address().getPort() + "/api/containers/a/terminal?attach=p1"), frames)
+                .get(10, TimeUnit.SECONDS);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> frames.output.toString().contains("early"));
+        assertThat(frames.texts).contains("{\"type\":\"started\",\"id\":\"p1\"}");
+        ws.abort();
+        held.close();
+    }
+
+    @Test
     void aTerminalNeedsASessionAndThisServersOrigin() throws Exception {
         String cookie = login();
         core.create(ContainerSpec.withHandle("o"));

@@ -178,6 +178,22 @@ async function refreshTasks() {
   });
 }
 
+async function refreshPortLayer() {
+  if (!session.portLayer) { $('portlayer-off').hidden = false; return; }
+  const rows = await call('GET', '/api/portlayer');
+  syncRows($('portlayer').querySelector('tbody'), rows, r => r.id,
+    r => el('tr', {}, el('th', { scope: 'row', textContent: r.id }), el('td', { className: 'num version' }),
+      el('td', { className: 'run' }), el('td', { className: 'entry' }), el('td', { className: 'num execs' }),
+      el('td', { className: 'num limit' })),
+    (tr, r) => {
+      tr.querySelector('.version').textContent = r.version;
+      tr.querySelector('.run').textContent = r.runState;
+      tr.querySelector('.entry').textContent = r.entryPoint;
+      tr.querySelector('.execs').textContent = r.execs;
+      tr.querySelector('.limit').textContent = r.memoryLimit ? bytes(r.memoryLimit) : '';
+    });
+}
+
 function properties(text) {
   const out = {};
   for (const line of text.split('\n').map(l => l.trim()).filter(Boolean)) {
@@ -248,6 +264,7 @@ async function main() {
   poll(refreshContainers, 2000);
   poll(refreshEnvironments, 3000);
   poll(refreshTasks, 3000);
+  poll(refreshPortLayer, 3000);
   setInterval(() => {
     for (const td of document.querySelectorAll('#environments tr[data-expires] .countdown')) {
       td.textContent = countdown(td.closest('tr').dataset.expires);
