@@ -18,13 +18,15 @@ INIT := $(DEPOT)/bin/cloche-init
 # openssl (the test token server's key and certificate, for registry token auth, and the API's TLS test
 # certificates), setpriv from util-linux (the socket permission tests' other user); docker.io (dockerd, its containerd)
 # and podman with conmon and the CNI plugins are the engines the Docker backend's tests run against
-# (scripts/test-engines.sh).
+# (scripts/test-engines.sh); chromium and chromium-driver (chromedriver) run the web console's end-to-end test
+# (WebConsoleIT, through Selenium).
 PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils iproute2 procps nftables e2fsprogs \
   util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
-  docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins
+  docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins \
+  chromium chromium-driver
 COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
   chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux setpriv \
-  docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon
+  docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon chromium chromedriver
 
 .PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz
 
@@ -58,8 +60,8 @@ build: deps jdk
 # console (SSH on 127.0.0.1:2222) on NATS_URL, or on a nats-server started here on 127.0.0.1:4222 (stopped on exit).
 NATS_URL ?=
 run: build rootfs native
-	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); \
-	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 --debug-listen 127.0.0.1:17013 $(ARGS); fi
+	@if [ -n "$(NATS_URL)" ]; then exec bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url $(NATS_URL) --proxy-listen 127.0.0.1:8080 --web-listen 127.0.0.1:8081 --debug-listen 127.0.0.1:17013 $(ARGS); \
+	else exec scripts/with-nats.sh 127.0.0.1 4222 bin/clocheD --depot $(DEPOT) --rootfs $(ROOTFS) --init-binary $(INIT) --nats-url nats://127.0.0.1:4222 --proxy-listen 127.0.0.1:8080 --web-listen 127.0.0.1:8081 --debug-listen 127.0.0.1:17013 $(ARGS); fi
 
 # Unit, wire, integration (root, real runc) and end-to-end tests. --fail-at-end: every module that does not depend on
 # a failed one still runs its tests, so one red test does not hide the rest; the run still fails at the end.

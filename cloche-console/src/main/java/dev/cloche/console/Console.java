@@ -98,6 +98,20 @@ public final class Console implements AutoCloseable {
         return tasks.ids();
     }
 
+    /** A task as an operator sees it (the web console): open sessions, container handle (empty while starting), memory reserved. */
+    public record TaskStatus(String id, int sessions, String handle, long memoryMiB) {
+    }
+
+    /** This agent's tasks now. */
+    public List<TaskStatus> taskStatuses() {
+        return tasks.statuses();
+    }
+
+    /** Ends a task now, as task.stop does (sessions closed, container destroyed); false if this agent has no such task. */
+    public boolean stop(String task) {
+        return tasks.stop(task);
+    }
+
     /** How many SSH sessions are open now, on all tasks (for metrics). */
     public int sshSessions() {
         return tasks.sessions();

@@ -57,6 +57,10 @@ final class Task {
         return diskMiB;
     }
 
+    boolean hasContainer() {
+        return container.isPresent();
+    }
+
     Container container() {
         return container.orElseThrow(() -> new IllegalStateException("task " + id + " has no container"));
     }

@@ -267,6 +267,13 @@ final class Tasks implements AutoCloseable {
         return List.copyOf(tasks.keySet());
     }
 
+    /** Each task with its open sessions and its container's handle (empty while it starts), oldest id first. */
+    synchronized List<Console.TaskStatus> statuses() {
+        return tasks.values().stream().map(t -> new Console.TaskStatus(t.id(), t.sessions.size(),
+                        t.hasContainer() ? t.container().handle() : "", t.memoryMiB()))
+                .sorted(java.util.Comparator.comparing(Console.TaskStatus::id)).toList();
+    }
+
     /** How many SSH sessions are open on all tasks. */
     synchronized int sessions() {
         int n = 0;

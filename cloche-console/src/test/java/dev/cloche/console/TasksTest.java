@@ -75,6 +75,19 @@ class TasksTest {
     }
 
     @Test
+    void statusesNameEachTasksContainerAndSessionsAndStopEndsOne() {
+        Tasks tasks = tasks(Duration.ZERO);
+        tasks.start(start("t2", 128, 0));
+        tasks.start(start("t1", 0, 0));
+        assertThat(tasks.statuses()).containsExactly(new Console.TaskStatus("t1", 0, "t1", 0),
+                new Console.TaskStatus("t2", 0, "t2", 128));
+        assertThat(tasks.stop("t2")).isTrue();
+        assertThat(tasks.stop("t2")).isFalse();
+        assertThat(tasks.statuses()).extracting(Console.TaskStatus::id).containsExactly("t1");
+        assertThat(exists("t2")).isFalse();
+    }
+
+    @Test
     void duplicatesAndOverCapacityAreRefusedWithoutSideEffects() {
         Tasks tasks = tasks(Duration.ZERO);
         tasks.start(start("t1", 600, 0));

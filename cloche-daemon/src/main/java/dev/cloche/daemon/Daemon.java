@@ -44,10 +44,12 @@ public final class Daemon implements AutoCloseable {
     private final Optional<Proxy> proxy;
     private final AuditLog audit;
     private final Optional<Observability> observability;
+    private final Optional<WebConsole> web;
     private boolean closed;
 
     private Daemon(ContainerBackend backend, ContainerManager core, GardenServer server, Optional<Console> console,
-                   Optional<Proxy> proxy, AuditLog audit, Optional<Observability> observability) {
+                   Optional<Proxy> proxy, AuditLog audit, Optional<Observability> observability, Optional<WebConsole> web) {
+        this.web = web;
         this.audit = audit;
         this.observability = observability;
         this.backend = backend;
@@ -108,6 +110,7 @@ public final class Daemon implements AutoCloseable {
             Optional<Console> console = config.console().map(c -> Console.start(
                     auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "console")) : garden, c));
             Optional<Proxy> proxy = Optional.empty();
+            Optional<WebConsole> web = Optional.empty();
             try {
                 ProxyObserver proxyObserver = observability.map(Observability::proxyObserver).orElse(ProxyObserver.NONE);
                 proxy = config.proxy().map(p -> Proxy.start(
@@ -119,13 +122,20 @@ public final class Daemon implements AutoCloseable {
                     proxy.ifPresent(o::watch);
                     o.serve(address(config.debugListen().get(), "--debug-listen"), inner);
                 }
+                // WEB: the browser console, one more audited client of the in-process core
+                Optional<Proxy> proxied = proxy;
+                GardenClient webClient = auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "web")) : garden;
+                ContainerManager versions = core; // the web page reads the port layer's versions, it commits nothing
+                web = config.web().map(w -> WebConsole.start(w, webClient, depot, proxied, console,
+                        new CorePortLayer(webClient, versions)));
             } catch (RuntimeException e) {
+                web.ifPresent(WebConsole::close);
                 proxy.ifPresent(Proxy::close);
                 console.ifPresent(Console::close);
                 throw e;
             }
             proxy.ifPresent(p -> log.info("proxy serving http://{}:{}/demo/new", p.address().getHostString(), p.address().getPort()));
-            return new Daemon(backend, core, server, console, proxy, audit, observability);
+            return new Daemon(backend, core, server, console, proxy, audit, observability, web);
         } catch (RuntimeException e) {
             observability.ifPresent(Observability::close);
             if (server != null) {
@@ -158,6 +168,11 @@ public final class Daemon implements AutoCloseable {
         return server;
     }
 
+    /** The web console's port (useful with port 0), when it runs. */
+    public java.util.OptionalInt webPort() {
+        return web.map(w -> java.util.OptionalInt.of(w.port())).orElse(java.util.OptionalInt.empty());
+    }
+
     /** The debug listener's port (useful with port 0), when there is one. */
     public java.util.OptionalInt debugPort() {
         return observability.map(o -> java.util.OptionalInt.of(o.port())).orElse(java.util.OptionalInt.empty());
@@ -170,6 +185,7 @@ public final class Daemon implements AutoCloseable {
         }
         closed = true;
         log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        web.ifPresent(WebConsole::close);
         observability.ifPresent(Observability::close);
         proxy.ifPresent(Proxy::close);
         console.ifPresent(Console::close);

@@ -22,11 +22,20 @@ import java.util.Optional;
  * @param audit where the audit log goes
  * @param debugListen {@code host:port} of the debug listener ({@code /debug/vars}, {@code /metrics},
  *                    {@code /healthz}), empty to run without it and without metrics
+ * @param web the browser console's listener and TLS, empty to run without it
  */
 public record DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                            Map<String, String> backendSettings, Duration defaultGraceTime,
                            Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy, AccessConfig access,
-                           AuditSettings audit, Optional<String> debugListen) {
+                           AuditSettings audit, Optional<String> debugListen, Optional<WebSettings> web) {
+    public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
+                        Map<String, String> backendSettings, Duration defaultGraceTime,
+                        Optional<ConsoleConfig> console, Optional<ProxyConfig> proxy, AccessConfig access,
+                        AuditSettings audit, Optional<String> debugListen) {
+        this(listen, socket, backend, backendSettings, defaultGraceTime, console, proxy, access, audit, debugListen,
+                Optional.empty());
+    }
+
     public DaemonConfig(Optional<String> listen, Optional<Path> socket, String backend,
                         Map<String, String> backendSettings, Duration defaultGraceTime) {
         this(listen, socket, backend, backendSettings, defaultGraceTime, Optional.empty(), Optional.empty());
@@ -45,6 +54,7 @@ public record DaemonConfig(Optional<String> listen, Optional<Path> socket, Strin
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(debugListen, "debugListen");
+        Objects.requireNonNull(web, "web");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(backend, "backend");

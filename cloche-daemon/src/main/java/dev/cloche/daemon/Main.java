@@ -91,6 +91,16 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--debug-listen", paramLabel = "HOST:PORT", description = "Debug listener: /debug/vars (Go expvar), /metrics (Prometheus), /healthz; plain HTTP, keep it on loopback; 'none' disables it and all metrics (default: ${DEFAULT-VALUE}).")
     String debugListen = "none";
 
+    // WEB: the browser console (docs/web.md)
+    @Option(names = "--web-listen", paramLabel = "HOST:PORT", description = "Browser console (containers, terminals, files); login with the URL printed at start; 'none' disables it (default: ${DEFAULT-VALUE}).")
+    String webListen = "none";
+
+    @Option(names = "--web-tls-cert", paramLabel = "FILE", description = "Serve the browser console over HTTPS with this certificate chain (PEM; with --web-tls-key; default: --tls-cert's, if given).")
+    Path webTlsCert;
+
+    @Option(names = "--web-tls-key", paramLabel = "FILE", description = "The web certificate's private key (unencrypted PKCS#8 PEM; default: --tls-key's).")
+    Path webTlsKey;
+
     @Option(names = "--backend-setting", paramLabel = "K=V", description = "Extra backend setting (repeatable).")
     Map<String, String> extra = new LinkedHashMap<>();
 
@@ -175,7 +185,7 @@ public final class Main implements Callable<Integer> {
                 socket.equals("none") ? Optional.empty() : Optional.of(Path.of(socket)),
                 backend, settings, parseDuration(graceTime), console(), proxy(), access(),
                 AuditSettings.parse(auditLog, depot, auditLogMaxMb, auditLogKeep),
-                debugListen.equals("none") ? Optional.empty() : Optional.of(debugListen));
+                debugListen.equals("none") ? Optional.empty() : Optional.of(debugListen), web());
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -184,6 +194,23 @@ public final class Main implements Callable<Integer> {
         }, "cloche-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** The web listener's settings: its own TLS files, else the API's certificate and key (never its client CA). */
+    private Optional<WebSettings> web() {
+        if (webTlsCert == null != (webTlsKey == null)) {
+            throw new IllegalArgumentException("--web-tls-cert and --web-tls-key go together");
+        }
+        if (webListen.equals("none")) {
+            if (webTlsCert != null) {
+                throw new IllegalArgumentException("--web-tls-cert needs --web-listen");
+            }
+            return Optional.empty();
+        }
+        Optional<dev.cloche.server.ServerTls> tls = webTlsCert != null
+                ? Optional.of(dev.cloche.server.ServerTls.of(webTlsCert, webTlsKey))
+                : Optional.ofNullable(tlsCert).map(c -> dev.cloche.server.ServerTls.of(c, tlsKey));
+        return Optional.of(new WebSettings(webListen, tls));
     }
 
     private Optional<dev.cloche.proxy.ProxyConfig> proxy() throws java.io.IOException {

@@ -24,6 +24,8 @@ class Activity {
     private final Instant hardEnd;
     private final Clock clock;
     private final AtomicInteger inUse = new AtomicInteger();
+    /** Requests and tunnels begun so far (the web console's "requests served"). */
+    private final java.util.concurrent.atomic.LongAdder begun = new java.util.concurrent.atomic.LongAdder();
     private volatile long lastUseMillis;
 
     Activity(Lifetime lifetime, Instant created, Clock clock) {
@@ -39,6 +41,7 @@ class Activity {
 
     /** A request or tunnel starts using the environment; each {@code begin} is matched by one {@link #end}. */
     void begin() {
+        begun.increment();
         inUse.incrementAndGet();
         lastUseMillis = clock.millis();
     }
@@ -46,6 +49,10 @@ class Activity {
     void end() {
         lastUseMillis = clock.millis();
         inUse.decrementAndGet();
+    }
+
+    long begun() {
+        return begun.sum();
     }
 
     int inUse() {

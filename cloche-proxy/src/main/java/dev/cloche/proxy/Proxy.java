@@ -40,6 +40,23 @@ public final class Proxy implements AutoCloseable {
         return envs.list().size();
     }
 
+    /** A live or starting environment as an operator sees it (the web console's listing). */
+    public record EnvironmentStatus(String id, String url, java.time.Instant expires, long requestsServed) {
+    }
+
+    /** The live and starting environments, oldest first, each with its URL on this proxy and its end as things stand. */
+    public java.util.List<EnvironmentStatus> environments() {
+        InetSocketAddress a = server.address();
+        return envs.list().stream().map(e -> new EnvironmentStatus(e.id(),
+                "http://" + a.getHostString() + ":" + a.getPort() + "/demo/" + e.id() + "/", envs.expires(e),
+                envs.activity(e.id()).begun())).toList();
+    }
+
+    /** Ends an environment now (it answers 410 and its container is destroyed); false if no such environment lives. */
+    public boolean end(String id) {
+        return envs.end(id, "ended by an operator");
+    }
+
     public InetSocketAddress address() {
         return server.address();
     }

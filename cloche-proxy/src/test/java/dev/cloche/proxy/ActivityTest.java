@@ -81,4 +81,20 @@ class ActivityTest {
         Activity.NONE.end();
         assertThat(Activity.NONE.inUse()).isZero();
     }
+
+    @Test
+    void countsEveryRequestOrTunnelBegun() {
+        Manual clock = new Manual();
+        Activity a = new Activity(new Lifetime.Fixed(Duration.ofMinutes(30)), clock.instant(), clock);
+        assertThat(a.begun()).isZero();
+        a.begin();
+        a.begin();
+        a.end();
+        a.end();
+        a.begin();
+        assertThat(a.begun()).isEqualTo(3);
+        assertThat(a.inUse()).isEqualTo(1);
+        Activity.NONE.begin();
+        assertThat(Activity.NONE.begun()).isZero();
+    }
 }

@@ -33,7 +33,7 @@ public record ServerTls(Path certificate, Path privateKey, Optional<Path> client
     }
 
     /** The context every TCP connection's handler is made from; a bad file is a configuration error, said now. */
-    SslContext context() {
+    public SslContext context() {
         SslContextBuilder b = SslContextBuilder.forServer(certificate.toFile(), privateKey.toFile())
                 .sslProvider(SslProvider.JDK).protocols("TLSv1.3", "TLSv1.2");
         clientCa.ifPresent(ca -> b.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE));
