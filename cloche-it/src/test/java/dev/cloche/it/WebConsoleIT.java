@@ -41,14 +41,18 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The browser console end to end: a real daemon (Linux backend, real containers) started as {@code make run} starts
- * it with {@code --web-listen}, driven in Debian's headless chromium through chromedriver. Saves the screenshots
- * of docs/web/ as it goes. The steps build on each other, so they run in order.
+ * it with {@code --web-listen}, driven in Debian's headless chromium through chromedriver. Saves screenshots of the
+ * main views as it goes (docs/web/ holds the committed ones; see {@link #SHOTS}). The steps build on each other, so they run in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebConsoleIT {
     private static final String CGROUP_PARENT = "cloche-e2e-web";
     private static final String HANDLE = "web-e2e";
-    private static final Path SHOTS = DaemonProcess.REPO.resolve("docs/web");
+    /**
+     * Where the screenshots go: target/ by default, so a test run leaves the work tree clean;
+     * {@code -Dcloche.web.screenshots=../docs/web} refreshes the committed ones.
+     */
+    private static final Path SHOTS = Path.of(System.getProperty("cloche.web.screenshots", "target/web-screenshots"));
 
     @TempDir
     static Path tmp;
@@ -106,6 +110,7 @@ class WebConsoleIT {
     }
 
     private static void shot(String name) throws IOException {
+        Files.createDirectories(SHOTS);
         Path png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(png, SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
