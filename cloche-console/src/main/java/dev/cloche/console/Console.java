@@ -56,7 +56,7 @@ public final class Console implements AutoCloseable {
             Tasks tasks = new Tasks(garden, config.agentId(),
                     config.memoryMiB().orElse(capacity.memoryInBytes() >> 20),
                     config.diskMiB().orElse(capacity.diskInBytes() >> 20),
-                    config.sessionGrace(), Scheduler.of(timer), workers);
+                    config.sessionGrace(), config.idle(), Scheduler.of(timer), workers);
             tasks.removeOrphans();
             resources.add(tasks);
             SshConsole ssh = SshConsole.start(tasks, config.sshHost(), config.sshPort(),
@@ -68,8 +68,8 @@ public final class Console implements AutoCloseable {
             NatsAgent agent = new NatsAgent(nats, tasks, config.agentId(), config.sshHost(), ssh.port(), workers, timer);
             resources.add(agent);
             agent.start(config.advertiseInterval());
-            log.info("console started agent={} nats={} ssh={}:{} grace={} budget_memory_mib={} budget_disk_mib={}",
-                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(),
+            log.info("console started agent={} nats={} ssh={}:{} grace={} idle={} budget_memory_mib={} budget_disk_mib={}",
+                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(), config.idle(),
                     tasks.advertisement().availableMemoryMiB(), tasks.advertisement().availableDiskMiB());
             return new Console(config, resources, ssh, tasks);
         } catch (IOException e) {

@@ -27,6 +27,7 @@ final class Task {
     State state = State.STARTING;
     volatile Optional<Container> container = Optional.empty();
     Optional<Scheduler.Cancellable> graceTimer = Optional.empty();
+    Optional<Scheduler.Cancellable> idleTimer = Optional.empty();
 
     Task(String id, byte[] tokenHash, long memoryMiB, long diskMiB, boolean allowForwarding) {
         this.allowForwarding = allowForwarding;

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifetime rule: a task lives from {@code task.start} until {@code task.stop}, or until its last session has been
  * gone for the grace period (a session opened within the grace period cancels it). A task that never had a session
- * lives until it is stopped. Every ending kicks the remaining sessions and destroys the container.
+ * lives until it is stopped or idles out: a task with no session at all for the idle time ends (zero: never), however
+ * it got there (never had one, or its last one left and the grace period is longer). An open session keeps the task
+ * however quiet it is. Every ending kicks the remaining sessions and destroys the container.
  *
  * <p>Capacity: each task reserves its memory and disk limits (unlimited tasks reserve nothing) from the agent's
  * budget until its container is destroyed; a start that does not fit is refused.
@@ -52,6 +54,7 @@ final class Tasks implements AutoCloseable {
     private final long memoryBudgetMiB;
     private final long diskBudgetMiB;
     private final Duration grace;
+    private final Duration idle;
     private final Scheduler scheduler;
     private final Executor endings;
     private final Map<String, Task> tasks = new HashMap<>();
@@ -63,12 +66,13 @@ final class Tasks implements AutoCloseable {
      *     must not wait for it)
      */
     Tasks(GardenClient garden, String agentId, long memoryBudgetMiB, long diskBudgetMiB, Duration grace,
-          Scheduler scheduler, Executor endings) {
+          Duration idle, Scheduler scheduler, Executor endings) {
         this.garden = garden;
         this.agentId = agentId;
         this.memoryBudgetMiB = memoryBudgetMiB;
         this.diskBudgetMiB = diskBudgetMiB;
         this.grace = grace;
+        this.idle = idle;
         this.scheduler = scheduler;
         this.endings = endings;
     }
@@ -132,6 +136,7 @@ final class Tasks implements AutoCloseable {
             stoppedMeanwhile = t.state != Task.State.STARTING;
             if (!stoppedMeanwhile) {
                 t.state = Task.State.READY;
+                armIdle(t, idle);
             }
         }
         if (stoppedMeanwhile) {
@@ -170,6 +175,8 @@ final class Tasks implements AutoCloseable {
         t.sessions.add(session);
         t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
         t.graceTimer = Optional.empty();
+        t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
+        t.idleTimer = Optional.empty();
         return true;
     }
 
@@ -179,6 +186,7 @@ final class Tasks implements AutoCloseable {
             if (!t.sessions.remove(session) || !t.sessions.isEmpty() || t.state != Task.State.READY) {
                 return;
             }
+            armIdle(t, idle);
             if (!grace.isZero()) {
                 Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
                 self[0] = scheduler.schedule(() -> graceExpired(t, self[0]), grace);
@@ -197,6 +205,28 @@ final class Tasks implements AutoCloseable {
             }
         }
         endings.execute(() -> end(t, "its last session ended " + grace.toMillis() + " ms ago"));
+    }
+
+    /** Starts the idle countdown of a task that has no session; the caller holds the lock. */
+    private void armIdle(Task t, Duration remaining) {
+        t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
+        t.idleTimer = Optional.empty();
+        if (idle.isZero()) {
+            return;
+        }
+        Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
+        self[0] = scheduler.schedule(() -> idleExpired(t, self[0]), remaining);
+        t.idleTimer = Optional.of(self[0]);
+    }
+
+    private void idleExpired(Task t, Scheduler.Cancellable timer) {
+        synchronized (this) {
+            // a session that arrived in the meantime cancelled or replaced this timer
+            if (t.idleTimer.orElse(null) != timer || !t.sessions.isEmpty()) {
+                return;
+            }
+        }
+        endings.execute(() -> end(t, "it had no SSH session for " + idle.toSeconds() + " s"));
     }
 
     /** Ends the task now (task.stop); false when this agent has no such task. Returns once the container is gone. */
@@ -222,6 +252,8 @@ final class Tasks implements AutoCloseable {
             t.state = Task.State.ENDING;
             t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
             t.graceTimer = Optional.empty();
+            t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
+            t.idleTimer = Optional.empty();
             kicked = new ArrayList<>(t.sessions);
             t.sessions.clear();
             if (starting) {

@@ -31,7 +31,11 @@ class TasksTest {
     }
 
     private Tasks tasks(Duration grace) {
-        Tasks t = new Tasks(garden, "a1", 1000, 5000, grace, timer, Runnable::run);
+        return tasks(grace, Duration.ZERO);
+    }
+
+    private Tasks tasks(Duration grace, Duration idle) {
+        Tasks t = new Tasks(garden, "a1", 1000, 5000, grace, idle, timer, Runnable::run);
         t.onChange(changes::incrementAndGet);
         return t;
     }
@@ -165,6 +169,41 @@ class TasksTest {
     }
 
     @Test
+    void aTaskWithoutAnySessionIdlesOut() {
+        Tasks tasks = tasks(Duration.ofHours(1), Duration.ofMinutes(30));
+        tasks.start(start("t1", 100, 0));
+        assertThat(timer.pending()).containsExactly(Duration.ofMinutes(30));
+        timer.fire(Duration.ofMinutes(30));
+        assertThat(exists("t1")).isFalse();
+        assertThat(tasks.ids()).isEmpty();
+        assertThat(tasks.advertisement().availableMemoryMiB()).isEqualTo(1000);
+    }
+
+    @Test
+    void anOpenSessionKeepsATaskHoweverQuietAndLeavingRestartsTheIdleCount() {
+        Tasks tasks = tasks(Duration.ofHours(1), Duration.ofMinutes(30));
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        assertThat(tasks.openSession(t, a)).isTrue();
+        assertThat(timer.pending()).isEmpty(); // nothing counts while a session is open
+        timer.fireAll();
+        assertThat(exists("t1")).isTrue();
+        tasks.closeSession(t, a);
+        // without sessions both count: the idle time (shorter here) ends it before the grace period
+        assertThat(timer.pending()).containsExactlyInAnyOrder(Duration.ofHours(1), Duration.ofMinutes(30));
+        timer.fire(Duration.ofMinutes(30));
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void zeroIdleMeansNever() {
+        Tasks tasks = tasks(Duration.ZERO, Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        assertThat(timer.pending()).isEmpty();
+    }
+
+    @Test
     void stopKicksEverySessionAndDestroysTheContainer() {
         Tasks tasks = tasks(Duration.ofSeconds(30));
         tasks.start(start("t1", 0, 0));
@@ -225,6 +264,16 @@ class TasksTest {
 
         synchronized List<Duration> pending() {
             return entries.stream().filter(e -> !e.cancelled()[0]).map(Entry::delay).toList();
+        }
+
+        /** Fires the pending timers of exactly this delay. */
+        void fire(Duration delay) {
+            List<Entry> due;
+            synchronized (this) {
+                due = entries.stream().filter(e -> e.delay().equals(delay)).toList();
+                entries.removeAll(due);
+            }
+            due.stream().filter(e -> !e.cancelled()[0]).forEach(e -> e.action().run());
         }
 
         void fireAll() {

@@ -75,6 +75,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--console-grace", paramLabel = "DURATION", description = "How long a console task outlives its last SSH session; 0 = it ends at once (default: ${DEFAULT-VALUE}).")
     String consoleGrace = ConsoleConfig.DEFAULT_SESSION_GRACE.toSeconds() + "s";
 
+    @Option(names = "--console-idle", paramLabel = "DURATION", description = "A console task with no SSH session for this long ends, its container destroyed; 0 = never (default: ${DEFAULT-VALUE}).")
+    String consoleIdle = ConsoleConfig.DEFAULT_IDLE.toMinutes() + "m";
+
     @Option(names = "--console-advertise-interval", paramLabel = "DURATION", description = "How often task.advertise is published (default: ${DEFAULT-VALUE}).")
     String consoleAdvertise = ConsoleConfig.DEFAULT_ADVERTISE_INTERVAL.toSeconds() + "s";
 
@@ -210,6 +213,7 @@ public final class Main implements Callable<Integer> {
                         Path.of(consoleStateDir.isEmpty() ? depot + "/console" : consoleStateDir))
                 .withSsh(consoleSsh.substring(0, colon), Integer.parseInt(consoleSsh.substring(colon + 1)))
                 .withSessionGrace(parseDuration(consoleGrace)).withAdvertiseInterval(parseDuration(consoleAdvertise))
+                .withIdle(parseDuration(consoleIdle))
                 .withBudget(consoleMemory == null ? OptionalLong.empty() : OptionalLong.of(consoleMemory),
                         consoleDisk == null ? OptionalLong.empty() : OptionalLong.of(consoleDisk)));
     }
