@@ -2,6 +2,8 @@ package dev.cloche.console;
 
 import dev.cloche.api.Capacity;
 import dev.cloche.api.GardenClient;
+import dev.cloche.console.recording.Recordings;
+import java.time.Clock;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -59,7 +61,7 @@ public final class Console implements AutoCloseable {
                     config.sessionGrace(), config.idle(), Scheduler.of(timer), workers);
             tasks.removeOrphans();
             resources.add(tasks);
-            SshConsole ssh = SshConsole.start(tasks, config.sshHost(), config.sshPort(),
+            SshConsole ssh = SshConsole.start(tasks, new Recordings(config.recordingsDir(), Clock.systemUTC()), config.sshHost(), config.sshPort(),
                     config.stateDir().resolve("ssh_host_ec_key"));
             resources.add(ssh);
             Connection nats = Nats.connect(Options.builder().server(config.natsUrl())

@@ -23,14 +23,19 @@ final class Task {
     private final long memoryMiB;
     private final long diskMiB;
     private final boolean allowForwarding;
+    private final boolean record;
+    private final boolean recordInput;
     final Set<ConsoleSession> sessions = new LinkedHashSet<>();
     State state = State.STARTING;
     volatile Optional<Container> container = Optional.empty();
     Optional<Scheduler.Cancellable> graceTimer = Optional.empty();
     Optional<Scheduler.Cancellable> idleTimer = Optional.empty();
 
-    Task(String id, byte[] tokenHash, long memoryMiB, long diskMiB, boolean allowForwarding) {
+    Task(String id, byte[] tokenHash, long memoryMiB, long diskMiB, boolean allowForwarding, boolean record,
+         boolean recordInput) {
         this.allowForwarding = allowForwarding;
+        this.record = record;
+        this.recordInput = recordInput;
         this.id = id;
         this.tokenHash = tokenHash;
         this.memoryMiB = memoryMiB;
@@ -52,6 +57,15 @@ final class Task {
     /** Whether the task's clients may forward local ports into its container ({@code ssh -L}). */
     boolean allowForwarding() {
         return allowForwarding;
+    }
+
+    /** Whether each session is recorded (asciicast), and whether its input too. */
+    boolean record() {
+        return record;
+    }
+
+    boolean recordInput() {
+        return recordInput;
     }
 
     long diskMiB() {

@@ -8,7 +8,12 @@ import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.Signal;
 import dev.cloche.api.TtySpec;
+import dev.cloche.console.recording.Recordings;
+import dev.cloche.console.recording.SessionRecording;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +39,8 @@ final class TaskCommand implements Command {
     static final int CANNOT_RUN = 126;
 
     private final Optional<String> command;
+    private final Recordings recordings;
+    private volatile SessionRecording recording = SessionRecording.NONE;
     private InputStream in;
     private OutputStream out;
     private OutputStream err;
@@ -41,8 +48,9 @@ final class TaskCommand implements Command {
     private volatile Process process;
     private volatile boolean hungUp;
 
-    TaskCommand(Optional<String> command) {
+    TaskCommand(Optional<String> command, Recordings recordings) {
         this.command = command;
+        this.recordings = recordings;
     }
 
     @Override
@@ -105,26 +113,50 @@ final class TaskCommand implements Command {
         int code;
         try {
             Container container = task.container();
-            ProcessIO io = new ProcessIO(Optional.of(in), Optional.of(out), tty ? Optional.empty() : Optional.of(err));
+            SessionRecording rec = record(task, tty, env);
+            ProcessIO io = new ProcessIO(Optional.of(new RecordedInput(in, rec)), Optional.of(new Recorded(out, rec)),
+                    tty ? Optional.empty() : Optional.of(new Recorded(err, rec)));
             Process p = container.run(spec, io);
             process = p;
             if (hungUp) {
                 destroy(null); // the client left while the process was starting
             }
             if (tty) {
-                env.addSignalListener((channel, signal) -> resize(p, env), org.apache.sshd.server.Signal.WINCH);
+                env.addSignalListener((channel, signal) -> resize(p, env, rec), org.apache.sshd.server.Signal.WINCH);
             }
             code = p.await();
         } catch (ExecutableNotFoundException e) {
             code = fail(e, NOT_FOUND);
-        } catch (GardenException | IllegalStateException e) {
+        } catch (GardenException | IllegalStateException | java.io.UncheckedIOException e) {
+            // a recorded task's session does not run unrecorded: a recording that cannot be opened refuses it
             code = fail(e, CANNOT_RUN);
         }
+        recording.close();
         exit.onExit(code);
     }
 
-    private static void resize(Process p, Environment env) {
+    /** The session's recording when its task records (the terminal's size, or 80x24 without one). */
+    private SessionRecording record(Task task, boolean tty, Environment env) {
+        if (!task.record()) {
+            return SessionRecording.NONE;
+        }
+        int columns = tty ? parse(env.getEnv().get(Environment.ENV_COLUMNS), 80) : 80;
+        int rows = tty ? parse(env.getEnv().get(Environment.ENV_LINES), 24) : 24;
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("SHELL", "/bin/sh");
+        vars.put("TERM", env.getEnv().getOrDefault(Environment.ENV_TERM, tty ? "xterm" : "dumb"));
+        command.ifPresent(c -> vars.put("CLOCHE_COMMAND", c));
+        SessionRecording rec = recordings.open(task.id(), columns, rows, vars, task.recordInput());
+        recording = rec;
+        if (hungUp) {
+            rec.close(); // the client left while the recording was opened
+        }
+        return rec;
+    }
+
+    private static void resize(Process p, Environment env, SessionRecording rec) {
         try {
+            rec.resize(parse(env.getEnv().get(Environment.ENV_COLUMNS), 80), parse(env.getEnv().get(Environment.ENV_LINES), 24));
             p.setTty(size(env));
         } catch (GardenException e) {
             log.debug("console resize failed (process gone?)", e);
@@ -144,6 +176,7 @@ final class TaskCommand implements Command {
     @Override
     public void destroy(ChannelSession channel) {
         hungUp = true;
+        recording.close();
         Process p = process;
         if (p == null) {
             return;
@@ -156,6 +189,53 @@ final class TaskCommand implements Command {
             }
         }
         p.close();
+    }
+
+    /** Output on its way to the client, also into the session's recording. */
+    private static final class Recorded extends FilterOutputStream {
+        private final SessionRecording rec;
+
+        Recorded(OutputStream out, SessionRecording rec) {
+            super(out);
+            this.rec = rec;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            rec.output(b, off, len);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+    }
+
+    /** The client's input on its way to the process, also into the recording (which drops it unless asked for). */
+    private static final class RecordedInput extends FilterInputStream {
+        private final SessionRecording rec;
+
+        RecordedInput(InputStream in, SessionRecording rec) {
+            super(in);
+            this.rec = rec;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                rec.input(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
     }
 
     /** MINA's channel streams buffer until flushed; an interactive process needs every write on the wire at once. */

@@ -114,7 +114,7 @@ final class Tasks implements AutoCloseable {
                         + " MiB asked, " + disk + " MiB available");
             }
             t = new Task(s.task(), sha256(s.secureToken()), s.reservedMemoryMiB(), s.reservedDiskMiB(),
-                    s.allowForwarding());
+                    s.allowForwarding(), s.record(), s.recordInput());
             tasks.put(t.id(), t);
         }
         Container c;
