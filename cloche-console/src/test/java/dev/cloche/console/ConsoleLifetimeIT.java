@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -184,6 +185,48 @@ class ConsoleLifetimeIT {
             for (String t : List.of(task, quiet, none)) {
                 assertThat(stop(t).ok()).isTrue();
             }
+        }
+    }
+
+    @Test
+    void aRestartedAgentResumesItsTasksTheirContainersAndTokensAndTheIdleCountGoesOn() throws Exception {
+        UnaryOperator<ConsoleConfig> settings = c -> c.withIdle(Duration.ofSeconds(30));
+        Console first = agent("rs", settings);
+        String kept = newId();
+        String vanished = newId();
+        String quiet = newId();
+        String token = token();
+        Instant quietStarted = Instant.now();
+        assertThat(start(first, task(quiet, token)).ok()).isTrue();
+        assertThat(start(first, task(kept, token)).ok()).isTrue();
+        assertThat(start(first, task(vanished, token)).ok()).isTrue();
+        assertThat(Ssh.run(first.sshPort(), kept, token, "", "echo before > /tmp/mark; cat /tmp/mark").stdout()).isEqualTo("before\n");
+        java.lang.Process live = Ssh.start(first.sshPort(), kept, token, List.of(), "echo up; sleep 600");
+        assertThat(new String(live.getInputStream().readNBytes(3), StandardCharsets.UTF_8)).isEqualTo("up\n");
+        Thread.sleep(Math.max(0, Duration.ofSeconds(12).minus(Duration.between(quietStarted, Instant.now())).toMillis()));
+
+        first.close();
+        // a deliberate stop disconnects the sessions but leaves every task's container
+        assertThat(live.waitFor(30, TimeUnit.SECONDS)).as("ssh disconnected by the stop").isTrue();
+        assertThat(Ssh.read(live.getErrorStream())).contains("the task goes on");
+        assertThat(List.of(kept, vanished, quiet)).allMatch(ConsoleLifetimeIT::exists);
+        assertThat(Files.readString(dir.resolve("state-rs/tasks/" + kept + ".json"))).doesNotContain(token);
+        garden.destroy(vanished);
+
+        Instant restarted = Instant.now();
+        try (Console second = agent("rs", settings)) {
+            assertThat(second.tasks()).containsExactlyInAnyOrder(kept, quiet);
+            // the same container, reached with the same token
+            assertThat(Ssh.run(second.sshPort(), kept, token, "", "cat /tmp/mark")).isEqualTo(new Ssh.Result(0, "before\n", ""));
+            assertThat(Ssh.run(second.sshPort(), kept, "wrong-" + token, "", "true").exit()).isEqualTo(255);
+            // quiet never had a session: its 30 s count from its start, not from the restart (about 18 s after it)
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> !exists(quiet));
+            assertThat(Duration.between(restarted, Instant.now())).isLessThan(Duration.ofSeconds(25));
+            assertThat(Duration.between(quietStarted, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !second.tasks().contains(quiet));
+            assertThat(stop(kept).ok()).isTrue();
+            assertThat(exists(kept)).isFalse();
+            assertThat(Files.list(dir.resolve("state-rs/tasks")).toList()).isEmpty();
         }
     }
 }

@@ -9,7 +9,14 @@ import dev.cloche.api.GardenClient;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.CoreConfig;
 import dev.cloche.testkit.FakeBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +24,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Task lifetimes and reservations over the in-process core and the fake backend, with a hand-driven timer. */
 class TasksTest {
@@ -24,6 +32,38 @@ class TasksTest {
     private final GardenClient garden = ContainerManager.start(backend, CoreConfig.DEFAULTS);
     private final ManualScheduler timer = new ManualScheduler();
     private final AtomicInteger changes = new AtomicInteger();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-05T10:00:00Z"));
+
+    @TempDir
+    Path tmp;
+
+    /** A clock the test moves. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
 
     @AfterEach
     void tearDown() {
@@ -35,7 +75,11 @@ class TasksTest {
     }
 
     private Tasks tasks(Duration grace, Duration idle) {
-        Tasks t = new Tasks(garden, "a1", 1000, 5000, grace, idle, timer, Runnable::run);
+        return tasks(grace, idle, TaskStore.NONE);
+    }
+
+    private Tasks tasks(Duration grace, Duration idle, TaskStore store) {
+        Tasks t = new Tasks(garden, "a1", 1000, 5000, new Tasks.Lifetimes(grace, idle), store, clock, timer, Runnable::run);
         t.onChange(changes::incrementAndGet);
         return t;
     }
@@ -223,24 +267,86 @@ class TasksTest {
     }
 
     @Test
-    void closeEndsEveryTaskAndRefusesNewOnes() {
+    void closeKeepsEveryTaskAndItsContainerKicksSessionsAndRefusesNewOnes() {
         Tasks tasks = tasks(Duration.ZERO);
         tasks.start(start("t1", 0, 0));
         tasks.start(start("t2", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
         tasks.close();
-        assertThat(exists("t1")).isFalse();
-        assertThat(exists("t2")).isFalse();
+        assertThat(a.kicks).singleElement().asString().contains("goes on");
+        tasks.closeSession(t, a); // the kicked session's close does not end the task (grace 0)
+        assertThat(exists("t1")).isTrue();
+        assertThat(exists("t2")).isTrue();
         assertThat(((Tasks.Rejected) tasks.start(start("t3", 0, 0))).reason()).contains("shutting down");
+        assertThat(tasks.openSession(t, new Kickable())).isFalse();
+        assertThat(timer.pending()).isEmpty();
         tasks.close();
     }
 
     @Test
-    void orphansOfThisAgentAreRemovedOthersKept() {
-        garden.create(ContainerSpec.withHandle("old").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a1")));
+    void aRestartedAgentResumesItsTasksWithTheSameTokenAndTheIdleCountGoingOn() throws Exception {
+        JsonTaskStore store = new JsonTaskStore(tmp.resolve("tasks"));
+        Tasks first = tasks(Duration.ofSeconds(10), Duration.ofMinutes(30), store);
+        first.start(start("quiet", 100, 0)); // never a session: idle since its start
+        first.start(start("busy", 0, 50));
+        first.start(start("lost", 0, 0));
+        Task busy = first.authenticate("busy", "token-busy").orElseThrow();
+        first.openSession(busy, new Kickable());
+        clock.advance(Duration.ofMinutes(10));
+        first.close(); // busy: idle from now on
+        String kept = Files.readString(tmp.resolve("tasks/quiet.json"));
+        assertThat(kept).doesNotContain("token-quiet").contains("token_salt").contains("token_sha256")
+                .contains("\"idle_since\":\"2026-12-05T10:00:00Z\"");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("tasks/quiet.json")))).isEqualTo("rw-------");
+        garden.destroy("lost"); // vanished while the agent was away
+        // an orphan: this agent's label, no record (its token is gone)
+        garden.create(ContainerSpec.withHandle("orphan").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a1")));
         garden.create(ContainerSpec.withHandle("other").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a2")));
-        tasks(Duration.ZERO).removeOrphans();
-        assertThat(exists("old")).isFalse();
+
+        clock.advance(Duration.ofMinutes(5));
+        timer.clear();
+        Tasks second = tasks(Duration.ofSeconds(10), Duration.ofMinutes(30), store);
+        second.resume();
+        assertThat(second.ids()).containsExactlyInAnyOrder("quiet", "busy");
+        assertThat(exists("orphan")).isFalse();
         assertThat(exists("other")).isTrue();
+        assertThat(Files.exists(tmp.resolve("tasks/lost.json"))).isFalse();
+        // the idle countdowns go on: quiet has 15 min left, busy 25 (no grace: the restart did not end its session)
+        assertThat(timer.pending()).containsExactlyInAnyOrder(Duration.ofMinutes(15), Duration.ofMinutes(25));
+        assertThat(second.advertisement()).isEqualTo(new Advertisement("a1", 900, 4950));
+        assertThat(second.authenticate("busy", "token-busy")).isPresent();
+        assertThat(second.authenticate("busy", "token-quiet")).isEmpty();
+        Task resumed = second.authenticate("quiet", "token-quiet").orElseThrow();
+        assertThat(second.openSession(resumed, new Kickable())).isTrue();
+        assertThat(Files.readString(tmp.resolve("tasks/quiet.json"))).doesNotContain("idle_since");
+        timer.fire(Duration.ofMinutes(25));
+        assertThat(exists("busy")).isFalse();
+        assertThat(Files.exists(tmp.resolve("tasks/busy.json"))).isFalse();
+        assertThat(second.stop("quiet")).isTrue();
+        assertThat(store.load()).isEmpty();
+    }
+
+    @Test
+    void aTaskWhoseIdleTimeRanOutWhileTheAgentWasAwayEndsAtOnce() {
+        JsonTaskStore store = new JsonTaskStore(tmp.resolve("tasks"));
+        tasks(Duration.ZERO, Duration.ofMinutes(30), store).start(start("t1", 0, 0));
+        clock.advance(Duration.ofHours(1));
+        timer.clear();
+        Tasks second = tasks(Duration.ZERO, Duration.ofMinutes(30), store);
+        second.resume();
+        assertThat(timer.pending()).containsExactly(Duration.ZERO);
+        timer.fireAll();
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void unreadableRecordsAreSkipped() throws Exception {
+        JsonTaskStore store = new JsonTaskStore(tmp.resolve("tasks"));
+        Files.writeString(tmp.resolve("tasks/bad.json"), "{not json");
+        Files.writeString(tmp.resolve("tasks/old.json"), "{\"version\":9}");
+        assertThat(store.load()).isEmpty();
     }
 
     @Test
@@ -274,6 +380,10 @@ class TasksTest {
                 entries.removeAll(due);
             }
             due.stream().filter(e -> !e.cancelled()[0]).forEach(e -> e.action().run());
+        }
+
+        synchronized void clear() {
+            entries.clear();
         }
 
         void fireAll() {

@@ -169,7 +169,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
-        log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        log.info("cloche daemon stopping; containers keep running (console tasks too, resumed at the next start)");
         observability.ifPresent(Observability::close);
         proxy.ifPresent(Proxy::close);
         console.ifPresent(Console::close);
