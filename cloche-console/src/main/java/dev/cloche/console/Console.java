@@ -60,7 +60,7 @@ public final class Console implements AutoCloseable {
             Tasks tasks = new Tasks(garden, config.agentId(),
                     config.memoryMiB().orElse(capacity.memoryInBytes() >> 20),
                     config.diskMiB().orElse(capacity.diskInBytes() >> 20),
-                    new Tasks.Lifetimes(config.sessionGrace(), config.idle()),
+                    new Tasks.Lifetimes(config.sessionGrace(), config.idle(), config.reconnectGrace()),
                     new JsonTaskStore(config.stateDir().resolve("tasks")), Clock.systemUTC(), Scheduler.of(timer), workers);
             tasks.resume();
             SshConsole ssh = SshConsole.start(tasks, new Recordings(config.recordingsDir(), Clock.systemUTC()),
@@ -73,8 +73,8 @@ public final class Console implements AutoCloseable {
             NatsAgent agent = new NatsAgent(nats, tasks, config.agentId(), config.sshHost(), ssh.port(), workers, timer);
             resources.add(agent);
             agent.start(config.advertiseInterval());
-            log.info("console started agent={} nats={} ssh={}:{} grace={} idle={} budget_memory_mib={} budget_disk_mib={}",
-                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(), config.idle(),
+            log.info("console started agent={} nats={} ssh={}:{} grace={} idle={} reconnect={} budget_memory_mib={} budget_disk_mib={}",
+                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(), config.idle(), config.reconnectGrace(),
                     tasks.advertisement().availableMemoryMiB(), tasks.advertisement().availableDiskMiB());
             return new Console(config, resources, ssh, tasks);
         } catch (IOException e) {

@@ -62,10 +62,10 @@ final class SshConsole implements AutoCloseable {
         sshd.setGSSAuthenticator(null);
         sshd.setForwardingFilter(new TaskForwardingFilter());
         sshd.setAgentFactory(null);
-        sshd.setShellFactory(channel -> new TaskCommand(Optional.empty(), recordings));
+        sshd.setShellFactory(channel -> new TaskCommand(Optional.empty(), recordings, tasks));
         sshd.setCommandFactory((channel, command) -> RefusedCommand.isLegacyScp(command)
                 ? new RefusedCommand(LEGACY_SCP_REFUSED)
-                : new TaskCommand(Optional.of(command), recordings));
+                : new TaskCommand(Optional.of(command), recordings, tasks));
         sshd.setFileSystemFactory(new TaskFileSystemFactory());
         sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder()
                 .withFileSystemAccessor(new ContainerSftpAccessor()).build()));

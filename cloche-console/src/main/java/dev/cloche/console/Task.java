@@ -28,6 +28,8 @@ final class Task {
     private final boolean record;
     private final boolean recordInput;
     final Set<ConsoleSession> sessions = new LinkedHashSet<>();
+    /** Its interactive shells that may outlive their connection (attached or parked), oldest first. */
+    final java.util.List<ReattachableShell> shells = new java.util.ArrayList<>();
     State state = State.STARTING;
     volatile Optional<Container> container = Optional.empty();
     Optional<Scheduler.Cancellable> graceTimer = Optional.empty();

@@ -40,6 +40,10 @@ final class TaskCommand implements Command {
 
     private final Optional<String> command;
     private final Recordings recordings;
+    private final Tasks tasks;
+    private volatile Task task;
+    /** This session's shell when it may outlive the connection; else empty. */
+    private volatile Optional<ReattachableShell> shell = Optional.empty();
     private volatile SessionRecording recording = SessionRecording.NONE;
     private InputStream in;
     private OutputStream out;
@@ -48,9 +52,10 @@ final class TaskCommand implements Command {
     private volatile Process process;
     private volatile boolean hungUp;
 
-    TaskCommand(Optional<String> command, Recordings recordings) {
+    TaskCommand(Optional<String> command, Recordings recordings, Tasks tasks) {
         this.command = command;
         this.recordings = recordings;
+        this.tasks = tasks;
     }
 
     @Override
@@ -110,13 +115,20 @@ final class TaskCommand implements Command {
     }
 
     private void run(Task task, ProcessSpec spec, boolean tty, Environment env) {
+        this.task = task;
         int code;
         try {
             Container container = task.container();
             SessionRecording rec = record(task, tty, env);
-            ProcessIO io = new ProcessIO(Optional.of(new RecordedInput(in, rec)), Optional.of(new Recorded(out, rec)),
-                    tty ? Optional.empty() : Optional.of(new Recorded(err, rec)));
-            Process p = container.run(spec, io);
+            InputStream input = new RecordedInput(in, rec);
+            OutputStream output = new Recorded(out, rec);
+            Process p;
+            if (tty && command.isEmpty() && tasks.reconnects()) {
+                p = runShell(task, container, spec, input, output, env);
+            } else {
+                p = container.run(spec, new ProcessIO(Optional.of(input), Optional.of(output),
+                        tty ? Optional.empty() : Optional.of(new Recorded(err, rec))));
+            }
             process = p;
             if (hungUp) {
                 destroy(null); // the client left while the process was starting
@@ -132,7 +144,45 @@ final class TaskCommand implements Command {
             code = fail(e, CANNOT_RUN);
         }
         recording.close();
-        exit.onExit(code);
+        shell.ifPresent(s -> tasks.shellEnded(task, s));
+        if (!hungUp) {
+            exit.onExit(code);
+        }
+    }
+
+    /**
+     * An interactive shell that may outlive this connection: the task's shell waiting for a reconnect, attached with
+     * the output this session's predecessor did not get, or a new one.
+     */
+    private Process runShell(Task task, Container container, ProcessSpec spec, InputStream input, OutputStream output,
+                             Environment env) {
+        Optional<ReattachableShell> waiting = tasks.reattachShell(task);
+        if (waiting.isPresent()) {
+            ReattachableShell s = waiting.get();
+            shell = waiting;
+            Process p;
+            try {
+                p = container.attach(s.processId(), new ProcessIO(Optional.empty(),
+                        Optional.of(s.output(output, s.delivered())), Optional.empty()));
+            } catch (GardenException e) {
+                tasks.shellEnded(task, s); // it ended just now
+                throw e;
+            }
+            s.input.attach(input);
+            p.setTty(size(env));
+            log.info("console shell reattached task={} skipped_bytes={}", task.id(), s.delivered());
+            return p;
+        }
+        ReattachableShell s = new ReattachableShell();
+        Process p = container.run(spec, new ProcessIO(Optional.of(s.input), Optional.of(s.output(output, 0)), Optional.empty()));
+        s.started(p);
+        s.input.attach(input);
+        if (!tasks.addShell(task, s)) {
+            s.kill();
+            return p;
+        }
+        shell = Optional.of(s);
+        return p;
     }
 
     /** The session's recording when its task records (the terminal's size, or 80x24 without one). */
@@ -172,13 +222,25 @@ final class TaskCommand implements Command {
         return code;
     }
 
-    /** The client went away (or the channel closed): a hang-up for a process that still runs. */
+    /**
+     * The client went away (or the channel closed): a hang-up for a process that still runs, except for a shell that
+     * waits for a reconnect (the reconnect grace), which is only detached from this session.
+     */
     @Override
     public void destroy(ChannelSession channel) {
         hungUp = true;
         recording.close();
         Process p = process;
         if (p == null) {
+            return;
+        }
+        Optional<ReattachableShell> s = shell;
+        if (s.isPresent() && !p.onExit().isDone()) {
+            p.close(); // this session's output stops; the shell and its stdin run on
+            if (!tasks.parkShell(task, s.get())) {
+                s.get().kill();
+                tasks.shellEnded(task, s.get());
+            }
             return;
         }
         if (!p.onExit().isDone()) {

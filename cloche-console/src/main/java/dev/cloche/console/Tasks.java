@@ -51,8 +51,15 @@ final class Tasks implements AutoCloseable {
 
     record Rejected(String task, String reason) implements StartResult {}
 
-    /** How long tasks live without sessions: after the last one (grace), and with none at all (idle; zero = never). */
-    record Lifetimes(Duration grace, Duration idle) {}
+    /**
+     * How long tasks live without sessions: after the last one (grace), and with none at all (idle; zero = never); and
+     * how long a shell whose client dropped waits for a reconnect (zero: shells end with their connection).
+     */
+    record Lifetimes(Duration grace, Duration idle, Duration reconnect) {
+        Lifetimes(Duration grace, Duration idle) {
+            this(grace, idle, Duration.ZERO);
+        }
+    }
 
     private final GardenClient garden;
     private final String agentId;
@@ -60,6 +67,7 @@ final class Tasks implements AutoCloseable {
     private final long diskBudgetMiB;
     private final Duration grace;
     private final Duration idle;
+    private final Duration reconnect;
     private final TaskStore store;
     private final Clock clock;
     private final Scheduler scheduler;
@@ -80,6 +88,7 @@ final class Tasks implements AutoCloseable {
         this.diskBudgetMiB = diskBudgetMiB;
         this.grace = lifetimes.grace();
         this.idle = lifetimes.idle();
+        this.reconnect = lifetimes.reconnect();
         this.store = store;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -257,7 +266,10 @@ final class Tasks implements AutoCloseable {
         return true;
     }
 
-    /** A session ended; the last one starts the grace period (ends the task at once when it is zero). */
+    /**
+     * A session ended; the last one starts the grace period (ends the task at once when it is zero), unless a shell of
+     * the task is waiting for its client to reconnect: then the grace starts when the last such shell is gone.
+     */
     void closeSession(Task t, ConsoleSession session) {
         synchronized (this) {
             if (!t.sessions.remove(session) || !t.sessions.isEmpty() || t.state != Task.State.READY) {
@@ -268,17 +280,98 @@ final class Tasks implements AutoCloseable {
                 return; // the agent is stopping: close() keeps the record with this idle start
             }
             armIdle(t, idle);
+        }
+        saveQuietly(t);
+        lastGone(t);
+    }
+
+    /** Starts the grace period (or ends the task) once the task has neither sessions nor shells left. */
+    private void lastGone(Task t) {
+        synchronized (this) {
+            if (closed || !t.sessions.isEmpty() || !t.shells.isEmpty() || t.state != Task.State.READY) {
+                return;
+            }
             if (!grace.isZero()) {
+                t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
                 Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
                 self[0] = scheduler.schedule(() -> graceExpired(t, self[0]), grace);
                 t.graceTimer = Optional.of(self[0]);
+                return;
             }
         }
-        if (grace.isZero()) {
-            endings.execute(() -> end(t, "its last session ended"));
-        } else {
-            saveQuietly(t);
+        endings.execute(() -> end(t, "its last session ended"));
+    }
+
+    /** Whether shells outlive their connection (a reconnect grace is set). */
+    boolean reconnects() {
+        return !reconnect.isZero();
+    }
+
+    /** A new interactive shell of the task; false when the task is no longer ready (the caller kills the shell). */
+    synchronized boolean addShell(Task t, ReattachableShell shell) {
+        if (closed || t.state != Task.State.READY) {
+            return false;
         }
+        t.shells.add(shell);
+        return true;
+    }
+
+    /**
+     * The shell's client dropped: the shell waits for the reconnect grace, then is killed. False when it cannot wait
+     * (the task is ending or the agent stopping; the caller kills it).
+     */
+    boolean parkShell(Task t, ReattachableShell shell) {
+        synchronized (this) {
+            if (closed || t.state != Task.State.READY || !t.shells.contains(shell)) {
+                return false;
+            }
+            shell.parked = true;
+            Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
+            self[0] = scheduler.schedule(() -> shellExpired(t, shell, self[0]), reconnect);
+            shell.expiry = Optional.of(self[0]);
+        }
+        log.info("console shell waiting for a reconnect task={} grace_s={}", t.id(), reconnect.toSeconds());
+        return true;
+    }
+
+    /** The most recently parked shell of the task, now attached to the caller's session; empty when none waits. */
+    synchronized Optional<ReattachableShell> reattachShell(Task t) {
+        for (int i = t.shells.size() - 1; i >= 0; i--) {
+            ReattachableShell s = t.shells.get(i);
+            if (s.parked) {
+                s.parked = false;
+                s.expiry.ifPresent(Scheduler.Cancellable::cancel);
+                s.expiry = Optional.empty();
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The shell's process exited. Idempotent. */
+    void shellEnded(Task t, ReattachableShell shell) {
+        synchronized (this) {
+            if (!t.shells.remove(shell)) {
+                return;
+            }
+            shell.expiry.ifPresent(Scheduler.Cancellable::cancel);
+            shell.expiry = Optional.empty();
+        }
+        shell.input.end();
+        lastGone(t);
+    }
+
+    private void shellExpired(Task t, ReattachableShell shell, Scheduler.Cancellable timer) {
+        synchronized (this) {
+            if (shell.expiry.orElse(null) != timer || !shell.parked || !t.shells.remove(shell)) {
+                return; // reattached (or ended) in the meantime
+            }
+        }
+        log.info("console shell not reconnected within {} s, killed task={}", reconnect.toSeconds(), t.id());
+        endings.execute(() -> {
+            shell.kill();
+            lastGone(t);
+        });
     }
 
     private void graceExpired(Task t, Scheduler.Cancellable timer) {
@@ -328,6 +421,7 @@ final class Tasks implements AutoCloseable {
 
     private void end(Task t, String why) {
         List<ConsoleSession> kicked;
+        List<ReattachableShell> shells;
         synchronized (this) {
             if (t.state == Task.State.ENDING || t.state == Task.State.GONE) {
                 return;
@@ -337,6 +431,8 @@ final class Tasks implements AutoCloseable {
             cancelTimers(t);
             kicked = new ArrayList<>(t.sessions);
             t.sessions.clear();
+            shells = new ArrayList<>(t.shells);
+            t.shells.clear();
             if (starting) {
                 return; // start() destroys the container once created
             }
@@ -345,10 +441,12 @@ final class Tasks implements AutoCloseable {
         for (ConsoleSession s : kicked) {
             s.kick("task " + t.id() + " ended: " + why);
         }
+        shells.forEach(s -> s.input.end()); // their processes end with the container
         destroy(t);
     }
 
     private static void cancelTimers(Task t) {
+        t.shells.forEach(s -> s.expiry.ifPresent(Scheduler.Cancellable::cancel));
         t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
         t.graceTimer = Optional.empty();
         t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
@@ -405,6 +503,7 @@ final class Tasks implements AutoCloseable {
     @Override
     public void close() {
         List<ConsoleSession> kicked = new ArrayList<>();
+        List<ReattachableShell> parked = new ArrayList<>();
         List<Task> all;
         synchronized (this) {
             if (closed) {
@@ -415,6 +514,8 @@ final class Tasks implements AutoCloseable {
             Instant now = clock.instant();
             for (Task t : all) {
                 cancelTimers(t);
+                t.shells.stream().filter(s -> s.parked).forEach(parked::add);
+                t.shells.removeAll(parked);
                 if (!t.sessions.isEmpty()) {
                     t.idleSince = Optional.of(now);
                     kicked.addAll(t.sessions);
@@ -424,6 +525,8 @@ final class Tasks implements AutoCloseable {
         for (Task t : all) {
             saveQuietly(t);
         }
+        // shells are not kept across a restart: a waiting one is ended now, an attached one when its session goes
+        parked.forEach(ReattachableShell::kill);
         for (ConsoleSession s : kicked) {
             s.kick("the console agent " + agentId + " is stopping; the task goes on: reconnect when it is back");
         }

@@ -229,4 +229,79 @@ class ConsoleLifetimeIT {
             assertThat(Files.list(dir.resolve("state-rs/tasks")).toList()).isEmpty();
         }
     }
+
+    /** An interactive ssh -tt whose output is collected as it comes. */
+    private static final class Terminal {
+        final java.lang.Process ssh;
+        private final StringBuffer seen = new StringBuffer();
+
+        Terminal(int port, String task, String token) throws IOException {
+            ssh = Ssh.start(port, task, token, List.of("-tt"));
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[4096];
+                try (var in = ssh.getInputStream()) {
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    }
+                } catch (IOException ignored) {
+                    // ssh ended
+                }
+            });
+        }
+
+        void send(String keys) throws IOException {
+            ssh.getOutputStream().write(keys.getBytes(StandardCharsets.UTF_8));
+            ssh.getOutputStream().flush();
+        }
+
+        String waitFor(String text) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> seen.toString().contains(text));
+            return seen.toString();
+        }
+
+        String seen() {
+            return seen.toString();
+        }
+    }
+
+    @Test
+    void aDroppedShellRunsOnAndAReconnectGetsItsOutputSinceTheDrop() throws Exception {
+        // no session grace: without the reconnect grace the task would end with its connection
+        try (Console agent = agent("rc", c -> c.withSessionGrace(Duration.ZERO).withReconnectGrace(Duration.ofSeconds(20)))) {
+            String task = newId();
+            String token = token();
+            assertThat(start(agent, task(task, token)).ok()).isTrue();
+            Terminal first = new Terminal(agent.sshPort(), task, token);
+            first.send("X=kept; echo one-$((1+1))\n");
+            first.waitFor("one-2");
+            first.send("(sleep 4; echo after-$((3+4))) & echo bg-$((5+5))\n");
+            first.waitFor("bg-10");
+            first.ssh.destroyForcibly(); // SIGKILL: the connection drops without a goodbye
+            first.ssh.waitFor();
+            Thread.sleep(6000); // the shell prints after-7 with nobody connected
+            assertThat(exists(task)).as("the task waits for the reconnect").isTrue();
+            assertThat(first.seen()).doesNotContain("after-7");
+
+            Terminal second = new Terminal(agent.sshPort(), task, token);
+            second.send("echo got-$X-$$\n");
+            String seen = second.waitFor("got-kept-");
+            // the output since the drop, and not again what the first session already had
+            assertThat(seen).contains("after-7").doesNotContain("one-2");
+            second.send("exit\n");
+            assertThat(second.ssh.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !exists(task));
+
+            // dropped and never back: after the grace the shell is killed and (no session grace) the task ends
+            String lost = newId();
+            assertThat(start(agent, task(lost, token)).ok()).isTrue();
+            Terminal gone = new Terminal(agent.sshPort(), lost, token);
+            gone.send("echo here\n");
+            gone.waitFor("here");
+            Instant dropped = Instant.now();
+            gone.ssh.destroyForcibly();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> !exists(lost));
+            assertThat(Duration.between(dropped, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(19));
+        }
+    }
 }

@@ -349,6 +349,66 @@ class TasksTest {
         assertThat(store.load()).isEmpty();
     }
 
+    private Tasks reconnecting(Duration grace) {
+        Tasks t = new Tasks(garden, "a1", 1000, 5000, new Tasks.Lifetimes(grace, Duration.ZERO, Duration.ofSeconds(60)),
+                TaskStore.NONE, clock, timer, Runnable::run);
+        t.onChange(changes::incrementAndGet);
+        return t;
+    }
+
+    @Test
+    void aParkedShellKeepsItsTaskForTheReconnectGraceAndIsReattachedOnce() {
+        Tasks tasks = reconnecting(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
+        ReattachableShell shell = new ReattachableShell();
+        assertThat(tasks.addShell(t, shell)).isTrue();
+        tasks.closeSession(t, a); // the connection dropped: no grace, but the shell may come back
+        assertThat(tasks.parkShell(t, shell)).isTrue();
+        assertThat(exists("t1")).isTrue();
+        assertThat(timer.pending()).containsExactly(Duration.ofSeconds(60));
+        Kickable b = new Kickable();
+        tasks.openSession(t, b);
+        assertThat(tasks.reattachShell(t)).containsSame(shell);
+        assertThat(tasks.reattachShell(t)).isEmpty(); // one session per shell
+        assertThat(timer.pending()).isEmpty();
+        // dropped again, and this time nobody comes back: the shell is killed and the task ends with it
+        tasks.closeSession(t, b);
+        tasks.parkShell(t, shell);
+        timer.fire(Duration.ofSeconds(60));
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void aShellThatExitsReleasesItsTask() {
+        Tasks tasks = reconnecting(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
+        ReattachableShell shell = new ReattachableShell();
+        tasks.addShell(t, shell);
+        tasks.closeSession(t, a);
+        assertThat(exists("t1")).isTrue();
+        tasks.shellEnded(t, shell);
+        tasks.shellEnded(t, shell);
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void noShellIsParkedOnceTheAgentStops() {
+        Tasks tasks = reconnecting(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        ReattachableShell shell = new ReattachableShell();
+        tasks.addShell(t, shell);
+        tasks.close();
+        assertThat(tasks.parkShell(t, shell)).isFalse();
+        assertThat(tasks.addShell(t, new ReattachableShell())).isFalse();
+    }
+
     @Test
     void badConfigIsRefused() {
         assertThatThrownBy(() -> ConsoleConfig.defaults("bad id", "nats://x", java.nio.file.Path.of("/tmp")))
