@@ -304,4 +304,50 @@ class ConsoleLifetimeIT {
             assertThat(Duration.between(dropped, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(19));
         }
     }
+
+    @Test
+    void liveTasksAndSessionsOutliveANatsRestartAndStopStillWorks() throws Exception {
+        try (Console agent = agent("nr", c -> c)) {
+            String task = newId();
+            String token = token();
+            assertThat(start(agent, task(task, token)).ok()).isTrue();
+            Terminal t = new Terminal(agent.sshPort(), task, token);
+            t.send("echo a-$((1+1))\n");
+            t.waitFor("a-2");
+
+            natsServer.restart();
+
+            // the SSH session never depended on NATS
+            t.send("echo b-$((2*2))\n");
+            t.waitFor("b-4");
+            assertThat(Ssh.run(agent.sshPort(), task, token, "", "echo new-session").stdout()).isEqualTo("new-session\n");
+            // the agent reconnects and serves task.start and task.stop again (retrying while it reconnects)
+            String second = newId();
+            TaskReply started = retry(Subjects.startOn("nr"), TaskCodec.encode(task(second, token)));
+            assertThat(started.ok()).as(started.toString()).isTrue();
+            TaskReply stopped = retry(Subjects.STOP, TaskCodec.encode(new TaskStop(task)));
+            assertThat(stopped.ok()).isTrue();
+            assertThat(stopped.agent()).isEqualTo("nr");
+            assertThat(t.ssh.waitFor(30, TimeUnit.SECONDS)).as("the stopped task's session is disconnected").isTrue();
+            assertThat(exists(task)).isFalse();
+            assertThat(stop(second).ok()).isTrue();
+        }
+    }
+
+    /** A request answered once both ends are connected again: short tries until one gets a reply. */
+    private static TaskReply retry(String subject, byte[] payload) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                Message m = nats.request(subject, payload, Duration.ofSeconds(3));
+                if (m != null) {
+                    return TaskCodec.decodeReply(m.getData());
+                }
+            } catch (IllegalStateException notConnected) {
+                // the test's own connection is reconnecting too
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no reply on " + subject + " within 60 s of the NATS restart");
+    }
 }
