@@ -5,7 +5,15 @@ import dev.cloche.console.TaskCodec;
 import dev.cloche.console.TaskReply;
 import dev.cloche.console.TaskStart;
 import dev.cloche.console.TaskStop;
+import dev.cloche.console.recording.AsciicastPlayer;
+import dev.cloche.console.recording.Recordings;
 import io.nats.client.Connection;
+import java.io.BufferedReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -21,8 +29,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code cloche console start|stop}: throwaway consoles through the console agents' NATS protocol. */
-@Command(name = "console", description = "Throwaway consoles: start a task (a fresh container you ssh into), stop one.",
-        subcommands = {ConsoleCommand.Start.class, ConsoleCommand.Stop.class})
+@Command(name = "console", description = "Throwaway consoles: start a task (a fresh container you ssh into), stop one, list and replay session recordings.",
+        subcommands = {ConsoleCommand.Start.class, ConsoleCommand.Stop.class, ConsoleCommand.RecordingsCommand.class})
 final class ConsoleCommand {
     @Option(names = "--nats", paramLabel = "URL", description = "NATS server (default: ${DEFAULT-VALUE}; env CLOCHE_NATS_URL).")
     String nats = System.getenv().getOrDefault("CLOCHE_NATS_URL", "nats://127.0.0.1:4222");
@@ -62,11 +70,18 @@ final class ConsoleCommand {
         @Option(names = "--allow-forwarding", description = "Allow ssh -L to ports of the task's container (docs/console.md).")
         boolean allowForwarding;
 
+        @Option(names = "--record", description = "Record each session (asciinema v2, under the agent's <depot>/console/recordings).")
+        boolean record;
+
+        @Option(names = "--record-input", description = "Record what clients type too (implies --record; passwords typed are recorded).")
+        boolean recordInput;
+
         /** The task.start this command publishes. */
         TaskStart taskStart(String id, String token) {
             TaskStart start = new TaskStart(id, token, memory == null ? OptionalLong.empty() : OptionalLong.of(memory),
                     disk == null ? OptionalLong.empty() : OptionalLong.of(disk), image);
-            return allowForwarding ? start.withForwarding() : start;
+            start = allowForwarding ? start.withForwarding() : start;
+            return record || recordInput ? start.withRecording(recordInput) : start;
         }
 
         @Override
@@ -118,6 +133,54 @@ final class ConsoleCommand {
                 }
                 System.out.println("task " + task + " stopped on agent " + r.agent());
                 return 0;
+            }
+        }
+    }
+
+    @Command(name = "recordings", description = "List the session recordings on this host (a local read of the agent's depot).",
+            subcommands = {ConsoleCommand.Play.class})
+    static final class RecordingsCommand implements Callable<Integer> {
+        @Option(names = "--dir", paramLabel = "DIR", description = "The recordings directory (default: ${DEFAULT-VALUE}; the daemon's <--console-state-dir>/recordings).")
+        Path dir = Path.of(System.getenv().getOrDefault("CLOCHE_CONSOLE_RECORDINGS", "/var/lib/cloche/console/recordings"));
+
+        @Option(names = "--task", paramLabel = "ID", description = "Only this task's recordings.")
+        String task;
+
+        @Override
+        public Integer call() {
+            List<Recordings.RecordingFile> all = Recordings.list(dir, Optional.ofNullable(task));
+            System.out.printf("%-24s %-26s %10s  %s%n", "TASK", "STARTED", "BYTES", "FILE");
+            for (Recordings.RecordingFile f : all) {
+                System.out.printf("%-24s %-26s %10d  %s%n", f.task(), f.started(), f.bytes(), f.path());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "play", description = "Replay a recording in this terminal with its timing (or cat the file: it is asciinema v2).")
+    static final class Play implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE")
+        Path file;
+
+        @Option(names = "--speed", paramLabel = "X", description = "Play X times faster (default: ${DEFAULT-VALUE}).")
+        double speed = 1;
+
+        @Option(names = "--max-wait", paramLabel = "SECONDS", description = "Longest pause between two outputs (default: ${DEFAULT-VALUE}).")
+        double maxWait = 2;
+
+        @Option(names = "--no-wait", description = "Print all output at once.")
+        boolean noWait;
+
+        @Override
+        public Integer call() throws Exception {
+            AsciicastPlayer.Pace pace = new AsciicastPlayer.Pace(speed,
+                    noWait ? Duration.ZERO : Duration.ofNanos((long) (maxWait * 1e9)));
+            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                AsciicastPlayer.play(in, System.out, pace, d -> Thread.sleep(d));
+                return 0;
+            } catch (IllegalArgumentException e) {
+                System.err.println("cloche: " + file + ": " + e.getMessage());
+                return 1;
             }
         }
     }

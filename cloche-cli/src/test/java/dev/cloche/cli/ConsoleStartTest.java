@@ -35,4 +35,27 @@ class ConsoleStartTest {
         assertThat(json).contains("\"image\":\"docker:///busybox#1.36\"").contains("\"allow_forwarding\":true");
         assertThat(TaskCodec.decodeStart(TaskCodec.encode(s))).isEqualTo(s);
     }
+
+    @Test
+    void recordInputImpliesRecord() {
+        assertThat(parsed().record()).isFalse();
+        TaskStart r = parsed("--record");
+        assertThat(r.record()).isTrue();
+        assertThat(r.recordInput()).isFalse();
+        TaskStart i = parsed("--record-input");
+        assertThat(i.record()).isTrue();
+        assertThat(i.recordInput()).isTrue();
+    }
+
+    @Test
+    void recordingsListAndPlayParse() {
+        ConsoleCommand.RecordingsCommand list = new ConsoleCommand.RecordingsCommand();
+        new CommandLine(list).parseArgs("--dir", "/tmp/r", "--task", "t1");
+        assertThat(list.dir).isEqualTo(java.nio.file.Path.of("/tmp/r"));
+        assertThat(list.task).isEqualTo("t1");
+        ConsoleCommand.Play play = new ConsoleCommand.Play();
+        new CommandLine(play).parseArgs("--speed", "4", "--no-wait", "/tmp/r/t1/s.cast");
+        assertThat(play.speed).isEqualTo(4.0);
+        assertThat(play.noWait).isTrue();
+    }
 }

@@ -2,6 +2,8 @@ package dev.cloche.console;
 
 import dev.cloche.api.Capacity;
 import dev.cloche.api.GardenClient;
+import dev.cloche.console.recording.Recordings;
+import java.time.Clock;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -21,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * narc on Cloche: a console agent. It takes tasks from NATS, gives each a fresh container through {@link GardenClient}
  * (in-process or remote), lets clients in over SSH, and destroys the container when the task is done.
  *
- * <p>Closing it stops taking tasks, closes the SSH server, ends every task (their containers are destroyed), and
- * disconnects from NATS. It never closes the {@link GardenClient}, which the caller owns.
+ * <p>Closing it stops taking tasks, disconnects every SSH session and closes the SSH server, and disconnects from NATS;
+ * the tasks and their containers stay, kept under the state directory, and the next start of the same agent (id and
+ * state directory) resumes them. Ending a task is {@code task.stop} (or its idle time). It never closes the
+ * {@link GardenClient}, which the caller owns.
  */
 public final class Console implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Console.class);
@@ -56,20 +60,21 @@ public final class Console implements AutoCloseable {
             Tasks tasks = new Tasks(garden, config.agentId(),
                     config.memoryMiB().orElse(capacity.memoryInBytes() >> 20),
                     config.diskMiB().orElse(capacity.diskInBytes() >> 20),
-                    config.sessionGrace(), Scheduler.of(timer), workers);
-            tasks.removeOrphans();
-            resources.add(tasks);
-            SshConsole ssh = SshConsole.start(tasks, config.sshHost(), config.sshPort(),
-                    config.stateDir().resolve("ssh_host_ec_key"));
+                    new Tasks.Lifetimes(config.sessionGrace(), config.idle(), config.reconnectGrace()),
+                    new JsonTaskStore(config.stateDir().resolve("tasks")), Clock.systemUTC(), Scheduler.of(timer), workers);
+            tasks.resume();
+            SshConsole ssh = SshConsole.start(tasks, new Recordings(config.recordingsDir(), Clock.systemUTC()),
+                    config.sshHost(), config.sshPort(), config.stateDir().resolve("ssh_host_ec_key"));
             resources.add(ssh);
+            resources.add(tasks); // closed before the SSH server: the kicked sessions must not end their tasks
             Connection nats = Nats.connect(Options.builder().server(config.natsUrl())
                     .connectionName("cloche-console-" + config.agentId()).maxReconnects(-1).build());
             resources.add(nats::close);
             NatsAgent agent = new NatsAgent(nats, tasks, config.agentId(), config.sshHost(), ssh.port(), workers, timer);
             resources.add(agent);
             agent.start(config.advertiseInterval());
-            log.info("console started agent={} nats={} ssh={}:{} grace={} budget_memory_mib={} budget_disk_mib={}",
-                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(),
+            log.info("console started agent={} nats={} ssh={}:{} grace={} idle={} reconnect={} budget_memory_mib={} budget_disk_mib={}",
+                    config.agentId(), config.natsUrl(), config.sshHost(), ssh.port(), config.sessionGrace(), config.idle(), config.reconnectGrace(),
                     tasks.advertisement().availableMemoryMiB(), tasks.advertisement().availableDiskMiB());
             return new Console(config, resources, ssh, tasks);
         } catch (IOException e) {
@@ -123,7 +128,7 @@ public final class Console implements AutoCloseable {
             return;
         }
         closed = true;
-        log.info("console stopping agent={}; its tasks end", config.agentId());
+        log.info("console stopping agent={}; its tasks and their containers stay for its next start", config.agentId());
         closeAll(resources);
     }
 

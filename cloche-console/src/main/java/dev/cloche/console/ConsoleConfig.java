@@ -17,13 +17,17 @@ import java.util.OptionalLong;
  * @param sessionGrace how long a task outlives its last session (zero: it ends at once)
  * @param memoryMiB the memory budget tasks reserve from; empty = the Garden server's capacity
  * @param diskMiB the disk budget; empty = the Garden server's capacity
+ * @param idle how long a task may have no SSH session at all before it ends (zero: never)
+ * @param reconnectGrace how long a shell whose client dropped keeps running for a reconnect (zero: killed at once)
  */
 public record ConsoleConfig(String agentId, String natsUrl, String sshHost, int sshPort, Path stateDir,
                             Duration advertiseInterval, Duration sessionGrace, OptionalLong memoryMiB,
-                            OptionalLong diskMiB) {
+                            OptionalLong diskMiB, Duration idle, Duration reconnectGrace) {
     public static final int DEFAULT_SSH_PORT = 2222;
     public static final Duration DEFAULT_ADVERTISE_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SESSION_GRACE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
+    public static final Duration DEFAULT_RECONNECT_GRACE = Duration.ofSeconds(60);
 
     public ConsoleConfig {
         Objects.requireNonNull(agentId, "agentId");
@@ -34,6 +38,11 @@ public record ConsoleConfig(String agentId, String natsUrl, String sshHost, int 
         Objects.requireNonNull(sessionGrace, "sessionGrace");
         Objects.requireNonNull(memoryMiB, "memoryMiB");
         Objects.requireNonNull(diskMiB, "diskMiB");
+        Objects.requireNonNull(idle, "idle");
+        Objects.requireNonNull(reconnectGrace, "reconnectGrace");
+        if (idle.isNegative() || reconnectGrace.isNegative()) {
+            throw new IllegalArgumentException("idle and reconnect grace must not be negative");
+        }
         if (!TaskStart.TASK_ID.matcher(agentId).matches()) {
             throw new IllegalArgumentException("agent id must match " + TaskStart.TASK_ID.pattern() + ": " + agentId);
         }
@@ -48,25 +57,43 @@ public record ConsoleConfig(String agentId, String natsUrl, String sshHost, int 
         }
     }
 
-    /** Defaults: SSH on 127.0.0.1:2222, advertise every 5 s, 10 s grace, the Garden server's capacity as budget. */
+    /**
+     * Defaults: SSH on 127.0.0.1:2222, advertise every 5 s, 10 s grace, 30 min idle, 60 s to reconnect, the Garden
+     * server's capacity as budget.
+     */
     public static ConsoleConfig defaults(String agentId, String natsUrl, Path stateDir) {
         return new ConsoleConfig(agentId, natsUrl, "127.0.0.1", DEFAULT_SSH_PORT, stateDir, DEFAULT_ADVERTISE_INTERVAL,
-                DEFAULT_SESSION_GRACE, OptionalLong.empty(), OptionalLong.empty());
+                DEFAULT_SESSION_GRACE, OptionalLong.empty(), OptionalLong.empty(), DEFAULT_IDLE, DEFAULT_RECONNECT_GRACE);
     }
 
     public ConsoleConfig withSsh(String host, int port) {
-        return new ConsoleConfig(agentId, natsUrl, host, port, stateDir, advertiseInterval, sessionGrace, memoryMiB, diskMiB);
+        return new ConsoleConfig(agentId, natsUrl, host, port, stateDir, advertiseInterval, sessionGrace, memoryMiB, diskMiB, idle, reconnectGrace);
     }
 
     public ConsoleConfig withSessionGrace(Duration g) {
-        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, advertiseInterval, g, memoryMiB, diskMiB);
+        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, advertiseInterval, g, memoryMiB, diskMiB, idle, reconnectGrace);
     }
 
     public ConsoleConfig withAdvertiseInterval(Duration i) {
-        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, i, sessionGrace, memoryMiB, diskMiB);
+        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, i, sessionGrace, memoryMiB, diskMiB, idle, reconnectGrace);
     }
 
     public ConsoleConfig withBudget(OptionalLong memory, OptionalLong disk) {
-        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, advertiseInterval, sessionGrace, memory, disk);
+        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, advertiseInterval, sessionGrace, memory, disk, idle, reconnectGrace);
+    }
+
+    public ConsoleConfig withIdle(Duration i) {
+        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, advertiseInterval, sessionGrace, memoryMiB,
+                diskMiB, i, reconnectGrace);
+    }
+
+    public ConsoleConfig withReconnectGrace(Duration g) {
+        return new ConsoleConfig(agentId, natsUrl, sshHost, sshPort, stateDir, advertiseInterval, sessionGrace, memoryMiB,
+                diskMiB, idle, g);
+    }
+
+    /** Where session recordings go: {@code <state dir>/recordings/<task>/<session>.cast}. */
+    public Path recordingsDir() {
+        return stateDir.resolve("recordings");
     }
 }

@@ -16,6 +16,7 @@ import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.apache.sshd.server.session.ServerSession;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import dev.cloche.console.files.ContainerSftpAccessor;
+import dev.cloche.console.recording.Recordings;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ final class SshConsole implements AutoCloseable {
         this.tasks = tasks;
     }
 
-    static SshConsole start(Tasks tasks, String host, int port, Path hostKey) {
+    static SshConsole start(Tasks tasks, Recordings recordings, String host, int port, Path hostKey) {
         SshServer sshd = SshServer.setUpDefaultServer();
         SshConsole console = new SshConsole(sshd, tasks);
         sshd.setHost(host);
@@ -61,10 +62,10 @@ final class SshConsole implements AutoCloseable {
         sshd.setGSSAuthenticator(null);
         sshd.setForwardingFilter(new TaskForwardingFilter());
         sshd.setAgentFactory(null);
-        sshd.setShellFactory(channel -> new TaskCommand(Optional.empty()));
+        sshd.setShellFactory(channel -> new TaskCommand(Optional.empty(), recordings, tasks));
         sshd.setCommandFactory((channel, command) -> RefusedCommand.isLegacyScp(command)
                 ? new RefusedCommand(LEGACY_SCP_REFUSED)
-                : new TaskCommand(Optional.of(command)));
+                : new TaskCommand(Optional.of(command), recordings, tasks));
         sshd.setFileSystemFactory(new TaskFileSystemFactory());
         sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder()
                 .withFileSystemAccessor(new ContainerSftpAccessor()).build()));

@@ -24,12 +24,9 @@ public final class TaskCodec {
         if (!image.isMissingNode() && !image.isNull() && !image.isString()) {
             throw new MalformedMessageException("image must be a string (an image reference, as Garden's image.uri)");
         }
-        JsonNode forwarding = n.path("allow_forwarding");
-        if (!forwarding.isMissingNode() && !forwarding.isNull() && !forwarding.isBoolean()) {
-            throw new MalformedMessageException("allow_forwarding must be true or false");
-        }
         return new TaskStart(text(n, "task"), text(n, "secure_token"), limit(n, "memory_limit"), limit(n, "disk_limit"),
-                image.isString() ? image.asString() : "", forwarding.isBoolean() && forwarding.asBoolean());
+                image.isString() ? image.asString() : "", flag(n, "allow_forwarding"), flag(n, "record"),
+                flag(n, "record_input"));
     }
 
     public static TaskStop decodeStop(byte[] payload) {
@@ -53,6 +50,8 @@ public final class TaskCodec {
         s.diskLimitMiB().ifPresent(d -> o.put("disk_limit", d));
         if (!s.image().isEmpty()) o.put("image", s.image());
         if (s.allowForwarding()) o.put("allow_forwarding", true);
+        if (s.record()) o.put("record", true);
+        if (s.recordInput()) o.put("record_input", true);
         return bytes(o);
     }
 
@@ -119,6 +118,15 @@ public final class TaskCodec {
     private static Optional<String> optionalText(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v != null && v.isString() ? Optional.of(v.asString()) : Optional.empty();
+    }
+
+    /** An optional JSON boolean: absent or null is false, anything but a boolean is malformed. */
+    private static boolean flag(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (!v.isMissingNode() && !v.isNull() && !v.isBoolean()) {
+            throw new MalformedMessageException(field + " must be true or false");
+        }
+        return v.isBoolean() && v.asBoolean();
     }
 
     private static OptionalLong limit(JsonNode n, String field) {

@@ -8,7 +8,12 @@ import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.Signal;
 import dev.cloche.api.TtySpec;
+import dev.cloche.console.recording.Recordings;
+import dev.cloche.console.recording.SessionRecording;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +39,12 @@ final class TaskCommand implements Command {
     static final int CANNOT_RUN = 126;
 
     private final Optional<String> command;
+    private final Recordings recordings;
+    private final Tasks tasks;
+    private volatile Task task;
+    /** This session's shell when it may outlive the connection; else empty. */
+    private volatile Optional<ReattachableShell> shell = Optional.empty();
+    private volatile SessionRecording recording = SessionRecording.NONE;
     private InputStream in;
     private OutputStream out;
     private OutputStream err;
@@ -41,8 +52,10 @@ final class TaskCommand implements Command {
     private volatile Process process;
     private volatile boolean hungUp;
 
-    TaskCommand(Optional<String> command) {
+    TaskCommand(Optional<String> command, Recordings recordings, Tasks tasks) {
         this.command = command;
+        this.recordings = recordings;
+        this.tasks = tasks;
     }
 
     @Override
@@ -102,29 +115,98 @@ final class TaskCommand implements Command {
     }
 
     private void run(Task task, ProcessSpec spec, boolean tty, Environment env) {
+        this.task = task;
         int code;
         try {
             Container container = task.container();
-            ProcessIO io = new ProcessIO(Optional.of(in), Optional.of(out), tty ? Optional.empty() : Optional.of(err));
-            Process p = container.run(spec, io);
+            SessionRecording rec = record(task, tty, env);
+            InputStream input = new RecordedInput(in, rec);
+            OutputStream output = new Recorded(out, rec);
+            Process p;
+            if (tty && command.isEmpty() && tasks.reconnects()) {
+                p = runShell(task, container, spec, input, output, env);
+            } else {
+                p = container.run(spec, new ProcessIO(Optional.of(input), Optional.of(output),
+                        tty ? Optional.empty() : Optional.of(new Recorded(err, rec))));
+            }
             process = p;
             if (hungUp) {
                 destroy(null); // the client left while the process was starting
             }
             if (tty) {
-                env.addSignalListener((channel, signal) -> resize(p, env), org.apache.sshd.server.Signal.WINCH);
+                env.addSignalListener((channel, signal) -> resize(p, env, rec), org.apache.sshd.server.Signal.WINCH);
             }
             code = p.await();
         } catch (ExecutableNotFoundException e) {
             code = fail(e, NOT_FOUND);
-        } catch (GardenException | IllegalStateException e) {
+        } catch (GardenException | IllegalStateException | java.io.UncheckedIOException e) {
+            // a recorded task's session does not run unrecorded: a recording that cannot be opened refuses it
             code = fail(e, CANNOT_RUN);
         }
-        exit.onExit(code);
+        recording.close();
+        shell.ifPresent(s -> tasks.shellEnded(task, s));
+        if (!hungUp) {
+            exit.onExit(code);
+        }
     }
 
-    private static void resize(Process p, Environment env) {
+    /**
+     * An interactive shell that may outlive this connection: the task's shell waiting for a reconnect, attached with
+     * the output this session's predecessor did not get, or a new one.
+     */
+    private Process runShell(Task task, Container container, ProcessSpec spec, InputStream input, OutputStream output,
+                             Environment env) {
+        Optional<ReattachableShell> waiting = tasks.reattachShell(task);
+        if (waiting.isPresent()) {
+            ReattachableShell s = waiting.get();
+            shell = waiting;
+            Process p;
+            try {
+                p = container.attach(s.processId(), new ProcessIO(Optional.empty(),
+                        Optional.of(s.output(output, s.delivered())), Optional.empty()));
+            } catch (GardenException e) {
+                tasks.shellEnded(task, s); // it ended just now
+                throw e;
+            }
+            s.input.attach(input);
+            p.setTty(size(env));
+            log.info("console shell reattached task={} skipped_bytes={}", task.id(), s.delivered());
+            return p;
+        }
+        ReattachableShell s = new ReattachableShell();
+        Process p = container.run(spec, new ProcessIO(Optional.of(s.input), Optional.of(s.output(output, 0)), Optional.empty()));
+        s.started(p);
+        s.input.attach(input);
+        if (!tasks.addShell(task, s)) {
+            s.kill();
+            return p;
+        }
+        shell = Optional.of(s);
+        return p;
+    }
+
+    /** The session's recording when its task records (the terminal's size, or 80x24 without one). */
+    private SessionRecording record(Task task, boolean tty, Environment env) {
+        if (!task.record()) {
+            return SessionRecording.NONE;
+        }
+        int columns = tty ? parse(env.getEnv().get(Environment.ENV_COLUMNS), 80) : 80;
+        int rows = tty ? parse(env.getEnv().get(Environment.ENV_LINES), 24) : 24;
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("SHELL", "/bin/sh");
+        vars.put("TERM", env.getEnv().getOrDefault(Environment.ENV_TERM, tty ? "xterm" : "dumb"));
+        command.ifPresent(c -> vars.put("CLOCHE_COMMAND", c));
+        SessionRecording rec = recordings.open(task.id(), columns, rows, vars, task.recordInput());
+        recording = rec;
+        if (hungUp) {
+            rec.close(); // the client left while the recording was opened
+        }
+        return rec;
+    }
+
+    private static void resize(Process p, Environment env, SessionRecording rec) {
         try {
+            rec.resize(parse(env.getEnv().get(Environment.ENV_COLUMNS), 80), parse(env.getEnv().get(Environment.ENV_LINES), 24));
             p.setTty(size(env));
         } catch (GardenException e) {
             log.debug("console resize failed (process gone?)", e);
@@ -140,12 +222,25 @@ final class TaskCommand implements Command {
         return code;
     }
 
-    /** The client went away (or the channel closed): a hang-up for a process that still runs. */
+    /**
+     * The client went away (or the channel closed): a hang-up for a process that still runs, except for a shell that
+     * waits for a reconnect (the reconnect grace), which is only detached from this session.
+     */
     @Override
     public void destroy(ChannelSession channel) {
         hungUp = true;
+        recording.close();
         Process p = process;
         if (p == null) {
+            return;
+        }
+        Optional<ReattachableShell> s = shell;
+        if (s.isPresent() && !p.onExit().isDone()) {
+            p.close(); // this session's output stops; the shell and its stdin run on
+            if (!tasks.parkShell(task, s.get())) {
+                s.get().kill();
+                tasks.shellEnded(task, s.get());
+            }
             return;
         }
         if (!p.onExit().isDone()) {
@@ -156,6 +251,53 @@ final class TaskCommand implements Command {
             }
         }
         p.close();
+    }
+
+    /** Output on its way to the client, also into the session's recording. */
+    private static final class Recorded extends FilterOutputStream {
+        private final SessionRecording rec;
+
+        Recorded(OutputStream out, SessionRecording rec) {
+            super(out);
+            this.rec = rec;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            rec.output(b, off, len);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+    }
+
+    /** The client's input on its way to the process, also into the recording (which drops it unless asked for). */
+    private static final class RecordedInput extends FilterInputStream {
+        private final SessionRecording rec;
+
+        RecordedInput(InputStream in, SessionRecording rec) {
+            super(in);
+            this.rec = rec;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                rec.input(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
     }
 
     /** MINA's channel streams buffer until flushed; an interactive process needs every write on the wire at once. */

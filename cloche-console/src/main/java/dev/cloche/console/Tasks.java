@@ -4,21 +4,22 @@ import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
 import dev.cloche.api.ContainerSpec;
-import dev.cloche.api.ImageRef;
 import dev.cloche.api.DiskLimits;
 import dev.cloche.api.GardenClient;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.ImageRef;
 import dev.cloche.api.Limits;
 import dev.cloche.api.MemoryLimits;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,13 @@ import org.slf4j.LoggerFactory;
  * The tasks of one agent and their lifetimes; the only class that creates or destroys their containers.
  *
  * <p>Lifetime rule: a task lives from {@code task.start} until {@code task.stop}, or until its last session has been
- * gone for the grace period (a session opened within the grace period cancels it). A task that never had a session
- * lives until it is stopped. Every ending kicks the remaining sessions and destroys the container.
+ * gone for the grace period (a session opened within the grace period cancels it), or until it idles out: a task
+ * with no session at all for the idle time ends (zero: never), however it got there (never had one, or its last one
+ * left and the grace period is longer). An open session keeps the task however quiet it is. Every ending kicks the
+ * remaining sessions, destroys the container and forgets the task's record.
+ *
+ * <p>Persistence: every task is kept in the {@link TaskStore} while it lives. {@link #close()} (the agent stopping)
+ * disconnects sessions but leaves containers and records; {@link #resume()} in the next run takes them up again.
  *
  * <p>Capacity: each task reserves its memory and disk limits (unlimited tasks reserve nothing) from the agent's
  * budget until its container is destroyed; a start that does not fit is refused.
@@ -37,8 +43,6 @@ final class Tasks implements AutoCloseable {
     static final String TASK_PROPERTY = "cloche.console.task";
     static final String AGENT_PROPERTY = "cloche.console.agent";
     private static final Logger log = LoggerFactory.getLogger(Tasks.class);
-    /** Compared against when the user is unknown, so an unknown task costs the same as a wrong token. */
-    private static final byte[] NO_TASK = sha256("\0no such task\0");
 
     /** What a start came to. */
     sealed interface StartResult permits Started, Rejected {}
@@ -47,11 +51,25 @@ final class Tasks implements AutoCloseable {
 
     record Rejected(String task, String reason) implements StartResult {}
 
+    /**
+     * How long tasks live without sessions: after the last one (grace), and with none at all (idle; zero = never); and
+     * how long a shell whose client dropped waits for a reconnect (zero: shells end with their connection).
+     */
+    record Lifetimes(Duration grace, Duration idle, Duration reconnect) {
+        Lifetimes(Duration grace, Duration idle) {
+            this(grace, idle, Duration.ZERO);
+        }
+    }
+
     private final GardenClient garden;
     private final String agentId;
     private final long memoryBudgetMiB;
     private final long diskBudgetMiB;
     private final Duration grace;
+    private final Duration idle;
+    private final Duration reconnect;
+    private final TaskStore store;
+    private final Clock clock;
     private final Scheduler scheduler;
     private final Executor endings;
     private final Map<String, Task> tasks = new HashMap<>();
@@ -62,13 +80,17 @@ final class Tasks implements AutoCloseable {
      * @param endings runs the endings that sessions and timers trigger (destroying a container is slow; SSH I/O threads
      *     must not wait for it)
      */
-    Tasks(GardenClient garden, String agentId, long memoryBudgetMiB, long diskBudgetMiB, Duration grace,
-          Scheduler scheduler, Executor endings) {
+    Tasks(GardenClient garden, String agentId, long memoryBudgetMiB, long diskBudgetMiB, Lifetimes lifetimes,
+          TaskStore store, Clock clock, Scheduler scheduler, Executor endings) {
         this.garden = garden;
         this.agentId = agentId;
         this.memoryBudgetMiB = memoryBudgetMiB;
         this.diskBudgetMiB = diskBudgetMiB;
-        this.grace = grace;
+        this.grace = lifetimes.grace();
+        this.idle = lifetimes.idle();
+        this.reconnect = lifetimes.reconnect();
+        this.store = store;
+        this.clock = clock;
         this.scheduler = scheduler;
         this.endings = endings;
     }
@@ -78,9 +100,39 @@ final class Tasks implements AutoCloseable {
         this.onChange = listener;
     }
 
-    /** Destroys containers this agent left behind (their tokens died with the previous run, nobody can use them). */
-    void removeOrphans() {
+    /**
+     * Takes up the tasks a previous run of this agent kept: each whose container still exists is READY again (same
+     * token, its idle countdown going on from where it was); one whose container vanished is forgotten. Containers
+     * labelled with this agent that no record names are destroyed: nobody holds a token for them.
+     */
+    void resume() {
+        Set<String> kept = new HashSet<>();
+        for (TaskRecord r : store.load()) {
+            Container c;
+            try {
+                c = garden.lookup(r.handle());
+            } catch (ContainerNotFoundException gone) {
+                log.info("console task ended task={} because its container vanished while the agent was away", r.task());
+                store.remove(r.task());
+                continue;
+            }
+            Task t = Task.of(r);
+            t.container = Optional.of(c);
+            synchronized (this) {
+                t.state = Task.State.READY;
+                Instant since = t.idleSince.orElse(clock.instant());
+                t.idleSince = Optional.of(since);
+                tasks.put(t.id(), t);
+                Duration left = idle.minus(Duration.between(since, clock.instant()));
+                armIdle(t, left.isNegative() ? Duration.ZERO : left);
+                kept.add(r.handle());
+            }
+            log.info("console task resumed task={} idle_since={}", t.id(), t.idleSince.orElseThrow());
+        }
         for (Container c : garden.containers(Map.of(AGENT_PROPERTY, agentId))) {
+            if (kept.contains(c.handle())) {
+                continue;
+            }
             log.info("console destroying orphaned task container handle={}", c.handle());
             try {
                 c.destroy();
@@ -88,6 +140,7 @@ final class Tasks implements AutoCloseable {
                 // destroyed by someone else since the listing: just as gone
             }
         }
+        onChange.run();
     }
 
     StartResult start(TaskStart s) {
@@ -109,8 +162,7 @@ final class Tasks implements AutoCloseable {
                 return new Rejected(s.task(), "not enough disk on agent " + agentId + ": " + s.reservedDiskMiB()
                         + " MiB asked, " + disk + " MiB available");
             }
-            t = new Task(s.task(), sha256(s.secureToken()), s.reservedMemoryMiB(), s.reservedDiskMiB(),
-                    s.allowForwarding());
+            t = Task.of(s, TokenHash.of(s.secureToken()));
             tasks.put(t.id(), t);
         }
         Container c;
@@ -132,11 +184,21 @@ final class Tasks implements AutoCloseable {
             stoppedMeanwhile = t.state != Task.State.STARTING;
             if (!stoppedMeanwhile) {
                 t.state = Task.State.READY;
+                t.idleSince = Optional.of(clock.instant());
+                armIdle(t, idle);
             }
         }
         if (stoppedMeanwhile) {
             destroy(t);
             return new Rejected(s.task(), "task " + s.task() + " was stopped while starting");
+        }
+        try {
+            save(t);
+        } catch (RuntimeException e) {
+            // a task the next run could not resume would be a container nobody can reach after a restart
+            log.error("console task not kept, ending it task={}", t.id(), e);
+            end(t, "it could not be saved");
+            return new Rejected(s.task(), "cannot keep the task: " + e.getMessage());
         }
         log.info("console task started task={} memory_mib={} disk_mib={}", s.task(), t.memoryMiB(), t.diskMiB());
         onChange.run();
@@ -151,35 +213,86 @@ final class Tasks implements AutoCloseable {
         return s.image().isEmpty() ? spec : spec.withImage(ImageRef.of(s.image()));
     }
 
+    /** Writes the task's record as it is now (a no-op once it is ending). */
+    private void save(Task t) {
+        TaskRecord r;
+        synchronized (this) {
+            if (t.state != Task.State.READY) {
+                return;
+            }
+            r = t.toRecord();
+        }
+        store.save(r);
+    }
+
+    /** Saves, logging a failure: a lost idle start time is not worth failing a session over. */
+    private void saveQuietly(Task t) {
+        try {
+            save(t);
+        } catch (RuntimeException e) {
+            log.warn("console could not update the record of task {}: {}", t.id(), e.toString());
+        }
+    }
+
     /** The task if {@code token} is its secure token (constant-time on the token), else empty. */
     Optional<Task> authenticate(String task, String token) {
         Task t;
         synchronized (this) {
             t = tasks.get(task);
         }
-        // Equal-length digests make the comparison independent of where, or whether, the tokens differ.
-        boolean match = MessageDigest.isEqual(sha256(token), t == null ? NO_TASK : t.tokenHash());
+        // an unknown task costs the same hash and comparison as a known one
+        boolean match = (t == null ? TokenHash.NO_TASK : t.token()).matches(token);
         return match && t != null ? Optional.of(t) : Optional.empty();
     }
 
     /** Registers a session; false when the task is not (or no longer) ready, and the session must be refused. */
-    synchronized boolean openSession(Task t, ConsoleSession session) {
-        if (t.state != Task.State.READY || tasks.get(t.id()) != t) {
-            return false;
+    boolean openSession(Task t, ConsoleSession session) {
+        boolean first;
+        synchronized (this) {
+            if (closed || t.state != Task.State.READY || tasks.get(t.id()) != t) {
+                return false;
+            }
+            first = t.sessions.isEmpty();
+            t.sessions.add(session);
+            t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
+            t.graceTimer = Optional.empty();
+            t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
+            t.idleTimer = Optional.empty();
+            t.idleSince = Optional.empty();
         }
-        t.sessions.add(session);
-        t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
-        t.graceTimer = Optional.empty();
+        if (first) {
+            saveQuietly(t);
+        }
         return true;
     }
 
-    /** A session ended; the last one starts the grace period (ends the task at once when it is zero). */
+    /**
+     * A session ended; the last one starts the grace period (ends the task at once when it is zero), unless a shell of
+     * the task is waiting for its client to reconnect: then the grace starts when the last such shell is gone.
+     */
     void closeSession(Task t, ConsoleSession session) {
         synchronized (this) {
             if (!t.sessions.remove(session) || !t.sessions.isEmpty() || t.state != Task.State.READY) {
                 return;
             }
+            t.idleSince = Optional.of(clock.instant());
+            if (closed) {
+                return; // the agent is stopping: close() keeps the record with this idle start
+            }
+            armIdle(t, idle);
+        }
+        saveQuietly(t);
+        lastGone(t);
+    }
+
+    /** Starts the grace period (or ends the task) once the task has neither sessions nor shells left. */
+    private void lastGone(Task t) {
+        synchronized (this) {
+            if (closed || !t.sessions.isEmpty() || !t.shells.isEmpty() || t.state != Task.State.READY) {
+                return;
+            }
             if (!grace.isZero()) {
+                t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
                 Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
                 self[0] = scheduler.schedule(() -> graceExpired(t, self[0]), grace);
                 t.graceTimer = Optional.of(self[0]);
@@ -187,6 +300,78 @@ final class Tasks implements AutoCloseable {
             }
         }
         endings.execute(() -> end(t, "its last session ended"));
+    }
+
+    /** Whether shells outlive their connection (a reconnect grace is set). */
+    boolean reconnects() {
+        return !reconnect.isZero();
+    }
+
+    /** A new interactive shell of the task; false when the task is no longer ready (the caller kills the shell). */
+    synchronized boolean addShell(Task t, ReattachableShell shell) {
+        if (closed || t.state != Task.State.READY) {
+            return false;
+        }
+        t.shells.add(shell);
+        return true;
+    }
+
+    /**
+     * The shell's client dropped: the shell waits for the reconnect grace, then is killed. False when it cannot wait
+     * (the task is ending or the agent stopping; the caller kills it).
+     */
+    boolean parkShell(Task t, ReattachableShell shell) {
+        synchronized (this) {
+            if (closed || t.state != Task.State.READY || !t.shells.contains(shell)) {
+                return false;
+            }
+            shell.parked = true;
+            Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
+            self[0] = scheduler.schedule(() -> shellExpired(t, shell, self[0]), reconnect);
+            shell.expiry = Optional.of(self[0]);
+        }
+        log.info("console shell waiting for a reconnect task={} grace_s={}", t.id(), reconnect.toSeconds());
+        return true;
+    }
+
+    /** The most recently parked shell of the task, now attached to the caller's session; empty when none waits. */
+    synchronized Optional<ReattachableShell> reattachShell(Task t) {
+        for (int i = t.shells.size() - 1; i >= 0; i--) {
+            ReattachableShell s = t.shells.get(i);
+            if (s.parked) {
+                s.parked = false;
+                s.expiry.ifPresent(Scheduler.Cancellable::cancel);
+                s.expiry = Optional.empty();
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The shell's process exited. Idempotent. */
+    void shellEnded(Task t, ReattachableShell shell) {
+        synchronized (this) {
+            if (!t.shells.remove(shell)) {
+                return;
+            }
+            shell.expiry.ifPresent(Scheduler.Cancellable::cancel);
+            shell.expiry = Optional.empty();
+        }
+        shell.input.end();
+        lastGone(t);
+    }
+
+    private void shellExpired(Task t, ReattachableShell shell, Scheduler.Cancellable timer) {
+        synchronized (this) {
+            if (shell.expiry.orElse(null) != timer || !shell.parked || !t.shells.remove(shell)) {
+                return; // reattached (or ended) in the meantime
+            }
+        }
+        log.info("console shell not reconnected within {} s, killed task={}", reconnect.toSeconds(), t.id());
+        endings.execute(() -> {
+            shell.kill();
+            lastGone(t);
+        });
     }
 
     private void graceExpired(Task t, Scheduler.Cancellable timer) {
@@ -197,6 +382,28 @@ final class Tasks implements AutoCloseable {
             }
         }
         endings.execute(() -> end(t, "its last session ended " + grace.toMillis() + " ms ago"));
+    }
+
+    /** Starts the idle countdown of a task that has no session; the caller holds the lock. */
+    private void armIdle(Task t, Duration remaining) {
+        t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
+        t.idleTimer = Optional.empty();
+        if (idle.isZero()) {
+            return;
+        }
+        Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
+        self[0] = scheduler.schedule(() -> idleExpired(t, self[0]), remaining);
+        t.idleTimer = Optional.of(self[0]);
+    }
+
+    private void idleExpired(Task t, Scheduler.Cancellable timer) {
+        synchronized (this) {
+            // a session that arrived in the meantime cancelled or replaced this timer
+            if (t.idleTimer.orElse(null) != timer || !t.sessions.isEmpty()) {
+                return;
+            }
+        }
+        endings.execute(() -> end(t, "it had no SSH session for " + idle.toSeconds() + " s"));
     }
 
     /** Ends the task now (task.stop); false when this agent has no such task. Returns once the container is gone. */
@@ -214,16 +421,18 @@ final class Tasks implements AutoCloseable {
 
     private void end(Task t, String why) {
         List<ConsoleSession> kicked;
+        List<ReattachableShell> shells;
         synchronized (this) {
             if (t.state == Task.State.ENDING || t.state == Task.State.GONE) {
                 return;
             }
             boolean starting = t.state == Task.State.STARTING;
             t.state = Task.State.ENDING;
-            t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
-            t.graceTimer = Optional.empty();
+            cancelTimers(t);
             kicked = new ArrayList<>(t.sessions);
             t.sessions.clear();
+            shells = new ArrayList<>(t.shells);
+            t.shells.clear();
             if (starting) {
                 return; // start() destroys the container once created
             }
@@ -232,7 +441,16 @@ final class Tasks implements AutoCloseable {
         for (ConsoleSession s : kicked) {
             s.kick("task " + t.id() + " ended: " + why);
         }
+        shells.forEach(s -> s.input.end()); // their processes end with the container
         destroy(t);
+    }
+
+    private static void cancelTimers(Task t) {
+        t.shells.forEach(s -> s.expiry.ifPresent(Scheduler.Cancellable::cancel));
+        t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
+        t.graceTimer = Optional.empty();
+        t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
+        t.idleTimer = Optional.empty();
     }
 
     private void destroy(Task t) {
@@ -247,6 +465,7 @@ final class Tasks implements AutoCloseable {
                 t.state = Task.State.GONE;
                 tasks.remove(t.id(), t);
             }
+            store.remove(t.id());
             onChange.run();
         }
     }
@@ -283,24 +502,41 @@ final class Tasks implements AutoCloseable {
         return n;
     }
 
-    /** Ends every task (kicks its sessions, destroys its container) and refuses new ones. Idempotent. */
+    /**
+     * The agent stops: refuses new tasks and sessions, stops every countdown and disconnects every session, but
+     * leaves the tasks' containers running and their records kept (with the idle start of now for a task that had
+     * sessions), so the next run of this agent resumes them. Idempotent.
+     */
     @Override
     public void close() {
+        List<ConsoleSession> kicked = new ArrayList<>();
+        List<ReattachableShell> parked = new ArrayList<>();
         List<Task> all;
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
             all = List.copyOf(tasks.values());
+            Instant now = clock.instant();
+            for (Task t : all) {
+                cancelTimers(t);
+                t.shells.stream().filter(s -> s.parked).forEach(parked::add);
+                t.shells.removeAll(parked);
+                if (!t.sessions.isEmpty()) {
+                    t.idleSince = Optional.of(now);
+                    kicked.addAll(t.sessions);
+                }
+            }
         }
         for (Task t : all) {
-            end(t, "the agent is shutting down");
+            saveQuietly(t);
         }
-    }
-
-    static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+        // shells are not kept across a restart: a waiting one is ended now, an attached one when its session goes
+        parked.forEach(ReattachableShell::kill);
+        for (ConsoleSession s : kicked) {
+            s.kick("the console agent " + agentId + " is stopping; the task goes on: reconnect when it is back");
         }
+        log.info("console tasks kept for the next run of agent {}: {}", agentId, all.size());
     }
 }

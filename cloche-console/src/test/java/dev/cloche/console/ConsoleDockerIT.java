@@ -68,6 +68,8 @@ class ConsoleDockerIT {
     @AfterAll
     static void tearDown() throws Exception {
         List<String> left = new ArrayList<>();
+        // a closed agent keeps its tasks for its next start: end them first
+        stopAll(agent);
         if (agent != null) agent.close();
         if (nats != null) nats.close();
         if (garden != null) {
@@ -247,5 +249,20 @@ class ConsoleDockerIT {
             }
         }
         await().atMost(Duration.ofSeconds(120)).until(() -> ids.stream().noneMatch(ConsoleDockerIT::exists));
+    }
+
+    /** Ends the tasks an agent still has, as a scheduler would, so that closing it leaves no container. */
+    private static void stopAll(Console agent) {
+        if (agent == null || nats == null) {
+            return;
+        }
+        for (String t : agent.tasks()) {
+            try {
+                nats.request(Subjects.STOP, TaskCodec.encode(new TaskStop(t)), Duration.ofSeconds(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

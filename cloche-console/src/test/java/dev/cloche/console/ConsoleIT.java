@@ -76,6 +76,9 @@ class ConsoleIT {
     @AfterAll
     static void tearDown() throws Exception {
         List<String> left = new ArrayList<>();
+        // a closed agent keeps its tasks for its next start: end them first
+        stopAll(quick);
+        stopAll(slow);
         if (quick != null) quick.close();
         if (slow != null) slow.close();
         if (nats != null) nats.close();
@@ -400,5 +403,20 @@ class ConsoleIT {
         String line = "task.start → reply (container ready) ms: " + replyMillis + "; task.start → prompt over ssh ms: " + millis;
         System.out.println("CONSOLE TIME TO PROMPT: " + line);
         Files.writeString(Path.of("target/console-time-to-prompt.txt"), line + "\n");
+    }
+
+    /** Ends the tasks an agent still has, as a scheduler would, so that closing it leaves no container. */
+    private static void stopAll(Console agent) {
+        if (agent == null || nats == null) {
+            return;
+        }
+        for (String t : agent.tasks()) {
+            try {
+                nats.request(Subjects.STOP, TaskCodec.encode(new TaskStop(t)), Duration.ofSeconds(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

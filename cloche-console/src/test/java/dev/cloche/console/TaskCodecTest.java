@@ -49,6 +49,24 @@ class TaskCodecTest {
     }
 
     @Test
+    void recordingIsOptInAndInputOnlyWithIt() {
+        TaskStart plain = TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\"}"));
+        assertThat(plain.record()).isFalse();
+        assertThat(plain.recordInput()).isFalse();
+        TaskStart s = TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\",\"record\":true,\"record_input\":true}"));
+        assertThat(s).isEqualTo(plain.withRecording(true));
+        assertThat(TaskCodec.decodeStart(TaskCodec.encode(s))).isEqualTo(s);
+        assertThat(TaskCodec.decodeStart(TaskCodec.encode(plain.withRecording(false))).recordInput()).isFalse();
+        assertThat(new String(TaskCodec.encode(plain), StandardCharsets.UTF_8)).doesNotContain("record");
+        for (String bad : new String[] {"\"record\":\"yes\"", "\"record\":1", "\"record_input\":[]",
+                "\"record_input\":true", "\"record\":false,\"record_input\":true"}) {
+            assertThatThrownBy(() -> TaskCodec.decodeStart(b("{\"task\":\"t1\",\"secure_token\":\"tok\"," + bad + "}")))
+                    .as(bad).isInstanceOf(MalformedMessageException.class).hasMessageContaining("record");
+        }
+        assertThat(s.toString()).contains("record").doesNotContain("tok]");
+    }
+
+    @Test
     void onlyTheLegacyScpProtocolsServerSideIsRecognisedAsScp() {
         assertThat(RefusedCommand.isLegacyScp("scp -t /tmp/x")).isTrue();
         assertThat(RefusedCommand.isLegacyScp("scp -f /tmp/x")).isTrue();

@@ -9,7 +9,14 @@ import dev.cloche.api.GardenClient;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.CoreConfig;
 import dev.cloche.testkit.FakeBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +24,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Task lifetimes and reservations over the in-process core and the fake backend, with a hand-driven timer. */
 class TasksTest {
@@ -24,6 +32,38 @@ class TasksTest {
     private final GardenClient garden = ContainerManager.start(backend, CoreConfig.DEFAULTS);
     private final ManualScheduler timer = new ManualScheduler();
     private final AtomicInteger changes = new AtomicInteger();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-05T10:00:00Z"));
+
+    @TempDir
+    Path tmp;
+
+    /** A clock the test moves. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
 
     @AfterEach
     void tearDown() {
@@ -31,7 +71,15 @@ class TasksTest {
     }
 
     private Tasks tasks(Duration grace) {
-        Tasks t = new Tasks(garden, "a1", 1000, 5000, grace, timer, Runnable::run);
+        return tasks(grace, Duration.ZERO);
+    }
+
+    private Tasks tasks(Duration grace, Duration idle) {
+        return tasks(grace, idle, TaskStore.NONE);
+    }
+
+    private Tasks tasks(Duration grace, Duration idle, TaskStore store) {
+        Tasks t = new Tasks(garden, "a1", 1000, 5000, new Tasks.Lifetimes(grace, idle), store, clock, timer, Runnable::run);
         t.onChange(changes::incrementAndGet);
         return t;
     }
@@ -178,6 +226,41 @@ class TasksTest {
     }
 
     @Test
+    void aTaskWithoutAnySessionIdlesOut() {
+        Tasks tasks = tasks(Duration.ofHours(1), Duration.ofMinutes(30));
+        tasks.start(start("t1", 100, 0));
+        assertThat(timer.pending()).containsExactly(Duration.ofMinutes(30));
+        timer.fire(Duration.ofMinutes(30));
+        assertThat(exists("t1")).isFalse();
+        assertThat(tasks.ids()).isEmpty();
+        assertThat(tasks.advertisement().availableMemoryMiB()).isEqualTo(1000);
+    }
+
+    @Test
+    void anOpenSessionKeepsATaskHoweverQuietAndLeavingRestartsTheIdleCount() {
+        Tasks tasks = tasks(Duration.ofHours(1), Duration.ofMinutes(30));
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        assertThat(tasks.openSession(t, a)).isTrue();
+        assertThat(timer.pending()).isEmpty(); // nothing counts while a session is open
+        timer.fireAll();
+        assertThat(exists("t1")).isTrue();
+        tasks.closeSession(t, a);
+        // without sessions both count: the idle time (shorter here) ends it before the grace period
+        assertThat(timer.pending()).containsExactlyInAnyOrder(Duration.ofHours(1), Duration.ofMinutes(30));
+        timer.fire(Duration.ofMinutes(30));
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void zeroIdleMeansNever() {
+        Tasks tasks = tasks(Duration.ZERO, Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        assertThat(timer.pending()).isEmpty();
+    }
+
+    @Test
     void stopKicksEverySessionAndDestroysTheContainer() {
         Tasks tasks = tasks(Duration.ofSeconds(30));
         tasks.start(start("t1", 0, 0));
@@ -197,24 +280,146 @@ class TasksTest {
     }
 
     @Test
-    void closeEndsEveryTaskAndRefusesNewOnes() {
+    void closeKeepsEveryTaskAndItsContainerKicksSessionsAndRefusesNewOnes() {
         Tasks tasks = tasks(Duration.ZERO);
         tasks.start(start("t1", 0, 0));
         tasks.start(start("t2", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
         tasks.close();
-        assertThat(exists("t1")).isFalse();
-        assertThat(exists("t2")).isFalse();
+        assertThat(a.kicks).singleElement().asString().contains("goes on");
+        tasks.closeSession(t, a); // the kicked session's close does not end the task (grace 0)
+        assertThat(exists("t1")).isTrue();
+        assertThat(exists("t2")).isTrue();
         assertThat(((Tasks.Rejected) tasks.start(start("t3", 0, 0))).reason()).contains("shutting down");
+        assertThat(tasks.openSession(t, new Kickable())).isFalse();
+        assertThat(timer.pending()).isEmpty();
         tasks.close();
     }
 
     @Test
-    void orphansOfThisAgentAreRemovedOthersKept() {
-        garden.create(ContainerSpec.withHandle("old").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a1")));
+    void aRestartedAgentResumesItsTasksWithTheSameTokenAndTheIdleCountGoingOn() throws Exception {
+        JsonTaskStore store = new JsonTaskStore(tmp.resolve("tasks"));
+        Tasks first = tasks(Duration.ofSeconds(10), Duration.ofMinutes(30), store);
+        first.start(start("quiet", 100, 0)); // never a session: idle since its start
+        first.start(start("busy", 0, 50));
+        first.start(start("lost", 0, 0));
+        Task busy = first.authenticate("busy", "token-busy").orElseThrow();
+        first.openSession(busy, new Kickable());
+        clock.advance(Duration.ofMinutes(10));
+        first.close(); // busy: idle from now on
+        String kept = Files.readString(tmp.resolve("tasks/quiet.json"));
+        assertThat(kept).doesNotContain("token-quiet").contains("token_salt").contains("token_sha256")
+                .contains("\"idle_since\":\"2026-12-05T10:00:00Z\"");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("tasks/quiet.json")))).isEqualTo("rw-------");
+        garden.destroy("lost"); // vanished while the agent was away
+        // an orphan: this agent's label, no record (its token is gone)
+        garden.create(ContainerSpec.withHandle("orphan").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a1")));
         garden.create(ContainerSpec.withHandle("other").withProperties(Map.of(Tasks.AGENT_PROPERTY, "a2")));
-        tasks(Duration.ZERO).removeOrphans();
-        assertThat(exists("old")).isFalse();
+
+        clock.advance(Duration.ofMinutes(5));
+        timer.clear();
+        Tasks second = tasks(Duration.ofSeconds(10), Duration.ofMinutes(30), store);
+        second.resume();
+        assertThat(second.ids()).containsExactlyInAnyOrder("quiet", "busy");
+        assertThat(exists("orphan")).isFalse();
         assertThat(exists("other")).isTrue();
+        assertThat(Files.exists(tmp.resolve("tasks/lost.json"))).isFalse();
+        // the idle countdowns go on: quiet has 15 min left, busy 25 (no grace: the restart did not end its session)
+        assertThat(timer.pending()).containsExactlyInAnyOrder(Duration.ofMinutes(15), Duration.ofMinutes(25));
+        assertThat(second.advertisement()).isEqualTo(new Advertisement("a1", 900, 4950));
+        assertThat(second.authenticate("busy", "token-busy")).isPresent();
+        assertThat(second.authenticate("busy", "token-quiet")).isEmpty();
+        Task resumed = second.authenticate("quiet", "token-quiet").orElseThrow();
+        assertThat(second.openSession(resumed, new Kickable())).isTrue();
+        assertThat(Files.readString(tmp.resolve("tasks/quiet.json"))).doesNotContain("idle_since");
+        timer.fire(Duration.ofMinutes(25));
+        assertThat(exists("busy")).isFalse();
+        assertThat(Files.exists(tmp.resolve("tasks/busy.json"))).isFalse();
+        assertThat(second.stop("quiet")).isTrue();
+        assertThat(store.load()).isEmpty();
+    }
+
+    @Test
+    void aTaskWhoseIdleTimeRanOutWhileTheAgentWasAwayEndsAtOnce() {
+        JsonTaskStore store = new JsonTaskStore(tmp.resolve("tasks"));
+        tasks(Duration.ZERO, Duration.ofMinutes(30), store).start(start("t1", 0, 0));
+        clock.advance(Duration.ofHours(1));
+        timer.clear();
+        Tasks second = tasks(Duration.ZERO, Duration.ofMinutes(30), store);
+        second.resume();
+        assertThat(timer.pending()).containsExactly(Duration.ZERO);
+        timer.fireAll();
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void unreadableRecordsAreSkipped() throws Exception {
+        JsonTaskStore store = new JsonTaskStore(tmp.resolve("tasks"));
+        Files.writeString(tmp.resolve("tasks/bad.json"), "{not json");
+        Files.writeString(tmp.resolve("tasks/old.json"), "{\"version\":9}");
+        assertThat(store.load()).isEmpty();
+    }
+
+    private Tasks reconnecting(Duration grace) {
+        Tasks t = new Tasks(garden, "a1", 1000, 5000, new Tasks.Lifetimes(grace, Duration.ZERO, Duration.ofSeconds(60)),
+                TaskStore.NONE, clock, timer, Runnable::run);
+        t.onChange(changes::incrementAndGet);
+        return t;
+    }
+
+    @Test
+    void aParkedShellKeepsItsTaskForTheReconnectGraceAndIsReattachedOnce() {
+        Tasks tasks = reconnecting(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
+        ReattachableShell shell = new ReattachableShell();
+        assertThat(tasks.addShell(t, shell)).isTrue();
+        tasks.closeSession(t, a); // the connection dropped: no grace, but the shell may come back
+        assertThat(tasks.parkShell(t, shell)).isTrue();
+        assertThat(exists("t1")).isTrue();
+        assertThat(timer.pending()).containsExactly(Duration.ofSeconds(60));
+        Kickable b = new Kickable();
+        tasks.openSession(t, b);
+        assertThat(tasks.reattachShell(t)).containsSame(shell);
+        assertThat(tasks.reattachShell(t)).isEmpty(); // one session per shell
+        assertThat(timer.pending()).isEmpty();
+        // dropped again, and this time nobody comes back: the shell is killed and the task ends with it
+        tasks.closeSession(t, b);
+        tasks.parkShell(t, shell);
+        timer.fire(Duration.ofSeconds(60));
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void aShellThatExitsReleasesItsTask() {
+        Tasks tasks = reconnecting(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        Kickable a = new Kickable();
+        tasks.openSession(t, a);
+        ReattachableShell shell = new ReattachableShell();
+        tasks.addShell(t, shell);
+        tasks.closeSession(t, a);
+        assertThat(exists("t1")).isTrue();
+        tasks.shellEnded(t, shell);
+        tasks.shellEnded(t, shell);
+        assertThat(exists("t1")).isFalse();
+    }
+
+    @Test
+    void noShellIsParkedOnceTheAgentStops() {
+        Tasks tasks = reconnecting(Duration.ZERO);
+        tasks.start(start("t1", 0, 0));
+        Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
+        ReattachableShell shell = new ReattachableShell();
+        tasks.addShell(t, shell);
+        tasks.close();
+        assertThat(tasks.parkShell(t, shell)).isFalse();
+        assertThat(tasks.addShell(t, new ReattachableShell())).isFalse();
     }
 
     @Test
@@ -238,6 +443,20 @@ class TasksTest {
 
         synchronized List<Duration> pending() {
             return entries.stream().filter(e -> !e.cancelled()[0]).map(Entry::delay).toList();
+        }
+
+        /** Fires the pending timers of exactly this delay. */
+        void fire(Duration delay) {
+            List<Entry> due;
+            synchronized (this) {
+                due = entries.stream().filter(e -> e.delay().equals(delay)).toList();
+                entries.removeAll(due);
+            }
+            due.stream().filter(e -> !e.cancelled()[0]).forEach(e -> e.action().run());
+        }
+
+        synchronized void clear() {
+            entries.clear();
         }
 
         void fireAll() {

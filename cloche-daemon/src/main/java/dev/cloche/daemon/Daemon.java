@@ -184,7 +184,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
-        log.info("cloche daemon stopping; containers keep running (console tasks end)");
+        log.info("cloche daemon stopping; containers keep running (console tasks too, resumed at the next start)");
         web.ifPresent(WebConsole::close);
         observability.ifPresent(Observability::close);
         proxy.ifPresent(Proxy::close);
