@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * An interactive shell that outlives its SSH connection: its stdin is a {@link ShellInput} that a dropped client's
  * end of input does not close, and the offset of its output the clients have been handed is counted, so a session
  * that reattaches skips what the dropped one already got (Garden replays a process's output from its first kept byte
- * on attach). Its parked state and expiry timer are guarded by the owning {@link Tasks}' lock.
+ * on attach). Its parked state and expiry timer are guarded by the owning {@link Tasks}' lock (see {@link ShellParking}).
  */
 final class ReattachableShell {
     final ShellInput input = new ShellInput();

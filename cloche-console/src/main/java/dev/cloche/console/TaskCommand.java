@@ -123,7 +123,7 @@ final class TaskCommand implements Command {
             InputStream input = new RecordedInput(in, rec);
             OutputStream output = new Recorded(out, rec);
             Process p;
-            if (tty && command.isEmpty() && tasks.reconnects()) {
+            if (tty && command.isEmpty() && tasks.shells().reconnects()) {
                 p = runShell(task, container, spec, input, output, env);
             } else {
                 p = container.run(spec, new ProcessIO(Optional.of(input), Optional.of(output),
@@ -144,7 +144,7 @@ final class TaskCommand implements Command {
             code = fail(e, CANNOT_RUN);
         }
         recording.close();
-        shell.ifPresent(s -> tasks.shellEnded(task, s));
+        shell.ifPresent(s -> tasks.shells().ended(task, s));
         if (!hungUp) {
             exit.onExit(code);
         }
@@ -156,7 +156,7 @@ final class TaskCommand implements Command {
      */
     private Process runShell(Task task, Container container, ProcessSpec spec, InputStream input, OutputStream output,
                              Environment env) {
-        Optional<ReattachableShell> waiting = tasks.reattachShell(task);
+        Optional<ReattachableShell> waiting = tasks.shells().reattach(task);
         if (waiting.isPresent()) {
             ReattachableShell s = waiting.get();
             shell = waiting;
@@ -165,7 +165,7 @@ final class TaskCommand implements Command {
                 p = container.attach(s.processId(), new ProcessIO(Optional.empty(),
                         Optional.of(s.output(output, s.delivered())), Optional.empty()));
             } catch (GardenException e) {
-                tasks.shellEnded(task, s); // it ended just now
+                tasks.shells().ended(task, s); // it ended just now
                 throw e;
             }
             s.input.attach(input);
@@ -177,7 +177,7 @@ final class TaskCommand implements Command {
         Process p = container.run(spec, new ProcessIO(Optional.of(s.input), Optional.of(s.output(output, 0)), Optional.empty()));
         s.started(p);
         s.input.attach(input);
-        if (!tasks.addShell(task, s)) {
+        if (!tasks.shells().add(task, s)) {
             s.kill();
             return p;
         }
@@ -237,9 +237,9 @@ final class TaskCommand implements Command {
         Optional<ReattachableShell> s = shell;
         if (s.isPresent() && !p.onExit().isDone()) {
             p.close(); // this session's output stops; the shell and its stdin run on
-            if (!tasks.parkShell(task, s.get())) {
+            if (!tasks.shells().park(task, s.get())) {
                 s.get().kill();
-                tasks.shellEnded(task, s.get());
+                tasks.shells().ended(task, s.get());
             }
             return;
         }

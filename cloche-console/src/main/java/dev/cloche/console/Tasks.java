@@ -36,8 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Persistence: every task is kept in the {@link TaskStore} while it lives. {@link #close()} (the agent stopping)
  * disconnects sessions but leaves containers and records; {@link #resume()} in the next run takes them up again.
  *
- * <p>Capacity: each task reserves its memory and disk limits (unlimited tasks reserve nothing) from the agent's
- * budget until its container is destroyed; a start that does not fit is refused.
+ * <p>Capacity: see {@link TaskBudget}. Shells waiting for a reconnect: see {@link ShellParking}.
  */
 final class Tasks implements AutoCloseable {
     static final String TASK_PROPERTY = "cloche.console.task";
@@ -63,14 +62,11 @@ final class Tasks implements AutoCloseable {
 
     private final GardenClient garden;
     private final String agentId;
-    private final long memoryBudgetMiB;
-    private final long diskBudgetMiB;
-    private final Duration grace;
-    private final Duration idle;
-    private final Duration reconnect;
+    private final TaskBudget budget;
+    private final TaskTimers timers;
+    private final ShellParking shells;
     private final TaskStore store;
     private final Clock clock;
-    private final Scheduler scheduler;
     private final Executor endings;
     private final Map<String, Task> tasks = new HashMap<>();
     private volatile Runnable onChange = () -> {};
@@ -84,14 +80,12 @@ final class Tasks implements AutoCloseable {
           TaskStore store, Clock clock, Scheduler scheduler, Executor endings) {
         this.garden = garden;
         this.agentId = agentId;
-        this.memoryBudgetMiB = memoryBudgetMiB;
-        this.diskBudgetMiB = diskBudgetMiB;
-        this.grace = lifetimes.grace();
-        this.idle = lifetimes.idle();
-        this.reconnect = lifetimes.reconnect();
+        this.budget = new TaskBudget(agentId, memoryBudgetMiB, diskBudgetMiB);
+        this.timers = new TaskTimers(this, lifetimes.grace(), lifetimes.idle(), scheduler, endings, this::end);
+        this.shells = new ShellParking(this, lifetimes.reconnect(), scheduler, endings,
+                t -> !closed && t.state == Task.State.READY, this::lastGone);
         this.store = store;
         this.clock = clock;
-        this.scheduler = scheduler;
         this.endings = endings;
     }
 
@@ -123,8 +117,8 @@ final class Tasks implements AutoCloseable {
                 Instant since = t.idleSince.orElse(clock.instant());
                 t.idleSince = Optional.of(since);
                 tasks.put(t.id(), t);
-                Duration left = idle.minus(Duration.between(since, clock.instant()));
-                armIdle(t, left.isNegative() ? Duration.ZERO : left);
+                Duration left = timers.idle().minus(Duration.between(since, clock.instant()));
+                timers.armIdle(t, left.isNegative() ? Duration.ZERO : left);
                 kept.add(r.handle());
             }
             log.info("console task resumed task={} idle_since={}", t.id(), t.idleSince.orElseThrow());
@@ -152,15 +146,9 @@ final class Tasks implements AutoCloseable {
             if (tasks.containsKey(s.task())) {
                 return new Rejected(s.task(), "duplicate task id: " + s.task());
             }
-            long memory = availableMemoryMiB();
-            if (s.reservedMemoryMiB() > memory) {
-                return new Rejected(s.task(), "not enough memory on agent " + agentId + ": " + s.reservedMemoryMiB()
-                        + " MiB asked, " + memory + " MiB available");
-            }
-            long disk = availableDiskMiB();
-            if (s.reservedDiskMiB() > disk) {
-                return new Rejected(s.task(), "not enough disk on agent " + agentId + ": " + s.reservedDiskMiB()
-                        + " MiB asked, " + disk + " MiB available");
+            Optional<String> refusal = budget.refusal(s, tasks.values());
+            if (refusal.isPresent()) {
+                return new Rejected(s.task(), refusal.get());
             }
             t = Task.of(s, TokenHash.of(s.secureToken()));
             tasks.put(t.id(), t);
@@ -185,7 +173,7 @@ final class Tasks implements AutoCloseable {
             if (!stoppedMeanwhile) {
                 t.state = Task.State.READY;
                 t.idleSince = Optional.of(clock.instant());
-                armIdle(t, idle);
+                timers.armIdle(t, timers.idle());
             }
         }
         if (stoppedMeanwhile) {
@@ -254,10 +242,7 @@ final class Tasks implements AutoCloseable {
             }
             first = t.sessions.isEmpty();
             t.sessions.add(session);
-            t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
-            t.graceTimer = Optional.empty();
-            t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
-            t.idleTimer = Optional.empty();
+            TaskTimers.cancel(t);
             t.idleSince = Optional.empty();
         }
         if (first) {
@@ -279,7 +264,7 @@ final class Tasks implements AutoCloseable {
             if (closed) {
                 return; // the agent is stopping: close() keeps the record with this idle start
             }
-            armIdle(t, idle);
+            timers.armIdle(t, timers.idle());
         }
         saveQuietly(t);
         lastGone(t);
@@ -291,119 +276,16 @@ final class Tasks implements AutoCloseable {
             if (closed || !t.sessions.isEmpty() || !t.shells.isEmpty() || t.state != Task.State.READY) {
                 return;
             }
-            if (!grace.isZero()) {
-                t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
-                Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
-                self[0] = scheduler.schedule(() -> graceExpired(t, self[0]), grace);
-                t.graceTimer = Optional.of(self[0]);
+            if (timers.armGrace(t)) {
                 return;
             }
         }
         endings.execute(() -> end(t, "its last session ended"));
     }
 
-    /** Whether shells outlive their connection (a reconnect grace is set). */
-    boolean reconnects() {
-        return !reconnect.isZero();
-    }
-
-    /** A new interactive shell of the task; false when the task is no longer ready (the caller kills the shell). */
-    synchronized boolean addShell(Task t, ReattachableShell shell) {
-        if (closed || t.state != Task.State.READY) {
-            return false;
-        }
-        t.shells.add(shell);
-        return true;
-    }
-
-    /**
-     * The shell's client dropped: the shell waits for the reconnect grace, then is killed. False when it cannot wait
-     * (the task is ending or the agent stopping; the caller kills it).
-     */
-    boolean parkShell(Task t, ReattachableShell shell) {
-        synchronized (this) {
-            if (closed || t.state != Task.State.READY || !t.shells.contains(shell)) {
-                return false;
-            }
-            shell.parked = true;
-            Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
-            self[0] = scheduler.schedule(() -> shellExpired(t, shell, self[0]), reconnect);
-            shell.expiry = Optional.of(self[0]);
-        }
-        log.info("console shell waiting for a reconnect task={} grace_s={}", t.id(), reconnect.toSeconds());
-        return true;
-    }
-
-    /** The most recently parked shell of the task, now attached to the caller's session; empty when none waits. */
-    synchronized Optional<ReattachableShell> reattachShell(Task t) {
-        for (int i = t.shells.size() - 1; i >= 0; i--) {
-            ReattachableShell s = t.shells.get(i);
-            if (s.parked) {
-                s.parked = false;
-                s.expiry.ifPresent(Scheduler.Cancellable::cancel);
-                s.expiry = Optional.empty();
-                return Optional.of(s);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The shell's process exited. Idempotent. */
-    void shellEnded(Task t, ReattachableShell shell) {
-        synchronized (this) {
-            if (!t.shells.remove(shell)) {
-                return;
-            }
-            shell.expiry.ifPresent(Scheduler.Cancellable::cancel);
-            shell.expiry = Optional.empty();
-        }
-        shell.input.end();
-        lastGone(t);
-    }
-
-    private void shellExpired(Task t, ReattachableShell shell, Scheduler.Cancellable timer) {
-        synchronized (this) {
-            if (shell.expiry.orElse(null) != timer || !shell.parked || !t.shells.remove(shell)) {
-                return; // reattached (or ended) in the meantime
-            }
-        }
-        log.info("console shell not reconnected within {} s, killed task={}", reconnect.toSeconds(), t.id());
-        endings.execute(() -> {
-            shell.kill();
-            lastGone(t);
-        });
-    }
-
-    private void graceExpired(Task t, Scheduler.Cancellable timer) {
-        synchronized (this) {
-            // a session that arrived in the meantime cancelled or replaced this timer
-            if (t.graceTimer.orElse(null) != timer || !t.sessions.isEmpty()) {
-                return;
-            }
-        }
-        endings.execute(() -> end(t, "its last session ended " + grace.toMillis() + " ms ago"));
-    }
-
-    /** Starts the idle countdown of a task that has no session; the caller holds the lock. */
-    private void armIdle(Task t, Duration remaining) {
-        t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
-        t.idleTimer = Optional.empty();
-        if (idle.isZero()) {
-            return;
-        }
-        Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
-        self[0] = scheduler.schedule(() -> idleExpired(t, self[0]), remaining);
-        t.idleTimer = Optional.of(self[0]);
-    }
-
-    private void idleExpired(Task t, Scheduler.Cancellable timer) {
-        synchronized (this) {
-            // a session that arrived in the meantime cancelled or replaced this timer
-            if (t.idleTimer.orElse(null) != timer || !t.sessions.isEmpty()) {
-                return;
-            }
-        }
-        endings.execute(() -> end(t, "it had no SSH session for " + idle.toSeconds() + " s"));
+    /** The tasks' interactive shells and those waiting for a reconnect. */
+    ShellParking shells() {
+        return shells;
     }
 
     /** Ends the task now (task.stop); false when this agent has no such task. Returns once the container is gone. */
@@ -447,10 +329,7 @@ final class Tasks implements AutoCloseable {
 
     private static void cancelTimers(Task t) {
         t.shells.forEach(s -> s.expiry.ifPresent(Scheduler.Cancellable::cancel));
-        t.graceTimer.ifPresent(Scheduler.Cancellable::cancel);
-        t.graceTimer = Optional.empty();
-        t.idleTimer.ifPresent(Scheduler.Cancellable::cancel);
-        t.idleTimer = Optional.empty();
+        TaskTimers.cancel(t);
     }
 
     private void destroy(Task t) {
@@ -471,15 +350,7 @@ final class Tasks implements AutoCloseable {
     }
 
     synchronized Advertisement advertisement() {
-        return new Advertisement(agentId, availableMemoryMiB(), availableDiskMiB());
-    }
-
-    private long availableMemoryMiB() {
-        return Math.max(0, memoryBudgetMiB - tasks.values().stream().mapToLong(Task::memoryMiB).sum());
-    }
-
-    private long availableDiskMiB() {
-        return Math.max(0, diskBudgetMiB - tasks.values().stream().mapToLong(Task::diskMiB).sum());
+        return budget.advertisement(tasks.values());
     }
 
     synchronized List<String> ids() {

@@ -377,19 +377,19 @@ class TasksTest {
         Kickable a = new Kickable();
         tasks.openSession(t, a);
         ReattachableShell shell = new ReattachableShell();
-        assertThat(tasks.addShell(t, shell)).isTrue();
+        assertThat(tasks.shells().add(t, shell)).isTrue();
         tasks.closeSession(t, a); // the connection dropped: no grace, but the shell may come back
-        assertThat(tasks.parkShell(t, shell)).isTrue();
+        assertThat(tasks.shells().park(t, shell)).isTrue();
         assertThat(exists("t1")).isTrue();
         assertThat(timer.pending()).containsExactly(Duration.ofSeconds(60));
         Kickable b = new Kickable();
         tasks.openSession(t, b);
-        assertThat(tasks.reattachShell(t)).containsSame(shell);
-        assertThat(tasks.reattachShell(t)).isEmpty(); // one session per shell
+        assertThat(tasks.shells().reattach(t)).containsSame(shell);
+        assertThat(tasks.shells().reattach(t)).isEmpty(); // one session per shell
         assertThat(timer.pending()).isEmpty();
         // dropped again, and this time nobody comes back: the shell is killed and the task ends with it
         tasks.closeSession(t, b);
-        tasks.parkShell(t, shell);
+        tasks.shells().park(t, shell);
         timer.fire(Duration.ofSeconds(60));
         assertThat(exists("t1")).isFalse();
     }
@@ -402,11 +402,11 @@ class TasksTest {
         Kickable a = new Kickable();
         tasks.openSession(t, a);
         ReattachableShell shell = new ReattachableShell();
-        tasks.addShell(t, shell);
+        tasks.shells().add(t, shell);
         tasks.closeSession(t, a);
         assertThat(exists("t1")).isTrue();
-        tasks.shellEnded(t, shell);
-        tasks.shellEnded(t, shell);
+        tasks.shells().ended(t, shell);
+        tasks.shells().ended(t, shell);
         assertThat(exists("t1")).isFalse();
     }
 
@@ -416,10 +416,10 @@ class TasksTest {
         tasks.start(start("t1", 0, 0));
         Task t = tasks.authenticate("t1", "token-t1").orElseThrow();
         ReattachableShell shell = new ReattachableShell();
-        tasks.addShell(t, shell);
+        tasks.shells().add(t, shell);
         tasks.close();
-        assertThat(tasks.parkShell(t, shell)).isFalse();
-        assertThat(tasks.addShell(t, new ReattachableShell())).isFalse();
+        assertThat(tasks.shells().park(t, shell)).isFalse();
+        assertThat(tasks.shells().add(t, new ReattachableShell())).isFalse();
     }
 
     @Test
