@@ -1,10 +1,12 @@
 package dev.cloche.core;
 
+import dev.cloche.api.FileRangeSink;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
 import dev.cloche.api.Signal;
 import dev.cloche.api.TtySpec;
 import dev.cloche.spi.BackendProcess;
+import dev.cloche.spi.FileBackedOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,15 +63,12 @@ final class AttachedProcess implements Process {
     private void startOutputPump(String name, InputStream from, OutputStream to) {
         readers.add(from);
         outputPumps.add(Thread.ofVirtual().name(process.id() + "-" + name).start(() -> {
-            // Each chunk is a hand-off to the event loop and a wake-up of the reader, so a stream that fills the
-            // buffer gets a larger one (up to 256 KiB); the many processes that write little keep 64 KiB each.
-            byte[] buf = new byte[MIN_CHUNK];
             try (from) {
-                int n;
-                while ((n = from.read(buf)) >= 0) {
-                    to.write(buf, 0, n);
-                    to.flush();
-                    if (n == buf.length && buf.length < MAX_CHUNK) buf = new byte[buf.length * 2];
+                if (from instanceof FileBackedOutput file && to instanceof FileRangeSink sink) {
+                    // output kept in a file, caller able to send file ranges: the bytes skip the JVM
+                    file.sendTo(sink);
+                } else {
+                    copy(from, to);
                 }
             } catch (IOException e) {
                 // The caller's writer went away (client disconnected): stop delivering, the process goes on.
@@ -81,6 +80,18 @@ final class AttachedProcess implements Process {
                 // nothing more to deliver
             }
         }));
+    }
+
+    private static void copy(InputStream from, OutputStream to) throws IOException {
+        // Each chunk is a hand-off to the event loop and a wake-up of the reader, so a stream that fills the
+        // buffer gets a larger one (up to 256 KiB); the many processes that write little keep 64 KiB each.
+        byte[] buf = new byte[MIN_CHUNK];
+        int n;
+        while ((n = from.read(buf)) >= 0) {
+            to.write(buf, 0, n);
+            to.flush();
+            if (n == buf.length && buf.length < MAX_CHUNK) buf = new byte[buf.length * 2];
+        }
     }
 
     private void startStdinPump(InputStream in) {

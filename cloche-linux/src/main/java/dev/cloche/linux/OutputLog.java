@@ -1,6 +1,8 @@
 package dev.cloche.linux;
 
+import dev.cloche.api.FileRangeSink;
 import dev.cloche.linux.sys.SparseFiles;
+import dev.cloche.spi.FileBackedOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -36,6 +38,8 @@ final class OutputLog {
      */
     static final long KEEP = 1 << 20;
     static final long RELEASE_STEP = 4 << 20;
+    /** The largest range {@link Reader#sendTo} hands over at once, so consumed output is released as it goes. */
+    static final long MAX_RANGE = 4 << 20;
 
     /** True once the process has ended: the files are then complete, and a reader at their end is done. */
     private final BooleanSupplier ended;
@@ -118,7 +122,7 @@ final class OutputLog {
      * Follows one output file by offset until the process has ended and the file is read to its end. It starts where
      * the file's data starts: output that all earlier readers consumed may have been released.
      */
-    private final class Reader extends InputStream {
+    private final class Reader extends InputStream implements FileBackedOutput {
         private final Path file;
         private FileChannel channel;
         private volatile long position;
@@ -145,31 +149,60 @@ final class OutputLog {
                 long seen = changeCount();
                 // observed before the read: the monitor completes the files before it records the exit
                 boolean done = ended.getAsBoolean();
-                if (channel == null) {
-                    try {
-                        channel = FileChannel.open(file, StandardOpenOption.READ);
-                        synchronized (released) {
-                            position = SparseFiles.dataStart(file);
-                        }
-                    } catch (NoSuchFileException e) {
-                        if (channel != null) channel.close();
-                        channel = null;
-                        if (done) return -1;
-                    }
-                }
-                if (channel != null) {
+                if (openIfPresent()) {
                     int n = channel.read(ByteBuffer.wrap(b, off, len), position);
                     if (n > 0) {
-                        position += n;
-                        if (position >= nextRelease) {
-                            consumed(file);
-                            nextRelease = position + RELEASE_STEP;
-                        }
+                        advance(n);
                         return n;
                     }
                 }
                 if (done) return -1;
                 awaitChange(seen);
+            }
+        }
+
+        /** As {@link #read}, but each range that has appeared goes to {@code sink} whole, up to {@link #MAX_RANGE}. */
+        @Override
+        public void sendTo(FileRangeSink sink) throws IOException {
+            while (true) {
+                if (closed) return;
+                long seen = changeCount();
+                boolean done = ended.getAsBoolean();
+                if (openIfPresent()) {
+                    long available = channel.size() - position;
+                    if (available > 0) {
+                        long n = Math.min(available, MAX_RANGE);
+                        sink.sendFileRange(channel, position, n);
+                        advance(n);
+                        continue;
+                    }
+                }
+                if (done) return;
+                awaitChange(seen);
+            }
+        }
+
+        /** Opens the file where its data starts, once it exists; false while it does not. */
+        private boolean openIfPresent() throws IOException {
+            if (channel != null) return true;
+            try {
+                channel = FileChannel.open(file, StandardOpenOption.READ);
+                synchronized (released) {
+                    position = SparseFiles.dataStart(file);
+                }
+                return true;
+            } catch (NoSuchFileException e) {
+                if (channel != null) channel.close();
+                channel = null;
+                return false;
+            }
+        }
+
+        private void advance(long n) {
+            position += n;
+            if (position >= nextRelease) {
+                consumed(file);
+                nextRelease = position + RELEASE_STEP;
             }
         }
 

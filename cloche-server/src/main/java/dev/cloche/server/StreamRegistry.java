@@ -1,13 +1,20 @@
 package dev.cloche.server;
 
+import dev.cloche.api.FileRangeSink;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.FileRegion;
+import io.netty.channel.nio.AbstractNioByteChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -89,7 +96,10 @@ final class StreamRegistry {
     }
 
     /** A lossless OutputStream onto a stream connection that may not exist yet. */
-    static final class Sink extends OutputStream {
+    static final class Sink extends OutputStream implements FileRangeSink {
+        /** The most the copying fallback of {@link #sendFileRange} reads into memory at once. */
+        private static final int COPY_CHUNK = 256 * 1024;
+
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition changed = lock.newCondition();
         private Channel channel;
@@ -161,6 +171,59 @@ final class StreamRegistry {
             // on allocation and copied again to direct memory on the event loop)
             c.writeAndFlush(c.alloc().directBuffer(len).writeBytes(b, off, len));
             awaitWritable(c);
+        }
+
+        /**
+         * One range of the process's output file. A plain socket takes it as a {@link FileRegion}, which Netty's NIO
+         * transport sends with {@code FileChannel.transferTo}, i.e. {@code sendfile(2)}: the bytes go from the file's
+         * pages to the socket in the kernel. Returns once the range is written, so the file may then release it.
+         * Where the channel cannot take a file region (TLS encrypts in the JVM; a test's embedded channel) the
+         * range is copied in chunks as {@link #write} would.
+         */
+        @Override
+        public void sendFileRange(FileChannel file, long position, long count) throws IOException {
+            if (count == 0) {
+                return;
+            }
+            Optional<Channel> ch = target();
+            if (ch.isEmpty()) {
+                return; // as write: dropped
+            }
+            Channel c = ch.get();
+            if (!sendsFiles(c)) {
+                copyRange(c, file, position, count);
+                return;
+            }
+            ChannelFuture sent = c.writeAndFlush(new BorrowedFileRegion(file, position, count)).awaitUninterruptibly();
+            if (!sent.isSuccess()) {
+                throw new IOException("stream connection failed", sent.cause());
+            }
+        }
+
+        /** Whether {@code c} writes a {@link FileRegion} with sendfile: a NIO socket with nothing that encrypts. */
+        static boolean sendsFiles(Channel c) {
+            return c instanceof AbstractNioByteChannel && c.pipeline().get(SslHandler.class) == null;
+        }
+
+        private static void copyRange(Channel c, FileChannel file, long position, long count) throws IOException {
+            long end = position + count;
+            for (long at = position; at < end; ) {
+                int n = (int) Math.min(COPY_CHUNK, end - at);
+                ByteBuf buf = c.alloc().directBuffer(n);
+                try {
+                    while (buf.writerIndex() < n) {
+                        if (buf.writeBytes(file, at + buf.writerIndex(), n - buf.writerIndex()) < 0) {
+                            throw new IOException("output file ended before its range did");
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    buf.release();
+                    throw e;
+                }
+                at += n;
+                c.writeAndFlush(buf);
+                awaitWritable(c);
+            }
         }
 
         private static void awaitWritable(Channel c) {
