@@ -189,9 +189,9 @@ SOAK_PROPS := -Dsoak.dir=$(SOAK_DIR) -Dsoak.runtime=runc -Dsoak.cgroupParent=clo
 soak: build rootfs native
 	@$(MAKE) --no-print-directory soak-run
 soak-run:
-	@$(JAVA_HOME)/bin/java -cp "$(SOAK_CP)" $(SOAK_PROPS) dev.cloche.soak.SoakSweep
-	@grep -o " $(SOAK_DIR)/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l; rm -rf $(SOAK_DIR) && mkdir -p $(SOAK_DIR)
 	@rc=0; if [ -n "$$(echo ',$(SOAK_PARTS),' | grep -E ',(load|churn|density),')" ]; then \
+	  $(JAVA_HOME)/bin/java -cp "$(SOAK_CP)" $(SOAK_PROPS) dev.cloche.soak.SoakSweep || exit 1; \
+	  grep -o " $(SOAK_DIR)/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l; rm -rf $(SOAK_DIR) && mkdir -p $(SOAK_DIR); \
 	  bin/clocheD --listen none --socket $(SOAK_DIR)/garden.sock --depot $(SOAK_DIR)/depot --rootfs $(ROOTFS) \
 	    --init-binary $(INIT) --runtime runc --debug-listen $(SOAK_DEBUG) \
 	    --backend-setting cgroupParent=cloche-soak --backend-setting runtimeRoot=$(SOAK_DIR)/runtime \

@@ -20,7 +20,11 @@ public final class SoakMain {
         Census census = new Census(cfg, probe);
         List<Part> parts = new ArrayList<>();
         String started = Instant.now().toString();
-        if (cfg.parts().stream().anyMatch(p -> !p.equals("fuzz"))) warmUp(cfg);
+        if (cfg.parts().stream().anyMatch(p -> !p.equals("fuzz"))) {
+            warmUp(cfg);
+            probe.heapAfterGc(); // the first jcmd starts the daemon's attach listener: a thread and a socket for good
+            Thread.sleep(2000); // the warm-up's runtime processes finish exiting
+        }
         for (String name : cfg.parts()) {
             System.out.println("[soak] " + name + " starts");
             Part p = switch (name) {
