@@ -174,13 +174,15 @@ public final class HostFootprint {
         return found;
     }
 
+    /** Never this JVM or its ancestors: a shell that started it may name the depot on its command line. */
     private static List<Long> processPids(String group, String path) {
-        long self = ProcessHandle.current().pid();
+        java.util.Set<Long> asking = new java.util.HashSet<>();
+        for (ProcessHandle h = ProcessHandle.current(); h != null; h = h.parent().orElse(null)) asking.add(h.pid());
         List<Long> pids = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
             for (Path p : s.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
                 long pid = Long.parseLong(p.getFileName().toString());
-                if (pid == self) continue;
+                if (asking.contains(pid)) continue;
                 boolean inGroup = read(p.resolve("cgroup")).lines().map(l -> l.substring(l.indexOf(':', l.indexOf(':') + 1) + 1))
                         .anyMatch(g -> g.equals(group) || g.startsWith(group + "/"));
                 if (inGroup || read(p.resolve("cmdline")).replace('\0', ' ').contains(path)) pids.add(pid);
@@ -250,7 +252,7 @@ public final class HostFootprint {
      * which the backend makes once and keeps), and what a
      * container adds besides (nftables chains and rules, veths, bridges, tc qdiscs on them, the process tmpfs's
      * usage in KiB when it is a mount of its own). Processes are those {@link #all()} names, so a daemon whose command
-     * line names the depot is one of them.
+     * line names the depot is one of them (the caller and its ancestors never are).
      */
     public java.util.Map<String, Long> census() {
         java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
