@@ -28,7 +28,7 @@ COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter m
   chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux setpriv \
   docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon chromium chromedriver
 
-.PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz
+.PHONY: all run test build deps jdk rootfs native clean bench bench-deps fuzz soak soak-run
 
 all: build
 
@@ -163,3 +163,50 @@ bench: build rootfs native bench-deps
 	if [ "$(ENGINE)" = true ]; then CLOCHE_ENGINES_RUN=$(ENGINES_RUN) scripts/bench-engine.sh stop $(BENCH_DIR); fi; \
 	wait; [ $$rc -ne 0 ] || rm -rf $(BENCH_DIR); \
 	if [ "$(PROXY)" = true ]; then scripts/bench-proxy.sh $(PROXY_SECONDS) || rc=1; fi; exit $$rc
+
+# Soak (never part of `make test`; docs/reliability.md, "make soak"): a private daemon with `make run`'s defaults
+# (runc, networking on, unprivileged containers) on its own socket, depot, cgroup parent, network pool and port pool,
+# then SOAK_PARTS in order: load (SOAK_CLIENTS Garden clients for SOAK_MINUTES, the daemon sampled every
+# SOAK_SAMPLE_SECONDS), churn (SOAK_CYCLES create/run/destroy cycles), density (SOAK_DENSITY idle containers held at
+# once; SOAK_DENSITY_MINUTES > 0 caps the creates' time), fuzz (`make fuzz` for FUZZ_SECONDS per target). Churn and
+# density run SOAK_WORKERS calls at once. The report goes to SOAK_OUT (markdown and JSON); a missed goal fails the run.
+# `make soak-run` is the same without the build, once built.
+SOAK_DIR ?= /tmp/cloche-soak
+SOAK_PARTS ?= load,churn,density,fuzz
+SOAK_MINUTES ?= 10
+SOAK_CLIENTS ?= 50
+SOAK_CYCLES ?= 10000
+SOAK_DENSITY ?= 10000
+SOAK_DENSITY_MINUTES ?= 0
+SOAK_WORKERS ?= 4
+SOAK_SEED ?= 22
+SOAK_SAMPLE_SECONDS ?= 10
+SOAK_OUT ?= docs/soak
+SOAK_LABEL ?=
+SOAK_NETWORK ?= 10.246.0.0/16
+SOAK_PORTS ?= 46000-47999
+SOAK_DEBUG ?= 127.0.0.1:17213
+SOAK_CP := cloche-soak/target/classes:cloche-soak/target/lib/*
+SOAK_PROPS := -Dsoak.dir=$(SOAK_DIR) -Dsoak.runtime=runc -Dsoak.cgroupParent=cloche-soak -Dsoak.networkPrefix=sk
+soak: build rootfs native
+	@$(MAKE) --no-print-directory soak-run
+soak-run:
+	@rc=0; if [ -n "$$(echo ',$(SOAK_PARTS),' | grep -E ',(load|churn|density),')" ]; then \
+	  $(JAVA_HOME)/bin/java -cp "$(SOAK_CP)" $(SOAK_PROPS) dev.cloche.soak.SoakSweep || exit 1; \
+	  grep -o " $(SOAK_DIR)/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l; rm -rf $(SOAK_DIR) && mkdir -p $(SOAK_DIR); \
+	  bin/clocheD --listen none --socket $(SOAK_DIR)/garden.sock --depot $(SOAK_DIR)/depot --rootfs $(ROOTFS) \
+	    --init-binary $(INIT) --runtime runc --debug-listen $(SOAK_DEBUG) \
+	    --backend-setting cgroupParent=cloche-soak --backend-setting runtimeRoot=$(SOAK_DIR)/runtime \
+	    --backend-setting networkPool=$(SOAK_NETWORK) --backend-setting networkPrefix=sk --backend-setting portPool=$(SOAK_PORTS) \
+	    > $(SOAK_DIR)/daemon.log 2>&1 & echo $$! > $(SOAK_DIR)/daemon.pid; \
+	  for i in $$(seq 300); do [ -S $(SOAK_DIR)/garden.sock ] && break; sleep 0.1; done; \
+	  $(JAVA_HOME)/bin/java -cp "$(SOAK_CP)" $(SOAK_PROPS) -Dsoak.daemonPid=$$(cat $(SOAK_DIR)/daemon.pid) \
+	    -Dsoak.debug=$(SOAK_DEBUG) -Dsoak.javaHome=$(JAVA_HOME) -Dsoak.parts=$(SOAK_PARTS) -Dsoak.minutes=$(SOAK_MINUTES) \
+	    -Dsoak.clients=$(SOAK_CLIENTS) -Dsoak.cycles=$(SOAK_CYCLES) -Dsoak.density=$(SOAK_DENSITY) \
+	    -Dsoak.densityMinutes=$(SOAK_DENSITY_MINUTES) -Dsoak.workers=$(SOAK_WORKERS) -Dsoak.seed=$(SOAK_SEED) \
+	    -Dsoak.sampleSeconds=$(SOAK_SAMPLE_SECONDS) -Dsoak.out=$(SOAK_OUT) "-Dsoak.label=$(SOAK_LABEL)" \
+	    dev.cloche.soak.SoakMain || rc=1; \
+	  kill $$(cat $(SOAK_DIR)/daemon.pid); wait; \
+	fi; \
+	if [ -n "$$(echo ',$(SOAK_PARTS),' | grep ',fuzz,')" ]; then $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) || rc=1; fi; \
+	exit $$rc

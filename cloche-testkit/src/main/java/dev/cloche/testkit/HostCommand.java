@@ -9,23 +9,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** The root fixture's own host commands (runtime list, nft, ip, umount), each bounded so a hung one cannot hang a build. */
-final class HostCommand {
+public final class HostCommand {
     private static final long TIMEOUT_SECONDS = 120;
 
-    record Result(int exit, String stdout, String stderr) {
-        boolean ok() {
+    public record Result(int exit, String stdout, String stderr) {
+        public boolean ok() {
             return exit == 0;
         }
     }
 
     private HostCommand() {}
 
-    static Result run(String... argv) {
+    public static Result run(String... argv) {
         return run(List.of(argv));
     }
 
     /** Exit 127 with the reason when the program cannot be started, as a shell reports it. */
-    static Result run(List<String> argv) {
+    public static Result run(List<String> argv) {
         Process p;
         try {
             p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

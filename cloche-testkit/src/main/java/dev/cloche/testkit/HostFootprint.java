@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 /**
  * What a Linux backend holds on the host for one depot, cgroup parent and network prefix: runtime state, mounts,
  * cgroups, processes, depot entries, nftables tables and network interfaces. Each is listed as one readable line, so
- * a proof that nothing is left can say what is; {@link #sweep()} removes whatever is found.
+ * a proof that nothing is left can say what is; {@link #sweep()} removes whatever is found. {@link #census()} counts
+ * the same things and more (veths, nftables rules, tc qdiscs, the process tmpfs's usage), for before/after checks.
  */
-final class HostFootprint {
+public final class HostFootprint {
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
     private final Path depot;
@@ -30,7 +31,7 @@ final class HostFootprint {
     private final String cgroupParent;
     private final Optional<String> networkPrefix;
 
-    HostFootprint(Path depot, String runtime, Path runtimeRoot, Path processRoot, String cgroupParent,
+    public HostFootprint(Path depot, String runtime, Path runtimeRoot, Path processRoot, String cgroupParent,
                   Optional<String> networkPrefix) {
         this.depot = depot;
         this.runtime = runtime;
@@ -41,7 +42,7 @@ final class HostFootprint {
     }
 
     /** Everything of the depot, the cgroup parent and the prefix; empty when a backend left nothing. */
-    List<String> all() {
+    public List<String> all() {
         List<String> found = new ArrayList<>();
         runtimeContainers().forEach(id -> found.add("runtime container " + id + " in " + runtimeRoot));
         mountsUnder(depot).forEach(m -> found.add("mount " + m));
@@ -103,7 +104,7 @@ final class HostFootprint {
      * Removes everything {@link #all()} finds: runtime containers, processes, then mounts (lazily, deepest first),
      * cgroup dirs (deepest first), nftables tables and interfaces. Returns what could not be removed.
      */
-    List<String> sweep() {
+    public List<String> sweep() {
         for (String id : runtimeContainers()) {
             HostCommand.run(runtime, "--root", runtimeRoot.toString(), "kill", id, "KILL");
             HostCommand.run(runtime, "--root", runtimeRoot.toString(), "delete", "--force", id);
@@ -173,13 +174,15 @@ final class HostFootprint {
         return found;
     }
 
+    /** Never this JVM or its ancestors: a shell that started it may name the depot on its command line. */
     private static List<Long> processPids(String group, String path) {
-        long self = ProcessHandle.current().pid();
+        java.util.Set<Long> asking = new java.util.HashSet<>();
+        for (ProcessHandle h = ProcessHandle.current(); h != null; h = h.parent().orElse(null)) asking.add(h.pid());
         List<Long> pids = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
             for (Path p : s.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
                 long pid = Long.parseLong(p.getFileName().toString());
-                if (pid == self) continue;
+                if (asking.contains(pid)) continue;
                 boolean inGroup = read(p.resolve("cgroup")).lines().map(l -> l.substring(l.indexOf(':', l.indexOf(':') + 1) + 1))
                         .anyMatch(g -> g.equals(group) || g.startsWith(group + "/"));
                 if (inGroup || read(p.resolve("cmdline")).replace('\0', ' ').contains(path)) pids.add(pid);
@@ -212,22 +215,119 @@ final class HostFootprint {
     /** "family name" of the prefix's tables: the rules table and the per-container bandwidth tables. */
     private List<String> nftTables() {
         if (networkPrefix.isEmpty()) return List.of();
-        Pattern ours = Pattern.compile("table (\\S+) (cloche-" + Pattern.quote(networkPrefix.get()) + "(-bw-[0-9a-f]{8})?)");
-        return HostCommand.run("nft", "list", "tables").stdout().lines().map(ours::matcher).filter(Matcher::matches)
+        return ourTables(HostCommand.run("nft", "list", "tables").stdout(), networkPrefix.get());
+    }
+
+    /** The lines of {@code nft list tables} that are the prefix's tables, as "family name". */
+    static List<String> ourTables(String nftListTables, String prefix) {
+        Pattern ours = Pattern.compile("table (\\S+) (cloche-" + Pattern.quote(prefix) + "(-bw-[0-9a-f]{8})?)");
+        return nftListTables.lines().map(ours::matcher).filter(Matcher::matches)
                 .map(m -> m.group(1) + " " + m.group(2)).toList();
     }
 
     /** Host veths ({@code <prefix><hex ip>-0}, and a peer not yet moved) and bridges ({@code <prefix>br<hex>}). */
     private List<String> links() {
         if (networkPrefix.isEmpty()) return List.of();
-        String p = Pattern.quote(networkPrefix.get());
-        Pattern ours = Pattern.compile(p + "[0-9a-f]{8}-[01]|" + p + "br[0-9a-f]{8}");
-        Matcher names = Pattern.compile("(?m)^\\d+: ([^:@\\s]+)[@:]").matcher(HostCommand.run("ip", "-o", "link", "show").stdout());
+        return ourLinks(HostCommand.run("ip", "-o", "link", "show").stdout(), networkPrefix.get());
+    }
+
+    /** The interface names of {@code ip -o link show} that are the prefix's veths and bridges. */
+    static List<String> ourLinks(String ipOneLineLinks, String prefix) {
+        Pattern ours = linkName(prefix);
+        Matcher names = Pattern.compile("(?m)^\\d+: ([^:@\\s]+)[@:]").matcher(ipOneLineLinks);
         List<String> found = new ArrayList<>();
         while (names.find()) {
             if (ours.matcher(names.group(1)).matches()) found.add(names.group(1));
         }
         return found;
+    }
+
+    private static Pattern linkName(String prefix) {
+        String p = Pattern.quote(prefix);
+        return Pattern.compile(p + "[0-9a-f]{8}-[01]|" + p + "br[0-9a-f]{8}");
+    }
+
+    /**
+     * Counts for a before/after comparison: every kind {@link #all()} lists, cgroups per hierarchy (below the parent,
+     * which the backend makes once and keeps), and what a
+     * container adds besides (nftables chains and rules, veths, bridges, tc qdiscs on them, the process tmpfs's
+     * usage in KiB when it is a mount of its own). Processes are those {@link #all()} names, so a daemon whose command
+     * line names the depot is one of them (the caller and its ancestors never are).
+     */
+    public java.util.Map<String, Long> census() {
+        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        counts.put("runtime containers", (long) runtimeContainers().size());
+        List<String> mounts = mountsUnder(depot);
+        counts.put("mounts", (long) mounts.size());
+        for (Path h : hierarchies()) {
+            Path top = h.resolve(cgroupParent);
+            long n = 0;
+            if (Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
+                try (Stream<Path> walk = Files.walk(top)) {
+                    n = walk.filter(Files::isDirectory).count() - 1;
+                } catch (IOException | UncheckedIOException e) {
+                    n = -1; // changed while we walked; a census is taken when nothing should change
+                }
+            }
+            counts.put("cgroups " + h.getFileName(), n);
+        }
+        counts.put("processes", (long) processes("/" + cgroupParent, depot.toString()).size());
+        counts.put("depot containers", (long) entries(depot.resolve("containers")).size());
+        counts.put("process directories", (long) entries(processRoot).size());
+        if (mounts.contains(processRoot.toString())) {
+            try {
+                java.nio.file.FileStore store = Files.getFileStore(processRoot);
+                counts.put("process tmpfs KiB used", (store.getTotalSpace() - store.getUnallocatedSpace()) / 1024);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (networkPrefix.isPresent()) {
+            String prefix = networkPrefix.get();
+            counts.put("nftables tables", (long) nftTables().size());
+            NftCount nft = nftRules(HostCommand.run("nft", "-a", "list", "ruleset").stdout(), prefix);
+            counts.put("nftables chains", nft.chains());
+            counts.put("nftables rules", nft.rules());
+            List<String> links = links();
+            counts.put("veths", links.stream().filter(l -> !l.startsWith(prefix + "br")).count());
+            counts.put("bridges", links.stream().filter(l -> l.startsWith(prefix + "br")).count());
+            counts.put("tc qdiscs", qdiscs(HostCommand.run("tc", "qdisc", "show").stdout(), prefix));
+        }
+        return counts;
+    }
+
+    /** Chains and rules in the prefix's nftables tables. */
+    record NftCount(long chains, long rules) {}
+
+    /**
+     * Reads {@code nft -a list ruleset}: in the prefix's tables, a chain is a line {@code chain NAME { # handle N} and
+     * a rule is any other line that carries a handle, except the table, set, map and flowtable headers.
+     */
+    static NftCount nftRules(String ruleset, String prefix) {
+        Pattern ourTable = Pattern.compile("table \\S+ cloche-" + Pattern.quote(prefix) + "(-bw-[0-9a-f]{8})? \\{.*");
+        boolean inOurs = false;
+        long chains = 0;
+        long rules = 0;
+        for (String raw : ruleset.lines().toList()) {
+            String line = raw.strip();
+            if (line.startsWith("table ")) {
+                inOurs = ourTable.matcher(line).matches();
+                continue;
+            }
+            if (!inOurs || !line.contains("# handle ")) continue;
+            String first = line.split("\\s+", 2)[0];
+            if (first.equals("chain")) chains++;
+            else if (!List.of("set", "map", "flowtable").contains(first)) rules++;
+        }
+        return new NftCount(chains, rules);
+    }
+
+    /** Lines of {@code tc qdisc show} on the prefix's interfaces. */
+    static long qdiscs(String tcQdiscShow, String prefix) {
+        Pattern dev = Pattern.compile("\\bdev (\\S+)");
+        Pattern ours = linkName(prefix);
+        return tcQdiscShow.lines().map(dev::matcher).filter(Matcher::find)
+                .filter(m -> ours.matcher(m.group(1)).matches()).count();
     }
 
     private static String hex(String ipv4) {
