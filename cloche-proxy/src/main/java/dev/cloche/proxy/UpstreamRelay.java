@@ -3,22 +3,18 @@ package dev.cloche.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -140,7 +136,7 @@ final class UpstreamRelay {
         head = req;
         bodyBytes = 0;
         reused = false;
-        if (clientIp == null) clientIp = ((java.net.InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
+        if (clientIp == null) clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
         boolean upgrade = ForwardedHead.upgrade(req);
         ForwardedHead.request(req, e, target, clientIp, upgrade);
         pending.add(req);
@@ -152,7 +148,7 @@ final class UpstreamRelay {
         using = envs.activity(e.id());
         using.begin();
         if (upgrade) dialer.dropIdle();
-        var kept = upgrade ? java.util.Optional.<Channel>empty() : dialer.reuse(e.id());
+        Optional<Channel> kept = upgrade ? Optional.empty() : dialer.reuse(e.id());
         if (kept.isPresent()) {
             reused = true;
             kept.get().pipeline().get(UpstreamHandler.class).reset();
@@ -270,11 +266,7 @@ final class UpstreamRelay {
      * its own; the real answer follows on the same connection.
      */
     void upstreamInterim(HttpResponse r) {
-        if (!connection.http11()) return;
-        FullHttpResponse interim = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status());
-        interim.headers().set(r.headers());
-        ForwardedHead.removeHopByHop(interim.headers());
-        client.writeAndFlush(interim);
+        if (connection.http11()) client.writeAndFlush(ForwardedHead.interim(r));
     }
 
     /** Upstream's answer head: hop-by-hop headers replaced with ours, or a protocol switch. */
@@ -288,15 +280,7 @@ final class UpstreamRelay {
             client.writeAndFlush(r).addListener((ChannelFutureListener) f -> becomeTunnel());
             return;
         }
-        boolean bodyless = status == 204 || status == 304 || status < 200;
-        boolean length = HttpUtil.isContentLengthSet(r);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(r);
-        upstreamReusable = HttpUtil.isKeepAlive(r) && (bodyless || length || chunked);
-        ForwardedHead.removeHopByHop(r.headers());
-        if (!bodyless && !length && !chunked) {
-            HttpUtil.setTransferEncodingChunked(r, true); // upstream ends its body by closing; we keep ours alive
-        }
-        if (!connection.keepAlive()) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        upstreamReusable = ForwardedHead.answer(r, connection.keepAlive());
         client.write(r); // flushed with its body, or when this read of the upstream connection is complete
         clientUnflushed = true;
     }
