@@ -136,6 +136,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         } finally {
             resuming = false;
         }
+        relay.clientReadComplete(); // what the backlog gave of a body goes upstream now, not at the next read
         if (backlog.size() < BACKLOG) gate.release(ReadGate.Reason.BACKLOG);
     }
 

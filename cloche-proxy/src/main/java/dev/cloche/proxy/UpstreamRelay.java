@@ -187,7 +187,7 @@ final class UpstreamRelay {
         if (!upstream.isWritable()) gate.hold(ReadGate.Reason.BODY);
     }
 
-    /** The client's read is complete: what it brought of a request body goes upstream in one write. */
+    /** A read of the client (or a turn of its backlog) is complete: what it gave of a request body goes upstream in one write. */
     void clientReadComplete() {
         if (upstreamUnflushed && upstream != null) upstream.flush();
         upstreamUnflushed = false;
