@@ -58,6 +58,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean bodyOpen;
     /** The backlog is being taken up: an answer written meanwhile does not take it up again. */
     private boolean resuming;
+    /** The current request asks for a protocol switch: once its body is in, nothing more is read until its answer. */
+    private boolean switching;
     /** A request is being answered (from its head until its answer is written): never idle then. */
     private boolean inRequest;
     private boolean keepAlive;
@@ -102,6 +104,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpContent c && bodyOpen) {
             bodyOpen = !(c instanceof LastHttpContent);
             relay.content(c);
+            if (!bodyOpen) bodyIn();
             return;
         }
         if (msg instanceof HttpRequest req) {
@@ -112,9 +115,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             bodyOpen = !(msg instanceof LastHttpContent);
             onRequest(req);
             if (msg instanceof HttpContent c) relay.content(c); // a full request
+            if (!bodyOpen) bodyIn();
             return;
         }
         ReferenceCountUtil.release(msg);
+    }
+
+    /** The current request's body is in: after a protocol switch's request, what follows is not HTTP. */
+    private void bodyIn() {
+        if (switching) gate.hold(ReadGate.Reason.SWITCH);
     }
 
     private void queue(Object msg) {
@@ -125,6 +134,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** The answer is written: requests waiting behind it are taken up, until one of them is in flight with its body. */
     private void resume() {
         relay.requestOver();
+        switching = false;
         gate.release(ReadGate.Reason.SWITCH);
         if (resuming) return;
         resuming = true;
@@ -146,8 +156,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         requestKind = "control";
         keepAlive = HttpUtil.isKeepAlive(req);
         http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        // what follows a protocol switch is not HTTP: nothing more is read until the answer says whether it switched
-        if (ForwardedHead.upgrade(req)) gate.hold(ReadGate.Reason.SWITCH);
+        // what follows a protocol switch's request (and its body) is not HTTP until its answer says it did not switch
+        switching = ForwardedHead.upgrade(req);
         if (!req.decoderResult().isSuccess()) {
             answer(Answer.text(400, "malformed request"));
             return;

@@ -13,7 +13,7 @@ final class ReadGate {
         BACKLOG,
         /** The current request's body cannot go on now: its upstream connection is not up, or not writable. */
         BODY,
-        /** The current request asks for a protocol switch: nothing after it is HTTP until its answer says so. */
+        /** The current request asks for a protocol switch and its body is in: what follows is not HTTP if it switches. */
         SWITCH
     }
 

@@ -151,6 +151,21 @@ class RelayStreamingTest {
     }
 
     @Test
+    void aRequestWithABodyThatAlsoAsksForAProtocolSwitchIsRelayedWithItsBody() throws Exception {
+        // Java's default client asks for h2c on its first request over plain HTTP, a POST's too: the server does not
+        // switch, so the body must go through as for any request
+        byte[] up = randomBytes(4 << 20);
+        try (HttpClient h2c = HttpClient.newHttpClient()) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> r = h2c.send(HttpRequest.newBuilder(uri("/sum")).timeout(Duration.ofSeconds(20))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(up)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body().trim()).isEqualTo(sha(up));
+            }
+        }
+    }
+
+    @Test
     void manyPipelinedRequestsWithBodiesAreAnsweredInOrderOnOneConnection() throws Exception {
         // more parts than the backlog holds before reading stops; fewer requests than the codec's pipelining limit (128)
         int n = 100;
