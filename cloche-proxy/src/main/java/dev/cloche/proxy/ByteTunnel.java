@@ -23,7 +23,6 @@ final class ByteTunnel extends ChannelInboundHandlerAdapter {
         client.closeFuture().addListener(f -> use.end());
         client.pipeline().remove(ProxyServer.FRONT);
         client.pipeline().addLast("tunnel", new ByteTunnel(up));
-        client.pipeline().remove(ProxyServer.FLOW); // hands what it held (the request's empty end) to the tunnel, which drops it
         client.pipeline().remove(ProxyServer.HTTP);
         client.pipeline().remove(ProxyServer.IDLE); // a websocket may be quiet for long; it ends with either side or the TTL
         up.pipeline().remove(upstreamRelay);

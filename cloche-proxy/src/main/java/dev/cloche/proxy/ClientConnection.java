@@ -16,24 +16,28 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: requests are taken strictly one at a time (reading pauses from a request's head until its
- * answer is written; pipelined ones wait in the {@link FlowControlHandler} before this), routed by
+ * One client connection: requests are taken strictly one at a time (a pipelined one waits in this connection's
+ * backlog until the answer before it is written; reading stops while the backlog is full), routed by
  * {@link ProxyRoute}, and answered by the {@link ControlEndpoint} (on a virtual thread, since it blocks) or relayed
- * by this connection's {@link UpstreamRelay}. The connection is kept alive across requests unless the client asked
- * to close, and closed when idle between requests.
+ * by this connection's {@link UpstreamRelay}. Reading stays on between requests unless something holds it off
+ * ({@link ReadGate}). The connection is kept alive across requests unless the client asked to close, and closed when
+ * idle between requests.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+    /** Decoded parts of pipelined requests held behind the current one before reading stops. */
+    private static final int BACKLOG = 64;
 
     private final ControlEndpoint endpoint;
     private final Environments envs;
@@ -46,7 +50,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private long requestStartNanos;
     private String requestKind;
     private Channel client;
+    private ReadGate gate;
     private UpstreamRelay relay;
+    /** Parts of requests that arrived while the one before them was being answered, in order. */
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    /** The current request's body is still arriving: contents belong to it, not to a request behind it. */
+    private boolean bodyOpen;
+    /** The backlog is being taken up: an answer written meanwhile does not take it up again. */
+    private boolean resuming;
+    /** The current request asks for a protocol switch: once its body is in, nothing more is read until its answer. */
+    private boolean switching;
     /** A request is being answered (from its head until its answer is written): never idle then. */
     private boolean inRequest;
     private boolean keepAlive;
@@ -66,22 +79,75 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        relay = new UpstreamRelay(this, client, envs, upstreams, config.answerTimeout());
+        gate = new ReadGate(client.config());
+        relay = new UpstreamRelay(this, client, gate, envs, upstreams, config.answerTimeout());
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest req) {
-            onRequest(req);
-            if (msg instanceof HttpContent c) relay.content(c); // a full request
+        if (!backlog.isEmpty()) {
+            queue(msg);
             return;
         }
-        if (msg instanceof HttpContent c) {
+        take(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        relay.clientReadComplete();
+        ctx.fireChannelReadComplete();
+    }
+
+    /** One decoded part: the current request's body, a new request, or one that waits for the current answer. */
+    private void take(Object msg) {
+        if (msg instanceof HttpContent c && bodyOpen) {
+            bodyOpen = !(c instanceof LastHttpContent);
             relay.content(c);
+            if (!bodyOpen) bodyIn();
+            return;
+        }
+        if (msg instanceof HttpRequest req) {
+            if (inRequest) {
+                queue(msg); // pipelined: answered once the answer before it is written
+                return;
+            }
+            bodyOpen = !(msg instanceof LastHttpContent);
+            onRequest(req);
+            if (msg instanceof HttpContent c) relay.content(c); // a full request
+            if (!bodyOpen) bodyIn();
             return;
         }
         ReferenceCountUtil.release(msg);
+    }
+
+    /** The current request's body is in: after a protocol switch's request, what follows is not HTTP. */
+    private void bodyIn() {
+        if (switching) gate.hold(ReadGate.Reason.SWITCH);
+    }
+
+    private void queue(Object msg) {
+        backlog.add(msg);
+        if (backlog.size() >= BACKLOG) gate.hold(ReadGate.Reason.BACKLOG);
+    }
+
+    /** The answer is written: requests waiting behind it are taken up, until one of them is in flight with its body. */
+    private void resume() {
+        relay.requestOver();
+        switching = false;
+        gate.release(ReadGate.Reason.SWITCH);
+        if (resuming) return;
+        resuming = true;
+        try {
+            // a request taken up may be answered at once; its body's parts follow it out of the backlog
+            while (!backlog.isEmpty() && client.isActive() && (!inRequest || bodyOpen && backlog.peek() instanceof HttpContent)) {
+                take(backlog.poll());
+            }
+        } finally {
+            resuming = false;
+        }
+        relay.clientReadComplete(); // what the backlog gave of a body goes upstream now, not at the next read
+        if (backlog.size() < BACKLOG) gate.release(ReadGate.Reason.BACKLOG);
     }
 
     private void onRequest(HttpRequest req) {
@@ -90,8 +156,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         requestKind = "control";
         keepAlive = HttpUtil.isKeepAlive(req);
         http11 = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        // one request at a time: the next (pipelined) one is read once this one's answer is written
-        client.config().setAutoRead(false);
+        // what follows a protocol switch's request (and its body) is not HTTP until its answer says it did not switch
+        switching = ForwardedHead.upgrade(req);
         if (!req.decoderResult().isSuccess()) {
             answer(Answer.text(400, "malformed request"));
             return;
@@ -149,14 +215,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        client.writeAndFlush(r).addListener((ChannelFutureListener) f -> client.config().setAutoRead(true));
+        client.writeAndFlush(r).addListener((ChannelFutureListener) f -> resume());
     }
 
     /** The relayed answer ended with {@code lastWrite}: then the next request may be read (or the connection closed). */
     void relayed(ChannelFuture lastWrite, int status) {
         inRequest = false;
         observed(status);
-        if (keepAlive) lastWrite.addListener((ChannelFutureListener) x -> client.config().setAutoRead(true));
+        if (keepAlive) lastWrite.addListener((ChannelFutureListener) x -> resume());
         else lastWrite.addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -179,6 +245,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         relay.clientClosed();
+        dropBacklog();
+    }
+
+    /** Removed when the connection becomes a tunnel: what waited as HTTP was not. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        dropBacklog();
+    }
+
+    private void dropBacklog() {
+        while (!backlog.isEmpty()) ReferenceCountUtil.release(backlog.poll());
     }
 
     @Override

@@ -10,7 +10,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +24,6 @@ final class ProxyServer implements AutoCloseable {
     /** A client connection's handlers, by name: the relay takes the HTTP ones out when the protocol switches. */
     static final String IDLE = "idle";
     static final String HTTP = "http";
-    static final String FLOW = "flow";
     static final String FRONT = "front";
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -47,7 +45,7 @@ final class ProxyServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                                    .addLast(HTTP, new HttpServerCodec()).addLast(FLOW, new FlowControlHandler())
+                                    .addLast(HTTP, new HttpServerCodec())
                                     .addLast(FRONT, new ClientConnection(endpoint, envs, upstreams, config, ProxyServer.this::address, observer));
                         }
                     }).bind(listen).sync().channel();

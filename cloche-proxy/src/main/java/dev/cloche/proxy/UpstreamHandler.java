@@ -77,6 +77,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (relay.carries(ctx.channel())) relay.upstreamReadComplete();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) relay.upstreamWritable();
         ctx.fireChannelWritabilityChanged();

@@ -1,34 +1,20 @@
 package dev.cloche.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,33 +23,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The relay engine of one client connection: sends a request to its environment's server without aggregating the
- * body (back-pressure by toggling auto-read), relays interim heads, the answer's head and body, and on a
- * {@code 101 Switching Protocols} turns both connections into a {@link ByteTunnel}. The upstream connection is kept
- * for the client's next request to the same environment when the server framed its answer and did not ask to close
- * (a GET or HEAD that meets a reused connection closing under it is sent once more on a new one). A server that has
- * the whole request but does not begin its answer within {@code answerTimeout} gets the client a {@code 504}.
- * Runs on the client connection's event loop, which its upstream connections share.
+ * body (back-pressure through the client's {@link ReadGate}), relays interim heads, the answer's head and body, and
+ * on a {@code 101 Switching Protocols} turns both connections into a {@link ByteTunnel}. The upstream connection is
+ * kept ({@link UpstreamDialer}) for the client's next request to the same environment when the server framed its
+ * answer and did not ask to close (a GET or HEAD that meets a reused connection closing under it is sent once more on
+ * a new one). A server that has the whole request but does not begin its answer within {@code answerTimeout} gets
+ * the client a {@code 504}. Writes are flushed once per read of the other side, so an answer whose head and body
+ * arrive together leaves in one write. Runs on the client connection's event loop, which its upstream connections
+ * share.
  */
 final class UpstreamRelay {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamRelay.class);
-    /** Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded as they are. */
-    private static final List<CharSequence> HOP = List.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
-            HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
-            HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, "proxy-connection");
-    /** The upstream pipeline's handlers, by name. */
-    private static final String HTTP = "http";
-    private static final String BACK = "back";
+    /** Request body held while its upstream connection is not up yet, before the client is read no further. */
+    private static final int PENDING_BODY_BYTES = 64 * 1024;
 
     private final ClientConnection connection;
     private final Channel client;
+    private final ReadGate gate;
     private final Environments envs;
     private final UpstreamConnections upstreams;
+    private final UpstreamDialer dialer;
+    private final AnswerTimer answerTimer;
     private final Duration answerTimeout;
+    /** The client's address as forwarded ({@code X-Forwarded-For}), once per connection. */
+    private String clientIp;
 
     /** The connection the current request went out on (null until it is up, and between requests). */
     private Channel upstream;
-    /** Fires 504 when the environment's server has not begun its answer in time after the whole request. */
-    private ScheduledFuture<?> answerTimer;
     /** The environment the current request goes to. */
     private String envId = "";
     private Environment env;
@@ -74,15 +60,16 @@ final class UpstreamRelay {
     private boolean reused;
     /** The current answer is framed and the server did not ask to close: its connection can carry another request. */
     private boolean upstreamReusable;
-    /** A kept-alive upstream connection with no request on it, and the environment it leads to. */
-    private Channel idle;
-    private String idleEnv = "";
-    /** Request parts that arrived before the upstream connection was up. */
+    /** Request parts that arrived before the upstream connection was up, and their body bytes. */
     private final Queue<HttpObject> pending = new ArrayDeque<>();
+    private long pendingBytes;
     private boolean proxying;
-    /** The proxied request's body has been forwarded in full: reading stays off until the answer is complete. */
+    /** The proxied request's body has been forwarded in full. */
     private boolean requestDone;
     private boolean responseStarted;
+    /** Parts of the answer were written to the client and not flushed yet; parts of the request, upstream. */
+    private boolean clientUnflushed;
+    private boolean upstreamUnflushed;
     /** The status of the answer being relayed (for the observer). */
     private int status;
     private boolean tunnel;
@@ -91,13 +78,16 @@ final class UpstreamRelay {
     /** The environment the current request (or the tunnel it became) is using: its idle countdown waits for it. */
     private Activity using = Activity.NONE;
 
-    UpstreamRelay(ClientConnection connection, Channel client, Environments envs, UpstreamConnections upstreams,
+    UpstreamRelay(ClientConnection connection, Channel client, ReadGate gate, Environments envs, UpstreamConnections upstreams,
                   Duration answerTimeout) {
         this.connection = connection;
         this.client = client;
+        this.gate = gate;
         this.envs = envs;
         this.upstreams = upstreams;
         this.answerTimeout = answerTimeout;
+        this.dialer = new UpstreamDialer(client.eventLoop(), this);
+        this.answerTimer = new AnswerTimer(client.eventLoop(), answerTimeout, this::answerTimedOut);
     }
 
     /** Relays {@code req} to {@code e} as {@code target}; its body follows through {@link #content}. */
@@ -146,24 +136,9 @@ final class UpstreamRelay {
         head = req;
         bodyBytes = 0;
         reused = false;
-        client.config().setAutoRead(false);
-        boolean upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-                && req.headers().contains(HttpHeaderNames.UPGRADE);
-        String upgradeTo = req.headers().get(HttpHeaderNames.UPGRADE);
-        String originalHost = req.headers().get(HttpHeaderNames.HOST, "");
-        for (CharSequence h : HOP) req.headers().remove(h);
-        req.setUri(target);
-        HttpHeaders h = req.headers();
-        String clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
-        String xff = h.get("x-forwarded-for");
-        h.set("x-forwarded-for", xff == null ? clientIp : xff + ", " + clientIp);
-        h.set("x-forwarded-proto", "http");
-        if (!originalHost.isEmpty()) h.set("x-forwarded-host", originalHost);
-        h.set(HttpHeaderNames.HOST, e.host() + ":" + e.port());
-        if (upgrade) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            h.set(HttpHeaderNames.UPGRADE, upgradeTo);
-        }
+        if (clientIp == null) clientIp = ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
+        boolean upgrade = ForwardedHead.upgrade(req);
+        ForwardedHead.request(req, e, target, clientIp, upgrade);
         pending.add(req);
         return upgrade;
     }
@@ -172,16 +147,13 @@ final class UpstreamRelay {
     private void dispatch(Environment e, boolean upgrade) {
         using = envs.activity(e.id());
         using.begin();
-        if (idle != null) {
-            Channel kept = idle;
-            idle = null;
-            if (!upgrade && idleEnv.equals(e.id()) && kept.isActive()) {
-                reused = true;
-                kept.pipeline().get(UpstreamHandler.class).reset();
-                send(kept);
-                return;
-            }
-            kept.close();
+        if (upgrade) dialer.dropIdle();
+        Optional<Channel> kept = upgrade ? Optional.empty() : dialer.reuse(e.id());
+        if (kept.isPresent()) {
+            reused = true;
+            kept.get().pipeline().get(UpstreamHandler.class).reset();
+            send(kept.get());
+            return;
         }
         connect(e);
     }
@@ -194,50 +166,54 @@ final class UpstreamRelay {
         }
         if (upstream == null || !upstream.isActive()) {
             pending.add(c);
+            pendingBytes += c.content().readableBytes();
+            if (pendingBytes > PENDING_BODY_BYTES) gate.hold(ReadGate.Reason.BODY);
             return;
         }
         forward(c);
     }
 
-    private void forward(HttpObject o) {
-        if (o instanceof HttpContent c) bodyBytes += c.content().readableBytes();
-        upstream.writeAndFlush(o);
-        if (o instanceof LastHttpContent) {
+    private void forward(HttpContent c) {
+        bodyBytes += c.content().readableBytes();
+        if (c instanceof LastHttpContent) {
+            upstream.writeAndFlush(c);
+            upstreamUnflushed = false;
             requestDone = true;
-            armAnswerTimer();
-            // one request at a time: read the next only once this answer is complete
-            client.config().setAutoRead(false);
-        } else if (!upstream.isWritable()) {
-            client.config().setAutoRead(false);
+            answerTimer.arm();
+            return;
         }
+        upstream.write(c);
+        upstreamUnflushed = true;
+        if (!upstream.isWritable()) gate.hold(ReadGate.Reason.BODY);
+    }
+
+    /** A read of the client (or a turn of its backlog) is complete: what it gave of a request body goes upstream in one write. */
+    void clientReadComplete() {
+        if (upstreamUnflushed && upstream != null) upstream.flush();
+        upstreamUnflushed = false;
     }
 
     private void connect(Environment e) {
-        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
-                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        // lenient towards servers: busybox httpd's CGI answers end header lines in a bare LF
-                        ch.pipeline().addLast(HTTP, new HttpClientCodec(new HttpDecoderConfig().setStrictLineParsing(false), false, false))
-                                .addLast(BACK, new UpstreamHandler(UpstreamRelay.this));
-                    }
-                }).connect(e.host(), e.port()).addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        drainPending();
-                        refuse(Answer.text(502, "environment " + e.id() + " does not answer: " + f.cause().getMessage()));
-                        return;
-                    }
-                    upstreams.track(e.id(), f.channel());
-                    if (!(envs.lookup(e.id()) instanceof Environments.Lookup.Live)) {
-                        // it ended while we connected: its end closed nothing of ours yet
-                        f.channel().close();
-                        drainPending();
-                        refuse(Answer.missing(e.id(), envs.lookup(e.id())));
-                        return;
-                    }
-                    send(f.channel());
-                });
+        dialer.connect(e).addListener((ChannelFutureListener) f -> {
+            if (!proxying) { // the client left, or the request was answered, while we connected
+                f.channel().close();
+                return;
+            }
+            if (!f.isSuccess()) {
+                drainPending();
+                refuse(Answer.text(502, "environment " + e.id() + " does not answer: " + f.cause().getMessage()));
+                return;
+            }
+            upstreams.track(e.id(), f.channel());
+            if (!(envs.lookup(e.id()) instanceof Environments.Lookup.Live)) {
+                // it ended while we connected: its end closed nothing of ours yet
+                f.channel().close();
+                drainPending();
+                refuse(Answer.missing(e.id(), envs.lookup(e.id())));
+                return;
+            }
+            send(f.channel());
+        });
     }
 
     /** Sends what arrived of the request on {@code up}; the rest of the body follows as it arrives. */
@@ -250,36 +226,32 @@ final class UpstreamRelay {
             if (o instanceof HttpContent c) bodyBytes += c.content().readableBytes();
             upstream.write(o);
         }
+        pendingBytes = 0;
         requestDone = last;
         upstream.flush();
-        if (last) armAnswerTimer();
-        else client.config().setAutoRead(true); // the body streams on from here
+        upstreamUnflushed = false;
+        if (last) answerTimer.arm();
+        else if (upstream.isWritable()) gate.release(ReadGate.Reason.BODY); // the body streams on from here
+        else gate.hold(ReadGate.Reason.BODY);
     }
 
-    private void armAnswerTimer() {
+    private void answerTimedOut() {
+        if (!proxying || responseStarted || upstream == null) return;
         Channel up = upstream;
-        String id = envId;
-        answerTimer = client.eventLoop().schedule(() -> {
-            if (!proxying || responseStarted || upstream != up) return;
-            upstream = null; // its close is no longer this request's failure
-            up.close();
-            refuse(Answer.text(504, "environment " + id + ": its server did not answer within " + answerTimeout.toSeconds() + " s"));
-        }, answerTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void cancelAnswerTimer() {
-        if (answerTimer != null) answerTimer.cancel(false);
-        answerTimer = null;
+        upstream = null; // its close is no longer this request's failure
+        up.close();
+        refuse(Answer.text(504, "environment " + envId + ": its server did not answer within " + answerTimeout.toSeconds() + " s"));
     }
 
     private void drainPending() {
         while (!pending.isEmpty()) ReferenceCountUtil.release(pending.poll());
+        pendingBytes = 0;
     }
 
     /** The request ends with an answer of the proxy's own instead of the server's. */
     private void refuse(Answer a) {
         proxying = false;
-        cancelAnswerTimer();
+        answerTimer.disarm();
         doneUsing();
         connection.answer(a);
     }
@@ -294,55 +266,55 @@ final class UpstreamRelay {
      * its own; the real answer follows on the same connection.
      */
     void upstreamInterim(HttpResponse r) {
-        if (!connection.http11()) return;
-        FullHttpResponse interim = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status());
-        interim.headers().set(r.headers());
-        for (CharSequence h : HOP) interim.headers().remove(h);
-        client.writeAndFlush(interim);
+        if (connection.http11()) client.writeAndFlush(ForwardedHead.interim(r));
     }
 
     /** Upstream's answer head: hop-by-hop headers replaced with ours, or a protocol switch. */
     void upstreamResponse(HttpResponse r) {
         responseStarted = true;
         status = r.status().code();
-        cancelAnswerTimer();
-        if (r.status().code() == 101) {
+        answerTimer.disarm();
+        if (status == 101) {
             connection.observed(101);
             tunnel = true;
             client.writeAndFlush(r).addListener((ChannelFutureListener) f -> becomeTunnel());
             return;
         }
-        boolean bodyless = r.status().code() == 204 || r.status().code() == 304 || r.status().code() < 200;
-        upstreamReusable = HttpUtil.isKeepAlive(r)
-                && (bodyless || HttpUtil.isContentLengthSet(r) || HttpUtil.isTransferEncodingChunked(r));
-        for (CharSequence h : HOP) r.headers().remove(h);
-        if (!bodyless && !HttpUtil.isContentLengthSet(r) && !HttpUtil.isTransferEncodingChunked(r)) {
-            HttpUtil.setTransferEncodingChunked(r, true); // upstream ends its body by closing; we keep ours alive
-        }
-        if (!connection.keepAlive()) r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        client.writeAndFlush(r);
+        upstreamReusable = ForwardedHead.answer(r, connection.keepAlive());
+        client.write(r); // flushed with its body, or when this read of the upstream connection is complete
+        clientUnflushed = true;
     }
 
     void upstreamContent(HttpContent c) {
-        boolean last = c instanceof LastHttpContent;
-        ChannelFuture f = client.writeAndFlush(c);
-        if (last) {
-            proxying = false;
-            Channel up = upstream;
-            upstream = null;
-            // a request whose body was not sent in full leaves the connection in an unknown state
-            if (upstreamReusable && requestDone && up.isActive()) {
-                idle = up;
-                idleEnv = envId;
-                up.config().setAutoRead(true); // so its close is noticed while it waits
-            } else {
-                up.close();
+        if (!(c instanceof LastHttpContent)) {
+            client.write(c);
+            clientUnflushed = true;
+            if (!client.isWritable()) {
+                upstream.config().setAutoRead(false);
+                flushClient(); // what is written drains only once flushed
             }
-            doneUsing();
-            connection.relayed(f, status);
-        } else if (!client.isWritable()) {
-            upstream.config().setAutoRead(false);
+            return;
         }
+        ChannelFuture f = client.writeAndFlush(c);
+        clientUnflushed = false;
+        proxying = false;
+        Channel up = upstream;
+        upstream = null;
+        // a request whose body was not sent in full leaves the connection in an unknown state
+        if (upstreamReusable && requestDone && up.isActive()) dialer.keep(up, envId);
+        else up.close();
+        doneUsing();
+        connection.relayed(f, status);
+    }
+
+    /** The upstream connection's read is complete: what it brought of the answer goes to the client in one write. */
+    void upstreamReadComplete() {
+        flushClient();
+    }
+
+    private void flushClient() {
+        if (clientUnflushed) client.flush();
+        clientUnflushed = false;
     }
 
     /** The upstream connection ended or failed before its answer was complete. */
@@ -358,7 +330,7 @@ final class UpstreamRelay {
             LOG.debug("retrying {} {} on a new connection to {}: {}", m, head.uri(), envId, why);
             reused = false;
             upstream = null;
-            cancelAnswerTimer();
+            answerTimer.disarm();
             drainPending();
             pending.add(head);
             pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -372,14 +344,15 @@ final class UpstreamRelay {
             refuse(envs.lookup(envId) instanceof Environments.Lookup.Live
                     ? Answer.text(502, "the environment's server failed: " + why) : Answer.missing(envId, envs.lookup(envId)));
         } else {
+            flushClient();
             doneUsing();
             client.close(); // half an answer was sent: closing is the only honest end
         }
     }
 
-    /** The upstream connection can take more of the request body: resume reading it, never the next request. */
+    /** The upstream connection can take more of the request body: resume reading it. */
     void upstreamWritable() {
-        if (!requestDone && proxying) client.config().setAutoRead(true);
+        if (!requestDone && proxying) gate.release(ReadGate.Reason.BODY);
     }
 
     /** The client can take more of the answer: resume reading it from upstream. */
@@ -387,14 +360,20 @@ final class UpstreamRelay {
         if (upstream != null && client.isWritable()) upstream.config().setAutoRead(true);
     }
 
+    /** The current request is over (its answer written): whatever held its body back holds no more. */
+    void requestOver() {
+        gate.release(ReadGate.Reason.BODY);
+    }
+
     /** The client connection closed: so do its upstream connections. */
     void clientClosed() {
         waitingFor = null;
+        proxying = false;
         doneUsing();
         drainPending();
-        cancelAnswerTimer();
+        answerTimer.close();
         if (upstream != null) upstream.close();
-        if (idle != null) idle.close();
+        dialer.close();
     }
 
     private void doneUsing() {
@@ -407,6 +386,7 @@ final class UpstreamRelay {
     private void becomeTunnel() {
         Activity tunnelUse = using;
         using = Activity.NONE;
-        ByteTunnel.join(client, upstream, tunnelUse, HTTP, BACK);
+        answerTimer.close();
+        ByteTunnel.join(client, upstream, tunnelUse, UpstreamDialer.HTTP, UpstreamDialer.BACK);
     }
 }
