@@ -65,9 +65,10 @@ class ProxyLifetimeIT {
         List<BindMount> ws = List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST));
         ProxyConfig config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(
                 base,
-                // listens after 1 s, and its /ready page exists only after 2 s: the HTTP check waits for it
+                // listens after 1 s, and its /ready page exists only after 5 s: the HTTP check waits for it, and the
+                // test's early request (answered 503 after the 1 s startingWait) has 4 s of slack on a loaded machine
                 base.withName("slow").withReadiness(new Readiness.Http(8080, "/ready")).withCommand(List.of("/bin/sh", "-c",
-                        "mkdir -p /www && echo hi > /www/index.html; (sleep 2; echo ok > /www/ready) & sleep 1;"
+                        "mkdir -p /www && echo hi > /www/index.html; (sleep 5; echo ok > /www/ready) & sleep 1;"
                                 + " exec httpd -f -p 8080 -h /www")),
                 base.withName("never").withCommand(List.of("sleep", "1000")).withReadyTimeout(Duration.ofSeconds(2)),
                 base.withName("wsidle").withPort(8081).withCommand(List.of("/opt/wsecho", "8081")).withBindMounts(ws)
