@@ -127,7 +127,7 @@ public final class Daemon implements AutoCloseable {
                 GardenClient webClient = auditing ? new AuditedGardenClient(garden, Auditor.frontEnd(records, "web")) : garden;
                 ContainerManager versions = core; // the web page reads the port layer's versions, it commits nothing
                 web = config.web().map(w -> WebConsole.start(w, webClient, depot, proxied, console,
-                        new CorePortLayer(webClient, versions)));
+                        new CorePortLayer(webClient, versions), images));
             } catch (RuntimeException e) {
                 web.ifPresent(WebConsole::close);
                 proxy.ifPresent(Proxy::close);

@@ -43,11 +43,12 @@ final class WebConsole implements AutoCloseable {
     }
 
     static WebConsole start(WebSettings settings, GardenClient garden, String depot, Optional<Proxy> proxy,
-                            Optional<Console> console, dev.cloche.api.PortLayer portLayer) {
+                            Optional<Console> console, dev.cloche.api.PortLayer portLayer, dev.cloche.api.ImageCatalog images) {
         String token = WebSessions.randomToken();
         Path tokenFile = writeToken(Path.of(depot, "web"), token);
         WebRouter router = new WebRouter(new WebSessions(token, SESSION_LIFETIME, Clock.systemUTC()), garden,
-                console.map(c -> tasks(c, garden)), proxy.map(WebConsole::environments), Optional.of(portLayer));
+                console.map(c -> tasks(c, garden)), proxy.map(WebConsole::environments), Optional.of(portLayer),
+                Optional.of(images));
         WebServer server = WebServer.start(Daemon.address(settings.listen(), "--web-listen"), settings.tls(), router, garden);
         String scheme = settings.tls().isPresent() ? "https" : "http";
         String host = server.address().getAddress().isAnyLocalAddress() ? "127.0.0.1" : server.address().getHostString();

@@ -8,6 +8,7 @@ import dev.cloche.api.ContainerMetricsEntry;
 import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.CpuLimits;
 import dev.cloche.api.GardenClient;
+import dev.cloche.api.ImageCatalog;
 import dev.cloche.api.ImageRef;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.Limits;
@@ -34,14 +35,30 @@ import tools.jackson.databind.JsonNode;
  */
 final class ContainersApi {
     /** One row of the containers view. */
-    record Row(String handle, String state, String ip, List<Map<String, Integer>> ports, Map<String, String> properties,
+    record Row(String handle, String state, String image, String ip, List<Map<String, Integer>> ports, Map<String, String> properties,
                List<String> processes, long ageSeconds, long memoryBytes, long memoryLimitBytes, long cpuNanos) {
     }
 
     private final GardenClient garden;
+    private final Optional<ImageCatalog> images;
 
     ContainersApi(GardenClient garden) {
+        this(garden, Optional.empty());
+    }
+
+    ContainersApi(GardenClient garden, Optional<ImageCatalog> images) {
         this.garden = Objects.requireNonNull(garden, "garden");
+        this.images = Objects.requireNonNull(images, "images");
+    }
+
+    /**
+     * Each container's image reference, from the catalog's holders (Garden's info does not carry the image); a
+     * container made from the default rootfs or a rootfs path holds no cached image and is absent.
+     */
+    private Map<String, String> imageByHandle() {
+        Map<String, String> by = new java.util.HashMap<>();
+        images.ifPresent(catalog -> catalog.images().forEach(i -> i.holders().forEach(h -> by.put(h, i.reference()))));
+        return by;
     }
 
     /** Every container with these properties (each {@code name=value}), with its info and metrics of now. */
@@ -60,6 +77,7 @@ final class ContainersApi {
         }
         Map<String, ContainerInfoEntry> infos = garden.bulkInfo(handles);
         Map<String, ContainerMetricsEntry> metrics = garden.bulkMetrics(handles);
+        Map<String, String> imageOf = imageByHandle();
         List<Row> rows = new ArrayList<>();
         for (String h : handles) {
             Optional<ContainerInfo> info = Optional.ofNullable(infos.get(h)).flatMap(ContainerInfoEntry::info);
@@ -68,7 +86,7 @@ final class ContainersApi {
             }
             Optional<ContainerMetrics> m = Optional.ofNullable(metrics.get(h)).flatMap(ContainerMetricsEntry::metrics);
             ContainerInfo i = info.get();
-            rows.add(new Row(h, i.state(), i.containerIp(),
+            rows.add(new Row(h, i.state(), imageOf.getOrDefault(h, ""), i.containerIp(),
                     i.mappedPorts().stream().map(p -> Map.of("host", p.hostPort(), "container", p.containerPort())).toList(),
                     i.properties(), i.processIds(),
                     m.map(x -> x.age().toSeconds()).orElse(0L),

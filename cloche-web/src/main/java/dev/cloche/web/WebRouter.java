@@ -30,8 +30,15 @@ public final class WebRouter {
 
     public WebRouter(WebSessions sessions, dev.cloche.api.GardenClient garden, Optional<ConsoleTasksView> tasks,
                      Optional<ProxyEnvironmentsView> environments, Optional<dev.cloche.api.PortLayer> portLayer) {
+        this(sessions, garden, tasks, environments, portLayer, Optional.empty());
+    }
+
+    /** @param images where each container's image is read from (the catalog's holders); empty: no image column */
+    public WebRouter(WebSessions sessions, dev.cloche.api.GardenClient garden, Optional<ConsoleTasksView> tasks,
+                     Optional<ProxyEnvironmentsView> environments, Optional<dev.cloche.api.PortLayer> portLayer,
+                     Optional<dev.cloche.api.ImageCatalog> images) {
         this.sessions = Objects.requireNonNull(sessions, "sessions");
-        this.containers = new ContainersApi(garden);
+        this.containers = new ContainersApi(garden, images);
         this.tasks = Objects.requireNonNull(tasks, "tasks");
         this.environments = Objects.requireNonNull(environments, "environments");
         this.portLayer = portLayer.map(PortLayerApi::new);

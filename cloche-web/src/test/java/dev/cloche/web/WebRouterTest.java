@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloche.core.ContainerManager;
 import dev.cloche.core.CoreConfig;
 import dev.cloche.testkit.FakeBackend;
+import dev.cloche.testkit.FakeImages;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -121,6 +122,25 @@ class WebRouterTest {
 
         assertThat(call(l, "DELETE", "/api/containers/web-1", "").status()).isEqualTo(204);
         assertThat(core.containers(Map.of())).hasSize(1);
+    }
+
+    @Test
+    void eachContainerShowsTheImageItWasMadeFrom() {
+        WebRouter withImages = new WebRouter(new WebSessions(TOKEN, Duration.ofHours(1), Clock.systemUTC()), core,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(core));
+        WebAnswer a = withImages.handle(request("GET", "/login", Map.of("token", List.of(TOKEN)), Map.of(), ""), false);
+        String cookie = a.headers().get("Set-Cookie").substring(0, a.headers().get("Set-Cookie").indexOf(';'));
+        WebAnswer.Full s = (WebAnswer.Full) withImages.handle(request("GET", "/api/session", Map.of(), Map.of("cookie", cookie), ""), false);
+        Map<String, String> h = Map.of("cookie", cookie, "x-csrf-token", s.text().replaceAll(".*\"csrfToken\":\"([0-9a-f]+)\".*", "$1"));
+        assertThat(withImages.handle(request("POST", "/api/containers", Map.of(), h,
+                "{\"handle\":\"from-image\",\"image\":\"" + FakeImages.BUSYBOX + "\"}"), false).status()).isEqualTo(201);
+        assertThat(withImages.handle(request("POST", "/api/containers", Map.of(), h, "{\"handle\":\"plain\"}"), false).status())
+                .isEqualTo(201);
+        String list = ((WebAnswer.Full) withImages.handle(request("GET", "/api/containers", Map.of(), h, ""), false)).text();
+        String reference = core.images().getFirst().reference();
+        assertThat(reference).contains("fake/busybox");
+        assertThat(list).contains("\"handle\":\"from-image\",\"state\":\"active\",\"image\":\"" + reference + "\"")
+                .contains("\"handle\":\"plain\",\"state\":\"active\",\"image\":\"\"");
     }
 
     @Test

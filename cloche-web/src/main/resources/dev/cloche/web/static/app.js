@@ -103,7 +103,7 @@ function containerRow(r) {
     catch (e) { notice(e.message); }
   });
   const tr = el('tr', {}, el('th', { scope: 'row', textContent: r.handle }));
-  for (const cls of ['state', 'ip', 'ports', 'props']) tr.append(el('td', { className: cls }));
+  for (const cls of ['state', 'image', 'ip', 'ports', 'props']) tr.append(el('td', { className: cls }));
   tr.append(el('td', { className: 'num age' }), el('td', { className: 'num mem' }), el('td', { className: 'num cpu' }),
     el('td', {}, el('div', { className: 'row' }, term, files, destroy)));
   tr.dataset.handle = r.handle;
@@ -114,6 +114,7 @@ function updateContainerRow(tr, r) {
   const { h, cpu } = record(r);
   const cell = cls => tr.querySelector('td.' + cls);
   cell('state').textContent = r.state;
+  cell('image').textContent = r.image || 'default rootfs';
   cell('ip').textContent = r.ip;
   cell('ports').textContent = r.ports.map(p => `${p.host}→${p.container}`).join(', ');
   cell('props').textContent = Object.entries(r.properties).map(([k, v]) => `${k}=${v}`).join(', ');
