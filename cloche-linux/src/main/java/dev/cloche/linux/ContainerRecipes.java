@@ -99,9 +99,11 @@ final class ContainerRecipes {
             attachNetwork(container, spec, id, entry, rootfs, rollback);
             return container;
         } catch (GardenException e) {
-            throw rollback.unwind(e);
+            throw rollback.unwind(e.kind() == GardenException.Kind.INTERNAL
+                    ? DepotSpace.full("cannot create container " + handle, entry.dir().getParent(), e).orElse(e) : e);
         } catch (IOException | RuntimeException e) {
-            throw rollback.unwind(GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e));
+            throw rollback.unwind(DepotSpace.full("cannot create container " + handle, entry.dir().getParent(), e).orElseGet(() ->
+                    GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e)));
         }
     }
 

@@ -72,6 +72,11 @@ final class TarStreams {
             int code = tar.await();
             if (code != 0 || fed.isEmpty()) {
                 String why = tar.stderr();
+                if (DepotSpace.ranOut(why)) {
+                    // a disk limit is a filesystem image of its own inside the entry (OverlayVolumizer)
+                    boolean limited = java.nio.file.Files.exists(entry.volume().diskImage());
+                    throw DepotSpace.volumeFull("error streaming in to " + dest, entry.dir().getParent(), limited, why);
+                }
                 throw GardenError.internal("error streaming in: " + (why.isEmpty() ? "tar exited with status " + code : why));
             }
             restoreXattrs(dest, user, fed.get());
