@@ -6,6 +6,7 @@ import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.sys.ProcessTable;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +74,12 @@ final class ContainerLifecycle {
      */
     void destroy(ContainerNet net) {
         List<RuntimeException> failures = new ArrayList<>();
+        try {
+            entry.unfinished("destroy"); // a daemon that dies from here on finishes this destroy when it restarts
+        } catch (IOException e) {
+            // a full depot cannot take the mark: the destroy goes on, and only a crash inside it would be reported
+            LOG.warn("cannot mark the destroy of {}: {}", container.handle(), e.getMessage());
+        }
         try {
             removeRuntime();
         } catch (RuntimeException e) {
