@@ -6,6 +6,7 @@ import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.net.ContainerNet;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.sys.ProcessTable;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.List;
  * volume and its depot entry. (Creating and restoring are the backend's {@link ContainerRecipes}.)
  */
 final class ContainerLifecycle {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ContainerLifecycle.class);
     /** How long a graceful stop lets processes handle TERM before everything gets KILL. */
     static final Duration STOP_GRACE = Duration.ofSeconds(10);
     /** How long processes and monitors get to go after a KILL. */
@@ -73,6 +75,12 @@ final class ContainerLifecycle {
     void destroy(ContainerNet net) {
         List<RuntimeException> failures = new ArrayList<>();
         try {
+            entry.unfinished("destroy"); // a daemon that dies from here on finishes this destroy when it restarts
+        } catch (IOException e) {
+            // a full depot cannot take the mark: the destroy goes on, and only a crash inside it would be reported
+            LOG.warn("cannot mark the destroy of {}: {}", container.handle(), e.getMessage());
+        }
+        try {
             removeRuntime();
         } catch (RuntimeException e) {
             failures.add(e);
@@ -125,13 +133,26 @@ final class ContainerLifecycle {
         }
         List<Long> pids = new ArrayList<>(cgroups.pids(container.group()));
         if (init > 0) pids.add(init);
-        if (!table.awaitGone(pids, KILL_WAIT)) {
+        boolean gone = table.awaitGone(pids, KILL_WAIT);
+        if (!gone) {
             failures.add(GardenError.internal("processes " + pids + " survived SIGKILL"));
         }
         try {
             runtime.delete(container.id());
         } catch (RuntimeException e) {
-            failures.add(e);
+            // a runtime that fails or hangs at delete must not leave its record behind: with every process gone it
+            // holds nothing but that directory and the cgroups, removed just below
+            if (gone) {
+                LOG.warn("runtime delete of {} failed ({}); removing its state directly", container.handle(), e.getMessage());
+                try {
+                    runtime.forget(container.id());
+                } catch (RuntimeException f) {
+                    f.addSuppressed(e);
+                    failures.add(f);
+                }
+            } else {
+                failures.add(e);
+            }
         }
         try {
             cgroups.remove(container.group());

@@ -76,6 +76,7 @@ final class ContainerRecipes {
             DiskQuota quota = quota(spec.limits().disk(), use);
             entry.create();
             rollback.add("depot entry", entry::delete);
+            entry.unfinished("create");
             ContainerRuntimes.Runtime runtime = runtimes.current();
             DepotMeta meta = DepotMeta.of(handle, id, spec.privileged(), spec.env(), now, spec.limits(), use,
                     runtimes.madeWith(runtime));
@@ -97,11 +98,14 @@ final class ContainerRecipes {
             // run in the container before this method returns.
             runtime.oci().runDetached(id, entry.dir(), entry.initPid(), SessionKeyring.of(spec.privileged()));
             attachNetwork(container, spec, id, entry, rootfs, rollback);
+            entry.finished();
             return container;
         } catch (GardenException e) {
-            throw rollback.unwind(e);
+            throw rollback.unwind(e.kind() == GardenException.Kind.INTERNAL
+                    ? DepotSpace.full("cannot create container " + handle, entry.dir().getParent(), e).orElse(e) : e);
         } catch (IOException | RuntimeException e) {
-            throw rollback.unwind(GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e));
+            throw rollback.unwind(DepotSpace.full("cannot create container " + handle, entry.dir().getParent(), e).orElseGet(() ->
+                    GardenError.internal("creating container " + handle + " failed: " + e.getMessage(), e)));
         }
     }
 
@@ -180,7 +184,11 @@ final class ContainerRecipes {
             DepotMeta meta = f.meta();
             Depot.Entry entry = f.entry();
             Optional<OciRuntime.State> state = f.state();
-            if (state.isPresent() && state.get().status().equals("running")) {
+            if (entry.unfinishedVerb().isPresent()) {
+                // a create or a destroy the daemon died inside (its mark is still there): the client never got the
+                // container, or asked for it gone; what is left of it goes now, never listed as a container
+                removeHalfMade(meta, entry, entry.unfinishedVerb().get()).ifPresent(out::add);
+            } else if (state.isPresent() && state.get().status().equals("running")) {
                 LinuxContainer container = assembler.assemble(meta, entry);
                 images.reacquire(meta.imageId(), meta.privileged(), meta.handle());
                 ContainerNet net = networker.adopt(entry.network());
@@ -197,6 +205,24 @@ final class ContainerRecipes {
         }
         networker.reconcile(adopted);
         return out;
+    }
+
+    /**
+     * Removes what a create or destroy cut short left of a container (its runtime container and init, overlay,
+     * cgroups, process directories, entry; its network goes with the networks of no container). Empty when all is
+     * gone; otherwise the container as broken, saying what is left, so destroy can be tried again.
+     */
+    private Optional<RestoredContainer> removeHalfMade(DepotMeta meta, Depot.Entry entry, String verb) {
+        LOG.warn("the daemon died inside the {} of container {}: removing what is left of it", verb, meta.handle());
+        try {
+            images.reacquire(meta.imageId(), meta.privileged(), meta.handle()); // destroy releases the hold
+            assembler.assemble(meta, entry).destroy();
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            LOG.error("cannot remove what is left of container {}: {}", meta.handle(), e.getMessage());
+            return Optional.of(new RestoredContainer(meta.handle(), Optional.empty(),
+                    Optional.of("cut short in its create or destroy, and what is left could not be removed: " + e.getMessage())));
+        }
     }
 
     /** An entry and what its runtime says of its container. */

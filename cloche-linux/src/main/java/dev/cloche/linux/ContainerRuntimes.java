@@ -36,10 +36,12 @@ final class ContainerRuntimes {
     private final Map<Key, Runtime> made = new ConcurrentHashMap<>();
 
     ContainerRuntimes(Settings settings, CommandRunner runner, DirectoryWatcher watcher, ProcessTable table) {
+        // every runtime call, and each monitor's start (which waits for its runtime exec), under runtimeTimeout
+        CommandRunner bounded = runner.withTimeout(settings.runtimeTimeout());
         this(settings, k -> {
-            OciRuntime oci = OciRuntimes.cli(runner, k.binary(), k.root());
+            OciRuntime oci = OciRuntimes.cli(bounded, k.binary(), k.root());
             return new Runtime(k.name(), k.binary(), k.root(), oci,
-                    new MonitorLauncher(settings.monitorBinary(), oci, runner, watcher, table));
+                    new MonitorLauncher(settings.monitorBinary(), oci, bounded, watcher, table));
         }, name -> HostProgram.byCommand(name).flatMap(HostProgram::locate));
     }
 

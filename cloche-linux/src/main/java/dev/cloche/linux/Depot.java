@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -142,6 +143,28 @@ final class Depot {
 
         void delete() {
             Trees.deleteRecursively(dir);
+        }
+
+        /**
+         * Marks the entry as inside a create or destroy ({@code verb}) until {@link #finished}: a restart that finds
+         * the mark and no runtime container knows the daemon died inside it, and removes what is left. An entry without
+         * it (e.g. after a host reboot emptied the runtime's state) keeps its data.
+         */
+        void unfinished(String verb) throws IOException {
+            Files.writeString(dir.resolve("unfinished"), verb);
+        }
+
+        void finished() throws IOException {
+            Files.deleteIfExists(dir.resolve("unfinished"));
+        }
+
+        /** The verb a daemon died inside, if it did. */
+        Optional<String> unfinishedVerb() {
+            try {
+                return Optional.of(Files.readString(dir.resolve("unfinished")).strip());
+            } catch (IOException e) {
+                return Optional.empty();
+            }
         }
 
         /** The bundle's OCI config, written once by the create recipe. */

@@ -9,6 +9,8 @@ import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.OciProcess;
 import dev.cloche.linux.oci.OciRuntime;
 import dev.cloche.linux.oci.RuntimeFailures;
+import dev.cloche.linux.sys.CommandTimedOut;
+import dev.cloche.api.ServiceUnavailableException;
 import dev.cloche.linux.oci.SessionKeyring;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
@@ -111,6 +113,10 @@ final class MonitorLauncher {
             }
             p.started(Long.parseLong(line));
             return p;
+        } catch (CommandTimedOut e) {
+            p.close();
+            throw new ServiceUnavailableException("cannot start process " + id + ": the OCI runtime's exec did not finish "
+                    + "within " + e.bound().toSeconds() + " s (backend setting runtimeTimeout); it was killed", e);
         } catch (RuntimeException e) {
             p.close();
             throw e;

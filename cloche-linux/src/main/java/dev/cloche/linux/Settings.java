@@ -18,18 +18,20 @@ import java.util.Set;
  *                      with ResourceExhausted
  * @param processTmpfs the size of the tmpfs mounted on {@code processRoot} ({@code mount -o size=}, e.g. {@code 25%}
  *                     or {@code 4g}), or empty to use the directory as it is
+ * @param runtimeTimeout how long one OCI runtime call (create, start of a process, kill, delete, state) may take: past
+ *                       it the runtime and everything it started are killed, and the call fails naming the verb
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
                 Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, Path processRoot,
-                java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, NetSettings net,
-                ImageSettings images) {
+                java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, java.time.Duration runtimeTimeout,
+                NetSettings net, ImageSettings images) {
 
     /** As many as the default network pool holds: the defaults hold 10,000 idle containers (docs/reliability.md). */
     static final int DEFAULT_MAX_CONTAINERS = 16384;
 
     static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
             "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs",
-            "pidLimitRetry"),
+            "pidLimitRetry", "runtimeTimeout"),
             union(NetSettings.KEYS, ImageSettings.KEYS));
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -74,8 +76,15 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
                 Path.of(s.getOrDefault("processRoot", Depot.defaultProcessRoot(depot).toString())),
                 tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs),
-                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), NetSettings.from(s),
+                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), runtimeTimeout(s), NetSettings.from(s),
                 ImageSettings.from(s));
+    }
+
+    /** A runtime call's bound: runc takes well under a second even on a loaded host, so a minute means it hangs. */
+    private static java.time.Duration runtimeTimeout(Map<String, String> s) {
+        java.time.Duration d = millis("runtimeTimeout", s.getOrDefault("runtimeTimeout", "60s"));
+        if (d.isZero()) throw new InvalidRequestException("runtimeTimeout must be more than 0: " + s.get("runtimeTimeout"));
+        return d;
     }
 
     /** A duration as {@code 250ms}, {@code 3s} or {@code 0}. */

@@ -55,8 +55,8 @@ final class TarStreams {
         String tool = BundleRules.TOOL_PATH;
         // mkdir and tar run inside the container's mount namespace as the user, so ".." and symlinks cannot
         // escape; TarGuard refuses hostile archives outright instead (docs/files.md)
-        try (ContainerCommands.Tar tar = commands.startTar(user, List.of(tool, "sh", "-c",
-                tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest))) {
+        try (ContainerCommands.Tar tar = startTarIn(user, List.of(tool, "sh", "-c",
+                tool + " mkdir -p \"$1\" && exec " + tool + " tar -x -f - -C \"$1\"", "sh", dest), dest)) {
             Optional<TarGuard.Summary> fed;
             try (OutputStream in = tar.stdin()) {
                 fed = Optional.of(TarGuard.copy(spec.tarStream(), in, container.privileged()));
@@ -72,6 +72,11 @@ final class TarStreams {
             int code = tar.await();
             if (code != 0 || fed.isEmpty()) {
                 String why = tar.stderr();
+                if (DepotSpace.ranOut(why)) {
+                    // a disk limit is a filesystem image of its own inside the entry (OverlayVolumizer)
+                    boolean limited = java.nio.file.Files.exists(entry.volume().diskImage());
+                    throw DepotSpace.volumeFull("error streaming in to " + dest, entry.dir().getParent(), limited, why);
+                }
                 throw GardenError.internal("error streaming in: " + (why.isEmpty() ? "tar exited with status " + code : why));
             }
             restoreXattrs(dest, user, fed.get());
@@ -93,6 +98,16 @@ final class TarStreams {
             }
         } catch (IOException e) {
             throw GardenError.internal("error streaming in: extended attributes not restored: " + e.getMessage(), e);
+        }
+    }
+
+    /** The stream-in's tar; its helper files live in the entry, so a full depot stops it before tar runs. */
+    private ContainerCommands.Tar startTarIn(ContainerFiles.User user, List<String> argv, String dest) {
+        try {
+            return commands.startTar(user, argv);
+        } catch (GardenException e) {
+            if (e.kind() != GardenException.Kind.INTERNAL) throw e;
+            throw DepotSpace.full("error streaming in to " + dest, entry.dir().getParent(), e).orElse(e);
         }
     }
 

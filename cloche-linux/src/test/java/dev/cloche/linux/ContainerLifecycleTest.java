@@ -141,11 +141,20 @@ class ContainerLifecycleTest {
     }
 
     @Test
+    void aRuntimeDeleteThatFailsAfterEveryProcessIsGoneIsFinishedByRemovingTheRuntimeState() {
+        runtime.deleteFailure = new dev.cloche.api.ServiceUnavailableException("runtime delete c1 hung");
+        lifecycle().destroy(net);
+        assertThat(runtime.calls()).containsExactly("delete c1", "forget c1");
+        assertThat(entry.dir()).doesNotExist();
+    }
+
+    @Test
     void aVolumeThatCannotBeUnmountedKeepsTheEntryAndEveryFailureIsReported() {
         volumeFailure = GardenError.internal("overlay still mounted");
         runtime.deleteFailure = GardenError.internal("runtime delete c1 failed");
+        runtime.forgetFailure = GardenError.internal("cannot remove the runtime state");
         assertThatThrownBy(() -> lifecycle().destroy(net)).isInstanceOf(GardenError.class)
-                .hasMessage("destroying web left: [runtime delete c1 failed, overlay still mounted]");
+                .hasMessage("destroying web left: [cannot remove the runtime state, overlay still mounted]");
         assertThat(steps).containsExactly("await exits", "release processes", "release network", "destroy volume");
         assertThat(entry.dir()).as("never deleted through a mounted root").isDirectory();
         assertThatThrownBy(status::requireExists).isInstanceOf(ContainerNotFoundException.class);

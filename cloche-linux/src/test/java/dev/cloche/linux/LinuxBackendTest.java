@@ -144,6 +144,22 @@ class LinuxBackendTest {
         assertThat(depot.resolve("containers/dead")).isDirectory();
     }
 
+    @Test
+    void restoreFinishesACreateOrDestroyTheDaemonDiedInsideAndListsNothingOfIt() throws IOException {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> new CommandResult(1, "", "does not exist"));
+        LinuxBackend b = backend(r);
+        for (String verb : List.of("create", "destroy")) {
+            Depot.Entry entry = new Depot(depot, depot.resolve("processes")).entry("cut-" + verb);
+            entry.create();
+            entry.writeMeta(DepotMeta.of("handle-" + verb, "cut-" + verb, false, List.of(), 0, dev.cloche.api.Limits.NONE,
+                    DepotMeta.ImageUse.directory(0, 0)));
+            entry.unfinished(verb);
+        }
+        assertThat(b.restore()).as("nothing of a cut-short create or destroy is listed").isEmpty();
+        assertThat(depot.resolve("containers/cut-create")).doesNotExist();
+        assertThat(depot.resolve("containers/cut-destroy")).doesNotExist();
+    }
+
     private Depot.Entry entry(String id, MadeWith madeWith) throws IOException {
         Depot.Entry entry = new Depot(depot, depot.resolve("processes")).entry(id);
         entry.create();

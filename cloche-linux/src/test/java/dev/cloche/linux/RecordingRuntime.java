@@ -20,6 +20,7 @@ final class RecordingRuntime implements OciRuntime {
     /** What exec and run start: a shell script standing in for the process in the container. */
     volatile String script = "cat >/dev/null";
     volatile RuntimeException deleteFailure;
+    volatile RuntimeException forgetFailure;
 
     synchronized List<String> calls() {
         return List.copyOf(calls);
@@ -51,6 +52,12 @@ final class RecordingRuntime implements OciRuntime {
     public void delete(String id) {
         record("delete " + id);
         if (deleteFailure != null) throw deleteFailure;
+    }
+
+    @Override
+    public void forget(String id) {
+        record("forget " + id);
+        if (forgetFailure != null) throw forgetFailure;
     }
 
     @Override

@@ -22,6 +22,15 @@ class SettingsTest {
         assertThat(s.monitorBinary()).isEqualTo(Path.of("/var/lib/cloche/bin/cloche-monitor"));
         assertThat(s.cgroupParent()).isEqualTo("cloche");
         assertThat(s.maxContainers()).isEqualTo(16384);
+        assertThat(s.runtimeTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+    }
+
+    @Test
+    void theRuntimesBoundIsADurationAboveZero() {
+        assertThat(Settings.from(Map.of("runtimeTimeout", "5s")).runtimeTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThatThrownBy(() -> Settings.from(Map.of("runtimeTimeout", "0"))).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("runtimeTimeout");
+        assertThatThrownBy(() -> Settings.from(Map.of("runtimeTimeout", "soon"))).isInstanceOf(InvalidRequestException.class);
     }
 
     /** capacity's max_containers is the smallest real bound, and says what it is. */

@@ -22,6 +22,13 @@ public interface OciRuntime {
     /** Deletes the stopped container's runtime state; an unknown id counts as deleted. */
     void delete(String id);
 
+    /**
+     * Removes the runtime's own record of a container whose processes are all gone, when {@link #delete} failed or
+     * hung: its state directory under the runtime's root (runc and crun keep one per container, named by the id).
+     * The caller removes the container's cgroups itself.
+     */
+    void forget(String id);
+
     /** The runtime's view of the container, empty when it does not know the id. */
     Optional<State> state(String id);
 

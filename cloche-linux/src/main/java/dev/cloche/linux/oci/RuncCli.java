@@ -1,6 +1,8 @@
 package dev.cloche.linux.oci;
 
 import dev.cloche.api.GardenError;
+import dev.cloche.api.ServiceUnavailableException;
+import dev.cloche.linux.sys.CommandTimedOut;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
 import java.nio.file.Path;
@@ -45,44 +47,76 @@ final class RuncCli implements OciRuntime {
 
     @Override
     public void create(String id, Path bundleDir, Path pidFile, SessionKeyring keyring) {
-        checkNew(newContainerArgv("create", keyring, "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+        checkNew("create", id, newContainerArgv("create", keyring, "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
     }
 
     /** Runs a call that makes a container; a host limit it met is a typed error naming the limit. */
-    private void checkNew(List<String> argv) {
-        CommandResult r = runner.run(argv);
+    private void checkNew(String verb, String id, List<String> argv) {
+        CommandResult r = call(verb, id, argv);
         if (r.exitCode() != 0) {
-            throw RuntimeFailures.of(String.join(" ", argv) + " failed (exit " + r.exitCode() + ")", r.stderr());
+            throw RuntimeFailures.of("the OCI runtime " + binary + " failed to " + verb + " container " + id
+                    + " (exit " + r.exitCode() + ")", r.stderr());
+        }
+    }
+
+    /**
+     * One runtime call, bounded by the runner: a call that hangs has been killed with everything it started, and
+     * is reported as the runtime being unavailable, naming the verb and the bound (the backend's runtimeTimeout).
+     */
+    private CommandResult call(String verb, String id, List<String> argv) {
+        try {
+            return runner.run(argv);
+        } catch (CommandTimedOut e) {
+            throw new ServiceUnavailableException("the OCI runtime " + binary + " did not finish " + verb + " of container "
+                    + id + " within " + e.bound().toSeconds() + " s (backend setting runtimeTimeout); it was killed", e);
         }
     }
 
     @Override
     public void start(String id) {
-        runner.check(argv("start", id));
+        CommandResult r = call("start", id, argv("start", id));
+        if (r.exitCode() != 0) {
+            throw GardenError.internal("the OCI runtime " + binary + " failed to start container " + id + " (exit "
+                    + r.exitCode() + "): " + r.stderr().strip());
+        }
     }
 
     @Override
     public void runDetached(String id, Path bundleDir, Path pidFile, SessionKeyring keyring) {
-        checkNew(newContainerArgv("run", keyring, "--detach", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
+        checkNew("run", id, newContainerArgv("run", keyring, "--detach", "--bundle", bundleDir.toString(), "--pid-file", pidFile.toString(), id));
     }
 
     @Override
     public boolean kill(String id, String signal, boolean all) {
         List<String> a = all ? argv("kill", "--all", id, signal) : argv("kill", id, signal);
-        return runner.run(a).exitCode() == 0;
+        return call("kill", id, a).exitCode() == 0;
     }
 
     @Override
     public void delete(String id) {
-        CommandResult r = runner.run(argv("delete", id));
+        CommandResult r = call("delete", id, argv("delete", id));
         if (r.exitCode() != 0 && state(id).isPresent()) {
-            throw GardenError.internal("runtime delete " + id + " failed: " + r.stderr().strip());
+            throw GardenError.internal("the OCI runtime " + binary + " failed to delete container " + id + " (exit "
+                    + r.exitCode() + "): " + r.stderr().strip());
+        }
+    }
+
+    @Override
+    public void forget(String id) {
+        if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) throw new IllegalArgumentException("not a runtime id: " + id);
+        Path dir = root.resolve(id);
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // nothing recorded
+        } catch (java.io.IOException e) {
+            throw GardenError.internal("cannot remove the runtime state " + dir + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public Optional<State> state(String id) {
-        CommandResult r = runner.run(argv("state", id));
+        CommandResult r = call("state", id, argv("state", id));
         if (r.exitCode() != 0) {
             return Optional.empty();
         }

@@ -18,6 +18,14 @@ public interface CommandRunner {
         return run(argv);
     }
 
+    /**
+     * This runner with {@code bound} on every {@link #run} and {@link #runPiped}; a command past it is killed with
+     * its descendants and the call throws {@link CommandTimedOut}. Fakes that never block keep their own.
+     */
+    default CommandRunner withTimeout(java.time.Duration bound) {
+        return this;
+    }
+
     /** Starts argv as a child of this JVM with piped stdio, for streaming (runc exec). */
     java.lang.Process start(List<String> argv);
 

@@ -66,7 +66,7 @@ final class PosixSpawn {
      * Runs {@code argv} (an absolute path first) to its exit; its stdout and stderr, merged, are the result's stdout.
      * The child leads a process group of its own; if its output has not ended after {@code timeout}, the whole group
      * is killed (a hung runtime under {@code cloche-monitor} would otherwise hang the start, and the container's
-     * process table with it) and the result is that of a killed child, 137.
+     * process table with it) and the call throws {@link CommandTimedOut}.
      */
     static CommandResult run(List<String> argv, java.time.Duration timeout) throws IOException {
         int readFd;
@@ -113,9 +113,11 @@ final class PosixSpawn {
             throw new IllegalStateException(t);
         }
         int group = pid;
+        java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
         Thread watchdog = Thread.ofVirtual().name("spawn-watchdog-" + pid).start(() -> {
             try {
                 Thread.sleep(timeout);
+                killed.set(true);
                 int ignored = (int) KILL.invokeExact(-group, SIGKILL);
             } catch (InterruptedException e) {
                 // the output ended in time
@@ -135,6 +137,7 @@ final class PosixSpawn {
         }
         watchdog.interrupt(); // before the reap: the group's id must not outlive its leader's pid
         int code = reap(pid);
+        if (killed.get()) throw new CommandTimedOut(argv, timeout);
         return new CommandResult(code, new String(out, StandardCharsets.UTF_8), "");
     }
 

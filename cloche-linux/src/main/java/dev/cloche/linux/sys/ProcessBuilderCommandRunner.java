@@ -41,8 +41,8 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
             java.lang.Process p = new ProcessBuilder(argv).redirectInput(DEV_NULL)
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw GardenError.internal(String.join(" ", argv) + " timed out after " + timeout);
+                killWithDescendants(p);
+                throw new CommandTimedOut(argv, timeout);
             }
             return new CommandResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -89,8 +89,8 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
                 out = in.readAllBytes();
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw GardenError.internal(String.join(" ", argv) + " timed out after " + timeout);
+                killWithDescendants(p);
+                throw new CommandTimedOut(argv, timeout);
             }
             return new CommandResult(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -98,6 +98,25 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw GardenError.internal("interrupted while running " + argv.getFirst(), e);
+        }
+    }
+
+    @Override
+    public CommandRunner withTimeout(Duration bound) {
+        return new ProcessBuilderCommandRunner(bound, declaredOnly);
+    }
+
+    /**
+     * A hung command's whole tree, children first so none escapes to init between the two kills: a runtime that hangs
+     * may have forked its {@code init} or a helper that would hold the container's state or the output files open.
+     */
+    private static void killWithDescendants(java.lang.Process p) {
+        p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
