@@ -24,7 +24,7 @@ PACKAGES := runc crun busybox-static gcc libc6-dev make patch bzip2 xz-utils ipr
   util-linux mount coreutils findutils wget unzip curl tar nats-server openssh-client sshpass tmux \
   docker-registry skopeo umoci apache2-utils openssl docker.io podman conmon containernetworking-plugins \
   chromium chromium-driver
-COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount mkdir du cp \
+COMMANDS := runc crun busybox gcc make patch bzip2 xz ip tc nft sysctl nsenter mkfs.ext4 mount umount losetup mkdir du cp \
   chown chgrp truncate find ps wget unzip curl tar nats-server ssh sshpass tmux setpriv \
   docker-registry skopeo umoci htpasswd openssl dockerd containerd podman conmon chromium chromedriver
 
