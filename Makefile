@@ -79,7 +79,7 @@ clean:
 	$(MVN) clean
 
 # Coverage-guided fuzzing (Jazzer) of the parsers and the server's request path, FUZZ_SECONDS per target (`make test`
-# runs each for 8 s). A finding fails the run and leaves its input and a Java reproducer under
+# runs each for 5 s). A finding fails the run and leaves its input and a Java reproducer under
 # cloche-fuzz/target/fuzz/<Target>/; once fixed, the input goes into cloche-fuzz/src/test/resources/fuzz/<Target>/.
 FUZZ_SECONDS ?= 300
 fuzz: deps jdk

@@ -190,7 +190,7 @@ class ConsoleLifetimeIT {
 
     @Test
     void aRestartedAgentResumesItsTasksTheirContainersAndTokensAndTheIdleCountGoesOn() throws Exception {
-        UnaryOperator<ConsoleConfig> settings = c -> c.withIdle(Duration.ofSeconds(30));
+        UnaryOperator<ConsoleConfig> settings = c -> c.withIdle(Duration.ofSeconds(15));
         Console first = agent("rs", settings);
         String kept = newId();
         String vanished = newId();
@@ -203,7 +203,7 @@ class ConsoleLifetimeIT {
         assertThat(Ssh.run(first.sshPort(), kept, token, "", "echo before > /tmp/mark; cat /tmp/mark").stdout()).isEqualTo("before\n");
         java.lang.Process live = Ssh.start(first.sshPort(), kept, token, List.of(), "echo up; sleep 600");
         assertThat(new String(live.getInputStream().readNBytes(3), StandardCharsets.UTF_8)).isEqualTo("up\n");
-        Thread.sleep(Math.max(0, Duration.ofSeconds(12).minus(Duration.between(quietStarted, Instant.now())).toMillis()));
+        Thread.sleep(Math.max(0, Duration.ofSeconds(6).minus(Duration.between(quietStarted, Instant.now())).toMillis()));
 
         first.close();
         // a deliberate stop disconnects the sessions but leaves every task's container
@@ -219,10 +219,10 @@ class ConsoleLifetimeIT {
             // the same container, reached with the same token
             assertThat(Ssh.run(second.sshPort(), kept, token, "", "cat /tmp/mark")).isEqualTo(new Ssh.Result(0, "before\n", ""));
             assertThat(Ssh.run(second.sshPort(), kept, "wrong-" + token, "", "true").exit()).isEqualTo(255);
-            // quiet never had a session: its 30 s count from its start, not from the restart (about 18 s after it)
+            // quiet never had a session: its 15 s count from its start, not from the restart (about 9 s after it)
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> !exists(quiet));
-            assertThat(Duration.between(restarted, Instant.now())).isLessThan(Duration.ofSeconds(25));
-            assertThat(Duration.between(quietStarted, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+            assertThat(Duration.between(restarted, Instant.now())).isLessThan(Duration.ofSeconds(14));
+            assertThat(Duration.between(quietStarted, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(15));
             await().atMost(Duration.ofSeconds(10)).until(() -> !second.tasks().contains(quiet));
             assertThat(stop(kept).ok()).isTrue();
             assertThat(exists(kept)).isFalse();
@@ -268,7 +268,7 @@ class ConsoleLifetimeIT {
     @Test
     void aDroppedShellRunsOnAndAReconnectGetsItsOutputSinceTheDrop() throws Exception {
         // no session grace: without the reconnect grace the task would end with its connection
-        try (Console agent = agent("rc", c -> c.withSessionGrace(Duration.ZERO).withReconnectGrace(Duration.ofSeconds(20)))) {
+        try (Console agent = agent("rc", c -> c.withSessionGrace(Duration.ZERO).withReconnectGrace(Duration.ofSeconds(12)))) {
             String task = newId();
             String token = token();
             assertThat(start(agent, task(task, token)).ok()).isTrue();
@@ -301,7 +301,7 @@ class ConsoleLifetimeIT {
             Instant dropped = Instant.now();
             gone.ssh.destroyForcibly();
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> !exists(lost));
-            assertThat(Duration.between(dropped, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(19));
+            assertThat(Duration.between(dropped, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(11));
         }
     }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Runs each fuzz target twice: first every input under {@code src/test/resources/fuzz/<Target>/} in this JVM (the
  * regression inputs: each crash or hang a run found, kept once fixed, and the seeds), then a short coverage-guided
- * run of Jazzer in a JVM of its own ({@code cloche.fuzz.seconds}, 8 s in {@code make test}, longer in
+ * run of Jazzer in a JVM of its own ({@code cloche.fuzz.seconds}, 5 s in {@code make test}, longer in
  * {@code make fuzz}). A crash fails the test with Jazzer's report and leaves the input and a Java reproducer under
  * {@code target/fuzz/<Target>/}.
  */
@@ -52,7 +52,7 @@ class FuzzTargetsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("targets")
     void fuzzingFindsNothing(Class<?> target) throws Exception {
-        long seconds = Long.getLong("cloche.fuzz.seconds", 8);
+        long seconds = Long.getLong("cloche.fuzz.seconds", 5);
         Path work = WORK.resolve(target.getSimpleName()).toAbsolutePath();
         Path corpus = work.resolve("corpus");
         Files.createDirectories(corpus);

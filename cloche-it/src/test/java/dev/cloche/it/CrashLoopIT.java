@@ -22,13 +22,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 22's crashing daemon (docs/reliability.md): the real {@code bin/clocheD} is SIGKILLed at a random moment
- * inside a create or a destroy, and restarted, {@code cloche.crashes} times (default 12; {@code make soak}'s caller
+ * inside a create or a destroy, and restarted, {@code cloche.crashes} times (default 8; {@code make soak}'s caller
  * asks 200). After each restart: every listed container is whole (info answers, a process runs in it), a destroy of
  * anything listed works, and at the end nothing is left on the host.
  */
 class CrashLoopIT {
     private static final String CGROUP_PARENT = "cloche-crash";
-    private static final int CRASHES = Integer.getInteger("cloche.crashes", 12);
+    private static final int CRASHES = Integer.getInteger("cloche.crashes", 8);
     private static final long SEED = Long.getLong("cloche.crashes.seed", 22L);
 
     private static String echo(Container c, String word) {
