@@ -96,7 +96,7 @@ public final class ContainerManager implements GardenClient, VersionedContainers
                 c.created(r.container().get());
                 log.info("restored container handle={}", r.handle());
             } else {
-                c.broken(r.error().orElse("unknown reason"));
+                c.broken(r.error().orElse("unknown reason"), r.removeLeftovers());
                 log.error("container could not be restored handle={} reason={}", r.handle(), r.error().orElse(""));
             }
             m.registry.add(c);

@@ -27,6 +27,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -60,6 +61,8 @@ final class ManagedContainer implements Container {
     private volatile State state = State.CREATING;
     private volatile BackendContainer backend;
     private volatile String brokenReason = "";
+    /** What the backend's destroy of a broken container runs (its leftovers); empty: nothing to remove. */
+    private volatile Optional<Runnable> leftovers = Optional.empty();
 
     ManagedContainer(String handle, ContainerConfig config, GraceTimer timer, ContainerRegistry registry,
                      CreatePolicy policy, CoreEvents events) {
@@ -77,9 +80,10 @@ final class ManagedContainer implements Container {
         state = State.ACTIVE;
     }
 
-    /** The backend found it but could not restore it. */
-    void broken(String reason) {
+    /** The backend found it but could not restore it; {@code leftovers} removes what is left of it on destroy. */
+    void broken(String reason, Optional<Runnable> leftovers) {
         brokenReason = reason;
+        this.leftovers = leftovers;
         state = State.BROKEN;
     }
 
@@ -293,6 +297,8 @@ final class ManagedContainer implements Container {
         try {
             if (backend != null) {
                 backend.destroy();
+            } else {
+                leftovers.ifPresent(Runnable::run);
             }
             Map<String, String> properties = config.properties();
             state = State.DESTROYED;

@@ -200,7 +200,12 @@ final class ContainerRecipes {
                 String why = state.map(st -> "container " + meta.id() + " is " + st.status())
                         .orElse("container " + meta.id() + " is unknown to " + f.runtime().name() + " (root "
                                 + f.runtime().root() + ")");
-                out.add(new RestoredContainer(meta.handle(), Optional.empty(), Optional.of(why)));
+                // its overlay, cgroups and entry stay for the user to look at, and go with its destroy
+                Runnable leftovers = () -> {
+                    images.reacquire(meta.imageId(), meta.privileged(), meta.handle()); // destroy releases the hold
+                    assembler.assemble(meta, entry).destroy();
+                };
+                out.add(new RestoredContainer(meta.handle(), Optional.empty(), Optional.of(why), Optional.of(leftovers)));
             }
         }
         networker.reconcile(adopted);

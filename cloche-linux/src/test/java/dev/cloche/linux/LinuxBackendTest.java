@@ -122,7 +122,7 @@ class LinuxBackendTest {
     }
 
     @Test
-    void restoreReportsContainersTheRuntimeNoLongerRunsAsBrokenAndKeepsTheirData() throws IOException {
+    void restoreReportsContainersTheRuntimeNoLongerRunsAsBrokenAndKeepsTheirDataUntilDestroyed() throws IOException {
         RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.contains("state") && argv.contains("alive")
                 ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}") : new CommandResult(1, "", "does not exist"));
         LinuxBackend b = backend(r);
@@ -142,6 +142,12 @@ class LinuxBackendTest {
         assertThat(restored).filteredOn(x -> x.handle().equals("garbage")).singleElement()
                 .satisfies(x -> assertThat(x.error()).hasValueSatisfying(e -> assertThat(e).contains("unreadable depot entry")));
         assertThat(depot.resolve("containers/dead")).isDirectory();
+        // the data stays until the user destroys the broken container: then its leftovers go
+        restored.stream().filter(x -> x.handle().equals("handle-dead")).findFirst().orElseThrow()
+                .removeLeftovers().orElseThrow().run();
+        assertThat(depot.resolve("containers/dead")).doesNotExist();
+        assertThat(restored).filteredOn(x -> x.handle().equals("garbage")).singleElement()
+                .satisfies(x -> assertThat(x.removeLeftovers()).isEmpty());
     }
 
     @Test
