@@ -6,6 +6,7 @@ import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.DirectoryWatcher;
 import dev.cloche.linux.sys.HostProgram;
 import dev.cloche.linux.sys.ProcessTable;
+import dev.cloche.linux.sys.SealedBinaries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,11 +36,12 @@ final class ContainerRuntimes {
     private final Function<String, Optional<Path>> locate;
     private final Map<Key, Runtime> made = new ConcurrentHashMap<>();
 
-    ContainerRuntimes(Settings settings, CommandRunner runner, DirectoryWatcher watcher, ProcessTable table) {
+    ContainerRuntimes(Settings settings, CommandRunner runner, DirectoryWatcher watcher, ProcessTable table,
+                      SealedBinaries sealed) {
         // every runtime call, and each monitor's start (which waits for its runtime exec), under runtimeTimeout
         CommandRunner bounded = runner.withTimeout(settings.runtimeTimeout());
         this(settings, k -> {
-            OciRuntime oci = OciRuntimes.cli(bounded, k.binary(), k.root());
+            OciRuntime oci = OciRuntimes.cli(bounded, k.binary(), k.root(), sealed);
             return new Runtime(k.name(), k.binary(), k.root(), oci,
                     new MonitorLauncher(settings.monitorBinary(), oci, bounded, watcher, table));
         }, name -> HostProgram.byCommand(name).flatMap(HostProgram::locate));

@@ -21,6 +21,7 @@ import dev.cloche.linux.sys.Inodes;
 import dev.cloche.linux.sys.Mounts;
 import dev.cloche.linux.sys.ProcFs;
 import dev.cloche.linux.sys.ProcessTable;
+import dev.cloche.linux.sys.SealedBinaries;
 import dev.cloche.spi.BackendContainer;
 import dev.cloche.spi.BackendEvents;
 import dev.cloche.spi.BackendSpec;
@@ -52,6 +53,7 @@ final class LinuxBackend implements ContainerBackend {
     /** Where OOM kills are reported; the core sets it before restore (EVENTS). */
     private volatile BackendEvents events = BackendEvents.NONE;
     private final DirectoryWatcher watcher;
+    private final SealedBinaries sealed;
     private final Networker networker;
     private final ContainerRecipes recipes;
     private final ImageSources imageSources;
@@ -59,11 +61,18 @@ final class LinuxBackend implements ContainerBackend {
     private final ContainerBound bound;
 
     LinuxBackend(Settings settings, CommandRunner runner, Path cgroupRoot) {
-        this(settings, runner, Mounts.syscalls(), cgroupRoot);
+        this(settings, runner, Mounts.syscalls(), cgroupRoot,
+                settings.sealedRuntime() ? SealedBinaries.memfd(runner) : SealedBinaries.none());
     }
 
+    /** Unit tests: the runtime runs from its file, so the commands they record name it. */
     LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot) {
+        this(settings, runner, mounts, cgroupRoot, SealedBinaries.none());
+    }
+
+    private LinuxBackend(Settings settings, CommandRunner runner, Mounts mounts, Path cgroupRoot, SealedBinaries sealed) {
         this.settings = settings;
+        this.sealed = sealed;
         this.bound = ContainerBound.of(settings);
         LOG.info("at most {} containers: {}", bound.containers(), bound.why());
         this.runner = runner;
@@ -71,7 +80,7 @@ final class LinuxBackend implements ContainerBackend {
         this.cgroups = CgroupFs.detect(cgroupRoot);
         this.watcher = new DirectoryWatcher(WATCH_TICK);
         ProcessTable table = ProcessTable.procfs();
-        ContainerRuntimes runtimes = new ContainerRuntimes(settings, runner, watcher, table);
+        ContainerRuntimes runtimes = new ContainerRuntimes(settings, runner, watcher, table, sealed);
         Depot depot = new Depot(settings.depot(), settings.processRoot());
         this.networker = Networkers.of(settings.net(), runner);
         this.imageSources = new ImageSources(settings.images().registries());
@@ -212,6 +221,7 @@ final class LinuxBackend implements ContainerBackend {
         images.store().close();
         imageSources.close();
         releaseProcessRoot();
+        sealed.close();
         LOG.debug("linux backend closed");
     }
 }

@@ -20,18 +20,20 @@ import java.util.Set;
  *                     or {@code 4g}), or empty to use the directory as it is
  * @param runtimeTimeout how long one OCI runtime call (create, start of a process, kill, delete, state) may take: past
  *                       it the runtime and everything it started are killed, and the call fails naming the verb
+ * @param sealedRuntime run the OCI runtime from a sealed in-memory copy made once ({@code runtimeCopy=sealed}, the
+ *                      default), instead of letting it copy itself on every call ({@code none}; sys/SealedBinaries)
  */
 record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, Path defaultRootfs, Path initBinary,
                 Path toolBinary, Path monitorBinary, String cgroupParent, int maxContainers, Path processRoot,
                 java.util.Optional<String> processTmpfs, java.time.Duration pidLimitRetry, java.time.Duration runtimeTimeout,
-                NetSettings net, ImageSettings images) {
+                boolean sealedRuntime, NetSettings net, ImageSettings images) {
 
     /** As many as the default network pool holds: the defaults hold 10,000 idle containers (docs/reliability.md). */
     static final int DEFAULT_MAX_CONTAINERS = 16384;
 
     static final Set<String> KEYS = union(Set.of("depot", "runtime", "runtimePath", "runtimeRoot", "defaultRootfs",
             "initBinary", "toolBinary", "monitorBinary", "cgroupParent", "maxContainers", "processRoot", "processTmpfs",
-            "pidLimitRetry", "runtimeTimeout"),
+            "pidLimitRetry", "runtimeTimeout", "runtimeCopy"),
             union(NetSettings.KEYS, ImageSettings.KEYS));
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -69,6 +71,10 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
         if (!tmpfs.equals("none") && !tmpfs.matches("[0-9]+[kmgKMG%]?")) {
             throw new InvalidRequestException("processTmpfs must be a tmpfs size (e.g. 25% or 4g) or none: " + tmpfs);
         }
+        String copy = s.getOrDefault("runtimeCopy", "sealed");
+        if (!copy.equals("sealed") && !copy.equals("none")) {
+            throw new InvalidRequestException("runtimeCopy must be sealed or none: " + copy);
+        }
         return new Settings(depot, runtime, runtimePath, Path.of(s.getOrDefault("runtimeRoot", "/run/cloche/runtime")),
                 Path.of(s.getOrDefault("defaultRootfs", Depot.defaultRootfs(depot).toString())), init,
                 Path.of(s.getOrDefault("toolBinary", "/usr/bin/busybox")),
@@ -76,7 +82,8 @@ record Settings(Path depot, String runtime, Path runtimePath, Path runtimeRoot, 
                 Path.of(s.getOrDefault("monitorBinary", init.resolveSibling("cloche-monitor").toString())), parent, max,
                 Path.of(s.getOrDefault("processRoot", Depot.defaultProcessRoot(depot).toString())),
                 tmpfs.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(tmpfs),
-                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), runtimeTimeout(s), NetSettings.from(s),
+                millis("pidLimitRetry", s.getOrDefault("pidLimitRetry", "3000ms")), runtimeTimeout(s),
+                copy.equals("sealed"), NetSettings.from(s),
                 ImageSettings.from(s));
     }
 

@@ -5,6 +5,7 @@ import dev.cloche.api.ServiceUnavailableException;
 import dev.cloche.linux.sys.CommandTimedOut;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
+import dev.cloche.linux.sys.SealedBinaries;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +21,22 @@ final class RuncCli implements OciRuntime {
     private final CommandRunner runner;
     private final Path binary;
     private final Path root;
+    private final SealedBinaries sealed;
 
-    RuncCli(CommandRunner runner, Path binary, Path root) {
+    RuncCli(CommandRunner runner, Path binary, Path root, SealedBinaries sealed) {
         this.runner = runner;
         this.binary = binary;
         this.root = root;
+        this.sealed = sealed;
+    }
+
+    /** What each call executes: the binary, or its sealed copy; messages name the binary. */
+    private String executable() {
+        return sealed.executable(binary).toString();
     }
 
     private List<String> argv(String... args) {
-        List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString()));
+        List<String> a = new ArrayList<>(List.of(executable(), "--root", root.toString()));
         a.addAll(List.of(args));
         return a;
     }
@@ -138,7 +146,7 @@ final class RuncCli implements OciRuntime {
     @Override
     public List<String> execDetachedArgv(String id, Path processJson, Path pidFile, Path log, boolean tty) {
         // runc and crun both take --log and --log-format before the command; the "=" form parses in both
-        List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log=" + log,
+        List<String> a = new ArrayList<>(List.of(executable(), "--root", root.toString(), "--log=" + log,
                 "--log-format=json", "exec", "--detach", "--pid-file", pidFile.toString(), "--process", processJson.toString()));
         if (tty) a.addAll(List.of("--console-socket", "@CONSOLE@"));
         a.add(id);
@@ -148,7 +156,7 @@ final class RuncCli implements OciRuntime {
     @Override
     public List<String> runDetachedArgv(String id, Path bundleDir, Path pidFile, Path log, boolean tty,
                                         SessionKeyring keyring) {
-        List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString(), "--log=" + log,
+        List<String> a = new ArrayList<>(List.of(executable(), "--root", root.toString(), "--log=" + log,
                 "--log-format=json", "run"));
         a.addAll(keyringOptions(keyring));
         a.addAll(List.of("--detach", "--pid-file", pidFile.toString(), "--bundle", bundleDir.toString()));

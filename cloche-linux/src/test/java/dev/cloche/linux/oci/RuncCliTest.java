@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloche.api.GardenError;
 import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.RecordingCommandRunner;
+import dev.cloche.linux.sys.SealedBinaries;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,25 @@ class RuncCliTest {
                 List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "kill", "--all", "c1", "KILL"),
                 List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "kill", "c1", "TERM"),
                 List.of("/usr/sbin/runc", "--root", "/run/cloche/runtime", "delete", "c1"));
+    }
+
+    @Test
+    void everyCallExecutesTheSealedCopyAndMessagesNameTheBinary() {
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> new CommandResult(1, "", "boom"));
+        SealedBinaries copies = new SealedBinaries() {
+            @Override
+            public Path executable(Path binary) {
+                return Path.of("/proc/7/fd/9");
+            }
+
+            @Override
+            public void close() {}
+        };
+        OciRuntime runc = OciRuntimes.cli(r, RUNC, ROOT, copies);
+        assertThatThrownBy(() -> runc.start("c1")).hasMessageContaining("the OCI runtime /usr/sbin/runc failed to start");
+        assertThat(runc.execDetachedArgv("c1", Path.of("/p.json"), Path.of("/p.pid"), Path.of("/log"), false).getFirst())
+                .as("what the monitor executes").isEqualTo("/proc/7/fd/9");
+        assertThat(r.calls()).containsExactly(List.of("/proc/7/fd/9", "--root", "/run/cloche/runtime", "start", "c1"));
     }
 
     @Test
