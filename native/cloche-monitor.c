@@ -140,15 +140,12 @@ static void make_fifo(const char *name)
     }
 }
 
-/*
- * Extracts the last `"msg":"..."` of an error line in DIR/runtime.log (runc's --log-format json), so the
- * daemon sees e.g. "executable file `x` not found" instead of a bare exit status. Escapes are kept as is.
- */
-static void runtime_error(char *out, size_t len)
+/* The last non-empty line of the tail of DIR/name, escapes and all, into out ("" if none). */
+static void last_line(const char *name, char *out, size_t len)
 {
-    char p[PATH_MAX], buf[16384];
+    char p[PATH_MAX], buf[4096];
     out[0] = '\0';
-    int fd = open(path_of(p, sizeof p, "runtime.log"), O_RDONLY | O_CLOEXEC);
+    int fd = open(path_of(p, sizeof p, name), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
     off_t size = lseek(fd, 0, SEEK_END);
@@ -157,19 +154,57 @@ static void runtime_error(char *out, size_t len)
     close(fd);
     if (n <= 0)
         return;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
     buf[n] = '\0';
-    char *best = NULL;
-    for (char *line = buf; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        char *m = strstr(line, "\"msg\":\"");
-        if (m && (strstr(line, "\"level\":\"error\"") || strstr(line, "\"level\":\"fatal\"")))
-            best = m + 7;
-        line = nl ? nl + 1 : NULL;
+    char *start = strrchr(buf, '\n');
+    start = start ? start + 1 : buf;
+    size_t l = strlen(start);
+    if (l >= len)
+        l = len - 1;
+    memcpy(out, start, l);
+    out[l] = '\0';
+}
+
+/*
+ * What the runtime said about its failure, so the daemon sees e.g. "executable file `x` not found" instead of a bare
+ * exit status: the last `"msg":"..."` of an error line in DIR/runtime.log (runc's and crun's --log-format json), else
+ * the log's last line if it is plain text (a runtime or wrapper that logs so), else the last line the runtime wrote to its
+ * stderr, which is DIR/stderr without a TTY (the process never started, so only the runtime wrote there).
+ */
+static void runtime_error(char *out, size_t len)
+{
+    char p[PATH_MAX], buf[16384];
+    out[0] = '\0';
+    int fd = open(path_of(p, sizeof p, "runtime.log"), O_RDONLY | O_CLOEXEC);
+    ssize_t n = -1;
+    if (fd >= 0) {
+        off_t size = lseek(fd, 0, SEEK_END);
+        off_t from = size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0;
+        n = pread(fd, buf, sizeof buf - 1, from);
+        close(fd);
     }
-    if (!best)
+    char *best = NULL;
+    if (n > 0) {
+        buf[n] = '\0';
+        for (char *line = buf; line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            char *m = strstr(line, "\"msg\":\"");
+            if (m && (strstr(line, "\"level\":\"error\"") || strstr(line, "\"level\":\"fatal\"")))
+                best = m + 7;
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+    if (!best) {
+        last_line("runtime.log", out, len);
+        if (out[0] == '{')
+            out[0] = '\0'; /* a JSON line that is not an error says nothing about the failure */
+        if (!out[0] && !tty_rows)
+            last_line("stderr", out, len);
         return;
+    }
     size_t i = 0;
     for (char *c = best; *c && i + 1 < len; c++) {
         if (*c == '"' && c[-1] != '\\')

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * start ({@code sleep 1; exec httpd}). Cloche: {@code POST /demo/new} to Cloche's proxy (in this JVM, over the
  * daemon's Garden API), then {@code GET /demo/{id}/}. The "raw" column: the same server started by Cloche's API
  * directly (create, run) and polled at its container address, no proxy. podman: {@code podman run -d
- * --network=host} of the same server, polled on loopback. Both polls back off from 2 ms to 20 ms, as the proxy's
+ * --network=host} of the same server, polled on loopback. Both polls every 2 ms, then 5 ms (20 ms after 3 s), as the proxy's
  * readiness check does. Sablier publishes 5.02 s for this case; the goal is under 0.1 s above the server's 1 s.
  * Needs networking on the daemon (the Makefile turns it on for this scenario).
  */
@@ -129,9 +129,10 @@ final class ColdStartRows {
         }
     }
 
-    /** Polls like the proxy's readiness check: 2 ms, doubling, at most 20 ms apart; 30 s at most. */
+    /** Polls like the proxy's readiness check: 2 ms, then 5 ms apart (20 ms after 3 s); 30 s at most. */
     private static void pollUntil200(String url) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(30);
         long pause = 2;
         HttpRequest get = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
         while (true) {
@@ -142,7 +143,7 @@ final class ColdStartRows {
             }
             if (System.nanoTime() > deadline) throw new IllegalStateException(url + " never answered 200");
             Thread.sleep(pause);
-            pause = Math.min(pause * 2, 20);
+            pause = Math.min(pause * 2, System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3) ? 5 : 20);
         }
     }
 

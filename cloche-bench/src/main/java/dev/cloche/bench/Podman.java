@@ -93,7 +93,12 @@ final class Podman implements AutoCloseable {
         try {
             run("rm", "-a", "-f", "-t", "0");
         } finally {
-            run("system", "reset", "-f");
+            try {
+                run("system", "reset", "-f");
+            } catch (IllegalStateException e) {
+                // seen once: its file events backend left tmp/events behind; the leak check still counts what stays
+                System.err.println("podman system reset failed, its files go with the bench directory: " + e.getMessage());
+            }
             // podman (cgroupfs) keeps one shared <parent>/conmon cgroup for all conmons and never removes it
             RawRuntime.removeCgroupParent(CGROUP_PARENT.substring(1));
         }

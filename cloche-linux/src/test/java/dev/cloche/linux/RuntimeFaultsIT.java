@@ -199,7 +199,8 @@ class RuntimeFaultsIT {
         BackendContainer c = ROOT.create("exec");
         inject("exec", "fail");
         assertThatThrownBy(() -> c.run(ProcessSpec.of("echo", "never").withId("start-fails")))
-                .isInstanceOf(GardenException.class).hasMessageContaining("cannot start process start-fails");
+                .isInstanceOf(GardenException.class).hasMessageContaining("cannot start process start-fails")
+                .hasMessageContaining("injected failure of exec"); // the runtime's own words, from its stderr
         assertInjected("exec", "fail");
         inject("exec", "hang");
         long start = System.nanoTime();

@@ -125,6 +125,7 @@ final class VethNetworker implements Networker {
         awaitPendingRelease(req.network());
         NetState st;
         boolean hostPlumbed = false;
+        java.util.concurrent.CompletableFuture<Void> applied = null;
         synchronized (pool) {
             AddressPool.Allocation a = pool.allocate(req.network());
             String hex = Ipv4.hex(a.ip());
@@ -143,6 +144,7 @@ final class VethNetworker implements Networker {
             st = new NetState(req.id(), Ipv4.format(a.ip()), a.subnet().toString(), settings.prefix() + hex + "-0",
                     settings.prefix() + hex + "-1", bridge, mapped, rules, req.bandwidth().rateInBytesPerSecond(),
                     Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
+            applied = applyRulesBeside(st);
             if (a.newBridge()) {
                 // the bridge is made under the pool's lock, so a second container of the subnet waits for it; the
                 // new container's host veth goes in the same batch
@@ -151,6 +153,14 @@ final class VethNetworker implements Networker {
                     pool.bridgeUp(a.subnet());
                     hostPlumbed = true;
                 } catch (RuntimeException e) {
+                    if (applied != null) {
+                        awaitRules(applied, false);
+                        try {
+                            nft(nft.remove(st));
+                        } catch (RuntimeException r) {
+                            e.addSuppressed(r);
+                        }
+                    }
                     mapped.forEach(m -> pool.releasePort(m.hostPort()));
                     pool.unregister(a.subnet(), a.ip());
                     throw e;
@@ -162,7 +172,11 @@ final class VethNetworker implements Networker {
             etcFiles.write(req.rootfs(), req.hostname(), st.containerIp(), req.rootUid());
             if (!hostPlumbed) links.plumbHost(req, st, false);
             links.plumbContainer(req, st);
-            nft(nft.apply(st)); // with the bridge's element in the table's bridge set
+            if (applied == null) {
+                nft(nft.apply(st)); // with the bridge's element in the table's bridge set
+            } else {
+                awaitRules(applied, true);
+            }
             if (st.rate() > 0) {
                 runner.check(List.of("tc", "qdisc", "replace", "dev", st.hostVeth(), "root", "tbf", "rate",
                         st.rate() + "bps", "burst", String.valueOf(st.burst()), "latency", "25ms"));
@@ -171,12 +185,32 @@ final class VethNetworker implements Networker {
             live.add(net); // only now: a table rebuild must not apply rules an attach is still adding
             return net;
         } catch (RuntimeException e) {
+            if (applied != null) awaitRules(applied, false); // the release removes rules: not while they are still going in
             try {
                 net.release();
             } catch (RuntimeException r) {
                 e.addSuppressed(r);
             }
             throw e instanceof GardenException ? e : GardenError.internal("network set-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts applying the container's rules on a thread of their own, or returns null when they must wait for the
+     * links. The rules name interfaces as strings, so they need no link yet and go in while the links are made (nft is
+     * a create's longest fork; this puts it on the other core); a bandwidth limit's ingress chain needs the host veth.
+     */
+    private java.util.concurrent.CompletableFuture<Void> applyRulesBeside(NetState st) {
+        return st.rate() > 0 ? null
+                : java.util.concurrent.CompletableFuture.runAsync(() -> nft(nft.apply(st)), Thread::startVirtualThread);
+    }
+
+    /** Waits for rules applied beside the links; their failure is thrown if {@code rethrow}, else left to the caller's. */
+    private static void awaitRules(java.util.concurrent.CompletableFuture<Void> rules, boolean rethrow) {
+        try {
+            rules.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            if (rethrow) throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

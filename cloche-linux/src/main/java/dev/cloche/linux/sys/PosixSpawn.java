@@ -27,6 +27,7 @@ import java.util.List;
  */
 final class PosixSpawn {
     private static final int O_RDONLY = 0;
+    private static final int O_WRONLY_CREAT_TRUNC = 0x1 | 0x40 | 0x200;
     private static final int O_CLOEXEC = 0x80000;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -139,6 +140,87 @@ final class PosixSpawn {
         int code = reap(pid);
         if (killed.get()) throw new CommandTimedOut(argv, timeout);
         return new CommandResult(code, new String(out, StandardCharsets.UTF_8), "");
+    }
+
+    /**
+     * Runs {@code argv} (an absolute path first) to its exit with stdin on /dev/null and stdout and stderr written to
+     * the files {@code out} and {@code err} (created or truncated): for commands whose descendants keep their stdio
+     * (the runtime's {@code create} hands it to the container's init), where reading a pipe to its end would wait for
+     * the container. The exit is awaited through {@link ProcessHandle#onExit}, whose reaper thread waits without
+     * reaping, so a virtual thread waiting here parks instead of pinning its carrier; the zombie is reaped after.
+     * Past {@code timeout} the child's process group is killed and the call throws {@link CommandTimedOut}.
+     */
+    static int runToFiles(List<String> argv, java.nio.file.Path out, java.nio.file.Path err, java.time.Duration timeout)
+            throws IOException {
+        int pid;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment actions = a.allocate(OPAQUE, 16);
+            MemorySegment attr = a.allocate(OPAQUE, 16);
+            MemorySegment none = a.allocate(OPAQUE, 16);
+            MemorySegment all = a.allocate(OPAQUE, 16);
+            int r = (int) FA_INIT.invokeExact(actions);
+            r |= (int) AT_INIT.invokeExact(attr);
+            try {
+                r |= (int) FA_OPEN.invokeExact(actions, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0);
+                r |= (int) FA_OPEN.invokeExact(actions, 1, a.allocateFrom(out.toString()), O_WRONLY_CREAT_TRUNC, 0600);
+                r |= (int) FA_OPEN.invokeExact(actions, 2, a.allocateFrom(err.toString()), O_WRONLY_CREAT_TRUNC, 0600);
+                r |= (int) FA_CLOSEFROM.invokeExact(actions, 3);
+                r |= (int) SIGEMPTYSET.invokeExact(none);
+                r |= (int) SIGFILLSET.invokeExact(all);
+                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP));
+                r |= (int) AT_PGROUP.invokeExact(attr, 0);
+                r |= (int) AT_SIGMASK.invokeExact(attr, none);
+                r |= (int) AT_SIGDEFAULT.invokeExact(attr, all);
+                if (r != 0) throw new IOException("cannot prepare posix_spawn");
+                MemorySegment pidOut = a.allocate(JAVA_INT);
+                int e = (int) SPAWN.invokeExact(pidOut, a.allocateFrom(argv.getFirst()), actions, attr,
+                        strings(a, argv), strings(a, environment()));
+                if (e != 0) throw new IOException("cannot run " + argv.getFirst() + ": errno " + e);
+                pid = pidOut.get(JAVA_INT, 0);
+            } finally {
+                int ignored = (int) FA_DESTROY.invokeExact(actions);
+                ignored = (int) AT_DESTROY.invokeExact(attr);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        // a zombie child still has a handle: of() finds it whether or not it has exited yet
+        java.util.concurrent.CompletableFuture<ProcessHandle> exit = ProcessHandle.of(pid).orElseThrow().onExit();
+        boolean killed = false;
+        try {
+            exit.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            killed = true;
+            // descendants first, as they are, then the group: a hung runtime may have started an init in a session
+            // of its own, which the group's kill would miss
+            ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
+            killGroup(pid);
+            try {
+                exit.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException | InterruptedException x) {
+                // reaped below in any case: SIGKILL cannot be ignored
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            // the wait itself failed: the reap below still collects the child
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killGroup(pid);
+            reap(pid);
+            throw new IOException("interrupted while running " + argv.getFirst(), e);
+        }
+        int code = reap(pid);
+        if (killed) throw new CommandTimedOut(argv, timeout);
+        return code;
+    }
+
+    private static void killGroup(int leader) {
+        try {
+            int ignored = (int) KILL.invokeExact(-leader, SIGKILL);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     private static void closeFd(int fd) {

@@ -26,9 +26,25 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
         if (declaredOnly) HostProgram.requireDeclared(argv);
     }
 
+    /** Where declared programs are installed, found once: a spawn by absolute path skips the PATH search. */
+    private static final java.util.Map<String, java.util.Optional<Path>> LOCATED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** argv with its program as an absolute path, or empty if it is neither absolute nor a declared program found here. */
+    private static java.util.Optional<List<String>> absolute(List<String> argv) {
+        String program = argv.getFirst();
+        if (program.startsWith("/")) return java.util.Optional.of(argv);
+        return LOCATED.computeIfAbsent(program, p -> HostProgram.byCommand(p).flatMap(HostProgram::locate)).map(path -> {
+            List<String> a = new ArrayList<>(argv);
+            a.set(0, path.toString());
+            return a;
+        });
+    }
+
     /**
      * Output goes to files, not pipes: {@code runc create} hands its stdio to the container's init, which keeps them
-     * open for the container's lifetime, so reading a pipe to EOF would never return.
+     * open for the container's lifetime, so reading a pipe to EOF would never return. Programs with an absolute path,
+     * or declared and found here, are spawned with posix_spawn ({@link PosixSpawn#runToFiles}); others (tests' own
+     * commands) through {@link ProcessBuilder}.
      */
     @Override
     public CommandResult run(List<String> argv) {
@@ -38,6 +54,12 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
         try {
             out = Files.createTempFile("cloche-cmd", ".out");
             err = Files.createTempFile("cloche-cmd", ".err");
+            java.util.Optional<List<String>> spawnable = absolute(argv);
+            if (spawnable.isPresent()) {
+                // posix_spawn directly: ProcessBuilder's jspawnhelper and reaper cost about 3 ms per command here
+                int code = PosixSpawn.runToFiles(spawnable.get(), out, err, timeout);
+                return new CommandResult(code, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            }
             java.lang.Process p = new ProcessBuilder(argv).redirectInput(DEV_NULL)
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -66,10 +88,11 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
     @Override
     public CommandResult runPiped(List<String> argv) {
         requireDeclared(argv);
-        if (argv.getFirst().startsWith("/")) {
+        java.util.Optional<List<String>> spawnable = absolute(argv);
+        if (spawnable.isPresent()) {
             // every process start comes here (cloche-monitor): spawned directly, without jspawnhelper
             try {
-                return PosixSpawn.run(argv, timeout);
+                return PosixSpawn.run(spawnable.get(), timeout);
             } catch (IOException e) {
                 throw GardenError.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
             }

@@ -71,4 +71,57 @@ class PosixSpawnTest {
         assertThatThrownBy(() -> run(List.of("/nonexistent/prog"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("/nonexistent/prog");
     }
+
+    @Test
+    void toFilesKeepsStdoutAndStderrApartAndReportsTheExitStatus() throws IOException {
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("spawn-test", ".out");
+        java.nio.file.Path err = java.nio.file.Files.createTempFile("spawn-test", ".err");
+        try {
+            int code = PosixSpawn.runToFiles(List.of("/bin/sh", "-c", "echo out; echo err >&2; cat; exit 3"), out, err,
+                    Duration.ofSeconds(10));
+            assertThat(code).isEqualTo(3);
+            assertThat(out).content().isEqualTo("out\n"); // cat read /dev/null
+            assertThat(err).content().isEqualTo("err\n");
+        } finally {
+            java.nio.file.Files.deleteIfExists(out);
+            java.nio.file.Files.deleteIfExists(err);
+        }
+    }
+
+    @Test
+    void toFilesReturnsAtTheExitEvenIfADescendantKeepsTheOutputOpen() throws Exception {
+        // as `runtime create` does: the container's init keeps the stdio it was handed
+        CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60));
+        java.nio.file.Path pidFile = java.nio.file.Files.createTempFile("spawn-test", ".pid");
+        try {
+            long t0 = System.nanoTime();
+            CommandResult r = runner.run(List.of("/bin/sh", "-c", "sleep 30 & echo $! > " + pidFile + "; echo started"));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            assertThat(r.exitCode()).isZero();
+            assertThat(r.stdout()).isEqualTo("started\n");
+            new ProcessBuilder("kill", java.nio.file.Files.readString(pidFile).strip()).start().waitFor();
+        } finally {
+            java.nio.file.Files.deleteIfExists(pidFile);
+        }
+    }
+
+    @Test
+    void toFilesKillsADescendantInASessionOfItsOwnAtTheTimeout() throws Exception {
+        java.nio.file.Path pidFile = java.nio.file.Files.createTempFile("spawn-test", ".pid");
+        try {
+            CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60)).withTimeout(Duration.ofMillis(500));
+            assertThatThrownBy(() -> runner.run(List.of("/bin/sh", "-c",
+                    "setsid sleep 100 & echo $! > " + pidFile + "; wait"))).isInstanceOf(CommandTimedOut.class);
+            long escaped = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+            assertThat(ProcFs.awaitGone(List.of(escaped), Duration.ofSeconds(5))).as("the child in its own session").isTrue();
+        } finally {
+            java.nio.file.Files.deleteIfExists(pidFile);
+        }
+    }
+
+    @Test
+    void aDeclaredProgramIsFoundWithoutThePath() {
+        CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60));
+        assertThat(runner.run(List.of("ip", "-V")).stdout()).contains("ip");
+    }
 }

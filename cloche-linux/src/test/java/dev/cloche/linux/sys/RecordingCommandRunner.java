@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-/** Records every argv and answers with a scripted result; never forks. */
+/** Records every argv and answers with a scripted result; never forks. Callers may run commands concurrently. */
 public final class RecordingCommandRunner implements CommandRunner {
     private final List<List<String>> calls = new ArrayList<>();
     private final Function<List<String>, CommandResult> answer;
@@ -19,18 +19,26 @@ public final class RecordingCommandRunner implements CommandRunner {
     }
 
     public List<List<String>> calls() {
-        return List.copyOf(calls);
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    private void record(List<String> argv) {
+        synchronized (calls) {
+            calls.add(List.copyOf(argv));
+        }
     }
 
     @Override
     public CommandResult run(List<String> argv) {
-        calls.add(List.copyOf(argv));
+        record(argv);
         return answer.apply(argv);
     }
 
     @Override
     public java.lang.Process start(List<String> argv) {
-        calls.add(List.copyOf(argv));
+        record(argv);
         throw new UnsupportedOperationException("the recording runner does not start processes");
     }
 }
