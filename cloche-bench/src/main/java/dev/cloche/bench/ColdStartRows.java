@@ -56,20 +56,73 @@ final class ColdStartRows {
         Template t = Template.DEFAULT.withName("coldstart").withCommand(List.of("/bin/sh", "-c", SERVER.formatted("8080")))
                 .withReadiness(new Readiness.Http(8080, "/")).withReadyTimeout(Duration.ofSeconds(30));
         List<Samples> out = List.of(new Samples(), new Samples(), new Samples());
-        try (Proxy proxy = Proxy.start(garden, ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(t)))) {
+        List<Samples> warm = List.of(new Samples(), new Samples(), new Samples());
+        try (Proxy proxy = Proxy.start(garden, ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0),
+                List.of(t, t.withName("warm").withWarm(1))))) {
             String base = "http://127.0.0.1:" + proxy.address().getPort();
-            interleave.run("coldstart", List.of(() -> throughProxy(base), this::clocheDirect, this::podmanDirect),
+            interleave.run("coldstart", List.of(() -> throughProxy(base, ""), this::clocheDirect, this::podmanDirect),
                     out, iterations, 1e-6);
+            interleave.run("warmstart", List.of(() -> throughProxy(base, "warm"), this::clocheMadeAhead,
+                    this::podmanMadeAhead), warm, iterations, 1e-6);
         }
         return List.of(new Row("coldstart", "cold start: POST /demo/new to the first proxied 200, server ready after 1 s",
                 "ms", false, out.get(0), Optional.of(out.get(1)), podman.map(p -> out.get(2)), Optional.empty(),
                 Optional.empty(), "raw column: Cloche's create + run of the same server, polled at its container address"
-                + " (no proxy); podman: run -d --network=host, polled on loopback; 1000 ms of each is the server's sleep"));
+                + " (no proxy); podman: run -d --network=host, polled on loopback; 1000 ms of each is the server's sleep"),
+                new Row("warmstart", "start in a container made ahead: POST /demo/new (template warm: 1) to the first"
+                        + " proxied 200, server ready after 1 s", "ms", false, warm.get(0), Optional.of(warm.get(1)),
+                        podman.map(p -> warm.get(2)), Optional.empty(), Optional.empty(), "raw column: Cloche's run of the"
+                        + " server in a container created beforehand, polled at its address; podman: start of a container"
+                        + " created beforehand (Sablier's case), polled on loopback; creates untimed"));
     }
 
-    private long throughProxy(String base) throws Exception {
+    /** Waits (untimed) until the proxy has a container made ahead, so that every measured create takes one. */
+    private void awaitMadeAhead() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            boolean any = garden.containers(java.util.Map.of("proxy.warm", "true")).stream()
+                    .anyMatch(c -> !"true".equals(c.properties().get("proxy.env")));
+            if (any) return;
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("the proxy made no container ahead within 30 s");
+    }
+
+    private long clocheMadeAhead() throws Exception {
+        Container c = garden.create(ContainerSpec.empty());
+        try {
+            String ip = c.info().containerIp();
+            long t0 = System.nanoTime();
+            c.run(ProcessSpec.of("/bin/sh", "-c", SERVER.formatted("8080")).withId("server"),
+                    ProcessIO.output(OutputStream.nullOutputStream(), OutputStream.nullOutputStream())).close();
+            pollUntil200("http://" + ip + ":8080/");
+            return System.nanoTime() - t0;
+        } finally {
+            c.destroy();
+        }
+    }
+
+    private long podmanMadeAhead() throws Exception {
+        Podman p = podman.orElseThrow();
+        int port = freePort();
+        String name = "warmstart-" + port;
+        try {
+            p.run("create", "--name", name, "--network=host", "--cgroup-parent=" + Podman.CGROUP_PARENT, Podman.IMAGE,
+                    "/bin/sh", "-c", SERVER.formatted("127.0.0.1:" + port));
+            long t0 = System.nanoTime();
+            p.run("start", name);
+            pollUntil200("http://127.0.0.1:" + port + "/");
+            return System.nanoTime() - t0;
+        } finally {
+            p.remove(List.of(name));
+        }
+    }
+
+    private long throughProxy(String base, String template) throws Exception {
+        if (!template.isEmpty()) awaitMadeAhead();
         long t0 = System.nanoTime();
-        HttpResponse<String> made = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/demo/new")).POST(HttpRequest.BodyPublishers.noBody())
+        HttpResponse<String> made = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/demo/new"
+                        + (template.isEmpty() ? "" : "?template=" + template))).POST(HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         if (made.statusCode() != 201) throw new IllegalStateException("POST /demo/new answered " + made.statusCode() + ": " + made.body());
         Matcher m = ID.matcher(made.body());

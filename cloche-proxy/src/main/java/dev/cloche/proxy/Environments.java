@@ -2,9 +2,7 @@ package dev.cloche.proxy;
 
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerNotFoundException;
-import dev.cloche.api.ContainerSpec;
 import dev.cloche.api.GardenClient;
-import dev.cloche.api.ImageRef;
 import dev.cloche.api.Process;
 import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
@@ -69,6 +67,7 @@ final class Environments implements AutoCloseable {
     private final Map<String, Integer> starting = new ConcurrentHashMap<>();
     /** Told the id of every environment that ends, before its container is destroyed (the relay closes its connections). */
     private final List<java.util.function.Consumer<String>> endListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final WarmPool warm;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("proxy-ttl").factory());
 
@@ -77,10 +76,19 @@ final class Environments implements AutoCloseable {
         this.config = config;
         this.readiness = new ReadinessWait(probe);
         this.clock = clock;
+        this.warm = new WarmPool(garden);
     }
 
-    /** Finds the environments a previous run left: live ones are adopted with their TTL, expired ones destroyed. */
+    /**
+     * Finds the environments a previous run left: live ones are adopted with their TTL, expired ones destroyed. Then
+     * makes the templates' containers ahead ({@link WarmPool}).
+     */
     void restore() {
+        adoptLeftEnvironments();
+        warm.start(config.templates().values());
+    }
+
+    private void adoptLeftEnvironments() {
         for (Container c : garden.containers(Map.of(MARK, "true"))) {
             try {
                 Map<String, String> p = c.properties();
@@ -129,24 +137,34 @@ final class Environments implements AutoCloseable {
         if (t == null) throw new ProxyError(404, "unknown template: " + templateName + " (known: " + config.templates().keySet() + ")");
         reserve(t);
         String id = newId();
-        String handle = "proxy-" + id;
+        Optional<WarmPool.Warm> taken = warm.take(t);
+        String handle = taken.map(w -> w.container().handle()).orElse("proxy-" + id);
         // millisecond precision: what the properties keep, so a restarted proxy describes it identically
         Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         Instant expires = created.plus(t.ttl()); // the hard end; an idle lifetime may end it sooner
         boolean made = false;
+        CompletableFuture<Void> labelled = CompletableFuture.completedFuture(null);
         try {
             Map<String, String> props = Map.of(MARK, "true", "proxy.id", id, "proxy.template", t.name(),
                     "proxy.created", Long.toString(created.toEpochMilli()), "proxy.expires", Long.toString(expires.toEpochMilli()),
                     "proxy.port", Integer.toString(t.port()));
-            ContainerSpec spec = ContainerSpec.withHandle(handle).withProperties(props).withBindMounts(t.bindMounts())
-                    .withLimits(t.limits());
-            if (!t.image().isEmpty()) spec = spec.withImage(ImageRef.of(t.image()));
-            Container c = garden.create(spec);
-            made = true;
+            Container c;
+            CompletableFuture<String> address;
+            if (taken.isPresent()) {
+                c = taken.get().container();
+                made = true;
+                address = CompletableFuture.completedFuture(taken.get().ip());
+                // what a restart needs, while the server starts: a restart meanwhile finds a container made ahead
+                labelled = CompletableFuture.runAsync(() -> props.forEach(c::setProperty), Thread::startVirtualThread);
+            } else {
+                c = garden.create(t.containerSpec(handle, props));
+                made = true;
+                address = CompletableFuture.supplyAsync(() -> c.info().containerIp(), Thread::startVirtualThread);
+            }
             ReadinessWait.Excerpt log = new ReadinessWait.Excerpt(4096);
             Process server = c.run(ProcessSpec.of(t.command().getFirst(), t.command().subList(1, t.command().size()).toArray(String[]::new))
                     .withId("server"), ProcessIO.output(log, log));
-            String ip = c.info().containerIp();
+            String ip = joined(address);
             if (ip.isEmpty()) throw new ProxyError(503, "environment " + id + " has no network address (is networking off?)");
             Environment env = new Environment(id, t.name(), handle, created, expires, ip, t.port());
             CompletableFuture<Environment> ready = new CompletableFuture<>();
@@ -167,6 +185,11 @@ final class Environments implements AutoCloseable {
             }
             ready.complete(env);
             schedule(id);
+            try {
+                joined(labelled);
+            } catch (RuntimeException e) {
+                LOG.warn("environment id={}: its properties were not all set, a restart will not find it: {}", id, e.toString());
+            }
             LOG.info("created environment id={} template={} ip={} ready after {} ms, expires={}", id, t.name(), ip,
                     (System.nanoTime() - t0) / 1_000_000, expires);
             return env;
@@ -181,6 +204,15 @@ final class Environments implements AutoCloseable {
             throw e;
         } finally {
             release(t);
+        }
+    }
+
+    /** The value of a future of this class's own, its failure as it was thrown. */
+    private static <T> T joined(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -302,9 +334,18 @@ final class Environments implements AutoCloseable {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Environments outlive the proxy (a restart finds them again): closing only stops the expiry timer. */
+    /**
+     * Environments outlive the proxy (a restart finds them again): closing stops the expiry timer and destroys only the
+     * containers made ahead.
+     */
     @Override
     public void close() {
         timer.shutdownNow();
+        warm.close();
+    }
+
+    /** Containers ready for a template's next environments (status, tests). */
+    int warmReady(Template t) {
+        return warm.ready(t);
     }
 }

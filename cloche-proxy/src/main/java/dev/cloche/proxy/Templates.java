@@ -22,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
  * environment writes (its writable layer, Garden's exclusive scope). Readiness: {@code "ready": {"http": "/health"}}
  * or {@code {"tcp": 9000}} (an optional {@code "port"} beside {@code http}; the default is a TCP check of the
  * template's port), within {@code "ready_timeout"} (30s). Lifetime: {@code "ttl"} (fixed, 30m), or
- * {@code "idle_ttl"} with {@code "max_ttl"} (the hard maximum; {@code ttl} when left out).
+ * {@code "idle_ttl"} with {@code "max_ttl"} (the hard maximum; {@code ttl} when left out). {@code "warm": N} keeps
+ * N containers made ahead (0 to 64, default 0; {@link WarmPool}).
  */
 public final class Templates {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -51,7 +52,7 @@ public final class Templates {
             String name = n.path("name").asString("");
             out.add(new Template(name, n.path("image").asString(""), command, port, limits, binds, lifetime(n),
                     n.path("max").asInt(20), readiness(name, n.path("ready"), port),
-                    duration(n.path("ready_timeout").asString("30s"))));
+                    duration(n.path("ready_timeout").asString("30s")), n.path("warm").asInt(0)));
         }
         return out;
     }

@@ -42,6 +42,7 @@ class ControlEndpointTest {
     private final FakeBackend backend = new FakeBackend();
     private GardenClient core;
     private Environments envs;
+    private ProxyConfig config;
     private ControlEndpoint endpoint;
     /** Thrown by the next create before it reaches the core: a failure that is no GardenException. */
     private RuntimeException nextCreateFailure;
@@ -51,13 +52,14 @@ class ControlEndpointTest {
         core = ContainerManager.start(backend, CoreConfig.DEFAULTS);
         Template serves = Template.DEFAULT.withName("web").withCommand(List.of("sleep")).withMaxLive(1)
                 .withReadyTimeout(Duration.ofMillis(300));
-        ProxyConfig config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(serves,
+        config = ProxyConfig.of(new InetSocketAddress("127.0.0.1", 0), List.of(serves,
                 serves.withName("other").withMaxLive(5),
                 serves.withName("exits").withCommand(List.of("emit", "", "boom", "3")).withPort(DEAF), // never "accepting"
                 serves.withName("deaf").withPort(DEAF),
                 serves.withName("nocmd").withCommand(List.of("/bin/missing")),
                 serves.withName("slow").withPort(SLOW).withReadyTimeout(Duration.ofSeconds(20)),
-                serves.withName("idle").withMaxLive(3).withLifetime(new Lifetime.Idle(Duration.ofMillis(400), Duration.ofMillis(2500)))));
+                serves.withName("idle").withMaxLive(3).withLifetime(new Lifetime.Idle(Duration.ofMillis(400), Duration.ofMillis(2500))),
+                serves.withName("warm").withMaxLive(3).withWarm(2)));
         envs = new Environments(addressed(core), config,
                 (host, check) -> check.port() != DEAF && (check.port() != SLOW || slowReady), Clock.systemUTC());
         endpoint = new ControlEndpoint(envs);
@@ -114,6 +116,45 @@ class ControlEndpointTest {
         assertThat(endpoint.handle(new ProxyRoute.End("feed"), BASE).status()).isEqualTo(404);
         assertThat(endpoint.handle(new ProxyRoute.NoSuchPath("/x"), BASE))
                 .isEqualTo(Answer.text(404, "not found: /x (try POST /demo/new)"));
+    }
+
+    @Test
+    void aWarmTemplatesEnvironmentTakesAContainerMadeAheadAndAReplacementIsMade() throws Exception {
+        Template warm = config.templates().get("warm");
+        envs.restore(); // starts the pool
+        awaitWarm(warm, 2);
+        assertThat(backend.liveHandles()).hasSize(2).allMatch(h -> h.startsWith("proxy-warm-"));
+        Answer made = create("warm");
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        String id = id(made);
+        Environment e = ((Environments.Lookup.Live) envs.lookup(id)).env();
+        assertThat(e.handle()).startsWith("proxy-warm-");
+        assertThat(e.host()).isEqualTo("10.9.0.2");
+        // labelled as an environment, so that a restarted proxy adopts it instead of sweeping it as made ahead
+        assertThat(core.lookup(e.handle()).properties()).containsEntry(Environments.MARK, "true").containsEntry("proxy.id", id)
+                .containsEntry("proxy.template", "warm");
+        awaitWarm(warm, 2);
+        assertThat(backend.liveHandles()).hasSize(3);
+
+        envs.close(); // the containers made ahead go, the environment stays
+        assertThat(backend.liveHandles()).containsExactly(e.handle());
+        try (Environments again = new Environments(addressed(core), config, (host, check) -> true, Clock.systemUTC())) {
+            core.create(dev.cloche.api.ContainerSpec.withHandle("proxy-warm-stale").withProperties(Map.of(WarmPool.MARK, "true")));
+            again.restore();
+            assertThat(again.lookup(id)).isInstanceOf(Environments.Lookup.Live.class);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (again.warmReady(warm) < 2 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(again.warmReady(warm)).isEqualTo(2);
+            assertThat(backend.liveHandles()).as("the stale one swept, two fresh").hasSize(3).doesNotContain("proxy-warm-stale")
+                    .contains(e.handle());
+        }
+        envs = new Environments(addressed(core), config, (host, check) -> true, Clock.systemUTC()); // for tearDown
+    }
+
+    private void awaitWarm(Template t, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (envs.warmReady(t) < n && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(envs.warmReady(t)).isEqualTo(n);
     }
 
     @Test

@@ -84,7 +84,8 @@ class ProxyIT {
                         .withBindMounts(List.of(new BindMount(wsecho.toString(), "/opt/wsecho", BindMount.Mode.RO, BindMount.Origin.HOST))),
                 base.withName("single").withMaxLive(1).withLimits(dev.cloche.api.Limits.NONE
                         .withMemory(new dev.cloche.api.MemoryLimits(96L << 20)).withCpu(new dev.cloche.api.CpuLimits(300, 0))),
-                base.withName("broken").withCommand(List.of("/bin/sh", "-c", "echo boom >&2; exit 3"))));
+                base.withName("broken").withCommand(List.of("/bin/sh", "-c", "echo boom >&2; exit 3")),
+                base.withName("warm").withWarm(1)));
         proxy = Proxy.start(garden, config);
     }
 
@@ -287,5 +288,29 @@ class ProxyIT {
         assertThat(send("GET", "/demo/" + id).body()).isEqualTo(before.replaceAll(":\\d+/demo", ":" + proxy.address().getPort() + "/demo"));
         assertThat(send("GET", "/demo/" + id + "/").statusCode()).isEqualTo(200);
         assertThat(send("DELETE", "/demo/" + id).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void aWarmTemplatesEnvironmentRunsInAContainerMadeAheadAndAnotherIsMade() throws Exception {
+        awaitMadeAhead(1);
+        String id = create("warm");
+        assertThat(send("GET", "/demo/" + id + "/").statusCode()).isEqualTo(200);
+        assertThat(garden.containers(Map.of("proxy.id", id))).singleElement()
+                .satisfies(c -> assertThat(c.handle()).startsWith("proxy-warm-"));
+        awaitMadeAhead(1);
+        assertThat(send("DELETE", "/demo/" + id).statusCode()).isEqualTo(204);
+        assertThat(garden.containers(Map.of("proxy.id", id))).isEmpty();
+    }
+
+    /** Waits until {@code n} containers made ahead (not yet environments) exist. */
+    private static void awaitMadeAhead(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (madeAhead() < n && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(madeAhead()).isEqualTo(n);
+    }
+
+    private static long madeAhead() {
+        return garden.containers(Map.of(WarmPool.MARK, "true")).stream()
+                .filter(c -> !"true".equals(c.properties().get(Environments.MARK))).count();
     }
 }

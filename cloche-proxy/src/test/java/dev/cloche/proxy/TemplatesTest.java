@@ -59,4 +59,16 @@ class TemplatesTest {
         assertThatThrownBy(() -> Templates.fromJson("[{\"name\":\"x\",\"command\":[\"/a\"],\"port\":80,\"max_ttl\":\"1h\"}]"))
                 .hasMessageContaining("max_ttl needs idle_ttl");
     }
+
+    @Test
+    void readsHowManyContainersToMakeAhead() {
+        List<Template> t = Templates.fromJson("""
+                [{"name":"a","command":["/app"],"port":8080,"warm":3},{"name":"b","command":["/app"],"port":8080}]""");
+        org.assertj.core.api.Assertions.assertThat(t.get(0).warm()).isEqualTo(3);
+        org.assertj.core.api.Assertions.assertThat(t.get(1).warm()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Templates.fromJson("""
+                [{"name":"a","command":["/app"],"port":8080,"warm":65}]""")).hasMessageContaining("warm must be 0 to 64");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Templates.fromJson("""
+                [{"name":"a","command":["/app"],"port":8080,"warm":-1}]""")).hasMessageContaining("warm must be 0 to 64");
+    }
 }
