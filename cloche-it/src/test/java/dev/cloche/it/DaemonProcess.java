@@ -96,6 +96,11 @@ final class DaemonProcess implements AutoCloseable {
         return "http://127.0.0.1:" + proxyPort(port);
     }
 
+    /** The daemon's pid (bin/clocheD execs the JVM). */
+    long pid() {
+        return process.pid();
+    }
+
     GardenClient tcpClient() {
         return RemoteGardenClient.tcp("127.0.0.1", port);
     }

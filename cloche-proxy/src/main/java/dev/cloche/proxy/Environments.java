@@ -143,7 +143,6 @@ final class Environments implements AutoCloseable {
         Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         Instant expires = created.plus(t.ttl()); // the hard end; an idle lifetime may end it sooner
         boolean made = false;
-        CompletableFuture<Void> labelled = CompletableFuture.completedFuture(null);
         try {
             Map<String, String> props = Map.of(MARK, "true", "proxy.id", id, "proxy.template", t.name(),
                     "proxy.created", Long.toString(created.toEpochMilli()), "proxy.expires", Long.toString(expires.toEpochMilli()),
@@ -154,8 +153,6 @@ final class Environments implements AutoCloseable {
                 c = taken.get().container();
                 made = true;
                 address = CompletableFuture.completedFuture(taken.get().ip());
-                // what a restart needs, while the server starts: a restart meanwhile finds a container made ahead
-                labelled = CompletableFuture.runAsync(() -> props.forEach(c::setProperty), Thread::startVirtualThread);
             } else {
                 c = garden.create(t.containerSpec(handle, props));
                 made = true;
@@ -185,10 +182,17 @@ final class Environments implements AutoCloseable {
             }
             ready.complete(env);
             schedule(id);
-            try {
-                joined(labelled);
-            } catch (RuntimeException e) {
-                LOG.warn("environment id={}: its properties were not all set, a restart will not find it: {}", id, e.toString());
+            if (taken.isPresent()) {
+                // behind the answer: what a restart needs (until then a restart takes it for one made ahead), then the
+                // replacement, neither competing with the server's start
+                Thread.ofVirtual().name("warm-" + id).start(() -> {
+                    try {
+                        props.forEach(c::setProperty);
+                    } catch (RuntimeException e) {
+                        LOG.warn("environment id={}: its properties were not all set, a restart will not find it: {}", id, e.toString());
+                    }
+                    warm.refill(t);
+                });
             }
             LOG.info("created environment id={} template={} ip={} ready after {} ms, expires={}", id, t.name(), ip,
                     (System.nanoTime() - t0) / 1_000_000, expires);
@@ -201,6 +205,7 @@ final class Environments implements AutoCloseable {
                 s.ready().completeExceptionally(e);
             }
             if (made) destroyQuietly(handle);
+            if (taken.isPresent()) warm.refill(t);
             throw e;
         } finally {
             release(t);

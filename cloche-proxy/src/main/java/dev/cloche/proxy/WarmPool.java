@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Containers made ahead for templates with {@code warm} > 0: a new environment of such a template takes one and only
  * starts its server in it, which is what Sablier's blocking strategy does with its stopped containers (the
- * container's create, about 90 ms with networking here, is then off the visitor's path). Each take starts a
- * replacement. Containers made ahead carry the property {@code proxy.warm}; a restarted proxy destroys those it finds
+ * container's create, about 90 ms with networking here, is then off the visitor's path). Each take is followed by a
+ * replacement once the environment is ready (or has failed). Containers made ahead carry the property {@code proxy.warm}; a restarted proxy destroys those it finds
  * and makes fresh ones, and destroys its own when it closes.
  */
 final class WarmPool implements AutoCloseable {
@@ -50,11 +50,12 @@ final class WarmPool implements AutoCloseable {
         templates.forEach(this::refill);
     }
 
-    /** A container made ahead for {@code t}, if one is ready; a replacement is started either way. */
+    /**
+     * A container made ahead for {@code t}, if one is ready. Its replacement waits for {@link #refill}: made at once, its
+     * create would compete for the CPU with the server the visitor waits for.
+     */
     Optional<Warm> take(Template t) {
-        Warm w = t.warm() == 0 ? null : queue(t).pollFirst();
-        refill(t);
-        return Optional.ofNullable(w);
+        return Optional.ofNullable(t.warm() == 0 ? null : queue(t).pollFirst());
     }
 
     /** How many are ready for {@code t} (tests, status). */
@@ -67,7 +68,7 @@ final class WarmPool implements AutoCloseable {
     }
 
     /** Starts making containers until ready and in the making reach the template's {@code warm}. */
-    private void refill(Template t) {
+    void refill(Template t) {
         AtomicInteger inFlight = making.computeIfAbsent(t.name(), k -> new AtomicInteger());
         synchronized (lock) {
             while (!closed && queue(t).size() + inFlight.get() < t.warm()) {

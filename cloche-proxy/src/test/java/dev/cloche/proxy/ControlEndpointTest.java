@@ -130,7 +130,9 @@ class ControlEndpointTest {
         Environment e = ((Environments.Lookup.Live) envs.lookup(id)).env();
         assertThat(e.handle()).startsWith("proxy-warm-");
         assertThat(e.host()).isEqualTo("10.9.0.2");
-        // labelled as an environment, so that a restarted proxy adopts it instead of sweeping it as made ahead
+        // labelled as an environment (behind the answer), so that a restarted proxy adopts it instead of sweeping it
+        long labelled = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!core.lookup(e.handle()).properties().containsKey("proxy.id") && System.nanoTime() < labelled) Thread.sleep(20);
         assertThat(core.lookup(e.handle()).properties()).containsEntry(Environments.MARK, "true").containsEntry("proxy.id", id)
                 .containsEntry("proxy.template", "warm");
         awaitWarm(warm, 2);

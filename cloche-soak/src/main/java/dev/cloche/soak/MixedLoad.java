@@ -13,6 +13,8 @@ import dev.cloche.api.ProcessIO;
 import dev.cloche.api.ProcessSpec;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
+import dev.cloche.api.NetOutRule;
+import dev.cloche.api.TtySpec;
 import dev.cloche.client.RemoteGardenClient;
 import dev.cloche.tar.TarEntry;
 import dev.cloche.tar.TarReader;
@@ -102,7 +104,7 @@ final class MixedLoad {
         }
         Container c = h.containers().get(r.nextInt(h.containers().size()));
         String token = "t" + Long.toHexString(r.nextLong());
-        switch (r.nextInt(11)) {
+        switch (r.nextInt(14)) {
             case 0 -> call("run", () -> Ops.echo(c, token));
             case 1 -> call("run and attach", () -> runThenAttach(c, token));
             case 2 -> call("stream in", () -> {
@@ -151,6 +153,17 @@ final class MixedLoad {
                 Set<String> held = h.containers().stream().map(Container::handle).collect(Collectors.toSet());
                 expect(mine.equals(held), "list by property gave " + mine + ", the client holds " + held);
             });
+            case 10 -> call("net out", () -> {
+                // TCP to a documentation range (192.0.2.0/24, nothing answers there): the rule goes in, traffic is moot
+                c.netOut(new NetOutRule(NetOutRule.Protocol.TCP, List.of(new NetOutRule.IpRange("192.0.2.0", "192.0.2.255")),
+                        List.of(new NetOutRule.PortRange(80 + r.nextInt(100), 443)), Optional.empty(), false));
+            });
+            case 11 -> call("limits", () -> {
+                expect(c.currentMemoryLimits().limitInBytes() == Ops.LIMITS.memory().limitInBytes(),
+                        "memory limit reads back as " + c.currentMemoryLimits());
+                expect(c.currentCpuLimits().weight() == Ops.LIMITS.cpu().weight(), "CPU weight reads back as " + c.currentCpuLimits());
+            });
+            case 12 -> call("run with a tty", () -> tty(c, token));
             default -> call("destroy", () -> {
                 h.garden().destroy(c.handle());
                 h.containers().remove(c);
@@ -171,6 +184,18 @@ final class MixedLoad {
             expect(status == 0, "attached process exited " + status);
         }
         expect(out.toString(StandardCharsets.UTF_8).equals(token + "\n"), "attach gave '" + out + "'");
+    }
+
+    /** A process on a TTY of a given size: its output arrives (with the terminal's CR LF) and it sees the size. */
+    private static void tty(Container c, String token) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Process p = c.run(ProcessSpec.of("/bin/sh", "-c", "echo " + token + "; stty size")
+                .withTty(Optional.of(TtySpec.of(91, 27))), ProcessIO.output(out, new ByteArrayOutputStream()))) {
+            int status = p.await();
+            expect(status == 0, "tty process exited " + status);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        expect(text.equals(token + "\r\n27 91\r\n"), "tty output '" + text.replace("\r", "\\r").replace("\n", "\\n") + "'");
     }
 
     private static byte[] streamOut(Container c, String path) {

@@ -44,7 +44,6 @@ final class MemfdSealedBinaries implements SealedBinaries {
             Libc.ERRNO);
     private static final MethodHandle FCNTL = Libc.fn("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2), Libc.ERRNO);
-    private static final MethodHandle CLOSE = Libc.fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     /** What says a binary on disk is still the one copied: its inode, size and modification time. */
     private record Stamp(Object inode, long size, FileTime modified) {}
@@ -127,7 +126,7 @@ final class MemfdSealedBinaries implements SealedBinaries {
             kept = true;
             return Path.of("/proc/" + ProcessHandle.current().pid() + "/fd/" + fd);
         } finally {
-            if (!kept) closeFd(fd);
+            if (!kept) PosixSpawn.closeFd(fd);
         }
     }
 
@@ -176,19 +175,11 @@ final class MemfdSealedBinaries implements SealedBinaries {
         }
     }
 
-    private static void closeFd(int fd) {
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        fds.forEach(MemfdSealedBinaries::closeFd);
+        fds.forEach(PosixSpawn::closeFd);
         fds.clear();
         copies.clear();
     }

@@ -80,33 +80,14 @@ final class PosixSpawn {
             }
             readFd = fds.getAtIndex(JAVA_INT, 0);
             int writeFd = fds.getAtIndex(JAVA_INT, 1);
-            MemorySegment actions = a.allocate(OPAQUE, 16);
-            MemorySegment attr = a.allocate(OPAQUE, 16);
-            MemorySegment none = a.allocate(OPAQUE, 16);
-            MemorySegment all = a.allocate(OPAQUE, 16);
-            int r = (int) FA_INIT.invokeExact(actions);
-            r |= (int) AT_INIT.invokeExact(attr);
             try {
-                r |= (int) FA_OPEN.invokeExact(actions, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0);
-                r |= (int) FA_DUP2.invokeExact(actions, writeFd, 1);
-                r |= (int) FA_DUP2.invokeExact(actions, writeFd, 2);
-                r |= (int) FA_CLOSEFROM.invokeExact(actions, 3);
-                r |= (int) SIGEMPTYSET.invokeExact(none);
-                r |= (int) SIGFILLSET.invokeExact(all);
-                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP));
-                r |= (int) AT_PGROUP.invokeExact(attr, 0);
-                r |= (int) AT_SIGMASK.invokeExact(attr, none);
-                r |= (int) AT_SIGDEFAULT.invokeExact(attr, all);
-                if (r != 0) throw new IOException("cannot prepare posix_spawn");
-                MemorySegment pidOut = a.allocate(JAVA_INT);
-                int err = (int) SPAWN.invokeExact(pidOut, a.allocateFrom(argv.getFirst()), actions, attr,
-                        strings(a, argv), strings(a, environment()));
-                if (err != 0) throw new IOException("cannot run " + argv.getFirst() + ": errno " + err);
-                pid = pidOut.get(JAVA_INT, 0);
+                pid = spawn(a, argv, actions -> (int) FA_DUP2.invokeExact(actions, writeFd, 1)
+                        | (int) FA_DUP2.invokeExact(actions, writeFd, 2));
+            } catch (IOException | RuntimeException e) {
+                closeFd(readFd);
+                throw e;
             } finally {
-                int ignored = (int) CLOSE.invokeExact(writeFd);
-                ignored = (int) FA_DESTROY.invokeExact(actions);
-                ignored = (int) AT_DESTROY.invokeExact(attr);
+                closeFd(writeFd);
             }
         } catch (IOException | RuntimeException e) {
             throw e;
@@ -154,37 +135,8 @@ final class PosixSpawn {
             throws IOException {
         int pid;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment actions = a.allocate(OPAQUE, 16);
-            MemorySegment attr = a.allocate(OPAQUE, 16);
-            MemorySegment none = a.allocate(OPAQUE, 16);
-            MemorySegment all = a.allocate(OPAQUE, 16);
-            int r = (int) FA_INIT.invokeExact(actions);
-            r |= (int) AT_INIT.invokeExact(attr);
-            try {
-                r |= (int) FA_OPEN.invokeExact(actions, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0);
-                r |= (int) FA_OPEN.invokeExact(actions, 1, a.allocateFrom(out.toString()), O_WRONLY_CREAT_TRUNC, 0600);
-                r |= (int) FA_OPEN.invokeExact(actions, 2, a.allocateFrom(err.toString()), O_WRONLY_CREAT_TRUNC, 0600);
-                r |= (int) FA_CLOSEFROM.invokeExact(actions, 3);
-                r |= (int) SIGEMPTYSET.invokeExact(none);
-                r |= (int) SIGFILLSET.invokeExact(all);
-                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP));
-                r |= (int) AT_PGROUP.invokeExact(attr, 0);
-                r |= (int) AT_SIGMASK.invokeExact(attr, none);
-                r |= (int) AT_SIGDEFAULT.invokeExact(attr, all);
-                if (r != 0) throw new IOException("cannot prepare posix_spawn");
-                MemorySegment pidOut = a.allocate(JAVA_INT);
-                int e = (int) SPAWN.invokeExact(pidOut, a.allocateFrom(argv.getFirst()), actions, attr,
-                        strings(a, argv), strings(a, environment()));
-                if (e != 0) throw new IOException("cannot run " + argv.getFirst() + ": errno " + e);
-                pid = pidOut.get(JAVA_INT, 0);
-            } finally {
-                int ignored = (int) FA_DESTROY.invokeExact(actions);
-                ignored = (int) AT_DESTROY.invokeExact(attr);
-            }
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            pid = spawn(a, argv, actions -> (int) FA_OPEN.invokeExact(actions, 1, a.allocateFrom(out.toString()), O_WRONLY_CREAT_TRUNC, 0600)
+                    | (int) FA_OPEN.invokeExact(actions, 2, a.allocateFrom(err.toString()), O_WRONLY_CREAT_TRUNC, 0600));
         }
         // a zombie child still has a handle: of() finds it whether or not it has exited yet
         java.util.concurrent.CompletableFuture<ProcessHandle> exit = ProcessHandle.of(pid).orElseThrow().onExit();
@@ -215,6 +167,50 @@ final class PosixSpawn {
         return code;
     }
 
+    /** Adds the file actions that give the child its stdout and stderr; non-zero if one could not be added. */
+    private interface Outputs {
+        int add(MemorySegment actions) throws Throwable;
+    }
+
+    /**
+     * Spawns {@code argv} with stdin on /dev/null, stdout and stderr as {@code outputs} says, no other descriptor, an
+     * empty signal mask, default dispositions and a process group of its own; its pid.
+     */
+    private static int spawn(Arena a, List<String> argv, Outputs outputs) throws IOException {
+        MemorySegment actions = a.allocate(OPAQUE, 16);
+        MemorySegment attr = a.allocate(OPAQUE, 16);
+        MemorySegment none = a.allocate(OPAQUE, 16);
+        MemorySegment all = a.allocate(OPAQUE, 16);
+        try {
+            int r = (int) FA_INIT.invokeExact(actions);
+            r |= (int) AT_INIT.invokeExact(attr);
+            try {
+                r |= (int) FA_OPEN.invokeExact(actions, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0);
+                r |= outputs.add(actions);
+                r |= (int) FA_CLOSEFROM.invokeExact(actions, 3);
+                r |= (int) SIGEMPTYSET.invokeExact(none);
+                r |= (int) SIGFILLSET.invokeExact(all);
+                r |= (int) AT_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP));
+                r |= (int) AT_PGROUP.invokeExact(attr, 0);
+                r |= (int) AT_SIGMASK.invokeExact(attr, none);
+                r |= (int) AT_SIGDEFAULT.invokeExact(attr, all);
+                if (r != 0) throw new IOException("cannot prepare posix_spawn");
+                MemorySegment pidOut = a.allocate(JAVA_INT);
+                int e = (int) SPAWN.invokeExact(pidOut, a.allocateFrom(argv.getFirst()), actions, attr,
+                        strings(a, argv), strings(a, environment()));
+                if (e != 0) throw new IOException("cannot run " + argv.getFirst() + ": errno " + e);
+                return pidOut.get(JAVA_INT, 0);
+            } finally {
+                int ignored = (int) FA_DESTROY.invokeExact(actions);
+                ignored = (int) AT_DESTROY.invokeExact(attr);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     private static void killGroup(int leader) {
         try {
             int ignored = (int) KILL.invokeExact(-leader, SIGKILL);
@@ -223,7 +219,8 @@ final class PosixSpawn {
         }
     }
 
-    private static void closeFd(int fd) {
+    /** close(2), its result ignored: for descriptors this package opened through FFM. */
+    static void closeFd(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
         } catch (Throwable t) {
