@@ -19,7 +19,7 @@ public final class LinuxBackendProvider implements BackendProvider {
     public ContainerBackend create(Map<String, String> settings) {
         Settings s = Settings.from(settings);
         HostRequirements.ofHost().check(s);
-        return new LinuxBackend(s, dev.cloche.linux.sys.CommandRunners.processBuilder(java.time.Duration.ofSeconds(60)),
+        return new LinuxBackend(s, dev.cloche.linux.sys.CommandRunners.spawning(java.time.Duration.ofSeconds(60)),
                 java.nio.file.Path.of("/sys/fs/cgroup"));
     }
 }

@@ -60,7 +60,7 @@ class NetworkIT {
     private static final String TEST_NS = "clnt-testhost";
     private static final String TEST_HOST_SIDE = "10.252.12.1";
     private static final String TEST_HOST = "10.252.12.2";
-    private static final CommandRunner SH = CommandRunners.processBuilder(Duration.ofSeconds(120));
+    private static final CommandRunner SH = CommandRunners.spawning(Duration.ofSeconds(120));
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -6,8 +6,11 @@ import java.time.Duration;
 public final class CommandRunners {
     private CommandRunners() {}
 
-    /** Forks with {@link ProcessBuilder}; {@code timeout} bounds every {@link CommandRunner#run}. */
-    public static CommandRunner processBuilder(Duration timeout) {
-        return new ProcessBuilderCommandRunner(timeout, true);
+    /**
+     * Spawns host programs with posix_spawn (others, tests' own commands, through {@link ProcessBuilder}); {@code
+     * timeout} bounds every {@link CommandRunner#run}.
+     */
+    public static CommandRunner spawning(Duration timeout) {
+        return new SpawningCommandRunner(timeout, true);
     }
 }

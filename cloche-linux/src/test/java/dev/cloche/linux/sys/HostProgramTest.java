@@ -34,7 +34,7 @@ class HostProgramTest {
 
     @Test
     void theRealRunnerRefusesAProgramThatIsNotDeclared() {
-        CommandRunner runner = CommandRunners.processBuilder(java.time.Duration.ofSeconds(5));
+        CommandRunner runner = CommandRunners.spawning(java.time.Duration.ofSeconds(5));
         assertThatThrownBy(() -> runner.run(List.of("iptables", "-L")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("'iptables' is not declared");
         assertThatThrownBy(() -> runner.runPiped(List.of("iptables", "-L"))).isInstanceOf(IllegalStateException.class);
@@ -43,7 +43,7 @@ class HostProgramTest {
 
     @Test
     void declaredProgramsAndAbsolutePathsRun() {
-        CommandRunner runner = CommandRunners.processBuilder(java.time.Duration.ofSeconds(5));
+        CommandRunner runner = CommandRunners.spawning(java.time.Duration.ofSeconds(5));
         assertThat(runner.run(List.of("mkdir", "--version")).exitCode()).isZero();
         assertThat(runner.run(List.of("/bin/true")).exitCode()).isZero();
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MemfdSealedBinariesTest {
-    private final CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(30));
+    private final CommandRunner runner = CommandRunners.spawning(Duration.ofSeconds(30));
 
     @TempDir
     Path dir;

@@ -32,7 +32,7 @@ class PosixSpawnTest {
     void aCommandThatHangsIsKilledWithItsDescendantsAfterTheRunnersBound() throws Exception {
         java.nio.file.Path pidFile = java.nio.file.Files.createTempFile("runner-test", ".pid");
         try {
-            CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60)).withTimeout(Duration.ofMillis(300));
+            CommandRunner runner = CommandRunners.spawning(Duration.ofSeconds(60)).withTimeout(Duration.ofMillis(300));
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> runner.run(List.of("/bin/sh", "-c", "sleep 100 & echo $! > " + pidFile + "; wait")))
                     .isInstanceOf(CommandTimedOut.class).hasMessageContaining("within 300 ms");
@@ -91,7 +91,7 @@ class PosixSpawnTest {
     @Test
     void toFilesReturnsAtTheExitEvenIfADescendantKeepsTheOutputOpen() throws Exception {
         // as `runtime create` does: the container's init keeps the stdio it was handed
-        CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60));
+        CommandRunner runner = CommandRunners.spawning(Duration.ofSeconds(60));
         java.nio.file.Path pidFile = java.nio.file.Files.createTempFile("spawn-test", ".pid");
         try {
             long t0 = System.nanoTime();
@@ -109,7 +109,7 @@ class PosixSpawnTest {
     void toFilesKillsADescendantInASessionOfItsOwnAtTheTimeout() throws Exception {
         java.nio.file.Path pidFile = java.nio.file.Files.createTempFile("spawn-test", ".pid");
         try {
-            CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60)).withTimeout(Duration.ofMillis(500));
+            CommandRunner runner = CommandRunners.spawning(Duration.ofSeconds(60)).withTimeout(Duration.ofMillis(500));
             assertThatThrownBy(() -> runner.run(List.of("/bin/sh", "-c",
                     "setsid sleep 100 & echo $! > " + pidFile + "; wait"))).isInstanceOf(CommandTimedOut.class);
             long escaped = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
@@ -121,7 +121,7 @@ class PosixSpawnTest {
 
     @Test
     void aDeclaredProgramIsFoundWithoutThePath() {
-        CommandRunner runner = CommandRunners.processBuilder(Duration.ofSeconds(60));
+        CommandRunner runner = CommandRunners.spawning(Duration.ofSeconds(60));
         assertThat(runner.run(List.of("ip", "-V")).stdout()).contains("ip");
     }
 }

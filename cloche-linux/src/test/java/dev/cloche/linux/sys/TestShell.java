@@ -5,7 +5,7 @@ import java.util.List;
 
 /** The tests' own host commands (sh, stat, kill, …), which the backend never runs and so need no declaration. */
 public final class TestShell {
-    private static final CommandRunner RUNNER = new ProcessBuilderCommandRunner(Duration.ofSeconds(120), false);
+    private static final CommandRunner RUNNER = new SpawningCommandRunner(Duration.ofSeconds(120), false);
 
     private TestShell() {}
 

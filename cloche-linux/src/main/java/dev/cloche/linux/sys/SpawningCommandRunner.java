@@ -11,13 +11,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-final class ProcessBuilderCommandRunner implements CommandRunner {
+/**
+ * The real {@link CommandRunner}: declared host programs and absolute paths by posix_spawn ({@link PosixSpawn}), other
+ * commands (tests' own) through {@link ProcessBuilder}; streaming children ({@link #start}) through ProcessBuilder.
+ */
+final class SpawningCommandRunner implements CommandRunner {
     private static final File DEV_NULL = new File("/dev/null");
     private final Duration timeout;
     private final boolean declaredOnly;
 
     /** @param declaredOnly refuse programs missing from {@link HostProgram}: always, but for tests' own commands */
-    ProcessBuilderCommandRunner(Duration timeout, boolean declaredOnly) {
+    SpawningCommandRunner(Duration timeout, boolean declaredOnly) {
         this.timeout = timeout;
         this.declaredOnly = declaredOnly;
     }
@@ -126,7 +130,7 @@ final class ProcessBuilderCommandRunner implements CommandRunner {
 
     @Override
     public CommandRunner withTimeout(Duration bound) {
-        return new ProcessBuilderCommandRunner(bound, declaredOnly);
+        return new SpawningCommandRunner(bound, declaredOnly);
     }
 
     /**
