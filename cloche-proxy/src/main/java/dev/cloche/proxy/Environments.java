@@ -188,6 +188,8 @@ final class Environments implements AutoCloseable {
                 Thread.ofVirtual().name("warm-" + id).start(() -> {
                     try {
                         props.forEach(c::setProperty);
+                    } catch (ContainerNotFoundException e) {
+                        // ended meanwhile: nothing for a restart to find
                     } catch (RuntimeException e) {
                         LOG.warn("environment id={}: its properties were not all set, a restart will not find it: {}", id, e.toString());
                     }
