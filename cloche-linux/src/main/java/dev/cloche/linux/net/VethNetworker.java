@@ -6,7 +6,6 @@ import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
-import dev.cloche.linux.sys.CommandResult;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.Sysctl;
 import java.io.IOException;
@@ -47,6 +46,7 @@ final class VethNetworker implements Networker {
     private final NetSettings settings;
     private final CommandRunner runner;
     private final NftRules nft;
+    private final NftTable table;
     /** Networks attached or adopted and not released: what a rebuilt table must contain. */
     private final Set<VethNet> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final String externalIp;
@@ -68,11 +68,12 @@ final class VethNetworker implements Networker {
         this.pool = new AddressPool(settings);
         this.links = new IpLinks(runner, sysctl);
         this.nft = new NftRules(settings.table(), settings.denyNetworks(), externalIp);
+        this.table = new NftTable(runner, nft, settings.table(), () -> live.stream().map(n -> n.state).toList());
         this.vethName = Pattern.compile(Pattern.quote(settings.prefix()) + "[0-9a-f]{8}-0");
         this.bridgeName = Pattern.compile(Pattern.quote(settings.prefix()) + "br[0-9a-f]{8}");
         // routing between the bridges and the host's interfaces (egress, NetIn from outside)
         sysctl.set("net.ipv4.ip_forward", "1");
-        nft(nft.skeleton());
+        table.run(nft.skeleton());
     }
 
     /** The address of the interface that carries the default route (no packet is sent to find it). */
@@ -86,34 +87,6 @@ final class VethNetworker implements Networker {
 
     String externalIp() {
         return externalIp;
-    }
-
-    private void nft(String script) {
-        CommandResult r = runner.run(List.of("nft", script));
-        if (r.exitCode() != 0 && r.stderr().contains("No such file or directory") && tableMissing()) {
-            // someone deleted our table (an admin's flush, or another backend on this depot closing last):
-            // rebuild it with every live container's rules, then try again once
-            LOG.warn("nftables table {} is gone; rebuilding it for {} live containers", settings.table(), live.size());
-            List<String> rebuild = new ArrayList<>(List.of(nft.skeleton()));
-            Set<String> bridges = new HashSet<>();
-            for (VethNet n : live) {
-                if (bridges.add(n.state.bridge())) rebuild.add(nft.addBridge(n.state.bridge()));
-                rebuild.addAll(nft.apply(n.state));
-            }
-            runner.check(List.of("nft", String.join("\n", rebuild) + "\n"));
-            r = runner.run(List.of("nft", script));
-        }
-        if (r.exitCode() != 0) {
-            throw GardenError.internal("nft " + script + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
-        }
-    }
-
-    private boolean tableMissing() {
-        return runner.run(List.of("nft", "list", "table", "inet", settings.table())).exitCode() != 0;
-    }
-
-    private void nft(List<String> commands) {
-        nft(String.join("\n", commands) + "\n");
     }
 
     // ---------------------------------------------------------------- attach
@@ -144,7 +117,7 @@ final class VethNetworker implements Networker {
             st = new NetState(req.id(), Ipv4.format(a.ip()), a.subnet().toString(), settings.prefix() + hex + "-0",
                     settings.prefix() + hex + "-1", bridge, mapped, rules, req.bandwidth().rateInBytesPerSecond(),
                     Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
-            applied = applyRulesBeside(st);
+            applied = table.applyBeside(st);
             if (a.newBridge()) {
                 // the bridge is made under the pool's lock, so a second container of the subnet waits for it; the
                 // new container's host veth goes in the same batch
@@ -154,9 +127,9 @@ final class VethNetworker implements Networker {
                     hostPlumbed = true;
                 } catch (RuntimeException e) {
                     if (applied != null) {
-                        awaitRules(applied, false);
+                        NftTable.await(applied, false);
                         try {
-                            nft(nft.remove(st));
+                            table.run(nft.remove(st));
                         } catch (RuntimeException r) {
                             e.addSuppressed(r);
                         }
@@ -173,9 +146,9 @@ final class VethNetworker implements Networker {
             if (!hostPlumbed) links.plumbHost(req, st, false);
             links.plumbContainer(req, st);
             if (applied == null) {
-                nft(nft.apply(st)); // with the bridge's element in the table's bridge set
+                table.run(nft.apply(st)); // with the bridge's element in the table's bridge set
             } else {
-                awaitRules(applied, true);
+                NftTable.await(applied, true);
             }
             if (st.rate() > 0) {
                 runner.check(List.of("tc", "qdisc", "replace", "dev", st.hostVeth(), "root", "tbf", "rate",
@@ -185,7 +158,7 @@ final class VethNetworker implements Networker {
             live.add(net); // only now: a table rebuild must not apply rules an attach is still adding
             return net;
         } catch (RuntimeException e) {
-            if (applied != null) awaitRules(applied, false); // the release removes rules: not while they are still going in
+            if (applied != null) NftTable.await(applied, false); // the release removes rules: not while they are still going in
             try {
                 net.release();
             } catch (RuntimeException r) {
@@ -195,24 +168,6 @@ final class VethNetworker implements Networker {
         }
     }
 
-    /**
-     * Starts applying the container's rules on a thread of their own, or returns null when they must wait for the
-     * links. The rules name interfaces as strings, so they need no link yet and go in while the links are made (nft is
-     * a create's longest fork; this puts it on the other core); a bandwidth limit's ingress chain needs the host veth.
-     */
-    private java.util.concurrent.CompletableFuture<Void> applyRulesBeside(NetState st) {
-        return st.rate() > 0 ? null
-                : java.util.concurrent.CompletableFuture.runAsync(() -> nft(nft.apply(st)), Thread::startVirtualThread);
-    }
-
-    /** Waits for rules applied beside the links; their failure is thrown if {@code rethrow}, else left to the caller's. */
-    private static void awaitRules(java.util.concurrent.CompletableFuture<Void> rules, boolean rethrow) {
-        try {
-            rules.join();
-        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-            if (rethrow) throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
 
     private String logPrefix(String id) {
         String p = settings.table() + "-" + id;
@@ -256,7 +211,7 @@ final class VethNetworker implements Networker {
             if (pool.bridgeUnused(sub)) {
                 try {
                     runner.run(List.of("ip", "link", "del", st.bridge()));
-                    nft(nft.removeBridge(st.bridge()));
+                    table.run(nft.removeBridge(st.bridge()));
                 } catch (RuntimeException e) {
                     LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
                 }
@@ -306,7 +261,7 @@ final class VethNetworker implements Networker {
         while (tables.find()) {
             if (!keepTables.contains(tables.group(1))) script.add("delete table netdev " + tables.group(1));
         }
-        nft(script);
+        table.run(script);
         Matcher links = Pattern.compile("(?m)^\\d+: ([^:@\\s]+)[@:]").matcher(runner.run(List.of("ip", "-o", "link", "show")).stdout());
         List<String> stale = new ArrayList<>();
         while (links.find()) {
@@ -376,7 +331,7 @@ final class VethNetworker implements Networker {
             }
             PortMapping m = new PortMapping(host, containerPort == 0 ? host : containerPort);
             try {
-                nft(nft.addPort(state, m.hostPort(), m.containerPort()) + "\n");
+                table.run(nft.addPort(state, m.hostPort(), m.containerPort()) + "\n");
                 state = state.withPort(m);
                 persist();
                 return m;
@@ -393,7 +348,7 @@ final class VethNetworker implements Networker {
             if (released) throw GardenError.internal("the network of " + state.id() + " is released");
             List<String> rendered = rules.stream().map(r -> NftRules.render(r, logPrefix(state.id()))).toList();
             NetState next = state.withRules(rendered);
-            nft(nft.rebuildChain(next));
+            table.run(nft.rebuildChain(next));
             state = next;
             persist();
         }
@@ -419,7 +374,7 @@ final class VethNetworker implements Networker {
             NetState st = state;
             RuntimeException failure = null;
             try {
-                nft(nft.remove(st));
+                table.run(nft.remove(st));
             } catch (RuntimeException e) {
                 // idempotent: rules that are already gone (their table was deleted) count as removed
                 if (!String.valueOf(e.getMessage()).contains("No such file or directory")) failure = e;
