@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,7 +110,7 @@ class RuntimeFaultsIT {
         assertThat(run(c, "echo", "up").stdout()).isEqualTo("up\n");
         ROOT.destroy(c);
         // a destroyed container's last processes may take a moment to be reaped
-        backendOwn = settled(() -> ROOT.leftovers().stream().filter(l -> l.startsWith("process ")).toList()).isEmpty()
+        backendOwn = RootBackendExtension.settled(() -> ROOT.leftovers().stream().filter(l -> l.startsWith("process ")).toList()).isEmpty()
                 ? ROOT.leftovers() : List.of("processes survived the warm-up: " + ROOT.leftovers());
         assertThat(backendOwn).noneMatch(l -> l.startsWith("depot entry") || l.startsWith("runtime container")
                 || l.startsWith("process "));
@@ -136,29 +135,13 @@ class RuntimeFaultsIT {
         Files.deleteIfExists(FAULT);
     }
 
-    /** The listing once empty, or as it is after a few seconds (a killed runtime's children take a moment to go). */
-    private static List<String> settled(Supplier<List<String>> listing) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<String> found = listing.get();
-        while (!found.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            found = listing.get();
-        }
-        return found;
-    }
-
     /** With no fault: the backend still creates, runs and destroys, and the host holds nothing afterwards. */
     private static void stillServesAndNothingIsLeft() {
         noFaultQuietly();
         BackendContainer c = ROOT.create("after");
         assertThat(run(c, "echo", "after").stdout()).isEqualTo("after\n");
         ROOT.destroy(c);
-        assertThat(settled(RuntimeFaultsIT::leftByContainers)).as("left on the host").isEmpty();
+        assertThat(RootBackendExtension.settled(RuntimeFaultsIT::leftByContainers)).as("left on the host").isEmpty();
     }
 
     private static void noFaultQuietly() {
@@ -189,7 +172,7 @@ class RuntimeFaultsIT {
                     .hasMessageContaining("within 3 s (backend setting runtimeTimeout)");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as(mode).isLessThan(BOUND.plusSeconds(30));
             assertInjected("run", mode);
-            assertThat(settled(RuntimeFaultsIT::leftByContainers)).as("left by a create that hung (" + mode + ")").isEmpty();
+            assertThat(RootBackendExtension.settled(RuntimeFaultsIT::leftByContainers)).as("left by a create that hung (" + mode + ")").isEmpty();
         }
         stillServesAndNothingIsLeft();
     }
@@ -225,7 +208,7 @@ class RuntimeFaultsIT {
             inject("delete", mode);
             ROOT.destroy(c);
             assertInjected("delete", mode);
-            assertThat(settled(() -> ROOT.leftoversOf(live))).as("left by a delete that failed (" + mode + ")").isEmpty();
+            assertThat(RootBackendExtension.settled(() -> ROOT.leftoversOf(live))).as("left by a delete that failed (" + mode + ")").isEmpty();
         }
         stillServesAndNothingIsLeft();
     }

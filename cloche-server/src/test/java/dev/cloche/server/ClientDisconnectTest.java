@@ -48,15 +48,11 @@ class ClientDisconnectTest {
     }
 
     private String call(String request) {
-        try (RawSocket c = RawSocket.open(addr)) {
-            c.send(request);
-            return new String(c.readToEof(), StandardCharsets.UTF_8);
-        }
+        return RawSocket.exchange(addr, request);
     }
 
     private static String req(String method, String path, String body) {
-        return method + " " + path + " HTTP/1.1\r\nHost: api\r\nConnection: close\r\nContent-Length: "
-                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+        return RawSocket.request(method, path, body);
     }
 
     private void assertServes() {

@@ -21,6 +21,20 @@ final class RawSocket implements AutoCloseable {
         this.ch = ch;
     }
 
+    /** One request on a connection of its own; the whole answer, read until the server closes. */
+    static String exchange(SocketAddress addr, String request) {
+        try (RawSocket c = open(addr)) {
+            c.send(request);
+            return new String(c.readToEof(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A request with {@code Connection: close} and its body's length. */
+    static String request(String method, String path, String body) {
+        return method + " " + path + " HTTP/1.1\r\nHost: api\r\nConnection: close\r\nContent-Length: "
+                + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+    }
+
     static RawSocket open(SocketAddress addr) {
         try {
             return new RawSocket(SocketChannel.open(addr));

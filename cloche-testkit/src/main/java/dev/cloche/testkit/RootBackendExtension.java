@@ -233,8 +233,11 @@ public final class RootBackendExtension implements BeforeAllCallback, AfterAllCa
         return t;
     }
 
-    /** The listing once it is empty, or as it is after {@link #SETTLE_MILLIS}. */
-    private static List<String> settled(java.util.function.Supplier<List<String>> listing) {
+    /**
+     * The listing once it is empty, or as it is after {@link #SETTLE_MILLIS}: what a killed runtime's children, cgroup
+     * removal and reaping leave takes a moment to go.
+     */
+    public static List<String> settled(java.util.function.Supplier<List<String>> listing) {
         long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
         List<String> found = listing.get();
         while (!found.isEmpty() && System.currentTimeMillis() < deadline) {
