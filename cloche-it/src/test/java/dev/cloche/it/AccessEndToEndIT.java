@@ -64,6 +64,7 @@ class AccessEndToEndIT {
             }
         } finally {
             daemon.close();
+            daemon.removeFiles();
         }
     }
 

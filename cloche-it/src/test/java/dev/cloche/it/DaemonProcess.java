@@ -142,6 +142,17 @@ final class DaemonProcess implements AutoCloseable {
         throw new IllegalStateException("daemon not ready after 60 s: " + last + "\n" + logText());
     }
 
+    /**
+     * Once stopped and its containers destroyed: removes its directory (depot, log). Kept for a look when anything
+     * is still mounted under it, which the walk would otherwise reach.
+     */
+    void removeFiles() throws IOException {
+        if (Files.readString(Path.of("/proc/self/mounts")).contains(dir.toString())) return;
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     /** SIGTERM, as Ctrl-C on {@code make run} would. */
     @Override
     public void close() throws InterruptedException {

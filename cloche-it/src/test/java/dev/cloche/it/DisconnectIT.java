@@ -39,6 +39,7 @@ class DisconnectIT {
 
     @Test
     void cutStreamInsRunsAndAttachesLeaveTheDaemonServingAndNothingBehind() throws Exception {
+        DaemonProcess stopped;
         try (DaemonProcess daemon = DaemonProcess.start(CGROUP_PARENT); GardenClient client = daemon.tcpClient()) {
             Container c = client.create(ContainerSpec.withHandle("cut"));
             round(daemon, 0); // every path once: lazily made pools and caches belong to the baseline
@@ -66,7 +67,9 @@ class DisconnectIT {
             assertThat(settles(() -> count(daemon, "task"), threads + 5)).as("the daemon's threads: %d before", threads).isTrue();
             c.destroy();
             assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(daemon.depot + "/containers");
+            stopped = daemon;
         }
+        stopped.removeFiles();
     }
 
     /** One of each: a half stream-in, a run cut after its start, an attach cut while it follows the process. */

@@ -97,6 +97,7 @@ class WebConsoleIT {
                     }
                 } finally {
                     daemon.close();
+                    daemon.removeFiles();
                 }
             }
         }

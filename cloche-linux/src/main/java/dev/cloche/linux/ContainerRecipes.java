@@ -162,6 +162,12 @@ final class ContainerRecipes {
             try {
                 meta = entry.readMeta();
             } catch (IOException | RuntimeException e) {
+                if (entry.holdsNothingYet()) {
+                    // the daemon died inside a create before it recorded anything: no container was made
+                    LOG.warn("removing depot entry {}: a create was cut short before it recorded its container", entry.dir());
+                    entry.delete();
+                    continue;
+                }
                 out.add(new RestoredContainer(entry.id(), Optional.empty(),
                         Optional.of("unreadable depot entry " + entry.dir() + ": " + e.getMessage())));
                 continue;

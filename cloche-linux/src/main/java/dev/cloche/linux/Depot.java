@@ -158,6 +158,19 @@ final class Depot {
             Files.deleteIfExists(dir.resolve("unfinished"));
         }
 
+        /**
+         * True when a create was cut before it recorded the container: no {@code meta.json}, and nothing in the entry
+         * but the mark and a half-written record. The create writes the record before anything else is made.
+         */
+        boolean holdsNothingYet() {
+            if (Files.exists(dir.resolve("meta.json"))) return false;
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.allMatch(f -> Set.of("unfinished", "meta.json.tmp").contains(f.getFileName().toString()));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         /** The verb a daemon died inside, if it did. */
         Optional<String> unfinishedVerb() {
             try {

@@ -133,8 +133,16 @@ class LinuxBackendTest {
                     DepotMeta.ImageUse.directory(0, 0)));
         }
         Files.createDirectories(depot.resolve("containers/garbage"));
+        Files.writeString(depot.resolve("containers/garbage/meta.json"), "{");
+        // creates the daemon died inside before they recorded their container: nothing was made, nothing is listed
+        Files.createDirectories(depot.resolve("containers/cut-empty"));
+        Files.createDirectories(depot.resolve("containers/cut-marked"));
+        Files.writeString(depot.resolve("containers/cut-marked/unfinished"), "create");
+        Files.writeString(depot.resolve("containers/cut-marked/meta.json.tmp"), "{\"handle\":");
         var restored = b.restore();
         assertThat(restored).hasSize(3);
+        assertThat(depot.resolve("containers/cut-empty")).doesNotExist();
+        assertThat(depot.resolve("containers/cut-marked")).doesNotExist();
         assertThat(restored).filteredOn(x -> x.handle().equals("handle-alive")).singleElement()
                 .satisfies(x -> assertThat(x.container()).isPresent());
         assertThat(restored).filteredOn(x -> x.handle().equals("handle-dead")).singleElement()
