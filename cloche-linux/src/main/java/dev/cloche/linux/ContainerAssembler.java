@@ -72,11 +72,12 @@ final class ContainerAssembler {
         PeaCleaner peaCleaner = new PeaCleaner(identity, entry, runtime, cgroups, volumizer, images);
         ProcessSupervisor processes = new MonitorSupervisor(identity, entry, launcher, limitedStart, strays, peaCleaner,
                 OomWatch.of(identity, cgroups, events));
-        PeaCreator peas = new PeaCreator(identity, entry, processBuilder.capabilities(), images, volumizer, processes,
-                peaCleaner);
+        ContainerRoot root = new ContainerRoot(entry, status, table, volumizer);
+        PeaCreator peas = new PeaCreator(identity, entry, root, processBuilder.capabilities(), images, volumizer,
+                processes, peaCleaner);
         ContainerCommands commands = new ContainerCommands(identity, entry, status, processBuilder, runtime, table);
-        return new LinuxContainer(identity, entry, status, processBuilder, processes, peas, strays, commands,
-                new TarStreams(identity, entry, status, commands, table),
+        return new LinuxContainer(identity, entry, status, processBuilder, processes, peas, strays, commands, root,
+                new TarStreams(identity, entry, status, commands, root),
                 new ContainerResources(identity, entry, meta, status, cgroups, volumizer, System::currentTimeMillis),
                 new ContainerLifecycle(identity, entry, status, processes, runtime, cgroups, table, volumizer,
                         () -> images.release(meta.imageId(), meta.handle())));

@@ -98,6 +98,9 @@ final class ContainerRecipes {
             // run in the container before this method returns.
             runtime.oci().runDetached(id, entry.dir(), entry.initPid(), SessionKeyring.of(spec.privileged()));
             attachNetwork(container, spec, id, entry, rootfs, rollback);
+            // the init has the root now (and /etc's files are written): out of the host's table, whose size every
+            // later runtime call pays for
+            volumizer.detach(entry.volume());
             entry.finished();
             return container;
         } catch (GardenException e) {

@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The one place that knows where things live on disk; everything else asks it for paths.
  *
  * <pre>
- * &lt;depot&gt;/containers/&lt;id&gt;/   a container's entry: meta.json, config.json, init.pid, helpers/, its volume, its network's files
+ * &lt;depot&gt;/containers/&lt;id&gt;/   a container's entry: meta.json, config.json, init.pid, helpers/, its volume (and
+ *                                  overlay, its mount options), its network's files
  * &lt;depot&gt;/containers/&lt;id&gt;/peas/&lt;pea id&gt;/   a pea's bundle, record, /etc copies and volume (docs/peas.md)
  * &lt;depot&gt;/images/              the image store (layers/, records/, flat/, tmp/: docs/images.md) and, beside
  *                                  it, uid-shifted copies of directory images for user-namespaced containers
@@ -221,7 +222,7 @@ final class Depot {
         VolumeLayout volume() {
             Path disk = dir.resolve("disk");
             return new VolumeLayout(dir.resolve("merged"), dir.resolve("upper"), dir.resolve("work"), dir.resolve("disk.img"),
-                    disk, disk.resolve("upper"), disk.resolve("work"));
+                    disk, disk.resolve("upper"), disk.resolve("work"), dir.resolve("overlay"));
         }
 
         NetFiles network() {
@@ -240,7 +241,7 @@ final class Depot {
             Path disk = d.resolve("disk");
             return new PeaFiles(peaId, d, d.resolve("config.json"), d.resolve("pea.json"), d.resolve("hosts"),
                     d.resolve("resolv.conf"), new VolumeLayout(d.resolve("merged"), d.resolve("upper"), d.resolve("work"),
-                    d.resolve("disk.img"), disk, disk.resolve("upper"), disk.resolve("work")));
+                    d.resolve("disk.img"), disk, disk.resolve("upper"), disk.resolve("work"), d.resolve("overlay")));
         }
 
         /** The directory of the process started {@code seq}th; short, since the console socket's path must fit 107 bytes. */

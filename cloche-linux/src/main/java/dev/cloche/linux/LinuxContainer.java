@@ -36,13 +36,15 @@ final class LinuxContainer implements BackendContainer {
     private final PeaCreator peas;
     private final StrayProcesses strays;
     private final ContainerCommands commands;
+    private final ContainerRoot root;
     private final TarStreams streams;
     private final ContainerResources resources;
     private final ContainerLifecycle lifecycle;
     private volatile ContainerNet net = ContainerNet.none();
 
     LinuxContainer(ContainerIdentity identity, Depot.Entry entry, ContainerStatus status, OciProcessBuilder processBuilder,
-                   ProcessSupervisor processes, PeaCreator peas, StrayProcesses strays, ContainerCommands commands, TarStreams streams,
+                   ProcessSupervisor processes, PeaCreator peas, StrayProcesses strays, ContainerCommands commands, ContainerRoot root,
+                   TarStreams streams,
                    ContainerResources resources, ContainerLifecycle lifecycle) {
         this.identity = identity;
         this.entry = entry;
@@ -52,6 +54,7 @@ final class LinuxContainer implements BackendContainer {
         this.peas = peas;
         this.strays = strays;
         this.commands = commands;
+        this.root = root;
         this.streams = streams;
         this.resources = resources;
         this.lifecycle = lifecycle;
@@ -78,7 +81,7 @@ final class LinuxContainer implements BackendContainer {
         if (!spec.image().uri().isEmpty()) {
             return peas.start(spec);
         }
-        ContainerFiles files = new ContainerFiles(entry.volume().merged());
+        ContainerFiles files = root.files();
         ContainerFiles.User user = files.user(processBuilder.user(spec));
         OciProcess process = processBuilder.process(spec, user);
         if (files.resolve(process.cwd()).isEmpty()) {

@@ -40,6 +40,7 @@ final class PeaCreator {
 
     private final ContainerIdentity container;
     private final Depot.Entry entry;
+    private final ContainerRoot root;
     private final List<String> capabilities;
     private final ContainerImages images;
     private final Volumizer volumizer;
@@ -47,10 +48,11 @@ final class PeaCreator {
     private final PeaCleaner cleaner;
 
     /** {@code capabilities}: the container's set, which its peas get as well. */
-    PeaCreator(ContainerIdentity container, Depot.Entry entry, List<String> capabilities, ContainerImages images,
+    PeaCreator(ContainerIdentity container, Depot.Entry entry, ContainerRoot root, List<String> capabilities, ContainerImages images,
                Volumizer volumizer, ProcessSupervisor processes, PeaCleaner cleaner) {
         this.container = container;
         this.entry = entry;
+        this.root = root;
         this.capabilities = List.copyOf(capabilities);
         this.images = images;
         this.volumizer = volumizer;
@@ -136,9 +138,9 @@ final class PeaCreator {
      */
     private Map<String, Path> etcFiles(Depot.PeaFiles files) throws IOException {
         Map<String, Path> out = new LinkedHashMap<>();
-        Path root = entry.volume().merged();
+        Path containerRoot = root.path();
         for (String path : ETC_FILES) {
-            Optional<byte[]> content = RootedFiles.readRegular(root, path, ETC_FILE_MAX);
+            Optional<byte[]> content = RootedFiles.readRegular(containerRoot, path, ETC_FILE_MAX);
             if (content.isEmpty()) continue;
             Path copy = path.endsWith("hosts") ? files.hosts() : files.resolvConf();
             Files.write(copy, content.get());

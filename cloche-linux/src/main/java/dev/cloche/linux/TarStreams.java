@@ -10,7 +10,6 @@ import dev.cloche.linux.fs.RootedXattrs;
 import dev.cloche.linux.fs.TarGuard;
 import dev.cloche.linux.fs.TarXattrs;
 import dev.cloche.linux.oci.BundleRules;
-import dev.cloche.linux.sys.ProcessTable;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,15 +36,15 @@ final class TarStreams {
     private final Depot.Entry entry;
     private final ContainerStatus status;
     private final ContainerCommands commands;
-    private final ProcessTable table;
+    private final ContainerRoot root;
 
     TarStreams(ContainerIdentity container, Depot.Entry entry, ContainerStatus status, ContainerCommands commands,
-               ProcessTable table) {
+               ContainerRoot root) {
         this.container = container;
         this.entry = entry;
         this.status = status;
         this.commands = commands;
-        this.table = table;
+        this.root = root;
     }
 
     void streamIn(StreamInSpec spec) {
@@ -89,10 +88,9 @@ final class TarStreams {
      */
     private void restoreXattrs(String dest, ContainerFiles.User user, TarGuard.Summary summary) {
         if (summary.xattrs().isEmpty()) return;
-        Path root = xattrRoot().orElseThrow(() -> GardenError.internal("error streaming in: the container's init is gone"));
         try {
             // uids 1.. map to themselves in both kinds of container; the container's root may set them on any file
-            List<String> failed = RootedXattrs.apply(root, dest, summary.xattrs(), user.uid(), user.uid() == 0);
+            List<String> failed = RootedXattrs.apply(root.path(), dest, summary.xattrs(), user.uid(), user.uid() == 0);
             if (!failed.isEmpty()) {
                 throw GardenError.internal("error streaming in: extended attributes not restored: " + String.join("; ", failed));
             }
@@ -114,7 +112,7 @@ final class TarStreams {
     /** The user a stream runs as; an unknown user fails with {@code prefix} (Garden clients match on it). */
     private ContainerFiles.User streamUser(String name, String prefix) {
         try {
-            return new ContainerFiles(entry.volume().merged()).user(name);
+            return root.files().user(name);
         } catch (GardenException e) {
             throw GardenError.of(e.kind(), prefix + e.getMessage());
         }
@@ -139,11 +137,14 @@ final class TarStreams {
                 + (code == 0 ? "empty archive" : "tar exited with status " + code + " (the daemon's log has its message)"));
     }
 
-    /** The container's root as its processes see it (with their mounts); the rootfs itself when stopped. */
-    private Optional<Path> xattrRoot() {
-        if (status.stopped()) return Optional.of(entry.volume().merged());
-        long init = entry.readInitPid();
-        return init > 0 ? Optional.of(table.root(init)) : Optional.empty();
+    /** Reads xattrs under the container's root; without one the archive goes out without them, as tar made it. */
+    private Optional<RootedXattrs.Reader> xattrReader() {
+        try {
+            return Optional.of(RootedXattrs.reader(root.path()));
+        } catch (IOException | GardenException e) {
+            LOG.warn("stream-out of {} without xattrs: {}", container.handle(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     InputStream streamOut(StreamOutSpec spec) {
@@ -187,14 +188,7 @@ final class TarStreams {
             throw GardenError.internal("error streaming out: " + e.getMessage(), e);
         }
         // busybox tar writes no xattrs: user.* ones are added as PAX headers, read under the container's root
-        Optional<RootedXattrs.Reader> attrs = xattrRoot().flatMap(root -> {
-            try {
-                return Optional.of(RootedXattrs.reader(root));
-            } catch (IOException e) {
-                LOG.warn("stream-out of {} without xattrs: {}", container.handle(), e.getMessage());
-                return Optional.empty();
-            }
-        });
+        Optional<RootedXattrs.Reader> attrs = xattrReader();
         InputStream withAttrs = attrs.<InputStream>map(r -> new TarXattrs(out, name -> r.read(base + "/" + name))).orElse(out);
         return new InputStream() {
             @Override

@@ -57,6 +57,8 @@ class ContainerLifecycleTest {
 
     private final Volumizer volumes = new Volumizer() {
         @Override public Path create(java.util.List<Path> lowerDirs, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
+        @Override public void detach(VolumeLayout layout) {}
+        @Override public Path attach(VolumeLayout layout) { return layout.merged(); }
         @Override public Usage usage(VolumeLayout layout) { return new Usage(0, 0); }
         @Override public void destroy(VolumeLayout layout) {
             steps.add("destroy volume");

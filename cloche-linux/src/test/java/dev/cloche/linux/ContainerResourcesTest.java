@@ -32,6 +32,8 @@ class ContainerResourcesTest {
     /** Reports a fixed usage of the writable layer. */
     private static final Volumizer WROTE_100 = new Volumizer() {
         @Override public Path create(java.util.List<Path> lowerDirs, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
+        @Override public void detach(VolumeLayout layout) {}
+        @Override public Path attach(VolumeLayout layout) { return layout.merged(); }
         @Override public Usage usage(VolumeLayout layout) { return new Usage(100, 3); }
         @Override public void destroy(VolumeLayout layout) {}
     };

@@ -132,6 +132,33 @@ class LinuxBackendIT {
         destroy(c);
     }
 
+    /**
+     * The overlay of a running container is in its own mount namespace only (docs/reliability.md, the host's mount
+     * table); users, executables and files are found through its init, and a stopped container's root is mounted
+     * on the host again for its streams.
+     */
+    @Test
+    void aRunningContainersRootIsOutOfTheHostsMountTableUntilItStops() throws Exception {
+        BackendContainer c = create("detached");
+        String merged = Path.of(c.info().containerPath(), "merged").toString();
+        assertThat(mounts()).doesNotContain(merged);
+        assertThat(run(c, ProcessSpec.of("sh", "-c", "echo kept > /kept; grep -c ' / overlay ' /proc/self/mounts")).stdout())
+                .isEqualTo("1\n");
+        assertThat(run(c, ProcessSpec.of("id", "-un").withUser("nobody")).stdout()).isEqualTo("nobody\n");
+        assertThatThrownBy(() -> c.run(ProcessSpec.of("no-such-program"))).isInstanceOf(dev.cloche.api.ExecutableNotFoundException.class);
+        try (InputStream in = c.streamOut(new StreamOutSpec("/kept", ""))) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)).contains("kept\n");
+        }
+        assertThat(mounts()).doesNotContain(merged);
+        c.stop(true);
+        try (InputStream in = c.streamOut(new StreamOutSpec("/kept", ""))) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)).contains("kept\n");
+        }
+        assertThat(mounts()).contains(merged);
+        destroy(c);
+        assertThat(mounts()).doesNotContain(merged);
+    }
+
     @Test
     void destroyLeavesNothingAndIsIdempotent() throws Exception {
         BackendContainer c = create("destroy");

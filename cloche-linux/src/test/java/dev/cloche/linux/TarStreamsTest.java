@@ -9,6 +9,9 @@ import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.StreamInSpec;
 import dev.cloche.api.StreamOutSpec;
 import dev.cloche.linux.fs.ContainerFiles;
+import dev.cloche.linux.fs.DiskQuota;
+import dev.cloche.linux.fs.VolumeLayout;
+import dev.cloche.linux.fs.Volumizer;
 import dev.cloche.linux.oci.BundleInput;
 import dev.cloche.linux.oci.BundleJson;
 import dev.cloche.linux.oci.BundleRules;
@@ -27,6 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 /** Stream in and out through the container's commands, with the runtime played by a local shell. */
 class TarStreamsTest {
     private static final ContainerIdentity C1 = new ContainerIdentity("web", "c1", "/cloche/c1", false);
+    /** A root that stayed on the host (no init recorded here): where the test wrote /etc/passwd. */
+    private static final Volumizer HOST_ROOT = new Volumizer() {
+        @Override public Path create(List<Path> lowerDirs, VolumeLayout layout, DiskQuota quota) { throw new UnsupportedOperationException(); }
+        @Override public void detach(VolumeLayout layout) {}
+        @Override public Path attach(VolumeLayout layout) { return layout.merged(); }
+        @Override public Usage usage(VolumeLayout layout) { return new Usage(0, 0); }
+        @Override public void destroy(VolumeLayout layout) {}
+    };
     @TempDir Path tmp;
     private final RecordingRuntime runtime = new RecordingRuntime();
     private Depot.Entry entry;
@@ -43,7 +54,7 @@ class TarStreamsTest {
         status = new ContainerStatus("web");
         OciProcessBuilder processes = new OciProcessBuilder(List.of(), List.of("CAP_CHOWN"));
         ContainerCommands commands = new ContainerCommands(C1, entry, status, processes, runtime, new FakeProcessTable());
-        streams = new TarStreams(C1, entry, status, commands, new FakeProcessTable());
+        streams = new TarStreams(C1, entry, status, commands, new ContainerRoot(entry, status, new FakeProcessTable(), HOST_ROOT));
     }
 
     private static InputStream tar(String name, String content) {

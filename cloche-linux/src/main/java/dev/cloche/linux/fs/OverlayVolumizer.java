@@ -13,6 +13,10 @@ import java.util.List;
  * overlayfs with upper/work/merged beside the bundle ({@link VolumeLayout}). Ownership of the upper dir's root decides the owner of the
  * merged root, so unprivileged containers get it chowned to their mapped root.
  *
+ * <p>Once a container's init runs, its overlay leaves the host's mount table ({@link #detach}): the container's mount
+ * namespace keeps it. The mount options are recorded beside the volume, so that {@link #attach} can mount it on the
+ * host again when no init holds it.
+ *
  * <p>Disk limits: this kernel has no quota support at all (XFS says "quota support not available in this kernel",
  * ext4 lacks CONFIG_QUOTA), so project quotas cannot work. A limited container's upper and work dirs live instead
  * on its own ext4 filesystem of exactly the limit, in a sparse file, loop-mounted at {@code disk}: the kernel
@@ -67,7 +71,34 @@ final class OverlayVolumizer implements Volumizer {
         } catch (IOException e) {
             throw GardenError.internal("cannot create overlay dirs in " + merged.getParent(), e);
         }
-        mounts.mount("overlay", merged, "overlay", 0, "lowerdir=" + lowerdir(lowerDirs) + ",upperdir=" + upper + ",workdir=" + work);
+        String options = "lowerdir=" + lowerdir(lowerDirs) + ",upperdir=" + upper + ",workdir=" + work;
+        try {
+            Files.writeString(l.mountOptions(), options);
+        } catch (IOException e) {
+            throw GardenError.internal("cannot record the overlay of " + merged.getParent(), e);
+        }
+        mounts.mount("overlay", merged, "overlay", 0, options);
+        return merged;
+    }
+
+    @Override
+    public void detach(VolumeLayout l) {
+        if (Files.exists(l.mountOptions()) && ProcFs.isMounted(l.merged())) {
+            mounts.detach(l.merged());
+        }
+    }
+
+    @Override
+    public Path attach(VolumeLayout l) {
+        Path merged = l.merged();
+        if (ProcFs.isMounted(merged)) return merged;
+        String options;
+        try {
+            options = Files.readString(l.mountOptions());
+        } catch (IOException e) {
+            throw GardenError.internal("cannot mount the root of " + merged.getParent() + " again: its overlay options are unreadable", e);
+        }
+        mounts.mount("overlay", merged, "overlay", 0, options);
         return merged;
     }
 
@@ -146,6 +177,7 @@ final class OverlayVolumizer implements Volumizer {
         }
         try {
             Files.deleteIfExists(l.diskImage());
+            Files.deleteIfExists(l.mountOptions());
         } catch (IOException e) {
             throw GardenError.internal("cannot remove the disk image of " + merged.getParent(), e);
         }

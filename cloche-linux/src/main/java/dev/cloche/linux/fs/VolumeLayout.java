@@ -9,8 +9,10 @@ import java.util.Objects;
  * filesystem in {@code diskImage} mounted at {@code disk}.
  *
  * @param merged where the overlay is mounted: the container's root filesystem
+ * @param mountOptions where the overlay's mount options are recorded, so that it can be mounted there again
  */
-public record VolumeLayout(Path merged, Path upper, Path work, Path diskImage, Path disk, Path diskUpper, Path diskWork) {
+public record VolumeLayout(Path merged, Path upper, Path work, Path diskImage, Path disk, Path diskUpper, Path diskWork,
+                           Path mountOptions) {
     public VolumeLayout {
         Objects.requireNonNull(merged, "merged");
         Objects.requireNonNull(upper, "upper");
@@ -19,5 +21,6 @@ public record VolumeLayout(Path merged, Path upper, Path work, Path diskImage, P
         Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(diskUpper, "diskUpper");
         Objects.requireNonNull(diskWork, "diskWork");
+        Objects.requireNonNull(mountOptions, "mountOptions");
     }
 }

@@ -26,6 +26,20 @@ public interface Volumizer {
 
     record Usage(long bytes, long inodes) {}
 
+    /**
+     * Takes the root out of the host's mount table once the container's init has it as its root: its mount
+     * namespace keeps the overlay alive. Every runtime call copies and reads the host's table, so a root left there
+     * makes each create slower by the number of containers (docs/reliability.md). A root whose mount options were
+     * not recorded (made before they were) stays.
+     */
+    void detach(VolumeLayout layout);
+
+    /**
+     * The root on the host again, mounted as {@link #create} mounted it, for when no running init holds it (a stopped
+     * container); a root still mounted is returned as it is.
+     */
+    Path attach(VolumeLayout layout);
+
     /** Unmounts and removes what {@link #create} made; missing parts count as removed. */
     void destroy(VolumeLayout layout);
 }

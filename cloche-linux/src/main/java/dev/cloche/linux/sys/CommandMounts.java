@@ -29,4 +29,9 @@ final class CommandMounts implements Mounts {
     public void unmount(Path target) {
         runner.check(List.of("umount", target.toString()));
     }
+
+    @Override
+    public void detach(Path target) {
+        runner.check(List.of("umount", "--lazy", target.toString()));
+    }
 }

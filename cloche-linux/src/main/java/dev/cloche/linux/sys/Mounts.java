@@ -20,6 +20,12 @@ public interface Mounts {
     void unmount(Path target);
 
     /**
+     * Takes {@code target} out of this mount namespace at once ({@code MNT_DETACH}): the filesystem lives on while
+     * another namespace (a container's) or an open file still uses it.
+     */
+    void detach(Path target);
+
+    /**
      * The syscalls, through FFM. The mount(8) and umount(8) commands cost a fork and exec each, and umount(8)
      * reads the whole mount table, which holds an entry per container: 5-8 ms per call here, growing with the
      * number of containers (docs/benchmarks.md, lifecycle and density).

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 final class SyscallMounts implements Mounts {
     static final SyscallMounts INSTANCE = new SyscallMounts();
     private static final int EINTR = 4;
+    private static final int MNT_DETACH = 2;
 
     private static final MethodHandle MOUNT = Libc.fn("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), Libc.ERRNO);
@@ -46,10 +47,19 @@ final class SyscallMounts implements Mounts {
 
     @Override
     public void unmount(Path target) {
+        umount2(target, 0);
+    }
+
+    @Override
+    public void detach(Path target) {
+        umount2(target, MNT_DETACH);
+    }
+
+    private static void umount2(Path target, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(Libc.CALL_STATE);
             while (true) {
-                int r = (int) UMOUNT2.invokeExact(st, a.allocateFrom(target.toString()), 0);
+                int r = (int) UMOUNT2.invokeExact(st, a.allocateFrom(target.toString()), flags);
                 if (r == 0) return;
                 int errno = Libc.errno(st);
                 if (errno != EINTR) throw GardenError.internal("umount " + target + ": " + text(errno));

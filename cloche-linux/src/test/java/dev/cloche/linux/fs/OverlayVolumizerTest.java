@@ -16,7 +16,7 @@ class OverlayVolumizerTest {
     /** The layout the depot gives a container entry. */
     private VolumeLayout layout() {
         return new VolumeLayout(dir.resolve("merged"), dir.resolve("upper"), dir.resolve("work"), dir.resolve("disk.img"),
-                dir.resolve("disk"), dir.resolve("disk/upper"), dir.resolve("disk/work"));
+                dir.resolve("disk"), dir.resolve("disk/upper"), dir.resolve("disk/work"), dir.resolve("overlay"));
     }
 
     @Test
@@ -64,6 +64,29 @@ class OverlayVolumizerTest {
         assertThat(r.calls()).noneMatch(c -> c.getFirst().equals("umount"));
         assertThat(dir.resolve("merged")).doesNotExist();
         assertThat(dir.resolve("upper")).doesNotExist();
+    }
+
+    @Test
+    void theRecordedOptionsMountTheSameOverlayAgainAndGoWithTheVolume() throws java.io.IOException {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Volumizer v = Volumizers.overlay(r, Mounts.commands(r), -1);
+        v.create(List.of(Path.of("/l/base"), Path.of("/l/top")), layout(), DiskQuota.NONE);
+        List<String> mounted = r.calls().getFirst();
+        assertThat(java.nio.file.Files.readString(dir.resolve("overlay"))).isEqualTo(mounted.get(5));
+        // the test's merged dir is no mount point: attach mounts it again with the same options
+        assertThat(v.attach(layout())).isEqualTo(dir.resolve("merged"));
+        assertThat(r.calls()).containsExactly(mounted, mounted);
+        v.destroy(layout());
+        assertThat(dir.resolve("overlay")).doesNotExist();
+    }
+
+    @Test
+    void aRootThatIsNoMountPointIsNotDetachedAndOneWithoutRecordedOptionsCannotBeAttached() {
+        RecordingCommandRunner r = new RecordingCommandRunner();
+        Volumizer v = Volumizers.overlay(r, Mounts.commands(r), -1);
+        v.detach(layout());
+        assertThat(r.calls()).isEmpty();
+        assertThatThrownBy(() -> v.attach(layout())).hasMessageContaining("overlay options are unreadable");
     }
 
     @Test
