@@ -174,21 +174,36 @@ final class VethNetworker implements Networker {
         return p.length() > 28 ? p.substring(0, 28) : p;
     }
 
-    /** An exact address freed a moment ago may still have its host veth; wait for the cleaner instead of failing. */
+    /**
+     * An exact address freed a moment ago may still have its host veth, and its subnet's bridge may be going: wait
+     * for the cleaner instead of failing.
+     */
     private void awaitPendingRelease(String network) {
         if (network.isEmpty()) return;
-        Optional<CompletableFuture<Void>> pending;
+        int ip;
+        Ipv4.Subnet sub;
         try {
-            int ip = Ipv4.Subnet.parseAddress(network);
-            synchronized (pool) {
-                pending = pool.pending(ip);
-            }
+            ip = Ipv4.Subnet.parseAddress(network);
+            sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
         } catch (InvalidRequestException e) {
             return; // allocate reports it
         }
-        if (pending.isEmpty()) return;
+        // the address first: the cleaner frees it and starts removing the bridge in one step
+        Optional<CompletableFuture<Void>> pending;
+        synchronized (pool) {
+            pending = pool.pending(ip);
+        }
+        awaitBriefly(pending);
+        synchronized (pool) {
+            pending = pool.retiring(sub);
+        }
+        awaitBriefly(pending);
+    }
+
+    private static void awaitBriefly(Optional<CompletableFuture<Void>> done) {
+        if (done.isEmpty()) return;
         try {
-            pending.get().get(5, TimeUnit.SECONDS);
+            done.get().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             // still in use (by a live container) or slow: allocate decides
         }
@@ -205,16 +220,21 @@ final class VethNetworker implements Networker {
         } catch (RuntimeException e) {
             LOG.warn("removing {} failed: {}", st.hostVeth(), e.getMessage());
         }
+        Ipv4.Subnet sub = st.subnetValue();
+        boolean lastMember;
         synchronized (pool) {
-            Ipv4.Subnet sub = st.subnetValue();
             pool.unregister(sub, st.ip());
-            if (pool.bridgeUnused(sub)) {
-                try {
-                    runner.run(List.of("ip", "link", "del", st.bridge()));
-                    table.run(nft.removeBridge(st.bridge()));
-                } catch (RuntimeException e) {
-                    LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
-                }
+            lastMember = pool.retireBridge(sub);
+        }
+        if (!lastMember) return;
+        // outside the pool's lock: every create and destroy takes it, and these forks are slow on a busy host
+        try {
+            runner.run(List.of("ip", "link", "del", st.bridge()));
+            table.run(nft.removeBridge(st.bridge()));
+        } catch (RuntimeException e) {
+            LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
+        } finally {
+            synchronized (pool) {
                 pool.forget(sub);
             }
         }
