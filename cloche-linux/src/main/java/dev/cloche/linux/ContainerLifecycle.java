@@ -128,8 +128,9 @@ final class ContainerLifecycle {
     void removeRuntime() {
         List<RuntimeException> failures = new ArrayList<>();
         long init = entry.readInitPid();
-        if (!killInit(init)) {
-            runtime.kill(container.id(), "KILL", true);
+        if (!killInit(init) && !runtime.kill(container.id(), "KILL", true)) {
+            // a runtime killed inside its run may not know the container, yet leave its init behind in the cgroup
+            for (long pid : cgroups.pids(container.group())) table.find(pid).ifPresent(ProcessTable.Handle::kill);
         }
         List<Long> pids = new ArrayList<>(cgroups.pids(container.group()));
         if (init > 0) pids.add(init);

@@ -133,6 +133,17 @@ class ContainerLifecycleTest {
     }
 
     @Test
+    void processesOfAContainerTheRuntimeDoesNotKnowAreKilledThroughTheCgroup() {
+        // a runtime killed inside its run: no init pid recorded, the runtime knows no container, its processes live on
+        entry.initPid().toFile().delete();
+        runtime.knowsContainers = false;
+        lifecycle().removeRuntime();
+        assertThat(table.signals()).containsExactlyInAnyOrder("KILL 10", "KILL 11", "KILL 12");
+        assertThat(runtime.calls()).containsExactly("kill c1 KILL all", "delete c1");
+        assertThat(cgroups.calls()).containsExactly("remove /cloche/c1");
+    }
+
+    @Test
     void destroyRemovesEverythingInOrderAndTheEntryLast() {
         lifecycle().destroy(net);
         assertThat(steps).containsExactly("await exits", "release processes", "release network", "destroy volume",
