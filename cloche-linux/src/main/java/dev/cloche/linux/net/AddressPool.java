@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The subnets, addresses and host ports containers use: a /30 per container from the pool, round robin, or what the
@@ -167,41 +166,5 @@ final class AddressPool {
     void forget(Ipv4.Subnet sub) {
         SubnetUse s = subnets.remove(sub);
         if (s != null && s.retiring != null) s.retiring.complete(null);
-    }
-
-    /**
-     * Called without the pool's lock, before {@link #allocate} of an exact {@code network}: an address freed a moment
-     * ago may still have its host veth, and its subnet's bridge may be going, so this waits (briefly) for the network
-     * cleaner instead of failing. Everything else about the network is left to {@code allocate}.
-     */
-    void awaitRelease(String network) {
-        if (network.isEmpty()) return;
-        int ip;
-        Ipv4.Subnet sub;
-        try {
-            ip = Ipv4.Subnet.parseAddress(network);
-            sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
-        } catch (InvalidRequestException e) {
-            return; // allocate reports it
-        }
-        // the address first: the cleaner frees it and starts removing the bridge in one step
-        Optional<CompletableFuture<Void>> pending;
-        synchronized (this) {
-            pending = pending(ip);
-        }
-        awaitBriefly(pending);
-        synchronized (this) {
-            pending = retiring(sub);
-        }
-        awaitBriefly(pending);
-    }
-
-    private static void awaitBriefly(Optional<CompletableFuture<Void>> done) {
-        if (done.isEmpty()) return;
-        try {
-            done.get().get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // still in use (by a live container) or slow: allocate decides
-        }
     }
 }

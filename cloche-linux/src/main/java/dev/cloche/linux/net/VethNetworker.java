@@ -3,6 +3,7 @@ package dev.cloche.linux.net;
 import dev.cloche.api.ContainerMetrics;
 import dev.cloche.api.GardenError;
 import dev.cloche.api.GardenException;
+import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
 import dev.cloche.linux.sys.CommandRunner;
@@ -94,10 +95,10 @@ final class VethNetworker implements Networker {
     public ContainerNet attach(NetRequest req) {
         List<String> rules = new ArrayList<>();
         for (NetOutRule r : req.netOut()) rules.add(NftRules.render(r, logPrefix(req.id())));
-        pool.awaitRelease(req.network());
+        awaitPendingRelease(req.network());
         NetState st;
         boolean hostPlumbed = false;
-        CompletableFuture<Void> applied = null;
+        java.util.concurrent.CompletableFuture<Void> applied = null;
         synchronized (pool) {
             AddressPool.Allocation a = pool.allocate(req.network());
             String hex = Ipv4.hex(a.ip());
@@ -171,6 +172,41 @@ final class VethNetworker implements Networker {
     private String logPrefix(String id) {
         String p = settings.table() + "-" + id;
         return p.length() > 28 ? p.substring(0, 28) : p;
+    }
+
+    /**
+     * An exact address freed a moment ago may still have its host veth, and its subnet's bridge may be going: wait
+     * for the cleaner instead of failing.
+     */
+    private void awaitPendingRelease(String network) {
+        if (network.isEmpty()) return;
+        int ip;
+        Ipv4.Subnet sub;
+        try {
+            ip = Ipv4.Subnet.parseAddress(network);
+            sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
+        } catch (InvalidRequestException e) {
+            return; // allocate reports it
+        }
+        // the address first: the cleaner frees it and starts removing the bridge in one step
+        Optional<CompletableFuture<Void>> pending;
+        synchronized (pool) {
+            pending = pool.pending(ip);
+        }
+        awaitBriefly(pending);
+        synchronized (pool) {
+            pending = pool.retiring(sub);
+        }
+        awaitBriefly(pending);
+    }
+
+    private static void awaitBriefly(Optional<CompletableFuture<Void>> done) {
+        if (done.isEmpty()) return;
+        try {
+            done.get().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // still in use (by a live container) or slow: allocate decides
+        }
     }
 
     // ---------------------------------------------------------------- release
