@@ -3,7 +3,6 @@ package dev.cloche.linux.net;
 import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.ResourceExhaustedException;
-import dev.cloche.api.ServiceUnavailableException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -29,8 +28,6 @@ final class AddressPool {
     private static final class SubnetUse {
         int members;
         boolean bridgeUp;
-        /** Its bridge is being removed (outside the pool's lock); completes once it is gone. */
-        CompletableFuture<Void> retiring;
     }
 
     AddressPool(NetSettings settings) {
@@ -60,10 +57,6 @@ final class AddressPool {
         Ipv4.Subnet sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
         int ip = Ipv4.Subnet.parseAddress(network);
         if (sub.prefixLength() > 30) throw new InvalidRequestException("network " + network + " is smaller than a /30");
-        SubnetUse existing = subnets.get(sub);
-        if (existing != null && existing.retiring != null) {
-            throw new ServiceUnavailableException("the bridge of subnet " + sub + " is being removed; try again");
-        }
         if (sub.overlaps(pool)) {
             throw new InvalidRequestException("the network " + network + " overlaps the default network pool " + pool);
         }
@@ -145,26 +138,14 @@ final class AddressPool {
         }
     }
 
-    /**
-     * Whether the subnet's bridge exists although no container uses it any more: then it is to be removed, and until
-     * {@link #forget} no container gets the subnet (a named network waits for {@link #retiring}).
-     */
-    boolean retireBridge(Ipv4.Subnet sub) {
+    /** Whether the subnet's bridge exists although no container uses it any more: it is to be removed. */
+    boolean bridgeUnused(Ipv4.Subnet sub) {
         SubnetUse s = subnets.get(sub);
-        if (s == null || s.members > 0 || !s.bridgeUp || s.retiring != null) return false;
-        s.retiring = new CompletableFuture<>();
-        return true;
-    }
-
-    /** While the subnet's bridge is being removed, what completes once it is gone. */
-    Optional<CompletableFuture<Void>> retiring(Ipv4.Subnet sub) {
-        SubnetUse s = subnets.get(sub);
-        return s == null ? Optional.empty() : Optional.ofNullable(s.retiring);
+        return s != null && s.members <= 0 && s.bridgeUp;
     }
 
     /** The subnet's bridge is gone. */
     void forget(Ipv4.Subnet sub) {
-        SubnetUse s = subnets.remove(sub);
-        if (s != null && s.retiring != null) s.retiring.complete(null);
+        subnets.remove(sub);
     }
 }

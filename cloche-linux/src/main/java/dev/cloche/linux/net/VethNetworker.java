@@ -174,36 +174,21 @@ final class VethNetworker implements Networker {
         return p.length() > 28 ? p.substring(0, 28) : p;
     }
 
-    /**
-     * An exact address freed a moment ago may still have its host veth, and its subnet's bridge may be going: wait
-     * for the cleaner instead of failing.
-     */
+    /** An exact address freed a moment ago may still have its host veth; wait for the cleaner instead of failing. */
     private void awaitPendingRelease(String network) {
         if (network.isEmpty()) return;
-        int ip;
-        Ipv4.Subnet sub;
+        Optional<CompletableFuture<Void>> pending;
         try {
-            ip = Ipv4.Subnet.parseAddress(network);
-            sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
+            int ip = Ipv4.Subnet.parseAddress(network);
+            synchronized (pool) {
+                pending = pool.pending(ip);
+            }
         } catch (InvalidRequestException e) {
             return; // allocate reports it
         }
-        // the address first: the cleaner frees it and starts removing the bridge in one step
-        Optional<CompletableFuture<Void>> pending;
-        synchronized (pool) {
-            pending = pool.pending(ip);
-        }
-        awaitBriefly(pending);
-        synchronized (pool) {
-            pending = pool.retiring(sub);
-        }
-        awaitBriefly(pending);
-    }
-
-    private static void awaitBriefly(Optional<CompletableFuture<Void>> done) {
-        if (done.isEmpty()) return;
+        if (pending.isEmpty()) return;
         try {
-            done.get().get(5, TimeUnit.SECONDS);
+            pending.get().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             // still in use (by a live container) or slow: allocate decides
         }
@@ -220,21 +205,16 @@ final class VethNetworker implements Networker {
         } catch (RuntimeException e) {
             LOG.warn("removing {} failed: {}", st.hostVeth(), e.getMessage());
         }
-        Ipv4.Subnet sub = st.subnetValue();
-        boolean lastMember;
         synchronized (pool) {
+            Ipv4.Subnet sub = st.subnetValue();
             pool.unregister(sub, st.ip());
-            lastMember = pool.retireBridge(sub);
-        }
-        if (!lastMember) return;
-        // outside the pool's lock: every create and destroy takes it, and these forks are slow on a busy host
-        try {
-            runner.run(List.of("ip", "link", "del", st.bridge()));
-            table.run(nft.removeBridge(st.bridge()));
-        } catch (RuntimeException e) {
-            LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
-        } finally {
-            synchronized (pool) {
+            if (pool.bridgeUnused(sub)) {
+                try {
+                    runner.run(List.of("ip", "link", "del", st.bridge()));
+                    table.run(nft.removeBridge(st.bridge()));
+                } catch (RuntimeException e) {
+                    LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
+                }
                 pool.forget(sub);
             }
         }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.ResourceExhaustedException;
-import dev.cloche.api.ServiceUnavailableException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +21,7 @@ class AddressPoolTest {
         assertThat(pool.allocate("").subnet()).isEqualTo(Ipv4.Subnet.parse("10.9.0.4/30"));
         assertThatThrownBy(() -> pool.allocate("")).isInstanceOf(ResourceExhaustedException.class);
         pool.unregister(a.subnet(), a.ip());
-        assertThat(pool.retireBridge(a.subnet())).as("its bridge is to be removed").isTrue();
-        assertThat(pool.retireBridge(a.subnet())).as("by one cleaner").isFalse();
+        assertThat(pool.bridgeUnused(a.subnet())).as("its bridge is to be removed").isTrue();
         assertThatThrownBy(() -> pool.allocate("")).as("not before the bridge is gone").isInstanceOf(ResourceExhaustedException.class);
         pool.forget(a.subnet());
         assertThat(pool.allocate("").subnet()).isEqualTo(a.subnet());
@@ -41,24 +39,6 @@ class AddressPoolTest {
         assertThat(pool.pending(a.ip())).isEmpty();
         assertThatThrownBy(() -> pool.allocate("10.9.0.1/30")).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("overlaps the default network pool");
-    }
-
-    @Test
-    void aNamedSubnetWhoseBridgeIsBeingRemovedIsRefusedUntilItIsGone() {
-        AddressPool.Allocation a = pool.allocate("10.8.0.2/28");
-        pool.bridgeUp(a.subnet());
-        AddressPool.Allocation b = pool.allocate("10.8.0.3/28");
-        assertThat(b.newBridge()).as("the bridge is the first member's").isFalse();
-        pool.unregister(a.subnet(), a.ip());
-        assertThat(pool.retireBridge(a.subnet())).as("a member is left").isFalse();
-        pool.unregister(b.subnet(), b.ip());
-        assertThat(pool.retireBridge(a.subnet())).isTrue();
-        var gone = pool.retiring(a.subnet()).orElseThrow();
-        assertThatThrownBy(() -> pool.allocate("10.8.0.2/28")).isInstanceOf(ServiceUnavailableException.class)
-                .hasMessageContaining("is being removed");
-        pool.forget(a.subnet());
-        assertThat(gone).isDone();
-        assertThat(pool.allocate("10.8.0.2/28").newBridge()).as("a new bridge for the next member").isTrue();
     }
 
     @Test
