@@ -7,24 +7,18 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's nftables table. Scripts asked for at the same time go in as one: {@code nft} reads the table's chains
- * and sets before it changes anything (a cost that grows with the containers held: about 0.1 s at 10,000), and
- * starts that read again whenever another change lands meanwhile, so concurrent forks slowed each other down without
- * bound. One fork at a time applies every script waiting (one transaction); should it fail, each is applied alone, so
- * each caller gets its own error. Should the table have vanished (an admin's flush, another backend on this depot
- * closing last), it is rebuilt with every live container's rules and the script is tried again once.
+ * The daemon's nftables table: scripts applied with one {@code nft} fork each. Should the table have vanished (an
+ * admin's flush, another backend on this depot closing last), it is rebuilt with every live container's rules and
+ * the script is tried again once.
  */
 final class NftTable {
     private static final Logger LOG = LoggerFactory.getLogger(NftTable.class);
@@ -34,8 +28,6 @@ final class NftTable {
     private final String name;
     /** The networks attached or adopted and not released: what a rebuilt table must contain. */
     private final Supplier<Collection<NetState>> live;
-    private final Queue<Pending> waiting = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock applying = new ReentrantLock();
 
     NftTable(CommandRunner runner, NftRules rules, String name, Supplier<Collection<NetState>> live) {
         this.runner = runner;
@@ -49,51 +41,6 @@ final class NftTable {
     }
 
     void run(String script) {
-        Pending mine = new Pending(script);
-        waiting.add(mine);
-        applying.lock();
-        try {
-            if (!mine.done) applyWaiting();
-        } finally {
-            applying.unlock();
-        }
-        if (mine.failure != null) throw mine.failure;
-    }
-
-    /** A script asked for and, once {@code done}, its outcome; both are written under {@link #applying}. */
-    private static final class Pending {
-        final String script;
-        volatile boolean done;
-        volatile RuntimeException failure;
-
-        Pending(String script) {
-            this.script = script;
-        }
-    }
-
-    /** Under {@link #applying}: every script waiting, in one fork when they all go in. */
-    private void applyWaiting() {
-        List<Pending> batch = new ArrayList<>();
-        for (Pending p; (p = waiting.poll()) != null; ) batch.add(p);
-        if (batch.size() > 1) {
-            StringBuilder all = new StringBuilder();
-            batch.forEach(p -> all.append(p.script).append(p.script.endsWith("\n") ? "" : "\n"));
-            if (runner.run(List.of("nft", all.toString())).exitCode() == 0) {
-                batch.forEach(p -> p.done = true);
-                return;
-            }
-        }
-        for (Pending p : batch) {
-            try {
-                applyAlone(p.script);
-            } catch (RuntimeException e) {
-                p.failure = e;
-            }
-            p.done = true;
-        }
-    }
-
-    private void applyAlone(String script) {
         CommandResult r = runner.run(List.of("nft", script));
         if (r.exitCode() != 0 && r.stderr().contains("No such file or directory") && missing()) {
             Collection<NetState> states = live.get();
