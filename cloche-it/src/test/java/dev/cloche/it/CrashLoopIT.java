@@ -113,12 +113,7 @@ class CrashLoopIT {
         String links = new String(new ProcessBuilder("ip", "-o", "link").start().getInputStream().readAllBytes(),
                 StandardCharsets.UTF_8);
         assertThat(links).as("container interfaces").doesNotContain("clee0a");
-        if (!mounts.contains(daemon.dir.toString())) {
-            // nothing is mounted under it, so the walk cannot reach host data
-            try (Stream<Path> walk = Files.walk(daemon.dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        daemon.removeFiles();
     }
 
     private static List<Path> entries(Path dir) throws IOException {

@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,9 +65,7 @@ class EventsIT {
         for (Path ctrl : Files.list(Path.of("/sys/fs/cgroup")).toList()) {
             assertThat(ctrl.resolve(CGROUP_PARENT)).as("cgroup %s", ctrl).doesNotExist();
         }
-        try (Stream<Path> walk = Files.walk(daemon.dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        daemon.removeFiles();
     }
 
     @Test

@@ -62,9 +62,7 @@ class PortLayerEndToEndIT {
                 assertThat(ctrl.resolve(CGROUP_PARENT)).as("cgroup %s", ctrl).doesNotExist();
             }
         }
-        try (Stream<Path> walk = Files.walk(daemon.dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        daemon.removeFiles();
     }
 
     record Output(int exit, String stdout, String stderr) {}

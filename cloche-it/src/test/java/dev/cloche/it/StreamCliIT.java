@@ -53,10 +53,9 @@ class StreamCliIT {
         try (Stream<Path> controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path ctrl : controllers.toList()) assertThat(ctrl.resolve(CGROUP_PARENT)).doesNotExist();
         }
-        for (Path dir : List.of(daemon.dir, work)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        daemon.removeFiles();
+        try (Stream<Path> walk = Files.walk(work)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
