@@ -3,6 +3,7 @@ package dev.cloche.linux.net;
 import dev.cloche.api.AlreadyExistsException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.ResourceExhaustedException;
+import dev.cloche.api.ServiceUnavailableException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -12,12 +13,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The subnets, addresses and host ports containers use: a /30 per container from the pool, round robin, or what the
- * spec asks for; host ports from the port pool, round robin. Not thread-safe: callers hold its monitor, which also
- * orders a subnet's bridge being made and removed against its addresses being handed out.
+ * spec asks for; host ports from the port pool, round robin. Not thread-safe: callers hold its monitor, but never
+ * while they fork. A subnet's bridge is made and removed outside the monitor, so the pool tracks each bridge's
+ * making (later members wait for it) and removal (no address of the subnet is handed out until it is gone).
  */
 final class AddressPool {
     private final NetSettings settings;
-    /** Live members per subnet, and whether its bridge exists. */
+    /** Members per subnet, and the state of its bridge. */
     private final Map<Ipv4.Subnet, SubnetUse> subnets = new HashMap<>();
     /** Addresses in use, including those whose host veth is still being deleted; each completes when it is free. */
     private final Map<Integer, CompletableFuture<Void>> ips = new HashMap<>();
@@ -27,15 +29,47 @@ final class AddressPool {
 
     private static final class SubnetUse {
         int members;
-        boolean bridgeUp;
+        /** Absent: no bridge; pending: its first member makes it; done: it exists. */
+        CompletableFuture<Void> bridge;
+        /** Present from the last member's release until its bridge is gone. */
+        CompletableFuture<Void> removal;
+
+        boolean idle() {
+            return members <= 0 && bridge == null && removal == null;
+        }
     }
 
     AddressPool(NetSettings settings) {
         this.settings = settings;
     }
 
-    /** An address handed out, in {@code subnet}, whose bridge must be made first when {@code newBridge}. */
-    record Allocation(Ipv4.Subnet subnet, int ip, boolean newBridge) {}
+    /**
+     * An address handed out, in {@code subnet}. With {@code newBridge} the caller makes the subnet's bridge and then
+     * reports {@link #bridgeMade} or {@link #bridgeFailed}; else {@code bridge} completes once the bridge exists.
+     */
+    record Allocation(Ipv4.Subnet subnet, int ip, boolean newBridge, CompletableFuture<Void> bridge) {}
+
+    /** What a release of a subnet's member leaves to do. */
+    enum Retired {
+        /** Other containers use the subnet. */
+        SUBNET_IN_USE,
+        /** The last member is gone and the subnet had no bridge (its making failed). */
+        SUBNET_EMPTY,
+        /** The last member is gone: its bridge is to be removed. */
+        BRIDGE_TO_REMOVE
+    }
+
+    /**
+     * What an allocation of {@code network} must wait for first: the removal of its subnet's bridge, or the release of
+     * its exact address. Empty when it may go ahead (allocate then decides).
+     */
+    Optional<CompletableFuture<Void>> busy(String network) {
+        if (network.isEmpty()) return Optional.empty();
+        Ipv4.Subnet sub = Ipv4.Subnet.parse(network.contains("/") ? network : network + "/30");
+        SubnetUse s = subnets.get(sub);
+        if (s != null && s.removal != null) return Optional.of(s.removal);
+        return pending(Ipv4.Subnet.parseAddress(network));
+    }
 
     /** Chooses subnet and address for {@code network} (empty: the pool's next free /30) and takes them. */
     Allocation allocate(String network) {
@@ -47,7 +81,7 @@ final class AddressPool {
                 Ipv4.Subnet sub = new Ipv4.Subnet(pool.network() + 4 * n, 30);
                 int ip = sub.network() + 1;
                 SubnetUse state = subnets.get(sub);
-                if ((state == null || state.members == 0 && !state.bridgeUp) && !ips.containsKey(ip)) {
+                if ((state == null || state.idle()) && !ips.containsKey(ip)) {
                     poolCursor = (n + 1) % count;
                     return register(sub, ip);
                 }
@@ -65,6 +99,10 @@ final class AddressPool {
                 throw new InvalidRequestException("the network " + network + " overlaps the subnet " + e.getKey()
                         + " that containers already use");
             }
+        }
+        SubnetUse current = subnets.get(sub);
+        if (current != null && current.removal != null) {
+            throw new ServiceUnavailableException("the bridge of subnet " + sub + " is still being removed; try again");
         }
         if (ip == sub.network()) {
             for (long a = 1; a < sub.size() - 2; a++) {
@@ -84,7 +122,9 @@ final class AddressPool {
         SubnetUse state = subnets.computeIfAbsent(sub, k -> new SubnetUse());
         state.members++;
         ips.put(ip, new CompletableFuture<>());
-        return new Allocation(sub, ip, !state.bridgeUp);
+        boolean newBridge = state.bridge == null;
+        if (newBridge) state.bridge = new CompletableFuture<>();
+        return new Allocation(sub, ip, newBridge, state.bridge);
     }
 
     /** {@code hostPort}, or with 0 the port pool's next free one. */
@@ -108,9 +148,17 @@ final class AddressPool {
         ports.remove(hostPort);
     }
 
-    /** The subnet's bridge exists now. */
-    void bridgeUp(Ipv4.Subnet sub) {
-        subnets.get(sub).bridgeUp = true;
+    /** The subnet's bridge exists now: members waiting for it go ahead. */
+    void bridgeMade(Ipv4.Subnet sub) {
+        subnets.get(sub).bridge.complete(null);
+    }
+
+    /** Making the subnet's bridge failed: members waiting for it fail too, and the next member tries again. */
+    void bridgeFailed(Ipv4.Subnet sub, RuntimeException cause) {
+        SubnetUse s = subnets.get(sub);
+        CompletableFuture<Void> making = s.bridge;
+        s.bridge = null;
+        making.completeExceptionally(cause);
     }
 
     /** While {@code ip} is taken, what completes once it is free again. */
@@ -122,30 +170,37 @@ final class AddressPool {
     void adopt(NetState st) {
         SubnetUse s = subnets.computeIfAbsent(st.subnetValue(), k -> new SubnetUse());
         s.members++;
-        s.bridgeUp = true;
+        s.bridge = CompletableFuture.completedFuture(null);
         ips.put(st.ip(), new CompletableFuture<>());
         st.ports().forEach(p -> ports.add(p.hostPort()));
     }
 
-    /** Frees {@code ip}; a subnet left without members or a bridge is forgotten. */
-    void unregister(Ipv4.Subnet sub, int ip) {
+    /**
+     * A member of {@code sub} is being released. Its address stays taken until {@link #free}; when it was the last
+     * member, the subnet is closed to allocation until then too.
+     */
+    Retired retire(Ipv4.Subnet sub) {
+        SubnetUse s = subnets.get(sub);
+        if (s == null) return Retired.SUBNET_EMPTY;
+        s.members--;
+        if (s.members > 0) return Retired.SUBNET_IN_USE;
+        s.removal = new CompletableFuture<>();
+        boolean bridged = s.bridge != null && s.bridge.isDone() && !s.bridge.isCompletedExceptionally();
+        return bridged ? Retired.BRIDGE_TO_REMOVE : Retired.SUBNET_EMPTY;
+    }
+
+    /** A retired member's host veth is gone, and with {@code lastMember} its subnet's bridge: both may be reused. */
+    void free(Ipv4.Subnet sub, int ip, boolean lastMember) {
         CompletableFuture<Void> f = ips.remove(ip);
         if (f != null) f.complete(null);
         SubnetUse s = subnets.get(sub);
-        if (s != null) {
-            s.members--;
-            if (s.members <= 0 && !s.bridgeUp) subnets.remove(sub);
+        if (s == null) return;
+        if (lastMember && s.removal != null) {
+            s.bridge = null;
+            CompletableFuture<Void> removal = s.removal;
+            s.removal = null;
+            removal.complete(null);
         }
-    }
-
-    /** Whether the subnet's bridge exists although no container uses it any more: it is to be removed. */
-    boolean bridgeUnused(Ipv4.Subnet sub) {
-        SubnetUse s = subnets.get(sub);
-        return s != null && s.members <= 0 && s.bridgeUp;
-    }
-
-    /** The subnet's bridge is gone. */
-    void forget(Ipv4.Subnet sub) {
-        subnets.remove(sub);
+        if (s.idle()) subnets.remove(sub);
     }
 }

@@ -6,11 +6,11 @@ import dev.cloche.api.GardenException;
 import dev.cloche.api.InvalidRequestException;
 import dev.cloche.api.NetOutRule;
 import dev.cloche.api.PortMapping;
+import dev.cloche.api.ServiceUnavailableException;
 import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.Sysctl;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  * container side {@code <prefix><ip hex>-1} created straight in the container's network namespace), NetIn and
  * NetOut in one nftables table per prefix ({@link NftRules}), bandwidth as tbf towards the container and an
  * nftables ingress policer from it. Interfaces die with the container's namespace; the host side and empty
- * bridges are deleted explicitly, off the caller's path, on a cleaner thread.
+ * bridges are deleted explicitly, off the caller's path ({@link LinkCleaner}).
  */
 final class VethNetworker implements Networker {
     private static final Logger LOG = LoggerFactory.getLogger(VethNetworker.class);
@@ -55,10 +55,9 @@ final class VethNetworker implements Networker {
     private final Pattern vethName;
     private final Pattern bridgeName;
 
-    /** Guarded by its own monitor, which also orders bridges being made and removed against allocation. */
+    /** Guarded by its own monitor, never held across a fork: it tracks bridges being made and removed instead. */
     private final AddressPool pool;
-    private final ExecutorService cleaner = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().daemon().name("cloche-net-cleaner").factory());
+    private final LinkCleaner cleaner;
 
     VethNetworker(NetSettings settings, CommandRunner runner, Sysctl sysctl, List<String> hostNameservers) {
         this.settings = settings;
@@ -66,6 +65,7 @@ final class VethNetworker implements Networker {
         this.externalIp = settings.externalIp().isEmpty() ? detectExternalIp(runner) : settings.externalIp();
         this.etcFiles = new EtcFiles(settings.dnsServers().orElse(hostNameservers.stream().filter(n -> !n.startsWith("127.")).toList()));
         this.pool = new AddressPool(settings);
+        this.cleaner = new LinkCleaner(runner, pool);
         this.links = new IpLinks(runner, sysctl);
         this.nft = new NftRules(settings.table(), settings.denyNetworks(), externalIp);
         this.table = new NftTable(runner, nft, settings.table(), () -> live.stream().map(n -> n.state).toList());
@@ -95,15 +95,11 @@ final class VethNetworker implements Networker {
     public ContainerNet attach(NetRequest req) {
         List<String> rules = new ArrayList<>();
         for (NetOutRule r : req.netOut()) rules.add(NftRules.render(r, logPrefix(req.id())));
-        awaitPendingRelease(req.network());
-        NetState st;
-        boolean hostPlumbed = false;
-        java.util.concurrent.CompletableFuture<Void> applied = null;
+        AddressPool.Allocation a;
+        List<PortMapping> mapped = new ArrayList<>();
+        awaitNotBusy(req.network());
         synchronized (pool) {
-            AddressPool.Allocation a = pool.allocate(req.network());
-            String hex = Ipv4.hex(a.ip());
-            String bridge = settings.prefix() + "br" + Ipv4.hex(a.subnet().network());
-            List<PortMapping> mapped = new ArrayList<>();
+            a = pool.allocate(req.network());
             try {
                 for (PortMapping p : req.netIn()) {
                     int host = pool.allocatePort(p.hostPort());
@@ -111,39 +107,38 @@ final class VethNetworker implements Networker {
                 }
             } catch (RuntimeException e) {
                 mapped.forEach(m -> pool.releasePort(m.hostPort()));
-                pool.unregister(a.subnet(), a.ip());
+                if (a.newBridge()) pool.bridgeFailed(a.subnet(), e);
+                pool.retire(a.subnet());
+                pool.free(a.subnet(), a.ip(), true);
                 throw e;
             }
-            st = new NetState(req.id(), Ipv4.format(a.ip()), a.subnet().toString(), settings.prefix() + hex + "-0",
-                    settings.prefix() + hex + "-1", bridge, mapped, rules, req.bandwidth().rateInBytesPerSecond(),
-                    Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
-            applied = table.applyBeside(st);
-            if (a.newBridge()) {
-                // the bridge is made under the pool's lock, so a second container of the subnet waits for it; the
-                // new container's host veth goes in the same batch
-                try {
-                    links.plumbHost(req, st, true);
-                    pool.bridgeUp(a.subnet());
-                    hostPlumbed = true;
-                } catch (RuntimeException e) {
-                    if (applied != null) {
-                        NftTable.await(applied, false);
-                        try {
-                            table.run(nft.remove(st));
-                        } catch (RuntimeException r) {
-                            e.addSuppressed(r);
-                        }
-                    }
-                    mapped.forEach(m -> pool.releasePort(m.hostPort()));
-                    pool.unregister(a.subnet(), a.ip());
-                    throw e;
-                }
-            }
         }
+        String hex = Ipv4.hex(a.ip());
+        String bridge = settings.prefix() + "br" + Ipv4.hex(a.subnet().network());
+        NetState st = new NetState(req.id(), Ipv4.format(a.ip()), a.subnet().toString(), settings.prefix() + hex + "-0",
+                settings.prefix() + hex + "-1", bridge, mapped, rules, req.bandwidth().rateInBytesPerSecond(),
+                Math.max(MIN_BURST, req.bandwidth().burstRateInBytesPerSecond()));
+        CompletableFuture<Void> applied = table.applyBeside(st);
         VethNet net = new VethNet(st, req.files());
         try {
+            if (a.newBridge()) {
+                // the bridge and the new container's host veth go in one batch; later members of the subnet wait
+                try {
+                    links.plumbHost(req, st, true);
+                } catch (RuntimeException e) {
+                    synchronized (pool) {
+                        pool.bridgeFailed(a.subnet(), e);
+                    }
+                    throw e;
+                }
+                synchronized (pool) {
+                    pool.bridgeMade(a.subnet());
+                }
+            } else {
+                awaitBridge(a.bridge(), bridge);
+                links.plumbHost(req, st, false);
+            }
             etcFiles.write(req.rootfs(), req.hostname(), st.containerIp(), req.rootUid());
-            if (!hostPlumbed) links.plumbHost(req, st, false);
             links.plumbContainer(req, st);
             if (applied == null) {
                 table.run(nft.apply(st)); // with the bridge's element in the table's bridge set
@@ -168,55 +163,43 @@ final class VethNetworker implements Networker {
         }
     }
 
+    /** A later member of a subnet waits for the bridge its first member is making. */
+    private static void awaitBridge(CompletableFuture<Void> bridge, String name) {
+        try {
+            bridge.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw GardenError.internal("the bridge " + name + " could not be made: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ServiceUnavailableException("the bridge " + name + " is still being made; try again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceUnavailableException("interrupted while waiting for the bridge " + name);
+        }
+    }
 
     private String logPrefix(String id) {
         String p = settings.table() + "-" + id;
         return p.length() > 28 ? p.substring(0, 28) : p;
     }
 
-    /** An exact address freed a moment ago may still have its host veth; wait for the cleaner instead of failing. */
-    private void awaitPendingRelease(String network) {
-        if (network.isEmpty()) return;
-        Optional<CompletableFuture<Void>> pending;
+    /**
+     * An exact address freed a moment ago may still have its host veth, and a subnet whose last member left may still
+     * have its bridge: wait for the cleaner instead of failing.
+     */
+    private void awaitNotBusy(String network) {
+        Optional<CompletableFuture<Void>> busy;
         try {
-            int ip = Ipv4.Subnet.parseAddress(network);
             synchronized (pool) {
-                pending = pool.pending(ip);
+                busy = pool.busy(network);
             }
         } catch (InvalidRequestException e) {
             return; // allocate reports it
         }
-        if (pending.isEmpty()) return;
+        if (busy.isEmpty()) return;
         try {
-            pending.get().get(5, TimeUnit.SECONDS);
+            busy.get().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             // still in use (by a live container) or slow: allocate decides
-        }
-    }
-
-    // ---------------------------------------------------------------- release
-
-    /** On the cleaner thread: the host veth, then the address, then the bridge if that was its last member. */
-    private void cleanUp(NetState st) {
-        try {
-            if (Files.exists(SYS_NET.resolve(st.hostVeth()), LinkOption.NOFOLLOW_LINKS)) {
-                runner.run(List.of("ip", "link", "del", st.hostVeth()));
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("removing {} failed: {}", st.hostVeth(), e.getMessage());
-        }
-        synchronized (pool) {
-            Ipv4.Subnet sub = st.subnetValue();
-            pool.unregister(sub, st.ip());
-            if (pool.bridgeUnused(sub)) {
-                try {
-                    runner.run(List.of("ip", "link", "del", st.bridge()));
-                    table.run(nft.removeBridge(st.bridge()));
-                } catch (RuntimeException e) {
-                    LOG.warn("removing bridge {} failed: {}", st.bridge(), e.getMessage());
-                }
-                pool.forget(sub);
-            }
         }
     }
 
@@ -281,12 +264,7 @@ final class VethNetworker implements Networker {
 
     @Override
     public void close() {
-        cleaner.shutdown();
-        try {
-            if (!cleaner.awaitTermination(10, TimeUnit.SECONDS)) LOG.warn("network clean-up still running at close");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        cleaner.close();
         synchronized (pool) {
             // running containers outlive the daemon and keep their rules; with none left the table goes too
             // a container destroyed through another backend on this depot is gone from the depot, not from `live`
@@ -372,21 +350,24 @@ final class VethNetworker implements Networker {
             released = true;
             live.remove(this);
             NetState st = state;
+            AddressPool.Retired retired;
+            synchronized (pool) {
+                retired = pool.retire(st.subnetValue());
+            }
+            List<String> script = new ArrayList<>(nft.remove(st));
+            if (retired != AddressPool.Retired.SUBNET_IN_USE) script.add(nft.removeBridge(st.bridge()));
             RuntimeException failure = null;
             try {
-                table.run(nft.remove(st));
+                table.run(script);
             } catch (RuntimeException e) {
                 // idempotent: rules that are already gone (their table was deleted) count as removed
                 if (!String.valueOf(e.getMessage()).contains("No such file or directory")) failure = e;
             }
             synchronized (pool) {
+                // only now: a port handed out again before its element is deleted would lose its new mapping
                 st.ports().forEach(p -> pool.releasePort(p.hostPort()));
             }
-            try {
-                cleaner.execute(() -> cleanUp(st));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                cleanUp(st); // closing: nobody is waiting for a fast destroy any more
-            }
+            cleaner.remove(st, retired);
             if (failure != null) throw failure;
         }
     }

@@ -150,6 +150,99 @@ class NetworkingTest {
     }
 
     @Test
+    void removingABridgeHoldsUpNoOtherContainersCreateAndItsSubnetWaitsForIt() throws Exception {
+        java.util.concurrent.CountDownLatch unblock = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch removing = new java.util.concurrent.CountDownLatch(1);
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> {
+            if (String.join(" ", argv).equals("ip link del ctbr0a080000")) {
+                removing.countDown();
+                try {
+                    unblock.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return CommandResult.ok("");
+        });
+        VethNetworker n = networker(r);
+        ContainerNet a = n.attach(request("a", "10.8.0.1/24", List.of()));
+        a.release();
+        assertThat(r.calls().stream().map(c -> String.join(" ", c)).filter(c -> c.startsWith("nft ")).toList().getLast())
+                .as("the last member's release takes its bridge out of the table's set").contains(
+                        "delete chain inet cloche-ct c-0a080001", "delete element inet cloche-ct bridges { \"ctbr0a080000\" }");
+        assertThat(removing.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // the cleaner is inside `ip link del` of a's bridge: a container of another subnet is made meanwhile
+        ContainerNet b = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return n.attach(request("b", "", List.of()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(b.containerIp()).isEqualTo("10.9.0.1");
+        // a's subnet waits for its bridge to be gone, then gets a new one
+        var c = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return n.attach(request("c", "10.8.0.1/24", List.of()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
+        Thread.sleep(200);
+        assertThat(c).as("waits for the removal").isNotDone();
+        unblock.countDown();
+        assertThat(c.get(5, java.util.concurrent.TimeUnit.SECONDS).containerIp()).isEqualTo("10.8.0.1");
+        List<String> argv = r.calls().stream().map(x -> String.join(" ", x)).toList();
+        assertThat(argv.indexOf("ip link del ctbr0a080000")).isLessThan(argv.lastIndexOf("ip -batch " + tmp.resolve("c").resolve("net-host.ip")));
+        n.close();
+    }
+
+    @Test
+    void laterMembersOfASubnetWaitForItsBridgeAndFailWithIt() throws Exception {
+        java.util.concurrent.CountDownLatch unblock = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch making = new java.util.concurrent.CountDownLatch(1);
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> {
+            if (argv.contains("-batch") && !argv.contains("nsenter") && read(Path.of(argv.getLast())).contains("type bridge")) {
+                making.countDown();
+                try {
+                    unblock.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new CommandResult(2, "", "RTNETLINK answers: Operation not permitted");
+            }
+            return CommandResult.ok("");
+        });
+        VethNetworker n = networker(r);
+        var first = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                n.attach(request("a", "10.8.0.1/24", List.of()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
+        assertThat(making.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        var second = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                n.attach(request("b", "10.8.0.2/24", List.of()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
+        Thread.sleep(200);
+        assertThat(second).as("waits for the bridge").isNotDone();
+        unblock.countDown();
+        assertThatThrownBy(() -> first.get(5, java.util.concurrent.TimeUnit.SECONDS)).hasMessageContaining("Operation not permitted");
+        assertThatThrownBy(() -> second.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .hasMessageContaining("the bridge ctbr0a080000 could not be made");
+        n.close();
+        // both addresses are free again: a new member makes the bridge (this time the runner lets it)
+        VethNetworker again = networker(new RecordingCommandRunner(argv -> CommandResult.ok("")));
+        assertThat(again.attach(request("c", "10.8.0.2/24", List.of())).containerIp()).isEqualTo("10.8.0.2");
+        again.close();
+    }
+
+    @Test
     void failedPlumbingReleasesTheAddress() throws IOException {
         java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
         RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.getFirst().equals("nsenter") && fail.get()
