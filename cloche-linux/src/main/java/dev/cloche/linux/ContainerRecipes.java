@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -188,8 +189,9 @@ final class ContainerRecipes {
                     + ". Start the daemon with the settings they were made with (and destroy them there), or restore "
                     + "what they need; nothing was changed.");
         }
+        Map<ContainerRuntimes.Runtime, Optional<Map<String, OciRuntime.State>>> listed = new HashMap<>();
         for (Map.Entry<DepotMeta, Depot.Entry> e : readable) {
-            Found f = find(e.getKey(), e.getValue());
+            Found f = find(e.getKey(), e.getValue(), listed);
             DepotMeta meta = f.meta();
             Depot.Entry entry = f.entry();
             Optional<OciRuntime.State> state = f.state();
@@ -245,12 +247,16 @@ final class ContainerRecipes {
 
     /**
      * Asks the runtime the container was made with. An entry that does not say which (made before {@link MadeWith})
-     * is looked for with each installed runtime, and records the one that knows it.
+     * is looked for with each installed runtime, and records the one that knows it. Each runtime lists its containers
+     * once per restore ({@code listed}); one whose list fails is asked container by container.
      */
-    private Found find(DepotMeta meta, Depot.Entry entry) {
+    private Found find(DepotMeta meta, Depot.Entry entry,
+                       Map<ContainerRuntimes.Runtime, Optional<Map<String, OciRuntime.State>>> listed) {
         List<ContainerRuntimes.Runtime> candidates = runtimes.candidates(meta.madeWith());
         for (ContainerRuntimes.Runtime r : candidates) {
-            Optional<OciRuntime.State> state = r.oci().state(meta.id());
+            Optional<Map<String, OciRuntime.State>> all = listed.computeIfAbsent(r, ContainerRecipes::list);
+            Optional<OciRuntime.State> state = all.isPresent() ? Optional.ofNullable(all.get().get(meta.id()))
+                    : r.oci().state(meta.id());
             if (state.isEmpty()) continue;
             if (!meta.madeWith().recorded()) {
                 meta = meta.withMadeWith(runtimes.madeWith(r));
@@ -264,6 +270,15 @@ final class ContainerRecipes {
             return new Found(meta, entry, r, state);
         }
         return new Found(meta, entry, candidates.getFirst(), Optional.empty());
+    }
+
+    private static Optional<Map<String, OciRuntime.State>> list(ContainerRuntimes.Runtime r) {
+        try {
+            return Optional.of(r.oci().list());
+        } catch (RuntimeException e) {
+            LOG.warn("cannot list the containers of {} (root {}), asking for each: {}", r.name(), r.root(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Why the container of {@code meta} cannot be kept by this daemon, if so. */

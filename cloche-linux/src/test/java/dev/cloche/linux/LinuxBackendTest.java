@@ -194,9 +194,31 @@ class LinuxBackendTest {
     void restoreAsksEachContainersOwnRuntime() throws IOException {
         Path crun = executable("crun");
         Path crunRoot = tmp.resolve("crun-root");
+        RecordingCommandRunner r = new RecordingCommandRunner(argv -> !argv.getFirst().equals(crun.toString())
+                ? new CommandResult(1, "", "does not exist")
+                : argv.contains("list") ? CommandResult.ok("[{\"id\": \"made-by-crun\", \"pid\": 12, \"status\": \"running\"},"
+                        + " {\"id\": \"stopped\", \"pid\": 0, \"status\": \"stopped\"}]")
+                : new CommandResult(1, "", "unexpected"));
+        LinuxBackend b = backend(r);
+        entry("made-by-crun", new MadeWith("crun", crun.toString(), crunRoot.toString(), "cloche", ""));
+        entry("stopped", new MadeWith("crun", crun.toString(), crunRoot.toString(), "cloche", ""));
+        var restored = b.restore();
+        assertThat(restored).filteredOn(x -> x.container().isPresent()).extracting(x -> x.handle()).containsExactly("handle-made-by-crun");
+        assertThat(restored).filteredOn(x -> x.container().isEmpty()).singleElement()
+                .satisfies(x -> assertThat(x.error()).hasValueSatisfying(w -> assertThat(w).contains("is stopped")));
+        // one list for both containers, no state call per container
+        assertThat(r.calls()).filteredOn(c -> c.getFirst().equals(crun.toString())).containsExactly(
+                List.of(crun.toString(), "--root", crunRoot.toString(), "list", "--format", "json"));
+    }
+
+    /** A runtime whose list fails is asked container by container. */
+    @Test
+    void restoreAsksForEachContainerWhenTheRuntimeCannotList() throws IOException {
+        Path crun = executable("crun");
+        Path crunRoot = tmp.resolve("crun-root");
         RecordingCommandRunner r = new RecordingCommandRunner(argv -> argv.getFirst().equals(crun.toString())
                 && argv.contains("state") ? CommandResult.ok("{\"pid\": 12, \"status\": \"running\"}")
-                : new CommandResult(1, "", "does not exist"));
+                : argv.contains("list") ? CommandResult.ok("not json") : new CommandResult(1, "", "does not exist"));
         LinuxBackend b = backend(r);
         entry("made-by-crun", new MadeWith("crun", crun.toString(), crunRoot.toString(), "cloche", ""));
         var restored = b.restore();

@@ -68,6 +68,16 @@ final class RecordingRuntime implements OciRuntime {
         return Optional.ofNullable(states.get(id));
     }
 
+    /** Lists fail, as with a runtime that cannot: restore then asks for each container's state. */
+    volatile boolean listFails;
+
+    @Override
+    public synchronized Map<String, State> list() {
+        record("list");
+        if (listFails) throw new IllegalStateException("list failed");
+        return Map.copyOf(states);
+    }
+
     @Override
     public java.lang.Process exec(String id, Path processJson, Path pidFile) {
         record("exec " + id + " " + processJson.getFileName());

@@ -8,15 +8,22 @@ import dev.cloche.linux.sys.CommandRunner;
 import dev.cloche.linux.sys.SealedBinaries;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Drives runc (or crun) through its command line. */
 final class RuncCli implements OciRuntime {
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final CommandRunner runner;
     private final Path binary;
@@ -131,6 +138,26 @@ final class RuncCli implements OciRuntime {
         Matcher s = STATUS.matcher(r.stdout());
         Matcher p = PID.matcher(r.stdout());
         return Optional.of(new State(s.find() ? s.group(1) : "unknown", p.find() ? Long.parseLong(p.group(1)) : 0));
+    }
+
+    @Override
+    public Map<String, State> list() {
+        CommandResult r = call("list", "(all)", argv("list", "--format", "json"));
+        if (r.exitCode() != 0) {
+            throw GardenError.internal("the OCI runtime " + binary + " failed to list its containers (exit "
+                    + r.exitCode() + "): " + r.stderr().strip());
+        }
+        Map<String, State> out = new HashMap<>();
+        try {
+            // runc prints null for none, crun an empty array
+            for (JsonNode c : JSON.readTree(r.stdout())) {
+                out.put(c.path("id").asString(), new State(c.path("status").asString("unknown"), c.path("pid").asLong(0)));
+            }
+        } catch (JacksonException e) {
+            throw GardenError.internal("the OCI runtime " + binary + " listed its containers as unreadable JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+        return out;
     }
 
     @Override
