@@ -34,6 +34,8 @@ final class MonitorSupervisor implements ProcessSupervisor {
     private final PeaCleaner peas;
     private final OomWatch oom;
     private final Map<String, Supervised> processes = new LinkedHashMap<>();
+    /** Held across a start; a destroy cannot overlap one (the core's container lock). */
+    private final Object starting = new Object();
     private final AtomicLong seq = new AtomicLong();
 
     /** A process as the monitor runs it, and as callers see it: itself, or the pea it runs. */
@@ -72,14 +74,21 @@ final class MonitorSupervisor implements ProcessSupervisor {
     }
 
     private BackendProcess start(String id, OciProcess process, MonitorLauncher.Target target, String group) {
-        synchronized (processes) {
-            Supervised existing = processes.get(id);
+        // starts of one container go one at a time; the map's own lock is never held across a launch (seconds on a
+        // loaded host), so info, list and the metrics census are not held up by a process starting
+        synchronized (starting) {
+            Supervised existing;
+            synchronized (processes) {
+                existing = processes.get(id);
+            }
             if (existing != null && !existing.face().exit().isDone()) {
                 // the core reserves process ids (BackendContainer.run's contract): this is a broken caller, not a user
                 throw new IllegalStateException("process id " + id + " of " + container.handle() + " is running");
             }
             if (existing != null) {
-                processes.remove(id);
+                synchronized (processes) {
+                    processes.remove(id);
+                }
                 discard(existing.process());
             }
             oom.prime();
@@ -89,7 +98,9 @@ final class MonitorSupervisor implements ProcessSupervisor {
                     ? pea(p, peaId) : p;
             // callers see its exit only once the container's OOM kills have been reported (EVENTS)
             Supervised s = new Supervised(p, face, new OomReportingProcess(face, oom));
-            processes.put(id, s);
+            synchronized (processes) {
+                processes.put(id, s);
+            }
             return s.seen();
         }
     }

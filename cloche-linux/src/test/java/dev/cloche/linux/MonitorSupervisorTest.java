@@ -41,6 +41,10 @@ class MonitorSupervisorTest {
 
     private record MonitorRun(long pid, boolean fails) {}
 
+    /** Each monitor launch waits for it to open, and counts {@link #launching} down first. */
+    private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
+    private volatile java.util.concurrent.CountDownLatch launching = new java.util.concurrent.CountDownLatch(1);
+
     @AfterEach
     void close() {
         watcher.close();
@@ -53,6 +57,12 @@ class MonitorSupervisorTest {
     private MonitorSupervisor supervisor() {
         RecordingCommandRunner runner = new RecordingCommandRunner(argv -> {
             Path dir = Path.of(argv.get(argv.indexOf("--") - 1));
+            launching.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             owners.add(argv.get(argv.indexOf("--owner") + 1));
             MonitorRun run = runs.pop();
             long monitor = nextMonitor++;
@@ -83,6 +93,27 @@ class MonitorSupervisorTest {
         assertThat(owners).as("the stdio of container root belong to its host uid").containsExactly("4294967294:4294967294");
         p.signal(Signal.TERMINATE);
         assertThat(table.signals()).containsExactly("TERM 4242");
+    }
+
+    @Test
+    void aStartingProcessHoldsUpNoLookupOfTheContainersProcesses() throws Exception {
+        runs.add(new MonitorRun(100, false));
+        runs.add(new MonitorRun(101, false));
+        MonitorSupervisor s = supervisor();
+        BackendProcess first = s.start("first", SH);
+        gate = new java.util.concurrent.CountDownLatch(1);
+        launching = new java.util.concurrent.CountDownLatch(1);
+        var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.start("second", SH), Thread::startVirtualThread);
+        assertThat(launching.await(5, TimeUnit.SECONDS)).isTrue();
+        // the second's monitor is being launched: info's lookups answer meanwhile
+        var lookups = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            assertThat(s.find("first")).containsSame(first);
+            return s.ids();
+        }, Thread::startVirtualThread);
+        assertThat(lookups.get(5, TimeUnit.SECONDS)).containsExactly("first");
+        gate.countDown();
+        assertThat(second.get(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(s.ids()).containsExactly("first", "second");
     }
 
     @Test
