@@ -3,20 +3,29 @@ package dev.cloche.daemon.metrics;
 import dev.cloche.api.Container;
 import dev.cloche.api.ContainerInfoEntry;
 import dev.cloche.api.GardenClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
  * Containers by state and their processes, counted from the core's own {@code bulkInfo} (which never touches a
  * grace timer) when a gauge is read. One count serves every gauge of a scrape: each scrape starts with
  * {@link #invalidate} and the first gauge read counts, so a scrape costs one pass over the containers however many
- * gauges read it, and never shows an earlier scrape's count. A read outside a scrape reuses a count for at most
- * {@link #MAX_AGE_NANOS}.
+ * gauges read it, and never shows an earlier scrape's count while its own arrives in time. A read outside a scrape
+ * reuses a count for at most {@link #MAX_AGE_NANOS}.
+ *
+ * <p>The pass waits for each container a destroy holds, so under load it can take seconds: a scrape waits for it at
+ * most {@link #WAIT} and then shows the last count finished (the pass goes on, and the next scrape may use it).
  */
 final class ContainerCensus {
     static final long MAX_AGE_NANOS = 500_000_000L;
+    static final Duration WAIT = Duration.ofSeconds(2);
 
     /** @param byState containers per Garden state; {@code unknown} counts those whose info failed */
     record Count(Map<String, Long> byState, long processes) {
@@ -27,26 +36,65 @@ final class ContainerCensus {
 
     private final GardenClient core;
     private final LongSupplier clock;
-    private Count last;
+    /** Bumped by each scrape: a count is fresh for the scrape it was started in. */
+    private long scrape;
+    private Count last = new Count(Map.of(), 0);
+    private long lastScrape = -1;
     private long takenAt;
+    private CompletableFuture<Count> counting;
+    private long countingScrape;
+
+    private final Duration wait;
 
     ContainerCensus(GardenClient core, LongSupplier nanoClock) {
+        this(core, nanoClock, WAIT);
+    }
+
+    ContainerCensus(GardenClient core, LongSupplier nanoClock, Duration wait) {
         this.core = core;
         this.clock = nanoClock;
+        this.wait = wait;
     }
 
     /** The next read counts again. */
     synchronized void invalidate() {
-        last = null;
+        scrape++;
     }
 
-    synchronized Count count() {
-        long now = clock.getAsLong();
-        if (last == null || now - takenAt > MAX_AGE_NANOS) {
-            last = take();
-            takenAt = now;
+    Count count() {
+        CompletableFuture<Count> pending;
+        synchronized (this) {
+            if (lastScrape == scrape && clock.getAsLong() - takenAt <= MAX_AGE_NANOS) return last;
+            if (counting == null || countingScrape != scrape) {
+                long forScrape = scrape;
+                CompletableFuture<Count> f = CompletableFuture.supplyAsync(this::take, Thread::startVirtualThread);
+                counting = f;
+                countingScrape = forScrape;
+                f.thenAccept(c -> finished(c, forScrape, f));
+            }
+            pending = counting;
         }
-        return last;
+        try {
+            return pending.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            synchronized (this) {
+                return last;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            synchronized (this) {
+                return last;
+            }
+        }
+    }
+
+    private synchronized void finished(Count c, long forScrape, CompletableFuture<Count> f) {
+        if (forScrape >= lastScrape) {
+            last = c;
+            lastScrape = forScrape;
+            takenAt = clock.getAsLong();
+        }
+        if (counting == f) counting = null;
     }
 
     private Count take() {
