@@ -149,6 +149,17 @@ class NetworkingTest {
         assertThatThrownBy(() -> n.attach(request("d", "10.9.0.0/24", List.of()))).hasMessageContaining("pool");
     }
 
+    /** Attaches on a thread of its own (the common pool has one thread on 2 cores, so it would run them in turn). */
+    private java.util.concurrent.CompletableFuture<ContainerNet> attachAsync(VethNetworker n, String id, String network) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return n.attach(request(id, network, List.of()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
+    }
+
     @Test
     void removingABridgeHoldsUpNoOtherContainersCreateAndItsSubnetWaitsForIt() throws Exception {
         java.util.concurrent.CountDownLatch unblock = new java.util.concurrent.CountDownLatch(1);
@@ -172,22 +183,10 @@ class NetworkingTest {
                         "delete chain inet cloche-ct c-0a080001", "delete element inet cloche-ct bridges { \"ctbr0a080000\" }");
         assertThat(removing.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         // the cleaner is inside `ip link del` of a's bridge: a container of another subnet is made meanwhile
-        ContainerNet b = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return n.attach(request("b", "", List.of()));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, Thread::startVirtualThread).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        ContainerNet b = attachAsync(n, "b", "").get(5, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(b.containerIp()).isEqualTo("10.9.0.1");
         // a's subnet waits for its bridge to be gone, then gets a new one
-        var c = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return n.attach(request("c", "10.8.0.1/24", List.of()));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, Thread::startVirtualThread);
+        var c = attachAsync(n, "c", "10.8.0.1/24");
         Thread.sleep(200);
         assertThat(c).as("waits for the removal").isNotDone();
         unblock.countDown();
@@ -214,21 +213,9 @@ class NetworkingTest {
             return CommandResult.ok("");
         });
         VethNetworker n = networker(r);
-        var first = java.util.concurrent.CompletableFuture.runAsync(() -> {
-            try {
-                n.attach(request("a", "10.8.0.1/24", List.of()));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, Thread::startVirtualThread);
+        var first = attachAsync(n, "a", "10.8.0.1/24");
         assertThat(making.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        var second = java.util.concurrent.CompletableFuture.runAsync(() -> {
-            try {
-                n.attach(request("b", "10.8.0.2/24", List.of()));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, Thread::startVirtualThread);
+        var second = attachAsync(n, "b", "10.8.0.2/24");
         Thread.sleep(200);
         assertThat(second).as("waits for the bridge").isNotDone();
         unblock.countDown();
