@@ -65,14 +65,17 @@ final class ContainerCensus {
         CompletableFuture<Count> pending;
         synchronized (this) {
             if (lastScrape == scrape && clock.getAsLong() - takenAt <= MAX_AGE_NANOS) return last;
-            if (counting == null || countingScrape != scrape) {
+            if (counting != null && countingScrape == scrape && !counting.isCompletedExceptionally()) {
+                pending = counting;
+            } else {
                 long forScrape = scrape;
                 CompletableFuture<Count> f = CompletableFuture.supplyAsync(this::take, Thread::startVirtualThread);
                 counting = f;
                 countingScrape = forScrape;
-                f.thenAccept(c -> finished(c, forScrape, f));
+                pending = f;
+                // may run at once, on this thread, if the pass is already done
+                f.whenComplete((c, failure) -> finished(c, forScrape, f));
             }
-            pending = counting;
         }
         try {
             return pending.get(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -88,8 +91,9 @@ final class ContainerCensus {
         }
     }
 
+    /** A failed pass ({@code c} null) keeps the last count, and the next read starts another. */
     private synchronized void finished(Count c, long forScrape, CompletableFuture<Count> f) {
-        if (forScrape >= lastScrape) {
+        if (c != null && forScrape >= lastScrape) {
             last = c;
             lastScrape = forScrape;
             takenAt = clock.getAsLong();

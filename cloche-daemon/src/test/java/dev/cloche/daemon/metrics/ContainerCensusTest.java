@@ -20,6 +20,7 @@ class ContainerCensusTest {
     private final AtomicInteger containers = new AtomicInteger(1);
     private volatile CountDownLatch pass = new CountDownLatch(0);
     private final AtomicInteger passes = new AtomicInteger();
+    private volatile boolean failing;
 
     /** Answers containers and bulkInfo only: every container's info failed, so each counts as unknown. */
     private final GardenClient core = (GardenClient) Proxy.newProxyInstance(getClass().getClassLoader(),
@@ -28,6 +29,7 @@ class ContainerCensusTest {
                 case "bulkInfo" -> {
                     passes.incrementAndGet();
                     pass.await();
+                    if (failing) throw new IllegalStateException("the core failed");
                     Map<String, ContainerInfoEntry> out = new LinkedHashMap<>();
                     for (Object h : (List<?>) args[0]) {
                         out.put((String) h, ContainerInfoEntry.failed(new ContainerNotFoundException((String) h)));
@@ -55,6 +57,20 @@ class ContainerCensusTest {
         census.invalidate();
         assertThat(census.count().inState("unknown")).as("the next scrape counts again").isEqualTo(3);
         assertThat(passes).hasValue(2);
+    }
+
+    @Test
+    void aFailedPassKeepsTheLastCountAndTheNextReadCountsAgain() {
+        ContainerCensus census = new ContainerCensus(core, System::nanoTime, Duration.ofSeconds(5));
+        census.invalidate();
+        assertThat(census.count().inState("unknown")).isEqualTo(1);
+        failing = true;
+        containers.set(2);
+        census.invalidate();
+        assertThat(census.count().inState("unknown")).as("the last count").isEqualTo(1);
+        failing = false;
+        assertThat(census.count().inState("unknown")).as("counted again, in the same scrape").isEqualTo(2);
+        assertThat(passes).hasValue(3);
     }
 
     @Test
