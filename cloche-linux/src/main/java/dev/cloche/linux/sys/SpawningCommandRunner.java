@@ -56,8 +56,8 @@ final class SpawningCommandRunner implements CommandRunner {
         Path out = null;
         Path err = null;
         try {
-            out = Files.createTempFile("cloche-cmd", ".out");
-            err = Files.createTempFile("cloche-cmd", ".err");
+            out = Files.createTempFile(CommandScratch.dir(), "cmd", ".out");
+            err = Files.createTempFile(CommandScratch.dir(), "cmd", ".err");
             java.util.Optional<List<String>> spawnable = absolute(argv);
             if (spawnable.isPresent()) {
                 // posix_spawn directly: ProcessBuilder's jspawnhelper and reaper cost about 3 ms per command here
