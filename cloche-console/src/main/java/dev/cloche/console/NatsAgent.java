@@ -28,6 +28,8 @@ final class NatsAgent implements AutoCloseable {
     private Dispatcher dispatcher;
     private boolean closed;
 
+    private static final Duration SUBSCRIBED_WAIT = Duration.ofSeconds(5);
+
     NatsAgent(Connection nats, Tasks tasks, String agentId, String sshHost, int sshPort, ExecutorService workers,
               ScheduledExecutorService timer) {
         this.nats = nats;
@@ -44,6 +46,15 @@ final class NatsAgent implements AutoCloseable {
         dispatcher.subscribe(Subjects.START, Subjects.QUEUE, m -> workers.execute(() -> onStart(m)));
         dispatcher.subscribe(Subjects.startOn(agentId), m -> workers.execute(() -> onStart(m)));
         dispatcher.subscribe(Subjects.STOP, m -> workers.execute(() -> onStop(m)));
+        try {
+            // subscriptions go out asynchronously: a task.start sent right after start (or after the first
+            // advertisement) would otherwise find no one listening
+            nats.flush(SUBSCRIBED_WAIT);
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.warn("console subscriptions not confirmed by NATS within {} (they are sent again on reconnect)", SUBSCRIBED_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         tasks.onChange(this::advertise);
         timer.scheduleAtFixedRate(this::advertise, 0, advertiseInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
