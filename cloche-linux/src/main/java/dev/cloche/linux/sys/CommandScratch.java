@@ -15,8 +15,9 @@ import java.util.stream.Stream;
  * Where the output files of commands go: a directory of this JVM's own, {@code cloche-cmd-<pid>} in the temp
  * directory. A JVM killed while a command ran never deletes that command's files, so the first command of the next
  * JVM removes the directories of JVMs that are gone, and the flat {@code cloche-cmd*.out}/{@code .err} files that
- * versions before this one left there once they are an hour old (a command is killed long before that). An orderly
- * exit removes the JVM's own directory.
+ * versions before this one left there once they are an hour old (a command is killed long before that). The
+ * directory stays after an orderly exit too, empty, until the next JVM's sweep: a shutdown hook removing it would run
+ * beside the daemon's own shutdown, whose commands still need it.
  */
 final class CommandScratch {
     private static final Pattern OWN_DIR = Pattern.compile("cloche-cmd-(\\d+)");
@@ -35,16 +36,7 @@ final class CommandScratch {
                 Path base = Path.of(System.getProperty("java.io.tmpdir"));
                 long pid = ProcessHandle.current().pid();
                 sweep(base, p -> p == pid || ProcessHandle.of(p).isPresent(), Instant.now());
-                Path made = Files.createDirectories(base.resolve("cloche-cmd-" + pid));
-                dir = made;
-                // an orderly exit leaves nothing; a killed JVM's directory goes with the next one's sweep
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        Files.deleteIfExists(made);
-                    } catch (IOException e) {
-                        // a command still writing there: the next sweep removes it
-                    }
-                }, "cloche-cmd-cleanup"));
+                dir = Files.createDirectories(base.resolve("cloche-cmd-" + pid));
             }
             return dir;
         }
